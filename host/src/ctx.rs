@@ -1,0 +1,189 @@
+//! The per-program context and its builder: what the embedder decides (where libraries may
+//! come from, limits, the compile cache) and what the loader keeps (loaded libraries, the
+//! program's memory blocks and table slots, the last error).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::cache::ModuleCache;
+use crate::program::Program;
+use crate::scope::Scope;
+use crate::source::{DirSource, MemorySource, ModuleSource, Sources};
+use crate::space::Space;
+
+/// Resource limits for one program. Exceeding one makes `dlopen` fail with a `dlerror()` that
+/// names the limit; nothing already loaded is affected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Libraries loaded at the same time (dependencies included).
+    pub max_libraries: usize,
+    /// Bytes of linear memory all loaded libraries' data blocks may occupy together.
+    pub max_data_bytes: u64,
+    /// Function-table slots the loader may add to the program's table.
+    pub max_table_slots: u32,
+    /// Size of one side module file, in bytes.
+    pub max_module_bytes: usize,
+    /// Depth of a chain of NEEDED dependencies.
+    pub max_dependency_depth: usize,
+    /// Largest data or table alignment a side module may ask for, in bytes/slots (log2).
+    pub max_align_log2: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_libraries: 4096,
+            max_data_bytes: 1 << 30,
+            max_table_slots: 1 << 20,
+            max_module_bytes: 256 << 20,
+            max_dependency_depth: 256,
+            max_align_log2: 16,
+        }
+    }
+}
+
+/// What the embedder decided; shared, never changed after `build`.
+pub(crate) struct Config {
+    pub(crate) sources: Sources,
+    pub(crate) limits: Limits,
+    pub(crate) cache: ModuleCache,
+    pub(crate) program_name: String,
+}
+
+/// The wasi-dl state of one program (one store). Put it in your store data and hand
+/// [`crate::add_to_linker`] a function that finds it.
+pub struct WasiDlCtx {
+    pub(crate) config: Arc<Config>,
+    /// The calling program's exports, bound at its first `wasi_dl` call.
+    pub(crate) program: Option<Program>,
+    pub(crate) scope: Scope,
+    pub(crate) space: Space,
+    pub(crate) last_error: Option<String>,
+}
+
+impl WasiDlCtx {
+    /// Starts describing a context.
+    pub fn builder() -> WasiDlCtxBuilder {
+        WasiDlCtxBuilder::new()
+    }
+
+    /// How many libraries are loaded right now.
+    pub fn loaded_libraries(&self) -> usize {
+        self.scope.len()
+    }
+
+    /// The text `dlerror()` would return for the last failure, if any.
+    pub fn last_error(&self) -> Option<&str> {
+        self.last_error.as_deref()
+    }
+}
+
+/// Builds a [`WasiDlCtx`]. By default a guest may load nothing: grant directories (or register
+/// modules) explicitly.
+pub struct WasiDlCtxBuilder {
+    sources: Sources,
+    limits: Limits,
+    cache: Option<ModuleCache>,
+    program_name: String,
+}
+
+impl Default for WasiDlCtxBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WasiDlCtxBuilder {
+    /// An empty description: no sources, default limits, the process-wide compile cache.
+    pub fn new() -> Self {
+        WasiDlCtxBuilder {
+            sources: Sources::default(),
+            limits: Limits::default(),
+            cache: None,
+            program_name: "main".to_string(),
+        }
+    }
+
+    /// Lets the guest load libraries from a directory it can already see through a WASI
+    /// preopen: pass the same host directory and guest path you gave
+    /// `WasiCtxBuilder::preopened_dir`. Paths resolve with WASI's rules: no escape through `..`
+    /// or symlinks.
+    pub fn preopened_dir(
+        mut self,
+        host_dir: impl AsRef<Path>,
+        guest_path: &str,
+    ) -> std::io::Result<Self> {
+        self.sources.add_dir(DirSource::open(host_dir.as_ref(), guest_path)?);
+        Ok(self)
+    }
+
+    /// Grants a directory for loading libraries only (the guest's file APIs don't see it),
+    /// mounted at `guest_path` for library paths and the search path.
+    pub fn library_dir(self, host_dir: impl AsRef<Path>, guest_path: &str) -> std::io::Result<Self> {
+        self.preopened_dir(host_dir, guest_path)
+    }
+
+    /// Adds a guest directory to the search path for names without a `/` (like
+    /// `LD_LIBRARY_PATH`, searched after the requesting library's RUNTIME_PATH).
+    pub fn search_path(mut self, guest_dir: &str) -> Self {
+        self.sources.search_path.push(guest_dir.to_string());
+        self
+    }
+
+    /// Also searches the directories of a guest-visible `LD_LIBRARY_PATH` value (pass the
+    /// value you put in the guest's environment), before the embedder's search path.
+    pub fn guest_library_path(mut self, value: &str) -> Self {
+        self.sources.guest_library_path =
+            value.split(':').filter(|d| !d.is_empty()).map(str::to_string).collect();
+        self
+    }
+
+    /// Registers a library from memory, found by this exact name (`libfoo.so`), as if it were
+    /// a file in the search path.
+    pub fn module_bytes(mut self, name: &str, bytes: impl Into<Arc<[u8]>>) -> Self {
+        self.sources.memory.get_or_insert_with(MemorySource::default).insert(name, bytes.into());
+        self
+    }
+
+    /// Adds a source of your own (consulted for names without a `/`, after the directories).
+    pub fn source(mut self, source: impl ModuleSource + 'static) -> Self {
+        self.sources.custom.push(Box::new(source));
+        self
+    }
+
+    /// Sets the limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Uses this compile cache (clone one [`ModuleCache`] into every store of an engine, or
+    /// give it an on-disk directory). Without it, a process-wide cache is used.
+    pub fn cache(mut self, cache: ModuleCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The name `dladdr` reports for addresses inside the main program.
+    pub fn program_name(mut self, name: &str) -> Self {
+        self.program_name = name.to_string();
+        self
+    }
+
+    /// Finishes the context.
+    pub fn build(self) -> WasiDlCtx {
+        let config = Config {
+            sources: self.sources,
+            limits: self.limits,
+            cache: self.cache.unwrap_or_else(ModuleCache::process_wide),
+            program_name: self.program_name,
+        };
+        WasiDlCtx {
+            config: Arc::new(config),
+            program: None,
+            scope: Scope::default(),
+            space: Space::default(),
+            last_error: None,
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! One error type for everything the guest can be told. Its `Display` is the
+//! `dlerror()` text, so messages follow glibc's wording where glibc has one
+//! (people grep for "cannot open shared object file" and "undefined symbol").
+
+use crate::dylink::DylinkError;
+use crate::witx::types::Errno;
+
+/// Why a `dlopen`, `dlsym`, `dlclose` or `dladdr` failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DlError {
+    /// No allowed location holds a library of that name.
+    #[error("{name}: cannot open shared object file: No such file or directory")]
+    NotFound { name: String },
+
+    /// The path leaves the directories the embedder allows (a `..` or a symlink escape, an
+    /// absolute path outside every preopen, ...).
+    #[error("{name}: cannot open shared object file: Permission denied (outside the directories this program may load from)")]
+    Denied { name: String },
+
+    /// The name is a directory, not a file.
+    #[error("{name}: cannot read file data: Is a directory")]
+    IsDirectory { name: String },
+
+    /// Reading the library's bytes failed.
+    #[error("{name}: cannot read file data: {reason}")]
+    Io { name: String, reason: String },
+
+    /// The file is not a usable side module.
+    #[error("{name}: {source}")]
+    NotSideModule { name: String, source: DylinkError },
+
+    /// wasmtime refused to compile the module.
+    #[error("{name}: invalid WebAssembly module: {reason}")]
+    Compile { name: String, reason: String },
+
+    /// The module uses a feature the loader does not support.
+    #[error("{name}: unsupported side module: {reason}")]
+    Unsupported { name: String, reason: String },
+
+    /// A symbol the library needs is defined nowhere in its scope.
+    #[error("{library}: undefined symbol: {symbol}")]
+    UndefinedSymbol { library: String, symbol: String },
+
+    /// An import exists in the scope but with another type, or from a module the loader does
+    /// not provide.
+    #[error("{library}: cannot link {import}: {reason}")]
+    Link { library: String, import: String, reason: String },
+
+    /// A symbol looked up with `dlsym` is not in the searched scope.
+    #[error("{scope}: undefined symbol: {symbol}")]
+    NoSymbol { scope: String, symbol: String },
+
+    /// A handle that never existed, or that was already closed.
+    #[error("invalid handle {handle:#x}: {reason}")]
+    BadHandle { handle: u32, reason: &'static str },
+
+    /// A configured limit would be exceeded.
+    #[error("{name}: {what} limit exceeded ({detail})")]
+    Limit { name: String, what: &'static str, detail: String },
+
+    /// NEEDED libraries nest deeper than allowed.
+    #[error("{name}: dependency chain deeper than {max} libraries")]
+    TooDeep { name: String, max: usize },
+
+    /// The guest's allocator could not give the library its data block.
+    #[error("{name}: cannot allocate {size} bytes of data memory (the program's allocator returned NULL)")]
+    OutOfMemory { name: String, size: u32 },
+
+    /// Instantiation, relocation or a constructor trapped. The library was rolled back.
+    #[error("{name}: {phase} failed: {reason}")]
+    Init { name: String, phase: &'static str, reason: String },
+
+    /// The calling program does not follow the main-program contract (missing exports).
+    #[error("the program cannot load libraries: {0}")]
+    Program(String),
+
+    /// A pointer, length or string from the guest was invalid.
+    #[error("invalid argument from the program: {0}")]
+    Fault(String),
+
+    /// Unknown flag bits or another invalid argument.
+    #[error("invalid argument: {0}")]
+    Invalid(String),
+
+    /// `dladdr` found nothing at that address.
+    #[error("address {address:#x} is not inside any loaded module")]
+    NoAddress { address: u32 },
+}
+
+impl DlError {
+    /// The coarse code the guest receives with the message.
+    pub fn errno(&self) -> Errno {
+        match self {
+            DlError::NotFound { .. } => Errno::Noent,
+            DlError::Denied { .. } => Errno::Access,
+            DlError::IsDirectory { .. } | DlError::Io { .. } => Errno::Io,
+            DlError::NotSideModule { .. } | DlError::Compile { .. } | DlError::Unsupported { .. } => {
+                Errno::Noexec
+            }
+            DlError::UndefinedSymbol { .. } | DlError::Link { .. } => Errno::Link,
+            DlError::NoSymbol { .. } | DlError::NoAddress { .. } => Errno::Nosym,
+            DlError::BadHandle { .. } => Errno::Badf,
+            DlError::Limit { .. } | DlError::TooDeep { .. } => Errno::Limit,
+            DlError::OutOfMemory { .. } => Errno::Nomem,
+            DlError::Init { .. } => Errno::Init,
+            DlError::Program(_) => Errno::Link,
+            DlError::Fault(_) => Errno::Fault,
+            DlError::Invalid(_) => Errno::Inval,
+        }
+    }
+}
+
+pub(crate) type DlResult<T> = Result<T, DlError>;
+
+/// Shortens a wasmtime error chain to one line for a guest-visible message.
+pub(crate) fn one_line(err: &wasmtime::Error) -> String {
+    let mut text = String::new();
+    for (i, cause) in err.chain().enumerate() {
+        if i > 0 {
+            text.push_str(": ");
+        }
+        text.push_str(&cause.to_string());
+    }
+    text.replace('\n', " ")
+}

@@ -1,0 +1,953 @@
+//! `dlopen`, `dlsym`, `dlclose` and `dladdr`.
+//!
+//! Opening one library (and the dependencies it brings) happens in phases, all or nothing:
+//! 1. **map**: find and fetch each new library, compile it (cached), reserve its data block
+//!    (from the program's allocator, zero-filled) and table slots, depth first through NEEDED;
+//! 2. **link**: in dependency order, build each library's imports from the scope and
+//!    instantiate it (its start function applies global relocations);
+//! 3. **bind**: fill every `GOT.mem`/`GOT.func` entry, now that all new libraries' symbols
+//!    are known (this is what makes dependency cycles work);
+//! 4. **construct**: `__wasm_apply_data_relocs`, then `__wasm_call_ctors`, dependencies first.
+//!
+//! A failure in any phase rolls the whole group back: blocks go back to the allocator, slots
+//! are cleared and reused later, scopes are as before. Closing runs the destructors the
+//! library registered (via the program's `__wasi_dl_finalize`) and then releases the same way.
+//!
+//! The context lives inside the store's data, so state and store are borrowed in turn, never
+//! both across a call into wasm: the guest may call back into the loader at any of those
+//! points (a constructor that calls `dlopen`), and finds the state consistent.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use wasmtime::{
+    Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Instance,
+    Mutability, Ref, Val, ValType,
+};
+
+use crate::ctx::WasiDlCtx;
+use crate::error::{one_line, DlError, DlResult};
+use crate::program::{self, Program};
+use crate::scope::{
+    LibId, LibState, Library, ScopeEntry, Symbol, HANDLE_DEFAULT, HANDLE_NEXT, PROGRAM_HANDLE,
+};
+use crate::source::{expand_runtime_path, Requester};
+use crate::trace;
+use crate::witx::types::{OpenFlags, SymbolKind};
+use crate::witx::Glue;
+
+/// One import call: the caller (its store and exports) and the glue shared by all calls.
+pub(crate) struct Session<'c, 'a, T: 'static> {
+    pub(crate) caller: &'c mut Caller<'a, T>,
+    pub(crate) glue: &'c Arc<Glue<T>>,
+}
+
+impl<T: 'static> Session<'_, '_, T> {
+    pub(crate) fn cx(&mut self) -> &mut WasiDlCtx {
+        (self.glue.get_cx)(self.caller.data_mut())
+    }
+
+    /// The program's contract exports, bound on first use.
+    fn program(&mut self) -> DlResult<&mut Program> {
+        if self.cx().program.is_none() {
+            let program = Program::bind(self.caller)?;
+            // Functions the program already put in its table keep their slot: a pointer the
+            // program holds must equal what `dlsym` returns for the same function.
+            let table = program.table;
+            let size = table.size(&mut *self.caller);
+            let mut found = Vec::new();
+            for i in 0..size {
+                if let Some(Ref::Func(Some(f))) = table.get(&mut *self.caller, i) {
+                    found.push((f.to_raw(&mut *self.caller) as usize, i as u32));
+                }
+            }
+            let cx = self.cx();
+            for (key, slot) in found {
+                cx.space.record(key, slot);
+            }
+            cx.program = Some(program);
+        }
+        self.cx().program.as_mut().ok_or_else(|| DlError::Program("internal: no program".into()))
+    }
+}
+
+/// Names that belong to the linker's plumbing, never resolved as symbols between modules.
+fn is_plumbing(name: &str) -> bool {
+    name.starts_with("__wasm_")
+        || name.starts_with("__wasi_dl_")
+        || matches!(
+            name,
+            "memory"
+                | "__indirect_function_table"
+                | "__stack_pointer"
+                | "__memory_base"
+                | "__table_base"
+                | "__heap_base"
+                | "__data_end"
+                | "__global_base"
+                | "__dso_handle"
+                | "__tls_base"
+                | "__tls_size"
+                | "__tls_align"
+                | "_start"
+        )
+}
+
+// ---------------------------------------------------------------------------------------------
+// dlopen
+
+pub(crate) fn open<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    flags: OpenFlags,
+    caller_addr: u32,
+) -> DlResult<u32> {
+    s.program()?;
+    if name.is_empty() {
+        return Ok(PROGRAM_HANDLE);
+    }
+    let global = flags.contains(OpenFlags::GLOBAL);
+    let nodelete = flags.contains(OpenFlags::NODELETE);
+    let lazy = !flags.contains(OpenFlags::NOW);
+
+    if let Some(id) = s.cx().scope.find_by_name(name) {
+        return reopen(s, id, global, nodelete);
+    }
+    if flags.contains(OpenFlags::NOLOAD) {
+        // glibc: NULL, and nothing for dlerror to report.
+        return Ok(HANDLE_DEFAULT);
+    }
+    let requester = s.cx().scope.lib_at(caller_addr);
+    let mut group = Group::default();
+    let result = map_tree(s, name, requester, 0, &mut group)
+        .and_then(|root| link_group(s, &group, lazy).map(|()| root))
+        .and_then(|root| construct_group(s, &group).map(|()| root));
+    match result {
+        Ok(root) => {
+            let cx = s.cx();
+            let list = cx.scope.breadth_first(root);
+            for &id in &group.post_order {
+                if let Some(lib) = cx.scope.get_mut(id) {
+                    lib.state = LibState::Ready;
+                }
+            }
+            let lib = cx.scope.lib_mut(root)?;
+            lib.open_count += 1;
+            lib.nodelete |= nodelete;
+            let handle = lib.handle;
+            if global {
+                for id in list {
+                    if let Some(lib) = cx.scope.get_mut(id) {
+                        lib.global = true;
+                    }
+                }
+            }
+            Ok(handle)
+        }
+        Err(err) => {
+            roll_back(s, &group);
+            Err(err)
+        }
+    }
+}
+
+/// `dlopen` of a library that is already loaded: one more reference, maybe promoted.
+fn reopen<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, global: bool, nodelete: bool) -> DlResult<u32> {
+    let cx = s.cx();
+    let list = cx.scope.breadth_first(id);
+    let lib = cx.scope.lib_mut(id)?;
+    if lib.state == LibState::Closing {
+        return Err(DlError::Init {
+            name: lib.name.clone(),
+            phase: "dlopen",
+            reason: "the library is being unloaded (dlopen from one of its destructors)".into(),
+        });
+    }
+    lib.open_count += 1;
+    lib.nodelete |= nodelete;
+    let handle = lib.handle;
+    if global {
+        for id in list {
+            if let Some(lib) = cx.scope.get_mut(id) {
+                lib.global = true;
+            }
+        }
+    }
+    Ok(handle)
+}
+
+/// The libraries one `dlopen` adds, in the order they must be linked and constructed.
+#[derive(Default)]
+struct Group {
+    /// Every library registered so far (for roll-back), in registration order.
+    registered: Vec<LibId>,
+    /// Dependencies before dependents.
+    post_order: Vec<LibId>,
+}
+
+/// Phase 1: find, fetch, compile and reserve `name` and (depth first) its dependencies.
+fn map_tree<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    requester: Option<LibId>,
+    depth: usize,
+    group: &mut Group,
+) -> DlResult<LibId> {
+    let config = s.cx().config.clone();
+    let limits = config.limits;
+    if depth > limits.max_dependency_depth {
+        return Err(DlError::TooDeep { name: name.to_string(), max: limits.max_dependency_depth });
+    }
+    if let Some(id) = s.cx().scope.find_by_name(name) {
+        return Ok(id);
+    }
+    let runtime_path = match requester {
+        Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
+        None => Vec::new(),
+    };
+    let fetched = config.sources.fetch(
+        name,
+        &Requester { runtime_path: &runtime_path },
+        limits.max_module_bytes,
+    )?;
+    if let Some(id) = s.cx().scope.find_by_key(&fetched.key) {
+        s.cx().scope.add_name(name, id);
+        return Ok(id);
+    }
+    if s.cx().scope.len() >= limits.max_libraries {
+        return Err(DlError::Limit {
+            name: name.to_string(),
+            what: "library count",
+            detail: format!("{} libraries are loaded, at most {} allowed", s.cx().scope.len(), limits.max_libraries),
+        });
+    }
+    let engine = s.caller.engine().clone();
+    let compiled = config.cache.get_or_compile(&engine, name, &fetched.bytes)?;
+    let mem = compiled.info.mem;
+    if mem.memory_align_log2 > limits.max_align_log2 || mem.table_align_log2 > limits.max_align_log2 {
+        return Err(DlError::Limit {
+            name: name.to_string(),
+            what: "alignment",
+            detail: format!(
+                "asks for 2^{} byte / 2^{} slot alignment, at most 2^{} allowed",
+                mem.memory_align_log2, mem.table_align_log2, limits.max_align_log2
+            ),
+        });
+    }
+    let (mem_base, mem_size) = reserve_memory(s, name, mem.memory_size, mem.memory_align_log2)?;
+    let table = reserve_slots(s, name, mem.table_size, 1 << mem.table_align_log2);
+    let table_base = match table {
+        Ok(base) => base,
+        Err(e) => {
+            release_memory(s, mem_base, mem_size);
+            return Err(e);
+        }
+    };
+    let runtime_path = expand_runtime_path(&compiled.info.runtime_paths, fetched.path.as_deref());
+    let needed = compiled.info.needed.clone();
+    let lib = Library {
+        name: name.to_string(),
+        path: fetched.path.clone(),
+        key: fetched.key.clone(),
+        handle: 0,
+        compiled,
+        instance: None,
+        mem_base,
+        mem_size,
+        table_base,
+        table_size: mem.table_size,
+        extra_slots: Vec::new(),
+        exports: HashMap::new(),
+        deps: Vec::new(),
+        search_list: Vec::new(),
+        runtime_path,
+        open_count: 0,
+        global: false,
+        nodelete: false,
+        state: LibState::Loading,
+        load_seq: 0,
+    };
+    let id = match s.cx().scope.insert(lib) {
+        Ok(id) => id,
+        Err(e) => {
+            release_memory(s, mem_base, mem_size);
+            release_slots(s, table_base, mem.table_size);
+            return Err(e);
+        }
+    };
+    group.registered.push(id);
+    {
+        let cx = s.cx();
+        let handle = cx.scope.lib(id)?.handle;
+        trace::load(name, handle, mem_base, mem_size, table_base, mem.table_size);
+    }
+    for dep_name in needed {
+        let dep = map_tree(s, &dep_name, Some(id), depth + 1, group)?;
+        let lib = s.cx().scope.lib_mut(id)?;
+        if !lib.deps.contains(&dep) {
+            lib.deps.push(dep);
+        }
+    }
+    group.post_order.push(id);
+    Ok(id)
+}
+
+/// A zero-filled block of `size` bytes from the program's allocator.
+fn reserve_memory<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    size: u32,
+    align_log2: u32,
+) -> DlResult<(u32, u32)> {
+    let limits = s.cx().config.limits;
+    // Every library gets at least one byte, so that each has an address range of its own
+    // (its `__dso_handle` lives there).
+    let size = size.max(1);
+    let used = s.cx().space.data_bytes;
+    if used + u64::from(size) > limits.max_data_bytes {
+        return Err(DlError::Limit {
+            name: name.to_string(),
+            what: "data memory",
+            detail: format!(
+                "needs {size} bytes, {used} of {} in use by other libraries",
+                limits.max_data_bytes
+            ),
+        });
+    }
+    let program = s.program()?;
+    let (alloc, memory) = (program.alloc.clone(), program.memory);
+    let align = 1u32 << align_log2.min(31);
+    let base = alloc
+        .call(&mut *s.caller, (size, align))
+        .map_err(|e| DlError::Init { name: name.to_string(), phase: "allocating data", reason: one_line(&e) })?;
+    if base == 0 {
+        return Err(DlError::OutOfMemory { name: name.to_string(), size });
+    }
+    let data = memory.data_mut(&mut *s.caller);
+    let end = base as usize + size as usize;
+    if end > data.len() || base % align != 0 {
+        return Err(DlError::Program(format!(
+            "its allocator returned an unusable block {base:#x}+{size} (align {align}) for {name}"
+        )));
+    }
+    data[base as usize..end].fill(0);
+    s.cx().space.data_bytes += u64::from(size);
+    Ok((base, size))
+}
+
+fn release_memory<T: 'static>(s: &mut Session<'_, '_, T>, base: u32, size: u32) {
+    let Some(free) = s.cx().program.as_ref().map(|p| p.free.clone()) else { return };
+    s.cx().space.data_bytes -= u64::from(size.max(1)).min(s.cx().space.data_bytes);
+    // A trapping free() leaves the block leaked, not the loader broken.
+    let _ = free.call(&mut *s.caller, base);
+}
+
+/// `len` table slots (aligned), reusing freed ones before growing the table.
+fn reserve_slots<T: 'static>(s: &mut Session<'_, '_, T>, name: &str, len: u32, align: u32) -> DlResult<u32> {
+    if len == 0 {
+        return Ok(0);
+    }
+    if let Some(start) = s.cx().space.take_slots(len, align) {
+        return Ok(start);
+    }
+    let max = s.cx().config.limits.max_table_slots;
+    let table = s.program()?.table;
+    let size = table.size(&mut *s.caller);
+    let start = size.next_multiple_of(u64::from(align.max(1)));
+    let grow = start - size + u64::from(len);
+    let added = u64::from(s.cx().space.slots_added);
+    if added + grow > u64::from(max) {
+        return Err(DlError::Limit {
+            name: name.to_string(),
+            what: "table slots",
+            detail: format!("needs {len} slots, {added} of {max} already added"),
+        });
+    }
+    table.grow(&mut *s.caller, grow, Ref::Func(None)).map_err(|e| DlError::Limit {
+        name: name.to_string(),
+        what: "table size",
+        detail: format!("cannot grow the program's table by {grow}: {}", one_line(&e)),
+    })?;
+    let cx = s.cx();
+    cx.space.slots_added += grow as u32;
+    // Alignment padding is free for later single-slot use.
+    cx.space.release_slots(size as u32, (start - size) as u32);
+    Ok(start as u32)
+}
+
+/// Clears `len` slots from `start` and gives them back.
+fn release_slots<T: 'static>(s: &mut Session<'_, '_, T>, start: u32, len: u32) {
+    if len == 0 {
+        return;
+    }
+    let Some(table) = s.cx().program.as_ref().map(|p| p.table) else { return };
+    for slot in start..start.saturating_add(len) {
+        let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(None));
+        s.cx().space.forget(slot);
+    }
+    s.cx().space.release_slots(start, len);
+}
+
+/// What an import turned into.
+enum Fixup {
+    Mem(String),
+    Func(String),
+}
+
+/// Phase 2: instantiate every new library, dependencies first.
+fn link_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group, lazy: bool) -> DlResult<()> {
+    {
+        let cx = s.cx();
+        for &id in &group.registered {
+            let list = cx.scope.breadth_first(id);
+            cx.scope.lib_mut(id)?.search_list = list;
+        }
+    }
+    let mut fixups: Vec<(LibId, Vec<(Global, Fixup, bool)>)> = Vec::new();
+    for &id in &group.post_order {
+        let got = instantiate(s, id, lazy)?;
+        fixups.push((id, got));
+    }
+    // Phase 3: every new library's symbols are known now; fill the GOTs.
+    for (id, entries) in fixups {
+        for (global, fixup, weak) in entries {
+            let value = match &fixup {
+                Fixup::Mem(name) => match resolve(s, id, name)? {
+                    Some(Symbol::Data { addr }) => addr,
+                    // Code that takes a function's address as data: give its slot.
+                    Some(sym @ Symbol::Func { .. }) => slot_for(s, sym, name)?,
+                    None if weak => 0,
+                    None => return Err(undefined(s, id, name)),
+                },
+                Fixup::Func(name) => match resolve(s, id, name)? {
+                    Some(sym @ Symbol::Func { .. }) => slot_for(s, sym, name)?,
+                    Some(Symbol::Data { .. }) => {
+                        return Err(DlError::Link {
+                            library: s.cx().scope.lib(id)?.name.clone(),
+                            import: format!("GOT.func.{name}"),
+                            reason: "it is a data symbol, used as a function".into(),
+                        })
+                    }
+                    None if weak => 0,
+                    None => return Err(undefined(s, id, name)),
+                },
+            };
+            global
+                .set(&mut *s.caller, Val::I32(value as i32))
+                .map_err(|e| DlError::Program(format!("internal: GOT update failed: {}", one_line(&e))))?;
+        }
+    }
+    Ok(())
+}
+
+fn undefined<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, symbol: &str) -> DlError {
+    let library = s.cx().scope.get(id).map(|l| l.display_name().to_string()).unwrap_or_default();
+    DlError::UndefinedSymbol { library, symbol: symbol.to_string() }
+}
+
+/// Builds one library's imports and instantiates it. Returns its GOT entries to fill.
+fn instantiate<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    lazy: bool,
+) -> DlResult<Vec<(Global, Fixup, bool)>> {
+    let (compiled, name, mem_base, table_base) = {
+        let lib = s.cx().scope.lib(id)?;
+        (lib.compiled.clone(), lib.display_name().to_string(), lib.mem_base, lib.table_base)
+    };
+    let program = s.program()?;
+    let (memory, table, stack_pointer, cxa_atexit) =
+        (program.memory, program.table, program.stack_pointer, program.cxa_atexit);
+    let link_err = |import: &str, reason: String| DlError::Link {
+        library: name.clone(),
+        import: import.to_string(),
+        reason,
+    };
+    let mut imports = Vec::new();
+    let mut got = Vec::new();
+    // The reader lists imports in module order; its `weak` also covers GOT entries, whose
+    // IMPORT_INFO flags clang records under `env`.
+    for (import, described) in compiled.module.imports().zip(compiled.info.imports.iter()) {
+        let (module, field) = (import.module(), import.name());
+        let qualified = format!("{module}.{field}");
+        let weak = described.weak;
+        let ty = import.ty();
+        let ext: Extern = match (module, field, &ty) {
+            ("env", "memory", ExternType::Memory(_)) => memory.into(),
+            ("env", "__indirect_function_table", ExternType::Table(_)) => table.into(),
+            ("env", "__stack_pointer", ExternType::Global(_)) => stack_pointer.into(),
+            ("env", "__memory_base", ExternType::Global(_)) => const_i32(s, mem_base)?.into(),
+            ("env", "__table_base", ExternType::Global(_)) => const_i32(s, table_base)?.into(),
+            ("GOT.mem" | "GOT.func", symbol, ExternType::Global(g)) => {
+                if !matches!(g.content(), ValType::I32) || g.mutability() != Mutability::Var {
+                    return Err(link_err(&qualified, "a GOT entry must be a mutable i32".into()));
+                }
+                let global = Global::new(
+                    &mut *s.caller,
+                    GlobalType::new(ValType::I32, Mutability::Var),
+                    Val::I32(0),
+                )
+                .map_err(|e| link_err(&qualified, one_line(&e)))?;
+                let fixup = if module == "GOT.mem" {
+                    Fixup::Mem(symbol.to_string())
+                } else {
+                    Fixup::Func(symbol.to_string())
+                };
+                got.push((global, fixup, weak));
+                global.into()
+            }
+            ("env", "__cxa_atexit", ExternType::Func(_)) if cxa_atexit.is_some() => {
+                let func = cxa_atexit.ok_or_else(|| link_err(&qualified, "missing".into()))?;
+                func.into()
+            }
+            ("env", symbol, ExternType::Func(ft)) => {
+                match resolve(s, id, symbol)? {
+                    Some(Symbol::Func { func, .. }) => {
+                        if !func.matches_ty(&*s.caller, ft) {
+                            let have = func.ty(&*s.caller);
+                            return Err(link_err(
+                                &qualified,
+                                format!("the definition has type {have}, the import expects {ft}"),
+                            ));
+                        }
+                        trace::bind(&name, symbol, "defined");
+                        func.into()
+                    }
+                    Some(Symbol::Data { .. }) => {
+                        return Err(link_err(&qualified, "it is a data symbol, called as a function".into()))
+                    }
+                    None => {
+                        let pending = defined_by_pending(s, id, symbol)?;
+                        if pending.is_none() && !weak && !lazy {
+                            return Err(DlError::UndefinedSymbol { library: name.clone(), symbol: symbol.to_string() });
+                        }
+                        trace::bind(&name, symbol, if weak && pending.is_none() { "weak, undefined" } else { "lazy" });
+                        late_binding_stub(s, id, symbol, ft.clone())?.into()
+                    }
+                }
+            }
+            ("env", _, ExternType::Global(_)) => {
+                return Err(DlError::Unsupported {
+                    name: name.clone(),
+                    reason: format!("it imports the global {qualified} (thread-local storage and other linker globals are not supported)"),
+                })
+            }
+            ("env", _, _) => {
+                return Err(link_err(&qualified, "no such memory, table or tag in the program".into()))
+            }
+            (module, field, _) => foreign_import(s, module, field)
+                .ok_or_else(|| link_err(&qualified, "the program's linker does not provide it".into()))?,
+        };
+        imports.push(ext);
+    }
+    let instance = Instance::new(&mut *s.caller, &compiled.module, &imports)
+        .map_err(|e| DlError::Init { name: name.clone(), phase: "instantiation", reason: one_line(&e) })?;
+
+    // Its exports and the slots its own functions occupy.
+    let mut exports = HashMap::new();
+    let mut defined = Vec::new();
+    for export in compiled.module.exports() {
+        let export_name = export.name();
+        if is_plumbing(export_name) {
+            continue;
+        }
+        match instance.get_export(&mut *s.caller, export_name) {
+            Some(Extern::Func(func)) => {
+                let key = func.to_raw(&mut *s.caller) as usize;
+                exports.insert(export_name.to_string(), Symbol::Func { func, key, slot: None });
+            }
+            Some(Extern::Global(global)) => {
+                let ty = global.ty(&*s.caller);
+                if ty.mutability() == Mutability::Const {
+                    if let Some(offset) = global.get(&mut *s.caller).i32() {
+                        let addr = mem_base.wrapping_add(offset as u32);
+                        defined.push(export_name.to_string());
+                        exports.insert(export_name.to_string(), Symbol::Data { addr });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let table_size = compiled.info.mem.table_size;
+    let mut slots = Vec::new();
+    for slot in table_base..table_base.saturating_add(table_size) {
+        if let Some(Ref::Func(Some(f))) = table.get(&mut *s.caller, u64::from(slot)) {
+            slots.push((f.to_raw(&mut *s.caller) as usize, slot));
+        }
+    }
+    let cx = s.cx();
+    for (key, slot) in slots {
+        cx.space.record(key, slot);
+    }
+    let lib = cx.scope.lib_mut(id)?;
+    lib.instance = Some(instance);
+    lib.exports = exports;
+    Ok(got)
+}
+
+fn const_i32<T: 'static>(s: &mut Session<'_, '_, T>, value: u32) -> DlResult<Global> {
+    Global::new(&mut *s.caller, GlobalType::new(ValType::I32, Mutability::Const), Val::I32(value as i32))
+        .map_err(|e| DlError::Program(format!("internal: {}", one_line(&e))))
+}
+
+/// An import from outside `env`/`GOT.*` (say `wasi_snapshot_preview1.fd_write`): only what the
+/// program's own linker offers.
+fn foreign_import<T: 'static>(s: &mut Session<'_, '_, T>, module: &str, field: &str) -> Option<Extern> {
+    s.glue.linker.get(&mut *s.caller, module, field).ok()
+}
+
+/// Whether a library of the group that is not instantiated yet defines `symbol` (a
+/// dependency cycle): then calls go through a late-binding stub.
+fn defined_by_pending<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, symbol: &str) -> DlResult<Option<LibId>> {
+    let cx = s.cx();
+    let order = cx.scope.lookup_order_for(id);
+    for entry in order {
+        if let ScopeEntry::Lib(other) = entry {
+            let lib = cx.scope.lib(other)?;
+            if lib.instance.is_none()
+                && lib.compiled.info.exports.iter().any(|e| e.name == symbol)
+            {
+                return Ok(Some(other));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A function that finds its target when first called: for calls into a library of the same
+/// group that is instantiated later (cycles), for RTLD_LAZY's deferred binding, and for weak
+/// undefined functions (which trap if called).
+fn late_binding_stub<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    symbol: &str,
+    ty: FuncType,
+) -> DlResult<Func> {
+    let handle = s.cx().scope.lib(id)?.handle;
+    let glue = s.glue.clone();
+    let symbol = symbol.to_string();
+    let target: Arc<OnceLock<Func>> = Arc::new(OnceLock::new());
+    let func = Func::new(&mut *s.caller, ty, move |mut caller: Caller<'_, T>, params, results| {
+        let func = match target.get() {
+            Some(f) => *f,
+            None => {
+                let cx = (glue.get_cx)(caller.data_mut());
+                let found = cx.scope.by_handle(handle).ok().and_then(|id| {
+                    let order = cx.scope.lookup_order_for(id);
+                    order.into_iter().find_map(|entry| match entry {
+                        // The program's exports were looked at when the library was linked.
+                        ScopeEntry::Program => None,
+                        ScopeEntry::Lib(other) => match cx.scope.get(other)?.exports.get(&symbol) {
+                            Some(Symbol::Func { func, .. }) => Some(*func),
+                            _ => None,
+                        },
+                    })
+                });
+                let Some(func) = found else {
+                    let library = cx
+                        .scope
+                        .by_handle(handle)
+                        .ok()
+                        .and_then(|id| cx.scope.get(id))
+                        .map(|l| l.display_name().to_string())
+                        .unwrap_or_else(|| format!("library {handle:#x}"));
+                    return Err(wasmtime::Error::msg(format!(
+                        "symbol lookup error: {library}: undefined symbol: {symbol}"
+                    )));
+                };
+                let _ = target.set(func);
+                func
+            }
+        };
+        func.call(&mut caller, params, results)
+    });
+    Ok(func)
+}
+
+/// Finds `symbol` for library `id`: global scope, then its local scope.
+fn resolve<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, symbol: &str) -> DlResult<Option<Symbol>> {
+    let order = s.cx().scope.lookup_order_for(id);
+    Ok(lookup(s, &order, symbol).map(|(_, sym)| sym))
+}
+
+/// The first definition of `name` along `order`.
+fn lookup<T: 'static>(s: &mut Session<'_, '_, T>, order: &[ScopeEntry], name: &str) -> Option<(ScopeEntry, Symbol)> {
+    if is_plumbing(name) {
+        return None;
+    }
+    for &entry in order {
+        let found = match entry {
+            ScopeEntry::Program => program_symbol(s, name),
+            ScopeEntry::Lib(id) => s.cx().scope.get(id).and_then(|l| l.exports.get(name).copied()),
+        };
+        if let Some(sym) = found {
+            return Some((entry, sym));
+        }
+    }
+    None
+}
+
+fn program_symbol<T: 'static>(s: &mut Session<'_, '_, T>, name: &str) -> Option<Symbol> {
+    if let Some(sym) = s.cx().program.as_ref()?.symbols.get(name) {
+        return Some(*sym);
+    }
+    let sym = program::find_export(s.caller, name)?;
+    s.cx().program.as_mut()?.symbols.insert(name.to_string(), sym);
+    Some(sym)
+}
+
+/// The table slot of a function, giving it one if it has none yet.
+fn slot_for<T: 'static>(s: &mut Session<'_, '_, T>, sym: Symbol, name: &str) -> DlResult<u32> {
+    let Symbol::Func { func, key, slot } = sym else {
+        return Err(DlError::Program(format!("internal: {name} is not a function")));
+    };
+    if let Some(slot) = slot {
+        return Ok(slot);
+    }
+    if let Some(&slot) = s.cx().space.slot_of.get(&key) {
+        return Ok(slot);
+    }
+    let slot = reserve_slots(s, name, 1, 1)?;
+    let table = s.program()?.table;
+    table
+        .set(&mut *s.caller, u64::from(slot), Ref::Func(Some(func)))
+        .map_err(|e| DlError::Program(format!("internal: table update failed: {}", one_line(&e))))?;
+    let cx = s.cx();
+    cx.space.record(key, slot);
+    // The slot belongs to the library defining the function (freed with it); slots of the
+    // program's own functions stay for the program's life.
+    let owner = cx.scope.order().iter().copied().find(|&id| {
+        cx.scope.get(id).is_some_and(|l| matches!(l.exports.get(name), Some(Symbol::Func { key: k, .. }) if *k == key))
+    });
+    match owner {
+        Some(id) => {
+            if let Some(lib) = cx.scope.get_mut(id) {
+                lib.extra_slots.push(slot);
+                if let Some(Symbol::Func { slot: cached, .. }) = lib.exports.get_mut(name) {
+                    *cached = Some(slot);
+                }
+            }
+        }
+        None => {
+            if let Some(Symbol::Func { slot: cached, .. }) =
+                cx.program.as_mut().and_then(|p| p.symbols.get_mut(name))
+            {
+                *cached = Some(slot);
+            }
+        }
+    }
+    Ok(slot)
+}
+
+/// Phase 4: data relocations, then constructors, dependencies first.
+fn construct_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) -> DlResult<()> {
+    for &id in &group.post_order {
+        let (instance, name) = {
+            let lib = s.cx().scope.lib(id)?;
+            (lib.instance, lib.display_name().to_string())
+        };
+        let Some(instance) = instance else { continue };
+        for (export, phase) in [
+            ("__wasm_apply_data_relocs", "applying data relocations"),
+            ("__wasm_call_ctors", "running constructors"),
+        ] {
+            let Some(func) = instance.get_func(&mut *s.caller, export) else { continue };
+            let func = func
+                .typed::<(), ()>(&*s.caller)
+                .map_err(|e| DlError::Link { library: name.clone(), import: export.into(), reason: one_line(&e) })?;
+            func.call(&mut *s.caller, ())
+                .map_err(|e| DlError::Init { name: name.clone(), phase, reason: one_line(&e) })?;
+        }
+    }
+    Ok(())
+}
+
+/// Undoes a failed `dlopen`: every library it registered goes, with its memory and slots.
+fn roll_back<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) {
+    for &id in group.registered.iter().rev() {
+        release_library(s, id);
+    }
+}
+
+/// Forgets a library and gives back its data block and table slots.
+fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
+    let Some(lib) = s.cx().scope.remove(id) else { return };
+    trace::unload(&lib.name);
+    release_slots(s, lib.table_base, lib.table_size);
+    for slot in lib.extra_slots {
+        release_slots(s, slot, 1);
+    }
+    release_memory(s, lib.mem_base, lib.mem_size);
+}
+
+// ---------------------------------------------------------------------------------------------
+// dlclose
+
+pub(crate) fn close<T: 'static>(s: &mut Session<'_, '_, T>, handle: u32) -> DlResult<()> {
+    s.program()?;
+    if handle == PROGRAM_HANDLE {
+        return Ok(());
+    }
+    let cx = s.cx();
+    let id = cx.scope.by_handle(handle)?;
+    let lib = cx.scope.lib_mut(id)?;
+    if lib.state == LibState::Closing || lib.open_count == 0 {
+        return Err(DlError::BadHandle { handle, reason: "the library was already closed" });
+    }
+    lib.open_count -= 1;
+    unload_unreachable(s)
+}
+
+/// Unloads every library nothing needs any more: destructors first (dependents before their
+/// dependencies), then memory and slots.
+fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
+    let mut victims: Vec<(u64, LibId)> = {
+        let scope = &s.cx().scope;
+        scope
+            .unreachable()
+            .into_iter()
+            .filter_map(|id| scope.get(id).filter(|l| l.state != LibState::Closing).map(|l| (l.load_seq, id)))
+            .collect()
+    };
+    if victims.is_empty() {
+        return Ok(());
+    }
+    victims.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    for &(_, id) in &victims {
+        s.cx().scope.lib_mut(id)?.state = LibState::Closing;
+    }
+    let finalize = s.program()?.finalize.clone();
+    let mut failure = None;
+    for &(_, id) in &victims {
+        let (base, end, name) = {
+            let lib = s.cx().scope.lib(id)?;
+            (lib.mem_base, lib.mem_end(), lib.display_name().to_string())
+        };
+        if let Some(finalize) = &finalize {
+            if let Err(e) = finalize.call(&mut *s.caller, (base, end)) {
+                failure.get_or_insert(DlError::Init { name, phase: "running destructors", reason: one_line(&e) });
+            }
+        }
+    }
+    for &(_, id) in &victims {
+        release_library(s, id);
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+// ---------------------------------------------------------------------------------------------
+// dlsym
+
+pub(crate) fn sym<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    handle: u32,
+    name: &str,
+    caller_addr: u32,
+) -> DlResult<(SymbolKind, u32)> {
+    s.program()?;
+    let (order, scope_name) = {
+        let program_name = s.cx().config.program_name.clone();
+        let scope = &s.cx().scope;
+        match handle {
+            HANDLE_DEFAULT => {
+                let mut order = scope.global_scope();
+                if let Some(caller) = scope.lib_at(caller_addr) {
+                    for entry in scope.lookup_order_for(caller) {
+                        if !order.contains(&entry) {
+                            order.push(entry);
+                        }
+                    }
+                }
+                (order, "RTLD_DEFAULT".to_string())
+            }
+            HANDLE_NEXT => (scope.next_after(scope.lib_at(caller_addr)), "RTLD_NEXT".to_string()),
+            PROGRAM_HANDLE => (scope.global_scope(), program_name),
+            _ => {
+                let id = scope.by_handle(handle)?;
+                let lib = scope.lib(id)?;
+                (lib.search_list.iter().map(|&l| ScopeEntry::Lib(l)).collect(), lib.display_name().to_string())
+            }
+        }
+    };
+    match lookup(s, &order, name) {
+        Some((_, Symbol::Data { addr })) => Ok((SymbolKind::Data, addr)),
+        Some((_, sym @ Symbol::Func { .. })) => Ok((SymbolKind::Function, slot_for(s, sym, name)?)),
+        None => Err(DlError::NoSymbol { scope: scope_name, symbol: name.to_string() }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dladdr
+
+/// What `dladdr` reports.
+pub(crate) struct AddrFound {
+    pub(crate) handle: u32,
+    pub(crate) base: u32,
+    pub(crate) name: String,
+    pub(crate) symbol: Option<String>,
+    pub(crate) symbol_value: u32,
+}
+
+pub(crate) fn addr<T: 'static>(s: &mut Session<'_, '_, T>, address: u32) -> DlResult<AddrFound> {
+    s.program()?;
+    let program_name = s.cx().config.program_name.clone();
+    let cx = s.cx();
+    // A data address inside a library's block.
+    if let Some(id) = cx.scope.lib_at(address) {
+        let lib = cx.scope.lib(id)?;
+        let nearest = lib
+            .exports
+            .iter()
+            .filter_map(|(n, sym)| match sym {
+                Symbol::Data { addr } if *addr <= address => Some((*addr, n)),
+                _ => None,
+            })
+            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)));
+        return Ok(AddrFound {
+            handle: lib.handle,
+            base: lib.mem_base,
+            name: lib.display_name().to_string(),
+            symbol: nearest.map(|(_, n)| n.clone()),
+            symbol_value: nearest.map_or(0, |(a, _)| a),
+        });
+    }
+    // A function pointer: a table slot.
+    if let Some(&key) = cx.space.func_in.get(&address) {
+        for &id in cx.scope.order() {
+            let lib = cx.scope.lib(id)?;
+            let named = lib.exports.iter().find_map(|(n, sym)| match sym {
+                Symbol::Func { key: k, .. } if *k == key => Some(n.clone()),
+                _ => None,
+            });
+            let in_range = address >= lib.table_base && address < lib.table_base.saturating_add(lib.table_size);
+            if named.is_some() || in_range || lib.extra_slots.contains(&address) {
+                return Ok(AddrFound {
+                    handle: lib.handle,
+                    base: lib.mem_base,
+                    name: lib.display_name().to_string(),
+                    symbol_value: if named.is_some() { address } else { 0 },
+                    symbol: named,
+                });
+            }
+        }
+        let named = cx.program.as_ref().and_then(|p| {
+            p.symbols.iter().find_map(|(n, sym)| match sym {
+                Symbol::Func { key: k, .. } if *k == key => Some(n.clone()),
+                _ => None,
+            })
+        });
+        return Ok(AddrFound {
+            handle: PROGRAM_HANDLE,
+            base: 0,
+            name: program_name,
+            symbol_value: if named.is_some() { address } else { 0 },
+            symbol: named,
+        });
+    }
+    // The program's static data.
+    if cx.program.as_ref().and_then(|p| p.data_end).is_some_and(|end| address < end && address > 0) {
+        return Ok(AddrFound { handle: PROGRAM_HANDLE, base: 0, name: program_name, symbol: None, symbol_value: 0 });
+    }
+    Err(DlError::NoAddress { address })
+}

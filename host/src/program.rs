@@ -1,0 +1,113 @@
+//! The main program, as the loader sees it: the exports the main-program contract asks for
+//! (see docs/DESIGN.md), found once through the caller at its first `wasi_dl` call, and its
+//! symbols, looked up by name on demand.
+
+use std::collections::HashMap;
+
+use wasmtime::{AsContextMut, Caller, Extern, Func, Global, Memory, Mutability, Table, TypedFunc, ValType};
+
+use crate::error::{DlError, DlResult};
+use crate::scope::Symbol;
+
+pub(crate) struct Program {
+    pub(crate) memory: Memory,
+    pub(crate) table: Table,
+    pub(crate) stack_pointer: Global,
+    /// `__wasi_dl_alloc(size, align) -> ptr`: the program's allocator.
+    pub(crate) alloc: TypedFunc<(u32, u32), u32>,
+    /// `__wasi_dl_free(ptr)`.
+    pub(crate) free: TypedFunc<u32, ()>,
+    /// `__wasi_dl_cxa_atexit`: what side modules' `__cxa_atexit` resolves to.
+    pub(crate) cxa_atexit: Option<Func>,
+    /// `__wasi_dl_finalize(base, end)`: runs the destructors registered from a data block.
+    pub(crate) finalize: Option<TypedFunc<(u32, u32), ()>>,
+    /// End of the program's static data (`__heap_base`), when exported: `dladdr` attributes
+    /// addresses below it to the program.
+    pub(crate) data_end: Option<u32>,
+    /// Symbols already looked up (only hits are kept, so a guest cannot grow this at will).
+    pub(crate) symbols: HashMap<String, Symbol>,
+}
+
+fn missing(what: &str, hint: &str) -> DlError {
+    DlError::Program(format!("it does not export {what} ({hint}; build it with `wasi-dl cc`)"))
+}
+
+impl Program {
+    /// Finds the contract's exports in the calling instance.
+    pub(crate) fn bind<T>(caller: &mut Caller<'_, T>) -> DlResult<Program> {
+        let memory = match caller.get_export("memory") {
+            Some(Extern::Memory(m)) => m,
+            Some(Extern::SharedMemory(_)) => {
+                return Err(DlError::Program("shared memories are not supported yet".into()))
+            }
+            _ => return Err(missing("its memory", "the default for wasm-ld")),
+        };
+        let table = caller
+            .get_export("__indirect_function_table")
+            .and_then(Extern::into_table)
+            .ok_or_else(|| missing("__indirect_function_table", "link with -Wl,--export-table"))?;
+        let stack_pointer = caller
+            .get_export("__stack_pointer")
+            .and_then(Extern::into_global)
+            .filter(|g| {
+                let ty = g.ty(&mut *caller);
+                ty.mutability() == Mutability::Var && matches!(ty.content(), ValType::I32)
+            })
+            .ok_or_else(|| missing("__stack_pointer", "link with -Wl,--export=__stack_pointer"))?;
+        let alloc = typed::<T, (u32, u32), u32>(caller, "__wasi_dl_alloc")?
+            .ok_or_else(|| missing("__wasi_dl_alloc", "link the wasi-dl guest library"))?;
+        let free = typed::<T, u32, ()>(caller, "__wasi_dl_free")?
+            .ok_or_else(|| missing("__wasi_dl_free", "link the wasi-dl guest library"))?;
+        let finalize = typed::<T, (u32, u32), ()>(caller, "__wasi_dl_finalize")?;
+        let cxa_atexit = caller.get_export("__wasi_dl_cxa_atexit").and_then(Extern::into_func);
+        let data_end = caller
+            .get_export("__heap_base")
+            .and_then(Extern::into_global)
+            .and_then(|g| g.get(&mut *caller).i32())
+            .map(|v| v as u32);
+        Ok(Program {
+            memory,
+            table,
+            stack_pointer,
+            alloc,
+            free,
+            cxa_atexit,
+            finalize,
+            data_end,
+            symbols: HashMap::new(),
+        })
+    }
+}
+
+fn typed<T, P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
+    caller: &mut Caller<'_, T>,
+    name: &str,
+) -> DlResult<Option<TypedFunc<P, R>>> {
+    let Some(func) = caller.get_export(name).and_then(Extern::into_func) else {
+        return Ok(None);
+    };
+    func.typed::<P, R>(&*caller)
+        .map(Some)
+        .map_err(|e| DlError::Program(format!("its export {name} has the wrong type: {e}")))
+}
+
+/// Looks `name` up among the program's exports (uncached; the loader caches hits).
+pub(crate) fn find_export<T>(caller: &mut Caller<'_, T>, name: &str) -> Option<Symbol> {
+    match caller.get_export(name)? {
+        Extern::Func(func) => {
+            let key = func.to_raw(caller.as_context_mut()) as usize;
+            Some(Symbol::Func { func, key, slot: None })
+        }
+        // Data symbols of a (non-PIC) program are immutable i32 globals holding the address.
+        Extern::Global(global) => {
+            let ty = global.ty(&mut *caller);
+            if ty.mutability() == Mutability::Const && matches!(ty.content(), ValType::I32) {
+                let addr = global.get(&mut *caller).i32()? as u32;
+                Some(Symbol::Data { addr })
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}

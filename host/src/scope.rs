@@ -1,0 +1,299 @@
+//! The loaded libraries, their symbols, and the order symbols are looked up in.
+//!
+//! glibc's rules, which C programs rely on:
+//! - a library's undefined symbols resolve in the *global scope* (the program, then
+//!   `RTLD_GLOBAL` libraries in load order), then in the library's own *local scope* (itself
+//!   and its dependencies, breadth first);
+//! - `dlsym(handle)` searches the handle's local scope; `dlsym(RTLD_DEFAULT)` the global scope
+//!   and then the caller's local scope; `dlsym(RTLD_NEXT)` the objects loaded after the caller.
+//!
+//! Everything here is plain data; looking into the main program is the loader's job (it needs
+//! the store), so scopes hand back [`ScopeEntry::Program`] where the program comes in order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use wasmtime::{Func, Instance};
+
+use crate::cache::CompiledLibrary;
+use crate::error::{DlError, DlResult};
+use crate::space::FuncKey;
+
+/// Index of a library in the scope's table; reused after unload (handles are not).
+pub(crate) type LibId = usize;
+
+/// The handle `dlopen(NULL)` returns.
+pub(crate) const PROGRAM_HANDLE: u32 = 1;
+/// `RTLD_DEFAULT` and `RTLD_NEXT` as the guest passes them.
+pub(crate) const HANDLE_DEFAULT: u32 = 0;
+pub(crate) const HANDLE_NEXT: u32 = u32::MAX;
+const FIRST_LIBRARY_HANDLE: u32 = 0x10;
+
+/// A defined symbol.
+#[derive(Clone, Copy)]
+pub(crate) enum Symbol {
+    /// A function, and its table slot once it has one.
+    Func { func: Func, key: FuncKey, slot: Option<u32> },
+    /// The absolute address of a data object.
+    Data { addr: u32 },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum LibState {
+    /// Instantiated (or being instantiated) as part of a `dlopen` still in progress.
+    Loading,
+    Ready,
+    /// Destructors are running; the library is about to go.
+    Closing,
+}
+
+pub(crate) struct Library {
+    /// The name it was first asked for (a NEEDED entry or the `dlopen` argument).
+    pub(crate) name: String,
+    /// Its guest path, when it came from a file.
+    pub(crate) path: Option<String>,
+    pub(crate) key: String,
+    pub(crate) handle: u32,
+    pub(crate) compiled: Arc<CompiledLibrary>,
+    pub(crate) instance: Option<Instance>,
+    pub(crate) mem_base: u32,
+    pub(crate) mem_size: u32,
+    pub(crate) table_base: u32,
+    pub(crate) table_size: u32,
+    /// Single slots given to this library's functions outside its own table range.
+    pub(crate) extra_slots: Vec<u32>,
+    pub(crate) exports: HashMap<String, Symbol>,
+    /// Direct dependencies (NEEDED), resolved.
+    pub(crate) deps: Vec<LibId>,
+    /// Its local scope: itself, then its dependencies breadth first.
+    pub(crate) search_list: Vec<LibId>,
+    /// RUNTIME_PATH with `$ORIGIN` expanded.
+    pub(crate) runtime_path: Vec<String>,
+    /// `dlopen` calls not yet matched by `dlclose`.
+    pub(crate) open_count: u32,
+    pub(crate) global: bool,
+    pub(crate) nodelete: bool,
+    pub(crate) state: LibState,
+    /// Increases with every load: RTLD_NEXT and the global scope follow it.
+    pub(crate) load_seq: u64,
+}
+
+impl Library {
+    pub(crate) fn mem_end(&self) -> u32 {
+        self.mem_base.saturating_add(self.mem_size.max(1))
+    }
+
+    /// The name `dladdr` reports.
+    pub(crate) fn display_name(&self) -> &str {
+        self.path.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// Where a symbol search goes next.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ScopeEntry {
+    Program,
+    Lib(LibId),
+}
+
+#[derive(Default)]
+pub(crate) struct Scope {
+    libs: Vec<Option<Library>>,
+    free_ids: Vec<LibId>,
+    by_handle: HashMap<u32, LibId>,
+    by_key: HashMap<String, LibId>,
+    /// Names a library answers to (as requested, and its file name), like a soname.
+    by_name: HashMap<String, LibId>,
+    /// Data blocks: base -> library, for address lookups.
+    blocks: BTreeMap<u32, LibId>,
+    /// Loaded libraries in load order.
+    order: Vec<LibId>,
+    next_handle: Option<u32>,
+    next_seq: u64,
+}
+
+impl Scope {
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub(crate) fn get(&self, id: LibId) -> Option<&Library> {
+        self.libs.get(id).and_then(Option::as_ref)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: LibId) -> Option<&mut Library> {
+        self.libs.get_mut(id).and_then(Option::as_mut)
+    }
+
+    /// A library known to exist (ids in scopes always refer to loaded libraries).
+    pub(crate) fn lib(&self, id: LibId) -> DlResult<&Library> {
+        self.get(id).ok_or_else(|| DlError::Program(format!("internal: library #{id} is gone")))
+    }
+
+    pub(crate) fn lib_mut(&mut self, id: LibId) -> DlResult<&mut Library> {
+        self.get_mut(id).ok_or_else(|| DlError::Program(format!("internal: library #{id} is gone")))
+    }
+
+    /// Loaded libraries in load order.
+    pub(crate) fn order(&self) -> &[LibId] {
+        &self.order
+    }
+
+    pub(crate) fn find_by_name(&self, name: &str) -> Option<LibId> {
+        self.by_name.get(name).copied()
+    }
+
+    pub(crate) fn find_by_key(&self, key: &str) -> Option<LibId> {
+        self.by_key.get(key).copied()
+    }
+
+    pub(crate) fn add_name(&mut self, name: &str, id: LibId) {
+        self.by_name.entry(name.to_string()).or_insert(id);
+    }
+
+    /// The library a handle from the guest refers to.
+    pub(crate) fn by_handle(&self, handle: u32) -> DlResult<LibId> {
+        if let Some(&id) = self.by_handle.get(&handle) {
+            return Ok(id);
+        }
+        let issued = self.next_handle.unwrap_or(FIRST_LIBRARY_HANDLE);
+        let reason = if (FIRST_LIBRARY_HANDLE..issued).contains(&handle) {
+            "the library was already closed"
+        } else {
+            "not a handle returned by dlopen"
+        };
+        Err(DlError::BadHandle { handle, reason })
+    }
+
+    /// Registers a new library (not yet in any scope's order until [`Scope::publish`]).
+    pub(crate) fn insert(&mut self, mut lib: Library) -> DlResult<LibId> {
+        let handle = self.next_handle.unwrap_or(FIRST_LIBRARY_HANDLE);
+        if handle >= HANDLE_NEXT - 1 {
+            return Err(DlError::Limit {
+                name: lib.name.clone(),
+                what: "handle",
+                detail: "this program has used up its 2^32 library handles".into(),
+            });
+        }
+        self.next_handle = Some(handle + 1);
+        lib.handle = handle;
+        lib.load_seq = self.next_seq;
+        self.next_seq += 1;
+        let id = match self.free_ids.pop() {
+            Some(id) => id,
+            None => {
+                self.libs.push(None);
+                self.libs.len() - 1
+            }
+        };
+        self.by_handle.insert(handle, id);
+        self.by_key.insert(lib.key.clone(), id);
+        self.add_name(&lib.name.clone(), id);
+        if let Some(file) = lib.path.as_deref().and_then(|p| p.rsplit('/').next()) {
+            let file = file.to_string();
+            self.add_name(&file, id);
+        }
+        self.blocks.insert(lib.mem_base, id);
+        self.order.push(id);
+        self.libs[id] = Some(lib);
+        Ok(id)
+    }
+
+    /// Removes a library from every index. Its handle is never issued again.
+    pub(crate) fn remove(&mut self, id: LibId) -> Option<Library> {
+        let lib = self.libs.get_mut(id)?.take()?;
+        self.by_handle.remove(&lib.handle);
+        self.by_key.remove(&lib.key);
+        self.by_name.retain(|_, v| *v != id);
+        if self.blocks.get(&lib.mem_base) == Some(&id) {
+            self.blocks.remove(&lib.mem_base);
+        }
+        self.order.retain(|&o| o != id);
+        self.free_ids.push(id);
+        Some(lib)
+    }
+
+    /// The library whose data block contains `addr`.
+    pub(crate) fn lib_at(&self, addr: u32) -> Option<LibId> {
+        let (_, &id) = self.blocks.range(..=addr).next_back()?;
+        let lib = self.get(id)?;
+        (addr >= lib.mem_base && addr < lib.mem_end()).then_some(id)
+    }
+
+    /// Computes a library's local scope: itself, then its dependencies breadth first.
+    pub(crate) fn breadth_first(&self, root: LibId) -> Vec<LibId> {
+        let mut list = vec![root];
+        let mut i = 0;
+        while i < list.len() {
+            if let Some(lib) = self.get(list[i]) {
+                for &dep in &lib.deps {
+                    if !list.contains(&dep) {
+                        list.push(dep);
+                    }
+                }
+            }
+            i += 1;
+        }
+        list
+    }
+
+    /// Where an undefined symbol of `lib` is looked for: the global scope, then its local scope.
+    pub(crate) fn lookup_order_for(&self, lib: LibId) -> Vec<ScopeEntry> {
+        let mut order = self.global_scope();
+        if let Some(l) = self.get(lib) {
+            for &id in &l.search_list {
+                let entry = ScopeEntry::Lib(id);
+                if !order.contains(&entry) {
+                    order.push(entry);
+                }
+            }
+        }
+        order
+    }
+
+    /// The program, then every `RTLD_GLOBAL` library in load order.
+    pub(crate) fn global_scope(&self) -> Vec<ScopeEntry> {
+        let mut order = vec![ScopeEntry::Program];
+        order.extend(
+            self.order
+                .iter()
+                .filter(|&&id| self.get(id).is_some_and(|l| l.global))
+                .map(|&id| ScopeEntry::Lib(id)),
+        );
+        order
+    }
+
+    /// `RTLD_NEXT` from `caller`: everything loaded after it (after the program: every library).
+    pub(crate) fn next_after(&self, caller: Option<LibId>) -> Vec<ScopeEntry> {
+        let start = match caller {
+            None => 0,
+            Some(id) => self.order.iter().position(|&o| o == id).map_or(self.order.len(), |p| p + 1),
+        };
+        self.order[start..].iter().map(|&id| ScopeEntry::Lib(id)).collect()
+    }
+
+    /// Libraries still needed: reachable from a library opened and not closed (or NODELETE)
+    /// through NEEDED edges. Cycles are handled by reachability rather than counting.
+    pub(crate) fn unreachable(&self) -> Vec<LibId> {
+        let mut live = vec![false; self.libs.len()];
+        let mut stack: Vec<LibId> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&id| {
+                self.get(id).is_some_and(|l| {
+                    l.open_count > 0 || l.nodelete || l.state == LibState::Loading
+                })
+            })
+            .collect();
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut live[id], true) {
+                continue;
+            }
+            if let Some(lib) = self.get(id) {
+                stack.extend(lib.deps.iter().copied().filter(|&d| !live[d]));
+            }
+        }
+        self.order.iter().copied().filter(|&id| !live[id]).collect()
+    }
+}

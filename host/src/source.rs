@@ -1,0 +1,408 @@
+//! Where library bytes may come from, and how a name is searched.
+//!
+//! A guest can load only what its embedder allows: files under directories granted with
+//! [`crate::WasiDlCtxBuilder::preopened_dir`] / `library_dir` (opened with `cap-std`, so `..` and
+//! symlinks cannot lead outside), modules registered from memory, and sources of the
+//! embedder's own ([`ModuleSource`]).
+//!
+//! A name containing `/` is a path. Any other name is searched, like glibc's loader does:
+//! the guest's `LD_LIBRARY_PATH` (when the embedder passes it on), the requesting library's
+//! RUNTIME_PATH (`$ORIGIN` = its directory), the embedder's search path, then registered and
+//! custom sources.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use cap_std::ambient_authority;
+use cap_std::fs::Dir;
+
+use crate::error::{DlError, DlResult};
+
+/// A library's bytes and how to name it.
+#[derive(Clone)]
+pub struct Fetched {
+    /// The module.
+    pub bytes: Arc<[u8]>,
+    /// What identifies this library: two requests that fetch the same key get one instance.
+    pub key: String,
+    /// The guest-visible path (used for `$ORIGIN` and reported by `dladdr`), if it has one.
+    pub path: Option<String>,
+}
+
+/// A place libraries come from, consulted for names without a `/`.
+///
+/// An embedder can fetch modules from anywhere it trusts: a database, a package store, an
+/// allow-listed HTTP origin. The source decides what exists; a guest can reach nothing else.
+///
+/// ```
+/// use std::sync::Arc;
+/// use wasi_dl::{Fetched, ModuleSource};
+///
+/// /// Serves `libhello.so` from a table the embedder filled in.
+/// struct Builtins(Vec<(&'static str, Arc<[u8]>)>);
+///
+/// impl ModuleSource for Builtins {
+///     fn fetch(&self, name: &str) -> anyhow::Result<Option<Fetched>> {
+///         Ok(self.0.iter().find(|(n, _)| *n == name).map(|(n, bytes)| Fetched {
+///             bytes: bytes.clone(),
+///             key: format!("builtin:{n}"),
+///             path: None,
+///         }))
+///     }
+/// }
+///
+/// let ctx = wasi_dl::WasiDlCtx::builder().source(Builtins(vec![])).build();
+/// # drop(ctx);
+/// ```
+pub trait ModuleSource: Send + Sync {
+    /// Returns the module called `name`, `Ok(None)` if this source does not have it, or an
+    /// error (reported to the guest as an I/O failure for `name`).
+    fn fetch(&self, name: &str) -> anyhow::Result<Option<Fetched>>;
+}
+
+/// A host directory mounted at a guest path.
+pub(crate) struct DirSource {
+    /// Normalised guest path: `.` for the working directory, else absolute without a trailing `/`.
+    guest_path: String,
+    dir: Dir,
+}
+
+impl DirSource {
+    pub(crate) fn open(host_dir: &Path, guest_path: &str) -> std::io::Result<Self> {
+        let dir = Dir::open_ambient_dir(host_dir, ambient_authority())?;
+        let guest_path = match normalize(guest_path) {
+            Some(p) if p.is_empty() => ".".to_string(),
+            Some(p) => p,
+            None => "/".to_string(),
+        };
+        Ok(DirSource { guest_path, dir })
+    }
+}
+
+/// Modules registered from memory, by exact name.
+#[derive(Default)]
+pub(crate) struct MemorySource {
+    modules: HashMap<String, Arc<[u8]>>,
+}
+
+impl MemorySource {
+    pub(crate) fn insert(&mut self, name: &str, bytes: Arc<[u8]>) {
+        self.modules.insert(name.to_string(), bytes);
+    }
+}
+
+/// Everything the embedder granted, in search order.
+#[derive(Default)]
+pub(crate) struct Sources {
+    pub(crate) dirs: Vec<DirSource>,
+    pub(crate) guest_library_path: Vec<String>,
+    pub(crate) search_path: Vec<String>,
+    pub(crate) memory: Option<MemorySource>,
+    pub(crate) custom: Vec<Box<dyn ModuleSource>>,
+}
+
+/// Who asks, for the search: the requesting library's expanded RUNTIME_PATH.
+pub(crate) struct Requester<'a> {
+    pub(crate) runtime_path: &'a [String],
+}
+
+impl Sources {
+    pub(crate) fn add_dir(&mut self, dir: DirSource) {
+        self.dirs.push(dir);
+    }
+
+    /// Finds and reads the library `name` as requested by `requester`.
+    pub(crate) fn fetch(
+        &self,
+        name: &str,
+        requester: &Requester<'_>,
+        max_bytes: usize,
+    ) -> DlResult<Fetched> {
+        if name.is_empty() {
+            return Err(DlError::Invalid("empty library name".into()));
+        }
+        if name.contains('\0') {
+            return Err(DlError::Invalid(format!("library name {name:?} contains a NUL byte")));
+        }
+        if name.contains('/') {
+            return match self.read_path(name, max_bytes)? {
+                Some(found) => Ok(found),
+                None => Err(DlError::NotFound { name: name.to_string() }),
+            };
+        }
+        let dirs = self
+            .guest_library_path
+            .iter()
+            .chain(requester.runtime_path.iter())
+            .chain(self.search_path.iter());
+        for dir in dirs {
+            let candidate = format!("{}/{name}", dir.trim_end_matches('/'));
+            match self.read_path(&candidate, max_bytes) {
+                Ok(Some(found)) => {
+                    crate::trace::search(name, &candidate, true);
+                    return Ok(found);
+                }
+                Ok(None) | Err(DlError::Denied { .. }) => crate::trace::search(name, &candidate, false),
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(bytes) = self.memory.as_ref().and_then(|m| m.modules.get(name)) {
+            crate::trace::search(name, "(registered module)", true);
+            check_size(name, bytes.len(), max_bytes)?;
+            return Ok(Fetched { bytes: bytes.clone(), key: format!("memory:{name}"), path: None });
+        }
+        for (i, source) in self.custom.iter().enumerate() {
+            match source.fetch(name) {
+                Ok(Some(mut found)) => {
+                    check_size(name, found.bytes.len(), max_bytes)?;
+                    found.key = format!("source{i}:{}", found.key);
+                    return Ok(found);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(DlError::Io { name: name.to_string(), reason: format!("{e:#}") })
+                }
+            }
+        }
+        Err(DlError::NotFound { name: name.to_string() })
+    }
+
+    /// Reads a guest path through the mount that contains it. `Ok(None)`: no such file.
+    fn read_path(&self, path: &str, max_bytes: usize) -> DlResult<Option<Fetched>> {
+        let denied = || DlError::Denied { name: path.to_string() };
+        let Some((mount, rel)) = self.mount_for(path) else {
+            return Err(denied());
+        };
+        if rel.is_empty() {
+            return Err(DlError::IsDirectory { name: path.to_string() });
+        }
+        let file = match mount.dir.open(&rel) {
+            Ok(f) => f,
+            Err(e) => {
+                return match e.kind() {
+                    std::io::ErrorKind::NotFound => Ok(None),
+                    std::io::ErrorKind::PermissionDenied => Err(denied()),
+                    // cap-std reports an escape (through a symlink or `..`) as one of these.
+                    _ if is_escape(&e) => Err(denied()),
+                    _ => Err(DlError::Io { name: path.to_string(), reason: e.to_string() }),
+                };
+            }
+        };
+        let meta = file
+            .metadata()
+            .map_err(|e| DlError::Io { name: path.to_string(), reason: e.to_string() })?;
+        if meta.is_dir() {
+            return Err(DlError::IsDirectory { name: path.to_string() });
+        }
+        let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+        check_size(path, len, max_bytes)?;
+        let mut bytes = Vec::with_capacity(len);
+        // `take` guards against a file that grows while we read it.
+        file.take(max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| DlError::Io { name: path.to_string(), reason: e.to_string() })?;
+        check_size(path, bytes.len(), max_bytes)?;
+        let guest_path = if mount.guest_path == "." {
+            format!("./{rel}")
+        } else if mount.guest_path == "/" {
+            format!("/{rel}")
+        } else {
+            format!("{}/{rel}", mount.guest_path)
+        };
+        Ok(Some(Fetched {
+            bytes: bytes.into(),
+            key: format!("file:{guest_path}"),
+            path: Some(guest_path),
+        }))
+    }
+
+    /// The mount holding `path` and the path relative to it (the longest matching mount).
+    fn mount_for(&self, path: &str) -> Option<(&DirSource, String)> {
+        let absolute = path.starts_with('/');
+        let normalized = normalize(path)?;
+        let mut best: Option<(&DirSource, String, usize)> = None;
+        for mount in &self.dirs {
+            let rel = if mount.guest_path == "." {
+                if absolute {
+                    continue;
+                }
+                Some(normalized.clone())
+            } else if mount.guest_path == "/" {
+                Some(normalized.trim_start_matches('/').to_string())
+            } else if !absolute {
+                // wasi-libc resolves relative paths against "/" when there is no "." preopen.
+                strip_mount(&format!("/{normalized}"), &mount.guest_path)
+            } else {
+                strip_mount(&normalized, &mount.guest_path)
+            };
+            if let Some(rel) = rel {
+                let weight = mount.guest_path.len() + usize::from(mount.guest_path == ".") * 4096;
+                if best.as_ref().is_none_or(|(_, _, w)| weight > *w) {
+                    best = Some((mount, rel, weight));
+                }
+            }
+        }
+        best.map(|(m, rel, _)| (m, rel))
+    }
+}
+
+fn strip_mount(path: &str, mount: &str) -> Option<String> {
+    let rest = path.strip_prefix(mount)?;
+    if rest.is_empty() {
+        Some(String::new())
+    } else {
+        rest.strip_prefix('/').map(str::to_string)
+    }
+}
+
+/// Lexically normalises a guest path: drops `.` and empty components, resolves `..`.
+/// Returns `None` when `..` climbs above the start. Keeps a leading `/`.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    Some(if path.starts_with('/') { format!("/{joined}") } else { joined })
+}
+
+fn is_escape(e: &std::io::Error) -> bool {
+    let text = e.to_string();
+    text.contains("outside") || text.contains("escape") || e.raw_os_error() == Some(libc_eperm())
+}
+
+const fn libc_eperm() -> i32 {
+    1
+}
+
+fn check_size(name: &str, len: usize, max: usize) -> DlResult<()> {
+    if len > max {
+        return Err(DlError::Limit {
+            name: name.to_string(),
+            what: "module size",
+            detail: format!("{len} bytes, at most {max} allowed"),
+        });
+    }
+    Ok(())
+}
+
+/// Expands `$ORIGIN` / `${ORIGIN}` in a RUNTIME_PATH entry against the library's directory.
+/// Entries that need an origin the library does not have (it came from memory) are dropped.
+pub(crate) fn expand_runtime_path(entries: &[String], library_path: Option<&str>) -> Vec<String> {
+    let origin = library_path.map(|p| match p.rfind('/') {
+        Some(0) => "/".to_string(),
+        Some(i) => p[..i].to_string(),
+        None => ".".to_string(),
+    });
+    entries
+        .iter()
+        .filter_map(|entry| {
+            if entry.contains("$ORIGIN") || entry.contains("${ORIGIN}") {
+                let origin = origin.as_deref()?;
+                Some(entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin))
+            } else {
+                Some(entry.clone())
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_resolves_dots_and_refuses_escapes() {
+        assert_eq!(normalize("./a/../b/libx.so").as_deref(), Some("b/libx.so"));
+        assert_eq!(normalize("/lib//x/./libx.so").as_deref(), Some("/lib/x/libx.so"));
+        assert_eq!(normalize("../libx.so"), None);
+        assert_eq!(normalize("/a/../../libx.so"), None);
+    }
+
+    #[test]
+    fn origin_expands_to_the_library_directory() {
+        let entries = vec!["$ORIGIN/deps".to_string(), "/lib".to_string(), "${ORIGIN}".to_string()];
+        assert_eq!(
+            expand_runtime_path(&entries, Some("/plugins/libx.so")),
+            vec!["/plugins/deps", "/lib", "/plugins"]
+        );
+        assert_eq!(expand_runtime_path(&entries, None), vec!["/lib"]);
+        assert_eq!(expand_runtime_path(&entries, Some("libx.so")), vec!["./deps", "/lib", "."]);
+    }
+
+    fn tree() -> (tempfile::TempDir, Sources) {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("plugins/sub")).unwrap();
+        std::fs::write(tmp.path().join("plugins/liba.so"), b"A").unwrap();
+        std::fs::write(tmp.path().join("plugins/sub/libb.so"), b"B").unwrap();
+        std::fs::write(tmp.path().join("secret.so"), b"S").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(tmp.path().join("secret.so"), tmp.path().join("plugins/link.so"))
+            .unwrap();
+        let mut sources = Sources::default();
+        sources.add_dir(DirSource::open(&tmp.path().join("plugins"), "/plugins").unwrap());
+        (tmp, sources)
+    }
+
+    const NOBODY: Requester<'static> = Requester { runtime_path: &[] };
+
+    #[test]
+    fn paths_resolve_inside_their_mount_only() {
+        let (_tmp, sources) = tree();
+        let found = sources.fetch("/plugins/liba.so", &NOBODY, 1 << 20).unwrap();
+        assert_eq!(&*found.bytes, b"A");
+        assert_eq!(found.path.as_deref(), Some("/plugins/liba.so"));
+        let found = sources.fetch("/plugins/sub/../sub/libb.so", &NOBODY, 1 << 20).unwrap();
+        assert_eq!(found.key, "file:/plugins/sub/libb.so");
+
+        let err = sources.fetch("/plugins/../secret.so", &NOBODY, 1 << 20).unwrap_err();
+        assert!(matches!(err, DlError::Denied { .. }), "{err}");
+        let err = sources.fetch("/elsewhere/liba.so", &NOBODY, 1 << 20).unwrap_err();
+        assert!(matches!(err, DlError::Denied { .. }), "{err}");
+        let err = sources.fetch("/plugins/link.so", &NOBODY, 1 << 20).unwrap_err();
+        assert!(matches!(err, DlError::Denied { .. }), "symlink escape: {err}");
+        let err = sources.fetch("/plugins/sub", &NOBODY, 1 << 20).unwrap_err();
+        assert_eq!(err.to_string(), "/plugins/sub: cannot read file data: Is a directory");
+        let err = sources.fetch("/plugins/none.so", &NOBODY, 1 << 20).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/plugins/none.so: cannot open shared object file: No such file or directory"
+        );
+    }
+
+    #[test]
+    fn bare_names_follow_the_search_order() {
+        let (_tmp, mut sources) = tree();
+        sources.search_path.push("/plugins".into());
+        let err = sources.fetch("libb.so", &NOBODY, 1 << 20).unwrap_err();
+        assert!(matches!(err, DlError::NotFound { .. }));
+        let runpath = vec!["/plugins/sub".to_string()];
+        let found = sources.fetch("libb.so", &Requester { runtime_path: &runpath }, 1 << 20).unwrap();
+        assert_eq!(&*found.bytes, b"B");
+        assert_eq!(&*sources.fetch("liba.so", &NOBODY, 1 << 20).unwrap().bytes, b"A");
+
+        let mut memory = MemorySource::default();
+        memory.insert("libm.so", Arc::from(&b"M"[..]));
+        sources.memory = Some(memory);
+        let found = sources.fetch("libm.so", &NOBODY, 1 << 20).unwrap();
+        assert_eq!((found.key.as_str(), found.path), ("memory:libm.so", None));
+    }
+
+    #[test]
+    fn size_limit_is_enforced_before_reading() {
+        let (_tmp, sources) = tree();
+        let err = sources.fetch("/plugins/liba.so", &NOBODY, 0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/plugins/liba.so: module size limit exceeded (1 bytes, at most 0 allowed)"
+        );
+    }
+}

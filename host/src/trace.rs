@@ -1,0 +1,45 @@
+//! `WASI_DL_DEBUG=1`: a trace of every load, search step and symbol binding on stderr, like
+//! glibc's `LD_DEBUG`. Costs one cached flag check when off.
+
+use std::sync::OnceLock;
+
+use crate::error::DlError;
+
+pub(crate) fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("WASI_DL_DEBUG").is_some_and(|v| !v.is_empty() && v != "0"))
+}
+
+macro_rules! trace_line {
+    ($($arg:tt)*) => {
+        if enabled() {
+            eprintln!("wasi-dl: {}", format_args!($($arg)*));
+        }
+    };
+}
+
+pub(crate) fn search(name: &str, candidate: &str, found: bool) {
+    trace_line!("search {name}: trying {candidate}{}", if found { ": found" } else { "" });
+}
+
+pub(crate) fn cache(name: &str, what: &str) {
+    trace_line!("cache {name}: {what}");
+}
+
+pub(crate) fn load(name: &str, handle: u32, mem_base: u32, mem_size: u32, table_base: u32, table_size: u32) {
+    trace_line!(
+        "load {name}: handle {handle:#x}, data {mem_base:#x}+{mem_size}, table {table_base}+{table_size}"
+    );
+}
+
+pub(crate) fn bind(library: &str, symbol: &str, provider: &str) {
+    trace_line!("bind {library}: {symbol} -> {provider}");
+}
+
+pub(crate) fn unload(name: &str) {
+    trace_line!("unload {name}");
+}
+
+pub(crate) fn error(err: &DlError) {
+    trace_line!("error: {err}");
+}
