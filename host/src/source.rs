@@ -56,6 +56,16 @@ pub struct Fetched {
 /// let ctx = wasi_dl::WasiDlCtx::builder().source(Builtins(vec![])).build();
 /// # drop(ctx);
 /// ```
+impl std::fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetched")
+            .field("bytes", &format_args!("{} bytes", self.bytes.len()))
+            .field("key", &self.key)
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
 pub trait ModuleSource: Send + Sync {
     /// Returns the module called `name`, `Ok(None)` if this source does not have it, or an
     /// error (reported to the guest as an I/O failure for `name`).

@@ -60,7 +60,7 @@ pub(crate) struct Glue<T: 'static> {
 pub fn add_to_linker<T: 'static>(
     linker: &mut Linker<T>,
     get_cx: impl Fn(&mut T) -> &mut WasiDlCtx + Send + Sync + 'static,
-) -> anyhow::Result<()> {
+) -> wasmtime::Result<()> {
     let glue = Arc::new(Glue { get_cx: Box::new(get_cx), linker: linker.clone() });
     let module = "wasi_dl";
 
