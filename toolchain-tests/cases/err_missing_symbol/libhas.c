@@ -1,0 +1,1 @@
+int has_fn(void) { return 8; }

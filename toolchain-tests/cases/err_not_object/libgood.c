@@ -1,0 +1,1 @@
+int good_fn(void) { return 3; }

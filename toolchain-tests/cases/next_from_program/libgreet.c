@@ -1,0 +1,2 @@
+#include <stdio.h>
+const char *nx_greet(void) { return "libgreet"; }

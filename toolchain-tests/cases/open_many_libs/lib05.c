@@ -1,0 +1,6 @@
+/* One of twenty libraries lib00..lib19: each exports its own name and the shared names many_*. */
+int many_value = 5 * 100;
+static int calls;
+const char *many_name(void) { return "lib05"; }
+int many_calls(void) { return ++calls; }
+int lib05_id(void) { return 5; }

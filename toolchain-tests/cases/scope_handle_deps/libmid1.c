@@ -1,0 +1,1 @@
+const char *mid1_name(void) { return "mid1"; }

@@ -1,0 +1,1 @@
+const char *which_lib(void) { return "mid2"; }

@@ -1,0 +1,1 @@
+const char *unrelated_fn(void) { return "unrelated"; }

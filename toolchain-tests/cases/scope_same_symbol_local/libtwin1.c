@@ -1,0 +1,5 @@
+/* libtwin1 and libtwin2 export the same names; opened RTLD_LOCAL, each keeps its own. */
+int twin_value = 1;
+const char *twin_name(void) { return "twin1"; }
+int *twin_value_addr(void) { return &twin_value; }
+int twin_read(void) { return twin_value; }

@@ -1,0 +1,1 @@
+int loc_fn(void) { return 2; }

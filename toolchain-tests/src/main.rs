@@ -1,0 +1,88 @@
+//! The conformance suite: every directory under `cases/` is one C program with its side
+//! modules, built with the project's wasm toolchain (`wasi-dl cc`) and run under the wasi-dl
+//! host, and built with gcc and run under glibc's loader; both must print `expected`.
+//!
+//! Test names are `wasm::CASE` and `native::CASE`; filter as with any cargo test
+//! (`cargo test -p toolchain-tests -- needed_`).
+
+mod case;
+mod compile;
+mod run;
+
+use std::path::Path;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use case::Case;
+use compile::Target;
+
+fn main() {
+    let args = Arguments::from_args();
+    let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    let toolchain = wasi_dl_toolchain::Toolchain::detect();
+    match &toolchain {
+        Ok(t) => eprintln!("toolchain-tests: wasm toolchain: {}", t.describe()),
+        Err(e) => eprintln!("toolchain-tests: no wasm toolchain ({e:#}); wasm cases will fail"),
+    }
+    let have_gcc = std::process::Command::new("gcc").arg("--version").output().is_ok();
+
+    let mut dirs: Vec<_> = std::fs::read_dir(&cases_dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    let mut trials = Vec::new();
+    for dir in dirs {
+        let case = match Case::load(&dir) {
+            Ok(case) => std::sync::Arc::new(case),
+            Err(e) => {
+                let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let msg = format!("{e:#}");
+                trials.push(Trial::test(format!("case::{name}"), move || Err(msg.into())));
+                continue;
+            }
+        };
+        let c = case.clone();
+        trials.push(Trial::test(format!("wasm::{}", case.name), move || check(&c, Target::Wasm)));
+        let c = case.clone();
+        let native = Trial::test(format!("native::{}", case.name), move || check(&c, Target::Native));
+        trials.push(native.with_ignored_flag(!case.manifest.native || !have_gcc));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn check(case: &Case, target: Target) -> Result<(), Failed> {
+    let dir = compile::build(case, target).map_err(|e| format!("{e:#}"))?;
+    let output = match target {
+        Target::Wasm => run::run_wasm(&dir, target.program_name(), &case.manifest.args),
+        Target::Native => run::run_native(&dir, target.program_name(), &case.manifest.args),
+    }
+    .map_err(|e| format!("{e:#}"))?;
+    let mut problems = Vec::new();
+    if output.stdout != case.expected {
+        problems.push(format!("stdout differs from expected:\n{}", diff(&case.expected, &output.stdout)));
+    }
+    if let Some(expected) = &case.expected_stderr {
+        if &output.stderr != expected {
+            problems.push(format!("stderr differs:\n{}", diff(expected, &output.stderr)));
+        }
+    }
+    if output.code != case.manifest.exit_code {
+        problems.push(format!("exit status {} (expected {})", output.code, case.manifest.exit_code));
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    if !output.stderr.is_empty() && case.expected_stderr.is_none() {
+        problems.push(format!("stderr:\n{}", output.stderr.trim_end()));
+    }
+    problems.push(format!("build directory: {}", dir.display()));
+    Err(problems.join("\n").into())
+}
+
+fn diff(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual")
+        .to_string()
+}
