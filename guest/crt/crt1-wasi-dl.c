@@ -1,0 +1,56 @@
+/*
+ * Start-up code for main programs that load side modules with wasi-dl.
+ * Link with -nostartfiles and this object instead of wasi-libc's crt1.o
+ * (installed as lib/crt1-wasi-dl.o in the wasi-dl sysroot).
+ *
+ * Why: a crt1 that does not call __wasm_call_ctors itself (Debian's does not)
+ * makes wasm-ld wrap every exported function as NAME.command_export, running
+ * constructors before and destructors after each call. The host calls the
+ * program's exports (__wasi_dl_alloc, ...) while it runs, and side modules
+ * use its functions through exports and through the table: wrappers would
+ * rerun constructors, run atexit handlers mid-run, and give a function a
+ * different funcref than its table entry. This _start calls
+ * __wasm_call_ctors explicitly, so wasm-ld generates no wrappers.
+ *
+ * Also here: the stack protector's symbols, which Debian's
+ * libclang_rt.builtins-wasm32.a needs and Debian's wasi-libc lacks.
+ * Compiled with -fno-stack-protector: _start changes the guard.
+ * No headers: this must build with any wasm32 clang, sysroot or not.
+ */
+
+typedef __SIZE_TYPE__ size_t;
+typedef __UINTPTR_TYPE__ uintptr_t;
+
+void __wasm_call_ctors(void);
+int __main_void(void);
+_Noreturn void exit(int status);
+int getentropy(void *buffer, size_t length);
+
+/*
+ * Weak, so that a libc that defines them itself wins. A fixed value until
+ * _start sets a random one (nothing protected runs before that).
+ */
+__attribute__((weak)) uintptr_t __stack_chk_guard = (uintptr_t)0x2d1e4f7bu;
+
+__attribute__((weak, noreturn)) void __stack_chk_fail(void) {
+    __builtin_trap();
+}
+
+__attribute__((export_name("_start"))) void _start(void) {
+    /* A command runs once per instance. */
+    static volatile int started = 0;
+    if (started) {
+        __builtin_trap();
+    }
+    started = 1;
+
+    uintptr_t guard;
+    if (getentropy(&guard, sizeof guard) == 0 && guard != 0) {
+        __stack_chk_guard = guard;
+    }
+
+    __wasm_call_ctors();
+    /* wasi-libc's __main_void gets argc/argv and calls main (clang names an
+     * `int main(void)` __main_void itself, so then that is called directly). */
+    exit(__main_void());
+}

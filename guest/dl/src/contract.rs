@@ -1,0 +1,187 @@
+//! What the host calls in the main program ("main-program contract" in
+//! docs/DESIGN.md). The program must export these (see the crate docs).
+//!
+//! Destructors: a side module's `__cxa_atexit` import resolves to
+//! [`__wasi_dl_cxa_atexit`]. Each entry is kept here *and* registered with
+//! libc's own `__cxa_atexit` (through a trampoline), so that at exit it runs in
+//! its proper place among the program's other `atexit` handlers. When a
+//! library is unloaded, the host calls [`__wasi_dl_finalize`] with the
+//! library's data block: its entries run then (newest first) and are
+//! forgotten, and their trampolines later do nothing.
+
+use std::ffi::{c_int, c_void};
+use std::ptr;
+use std::sync::{Mutex, PoisonError};
+
+/// A destructor function: `void (*)(void *)`, a table index on wasm.
+pub type DtorFn = unsafe extern "C" fn(*mut c_void);
+
+// wasi-libc (the program's libc, whichever build).
+unsafe extern "C" {
+    fn posix_memalign(memptr: *mut *mut c_void, alignment: usize, size: usize) -> c_int;
+    fn free(ptr: *mut c_void);
+    fn __cxa_atexit(func: DtorFn, arg: *mut c_void, dso: *mut c_void) -> c_int;
+}
+
+/// Memory for a library's data block: `size` bytes aligned to `align` (a power
+/// of two; 0 counts as 1). NULL if it cannot be had. The host zero-fills it.
+///
+/// # Safety
+/// Only for the host (or code that frees with [`__wasi_dl_free`]).
+#[no_mangle]
+pub unsafe extern "C" fn __wasi_dl_alloc(size: usize, align: usize) -> *mut c_void {
+    let align = align.max(1);
+    if !align.is_power_of_two() {
+        return ptr::null_mut();
+    }
+    // posix_memalign wants a multiple of sizeof(void *); a zero-size block
+    // still gets a unique address.
+    let align = align.max(size_of::<*mut c_void>());
+    let mut block: *mut c_void = ptr::null_mut();
+    // SAFETY: block is a live out-pointer; align is a power of two >= sizeof(void *).
+    if unsafe { posix_memalign(&mut block, align, size.max(1)) } != 0 {
+        return ptr::null_mut();
+    }
+    block
+}
+
+/// Frees a block from [`__wasi_dl_alloc`] (NULL is ignored).
+///
+/// # Safety
+/// `block` must come from [`__wasi_dl_alloc`] and not be freed yet.
+#[no_mangle]
+pub unsafe extern "C" fn __wasi_dl_free(block: *mut c_void) {
+    // SAFETY: the caller's contract; posix_memalign blocks are free()d.
+    unsafe { free(block) }
+}
+
+#[derive(Clone, Copy)]
+struct Entry {
+    func: DtorFn,
+    /// `arg` and `dso` as addresses (raw pointers are not Send).
+    arg: usize,
+    dso: usize,
+}
+
+impl Entry {
+    /// # Safety
+    /// The entry must have been registered by a live library.
+    unsafe fn run(self) {
+        // SAFETY: registered as `void (*)(void *)` with this argument.
+        unsafe { (self.func)(ptr::with_exposed_provenance_mut(self.arg)) }
+    }
+}
+
+struct Registry {
+    /// Ids grow with each registration, so their order is registration order.
+    next_id: u32,
+    /// Sorted by id (a Vec rather than a map: this is linked into every
+    /// program, and there are few entries).
+    pending: Vec<(u32, Entry)>,
+}
+
+impl Registry {
+    fn remove(&mut self, id: u32) -> Option<Entry> {
+        let at = self.pending.binary_search_by_key(&id, |(id, _)| *id).ok()?;
+        Some(self.pending.remove(at).1)
+    }
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    next_id: 1,
+    pending: Vec::new(),
+});
+
+fn registry() -> std::sync::MutexGuard<'static, Registry> {
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// libc runs this at exit for each entry, in its place among the other
+/// handlers; the entry may have run already at `dlclose`.
+unsafe extern "C" fn run_at_exit(id: *mut c_void) {
+    let Ok(id) = u32::try_from(id as usize) else {
+        return;
+    };
+    let entry = registry().remove(id);
+    if let Some(entry) = entry {
+        // SAFETY: still pending, so its library was not unloaded.
+        unsafe { entry.run() }
+    }
+}
+
+/// `__cxa_atexit` for side modules: runs `func(arg)` at exit, or when the
+/// library whose data block holds `dso` is unloaded, whichever comes first.
+/// 0 on success, -1 on failure.
+///
+/// # Safety
+/// `func` must be a `void (*)(void *)` that may be called with `arg` until
+/// the library holding `dso` is finalized.
+#[no_mangle]
+pub unsafe extern "C" fn __wasi_dl_cxa_atexit(
+    func: Option<DtorFn>,
+    arg: *mut c_void,
+    dso: *mut c_void,
+) -> c_int {
+    let Some(func) = func else { return -1 };
+    let id = {
+        let mut reg = registry();
+        let id = reg.next_id;
+        let Some(next) = id.checked_add(1) else {
+            return -1;
+        };
+        reg.next_id = next;
+        reg.pending.push((
+            id,
+            Entry {
+                func,
+                arg: arg.expose_provenance(),
+                dso: dso as usize,
+            },
+        ));
+        id
+    };
+    // SAFETY: run_at_exit has the right type and accepts any argument.
+    let rc = unsafe {
+        __cxa_atexit(
+            run_at_exit,
+            ptr::without_provenance_mut(id as usize),
+            ptr::null_mut(),
+        )
+    };
+    if rc != 0 {
+        registry().remove(id);
+        return -1;
+    }
+    0
+}
+
+/// Runs, newest first, every pending destructor whose `dso` lies in
+/// `[base, end)`, and forgets them. The host calls this before it unloads the
+/// library whose data block that is. Destructors registered while these run
+/// (for the same range) run too.
+///
+/// # Safety
+/// Only for the host, while the library is still loaded.
+#[no_mangle]
+pub unsafe extern "C" fn __wasi_dl_finalize(base: usize, end: usize) {
+    loop {
+        let batch: Vec<u32> = registry()
+            .pending
+            .iter()
+            .rev()
+            .filter(|(_, e)| base <= e.dso && e.dso < end)
+            .map(|(id, _)| *id)
+            .collect();
+        if batch.is_empty() {
+            return;
+        }
+        for id in batch {
+            // No lock is held while a destructor runs: it may dlclose, or register more.
+            let entry = registry().remove(id);
+            if let Some(entry) = entry {
+                // SAFETY: pending, and the host has not unloaded the library yet.
+                unsafe { entry.run() }
+            }
+        }
+    }
+}
