@@ -62,7 +62,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     for arg in &args.args {
         wasi.arg(arg);
     }
-    let mut dl = WasiDlCtx::builder().cache(cache.clone()).program_name(&program_name);
+    let bytes = std::fs::read(&args.program)
+        .with_context(|| format!("cannot read {}", args.program.display()))?;
+    let module = cache
+        .compile_program(&engine, &bytes)
+        .with_context(|| format!("cannot compile {}", args.program.display()))?;
+    let mut dl = WasiDlCtx::builder()
+        .cache(cache.clone())
+        .program_name(&program_name)
+        .program_module(&module);
     for env in &args.envs {
         let Some((key, value)) = env.split_once('=') else {
             bail!("--env {env}: expected K=V");
@@ -90,11 +98,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
     wasi_dl::add_to_linker(&mut linker, |s: &mut State| &mut s.dl)?;
 
-    let bytes = std::fs::read(&args.program)
-        .with_context(|| format!("cannot read {}", args.program.display()))?;
-    let module = cache
-        .compile_program(&engine, &bytes)
-        .with_context(|| format!("cannot compile {}", args.program.display()))?;
     let mut store = Store::new(&engine, State { wasi: wasi.build_p1(), dl: dl.build() });
     let instance = linker.instantiate(&mut store, &module)?;
     let start = instance

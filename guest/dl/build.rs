@@ -39,6 +39,7 @@ const MAIN_LINK_ARGS: &[&str] = &[
     "--export=__wasi_dl_alloc",
     "--export=__wasi_dl_free",
     "--export=__wasi_dl_cxa_atexit",
+    "--export=__wasi_dl_atexit",
     "--export=__wasi_dl_finalize",
     "--export=dlopen",
     "--export=dlsym",

@@ -48,6 +48,8 @@ pub(crate) struct Config {
     pub(crate) limits: Limits,
     pub(crate) cache: ModuleCache,
     pub(crate) program_name: String,
+    /// The program's export names, when the embedder told us its module (for `dladdr`).
+    pub(crate) program_exports: Option<Vec<String>>,
 }
 
 /// The wasi-dl state of one program (one store). Put it in your store data and hand
@@ -85,6 +87,7 @@ pub struct WasiDlCtxBuilder {
     limits: Limits,
     cache: Option<ModuleCache>,
     program_name: String,
+    program_exports: Option<Vec<String>>,
 }
 
 impl Default for WasiDlCtxBuilder {
@@ -101,6 +104,7 @@ impl WasiDlCtxBuilder {
             limits: Limits::default(),
             cache: None,
             program_name: "main".to_string(),
+            program_exports: None,
         }
     }
 
@@ -170,6 +174,13 @@ impl WasiDlCtxBuilder {
         self
     }
 
+    /// Tells the loader which module the program is, so that `dladdr` can name the
+    /// program's own functions and data (a running instance cannot list its exports).
+    pub fn program_module(mut self, module: &wasmtime::Module) -> Self {
+        self.program_exports = Some(module.exports().map(|e| e.name().to_string()).collect());
+        self
+    }
+
     /// Finishes the context.
     pub fn build(self) -> WasiDlCtx {
         let config = Config {
@@ -177,6 +188,7 @@ impl WasiDlCtxBuilder {
             limits: self.limits,
             cache: self.cache.unwrap_or_else(ModuleCache::process_wide),
             program_name: self.program_name,
+            program_exports: self.program_exports,
         };
         WasiDlCtx {
             config: Arc::new(config),

@@ -74,7 +74,6 @@ impl<T: 'static> Session<'_, '_, T> {
 /// Names that belong to the linker's plumbing, never resolved as symbols between modules.
 fn is_plumbing(name: &str) -> bool {
     name.starts_with("__wasm_")
-        || name.starts_with("__wasi_dl_")
         || matches!(
             name,
             "memory"
@@ -259,6 +258,7 @@ fn map_tree<T: 'static>(
         extra_slots: Vec::new(),
         exports: HashMap::new(),
         deps: Vec::new(),
+        bound: Vec::new(),
         search_list: Vec::new(),
         runtime_path,
         open_count: 0,
@@ -456,8 +456,13 @@ fn instantiate<T: 'static>(
         (lib.compiled.clone(), lib.display_name().to_string(), lib.mem_base, lib.table_base)
     };
     let program = s.program()?;
-    let (memory, table, stack_pointer, cxa_atexit) =
-        (program.memory, program.table, program.stack_pointer, program.cxa_atexit);
+    let (memory, table, stack_pointer, cxa_atexit, atexit) = (
+        program.memory,
+        program.table,
+        program.stack_pointer,
+        program.cxa_atexit,
+        program.atexit.clone(),
+    );
     let link_err = |import: &str, reason: String| DlError::Link {
         library: name.clone(),
         import: import.to_string(),
@@ -499,6 +504,9 @@ fn instantiate<T: 'static>(
             ("env", "__cxa_atexit", ExternType::Func(_)) if cxa_atexit.is_some() => {
                 let func = cxa_atexit.ok_or_else(|| link_err(&qualified, "missing".into()))?;
                 func.into()
+            }
+            ("env", "atexit", ExternType::Func(ft)) if atexit.is_some() => {
+                atexit_stub(s, atexit.clone(), mem_base, ft.clone()).into()
             }
             ("env", symbol, ExternType::Func(ft)) => {
                 match resolve(s, id, symbol)? {
@@ -635,14 +643,16 @@ fn late_binding_stub<T: 'static>(
                 let cx = (glue.get_cx)(caller.data_mut());
                 let found = cx.scope.by_handle(handle).ok().and_then(|id| {
                     let order = cx.scope.lookup_order_for(id);
-                    order.into_iter().find_map(|entry| match entry {
+                    let (provider, func) = order.into_iter().find_map(|entry| match entry {
                         // The program's exports were looked at when the library was linked.
                         ScopeEntry::Program => None,
                         ScopeEntry::Lib(other) => match cx.scope.get(other)?.exports.get(&symbol) {
-                            Some(Symbol::Func { func, .. }) => Some(*func),
+                            Some(Symbol::Func { func, .. }) => Some((other, *func)),
                             _ => None,
                         },
-                    })
+                    })?;
+                    cx.scope.note_binding(id, provider);
+                    Some(func)
                 });
                 let Some(func) = found else {
                     let library = cx
@@ -665,10 +675,36 @@ fn late_binding_stub<T: 'static>(
     Ok(func)
 }
 
+/// A library's `atexit(fn)`: the program's `__wasi_dl_atexit(fn, dso)` with the library's
+/// data block as `dso`, so that the handler runs when the library is unloaded (as in glibc),
+/// not after it is gone.
+fn atexit_stub<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    register: Option<wasmtime::TypedFunc<(u32, u32), i32>>,
+    dso: u32,
+    ty: FuncType,
+) -> Func {
+    Func::new(&mut *s.caller, ty, move |mut caller: Caller<'_, T>, params, results| {
+        let handler = params.first().and_then(Val::i32).unwrap_or(0) as u32;
+        let status = match &register {
+            Some(register) => register.call(&mut caller, (handler, dso))?,
+            None => -1,
+        };
+        if let Some(result) = results.first_mut() {
+            *result = Val::I32(status);
+        }
+        Ok(())
+    })
+}
+
 /// Finds `symbol` for library `id`: global scope, then its local scope.
 fn resolve<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, symbol: &str) -> DlResult<Option<Symbol>> {
     let order = s.cx().scope.lookup_order_for(id);
-    Ok(lookup(s, &order, symbol).map(|(_, sym)| sym))
+    let found = lookup(s, &order, symbol);
+    if let Some((ScopeEntry::Lib(provider), _)) = found {
+        s.cx().scope.note_binding(id, provider);
+    }
+    Ok(found.map(|(_, sym)| sym))
 }
 
 /// The first definition of `name` along `order`.
@@ -891,9 +927,50 @@ pub(crate) struct AddrFound {
 
 pub(crate) fn addr<T: 'static>(s: &mut Session<'_, '_, T>, address: u32) -> DlResult<AddrFound> {
     s.program()?;
+    if address == 0 {
+        return Err(DlError::NoAddress { address });
+    }
     let program_name = s.cx().config.program_name.clone();
+    if let Some(found) = addr_in_library(s.cx(), address)? {
+        return Ok(found);
+    }
+    // The program: name its functions and data if the embedder told us its module.
+    if s.cx().program.as_ref().is_some_and(|p| p.names.is_none()) {
+        let exports = s.cx().config.program_exports.clone().unwrap_or_default();
+        let names = program::ProgramNames::build(s.caller, &exports);
+        if let Some(p) = s.cx().program.as_mut() {
+            p.names = Some(names);
+        }
+    }
     let cx = s.cx();
-    // A data address inside a library's block.
+    let program = cx.program.as_ref().ok_or_else(|| DlError::Program("internal: no program".into()))?;
+    let names = program.names.as_ref();
+    if let Some(key) = cx.space.func_in.get(&address) {
+        let symbol = names.and_then(|n| n.functions.get(key)).cloned();
+        return Ok(AddrFound {
+            handle: PROGRAM_HANDLE,
+            base: 0,
+            name: program_name,
+            symbol_value: if symbol.is_some() { address } else { 0 },
+            symbol,
+        });
+    }
+    if program.data_end.is_some_and(|end| address < end) {
+        let nearest = names.and_then(|n| n.data.range(..=address).next_back());
+        return Ok(AddrFound {
+            handle: PROGRAM_HANDLE,
+            base: 0,
+            name: program_name,
+            symbol_value: nearest.map_or(0, |(a, _)| *a),
+            symbol: nearest.map(|(_, n)| n.clone()),
+        });
+    }
+    Err(DlError::NoAddress { address })
+}
+
+/// `dladdr` for an address that belongs to a library: a data address in its block, or a
+/// table slot holding one of its functions.
+fn addr_in_library(cx: &mut WasiDlCtx, address: u32) -> DlResult<Option<AddrFound>> {
     if let Some(id) = cx.scope.lib_at(address) {
         let lib = cx.scope.lib(id)?;
         let nearest = lib
@@ -904,50 +981,31 @@ pub(crate) fn addr<T: 'static>(s: &mut Session<'_, '_, T>, address: u32) -> DlRe
                 _ => None,
             })
             .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)));
-        return Ok(AddrFound {
+        return Ok(Some(AddrFound {
             handle: lib.handle,
             base: lib.mem_base,
             name: lib.display_name().to_string(),
             symbol: nearest.map(|(_, n)| n.clone()),
             symbol_value: nearest.map_or(0, |(a, _)| a),
-        });
+        }));
     }
-    // A function pointer: a table slot.
-    if let Some(&key) = cx.space.func_in.get(&address) {
-        for &id in cx.scope.order() {
-            let lib = cx.scope.lib(id)?;
-            let named = lib.exports.iter().find_map(|(n, sym)| match sym {
-                Symbol::Func { key: k, .. } if *k == key => Some(n.clone()),
-                _ => None,
-            });
-            let in_range = address >= lib.table_base && address < lib.table_base.saturating_add(lib.table_size);
-            if named.is_some() || in_range || lib.extra_slots.contains(&address) {
-                return Ok(AddrFound {
-                    handle: lib.handle,
-                    base: lib.mem_base,
-                    name: lib.display_name().to_string(),
-                    symbol_value: if named.is_some() { address } else { 0 },
-                    symbol: named,
-                });
-            }
+    let Some(&key) = cx.space.func_in.get(&address) else { return Ok(None) };
+    for &id in cx.scope.order() {
+        let lib = cx.scope.lib(id)?;
+        let named = lib.exports.iter().find_map(|(n, sym)| match sym {
+            Symbol::Func { key: k, .. } if *k == key => Some(n.clone()),
+            _ => None,
+        });
+        let in_range = address >= lib.table_base && address < lib.table_base.saturating_add(lib.table_size);
+        if named.is_some() || in_range || lib.extra_slots.contains(&address) {
+            return Ok(Some(AddrFound {
+                handle: lib.handle,
+                base: lib.mem_base,
+                name: lib.display_name().to_string(),
+                symbol_value: if named.is_some() { address } else { 0 },
+                symbol: named,
+            }));
         }
-        let named = cx.program.as_ref().and_then(|p| {
-            p.symbols.iter().find_map(|(n, sym)| match sym {
-                Symbol::Func { key: k, .. } if *k == key => Some(n.clone()),
-                _ => None,
-            })
-        });
-        return Ok(AddrFound {
-            handle: PROGRAM_HANDLE,
-            base: 0,
-            name: program_name,
-            symbol_value: if named.is_some() { address } else { 0 },
-            symbol: named,
-        });
     }
-    // The program's static data.
-    if cx.program.as_ref().and_then(|p| p.data_end).is_some_and(|end| address < end && address > 0) {
-        return Ok(AddrFound { handle: PROGRAM_HANDLE, base: 0, name: program_name, symbol: None, symbol_value: 0 });
-    }
-    Err(DlError::NoAddress { address })
+    Ok(None)
 }

@@ -19,6 +19,9 @@ pub(crate) struct Program {
     pub(crate) free: TypedFunc<u32, ()>,
     /// `__wasi_dl_cxa_atexit`: what side modules' `__cxa_atexit` resolves to.
     pub(crate) cxa_atexit: Option<Func>,
+    /// `__wasi_dl_atexit(fn, dso)`: what a side module's `atexit` resolves to (through a
+    /// per-library stub that supplies the library's data block as `dso`).
+    pub(crate) atexit: Option<TypedFunc<(u32, u32), i32>>,
     /// `__wasi_dl_finalize(base, end)`: runs the destructors registered from a data block.
     pub(crate) finalize: Option<TypedFunc<(u32, u32), ()>>,
     /// End of the program's static data (`__heap_base`), when exported: `dladdr` attributes
@@ -26,6 +29,36 @@ pub(crate) struct Program {
     pub(crate) data_end: Option<u32>,
     /// Symbols already looked up (only hits are kept, so a guest cannot grow this at will).
     pub(crate) symbols: HashMap<String, Symbol>,
+    /// For `dladdr`: the program's named functions and data, built on first use.
+    pub(crate) names: Option<ProgramNames>,
+}
+
+/// The program's exports by address, for `dladdr`.
+#[derive(Default)]
+pub(crate) struct ProgramNames {
+    pub(crate) functions: HashMap<crate::space::FuncKey, String>,
+    pub(crate) data: std::collections::BTreeMap<u32, String>,
+}
+
+impl ProgramNames {
+    pub(crate) fn build<T>(caller: &mut Caller<'_, T>, exports: &[String]) -> ProgramNames {
+        let mut names = ProgramNames::default();
+        for name in exports {
+            if name.starts_with("__") || name == "memory" || name == "_start" {
+                continue;
+            }
+            match find_export(caller, name) {
+                Some(Symbol::Func { key, .. }) => {
+                    names.functions.entry(key).or_insert_with(|| name.clone());
+                }
+                Some(Symbol::Data { addr }) => {
+                    names.data.entry(addr).or_insert_with(|| name.clone());
+                }
+                None => {}
+            }
+        }
+        names
+    }
 }
 
 fn missing(what: &str, hint: &str) -> DlError {
@@ -60,6 +93,7 @@ impl Program {
             .ok_or_else(|| missing("__wasi_dl_free", "link the wasi-dl guest library"))?;
         let finalize = typed::<T, (u32, u32), ()>(caller, "__wasi_dl_finalize")?;
         let cxa_atexit = caller.get_export("__wasi_dl_cxa_atexit").and_then(Extern::into_func);
+        let atexit = typed::<T, (u32, u32), i32>(caller, "__wasi_dl_atexit")?;
         let data_end = caller
             .get_export("__heap_base")
             .and_then(Extern::into_global)
@@ -72,9 +106,11 @@ impl Program {
             alloc,
             free,
             cxa_atexit,
+            atexit,
             finalize,
             data_end,
             symbols: HashMap::new(),
+            names: None,
         })
     }
 }

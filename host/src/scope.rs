@@ -65,6 +65,9 @@ pub(crate) struct Library {
     pub(crate) exports: HashMap<String, Symbol>,
     /// Direct dependencies (NEEDED), resolved.
     pub(crate) deps: Vec<LibId>,
+    /// Libraries outside its local scope that it took a symbol from (glibc's "reldeps"):
+    /// they stay loaded as long as it does.
+    pub(crate) bound: Vec<LibId>,
     /// Its local scope: itself, then its dependencies breadth first.
     pub(crate) search_list: Vec<LibId>,
     /// RUNTIME_PATH with `$ORIGIN` expanded.
@@ -135,6 +138,15 @@ impl Scope {
     }
 
     /// Loaded libraries in load order.
+    /// Records that `user` took a symbol from `provider`; outside `user`'s local scope this
+    /// keeps `provider` loaded while `user` is.
+    pub(crate) fn note_binding(&mut self, user: LibId, provider: LibId) {
+        let Some(lib) = self.get_mut(user) else { return };
+        if user != provider && !lib.search_list.contains(&provider) && !lib.bound.contains(&provider) {
+            lib.bound.push(provider);
+        }
+    }
+
     pub(crate) fn order(&self) -> &[LibId] {
         &self.order
     }
@@ -263,17 +275,25 @@ impl Scope {
         order
     }
 
-    /// `RTLD_NEXT` from `caller`: everything loaded after it (after the program: every library).
+    /// `RTLD_NEXT` from `caller`, as glibc does it: from the program, the global scope after
+    /// the program; from a library, the rest of its local scope. The program comes last for a
+    /// library, because that is where libc lives in a wasm program (glibc finds libc.so in the
+    /// library's dependencies).
     pub(crate) fn next_after(&self, caller: Option<LibId>) -> Vec<ScopeEntry> {
-        let start = match caller {
-            None => 0,
-            Some(id) => self.order.iter().position(|&o| o == id).map_or(self.order.len(), |p| p + 1),
-        };
-        self.order[start..].iter().map(|&id| ScopeEntry::Lib(id)).collect()
+        match caller.and_then(|id| self.get(id).map(|l| (id, l))) {
+            None => self.global_scope().into_iter().skip(1).collect(),
+            Some((id, lib)) => {
+                let after = lib.search_list.iter().position(|&l| l == id).map_or(0, |p| p + 1);
+                let mut order: Vec<ScopeEntry> =
+                    lib.search_list[after..].iter().map(|&l| ScopeEntry::Lib(l)).collect();
+                order.push(ScopeEntry::Program);
+                order
+            }
+        }
     }
 
     /// Libraries still needed: reachable from a library opened and not closed (or NODELETE)
-    /// through NEEDED edges. Cycles are handled by reachability rather than counting.
+    /// through NEEDED edges and symbol bindings. Cycles are handled by reachability rather than counting.
     pub(crate) fn unreachable(&self) -> Vec<LibId> {
         let mut live = vec![false; self.libs.len()];
         let mut stack: Vec<LibId> = self
@@ -291,7 +311,7 @@ impl Scope {
                 continue;
             }
             if let Some(lib) = self.get(id) {
-                stack.extend(lib.deps.iter().copied().filter(|&d| !live[d]));
+                stack.extend(lib.deps.iter().chain(&lib.bound).copied().filter(|&d| !live[d]));
             }
         }
         self.order.iter().copied().filter(|&id| !live[id]).collect()

@@ -24,6 +24,12 @@ pub struct Manifest {
     #[serde(default)]
     #[allow(dead_code)] // documentation for readers of case.toml; the harness only skips
     pub reason: Option<String>,
+    /// false: wasi-dl does not support what the case does yet; `wasm_reason` says what.
+    #[serde(default = "yes")]
+    pub wasm: bool,
+    #[serde(default)]
+    #[allow(dead_code)] // documentation for readers of case.toml
+    pub wasm_reason: Option<String>,
     /// Also compare stderr with `expected_stderr`.
     #[serde(default)]
     pub stderr: bool,

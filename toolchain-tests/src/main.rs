@@ -42,7 +42,8 @@ fn main() {
             }
         };
         let c = case.clone();
-        trials.push(Trial::test(format!("wasm::{}", case.name), move || check(&c, Target::Wasm)));
+        let wasm = Trial::test(format!("wasm::{}", case.name), move || check(&c, Target::Wasm));
+        trials.push(wasm.with_ignored_flag(!case.manifest.wasm));
         let c = case.clone();
         let native = Trial::test(format!("native::{}", case.name), move || check(&c, Target::Native));
         trials.push(native.with_ignored_flag(!case.manifest.native || !have_gcc));

@@ -67,7 +67,10 @@ pub fn run_wasm(dir: &Path, program: &str, args: &[String]) -> Result<Output> {
         wasi.arg(arg);
     }
     wasi.preopened_dir(dir, ".", FsPerms::ReadWrite).map_err(|e| anyhow::anyhow!("preopen: {e}"))?;
+    let bytes = std::fs::read(dir.join(program)).with_context(|| format!("reading {program}"))?;
+    let module = cache().compile_program(engine, &bytes)?;
     let dl = WasiDlCtx::builder()
+        .program_module(&module)
         .cache(cache().clone())
         .program_name(program)
         .preopened_dir(dir, ".")?
@@ -77,8 +80,6 @@ pub fn run_wasm(dir: &Path, program: &str, args: &[String]) -> Result<Output> {
     let mut linker: Linker<State> = Linker::new(engine);
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
     wasi_dl::add_to_linker(&mut linker, |s: &mut State| &mut s.dl)?;
-    let bytes = std::fs::read(dir.join(program)).with_context(|| format!("reading {program}"))?;
-    let module = cache().compile_program(engine, &bytes)?;
     let mut store = Store::new(engine, State { wasi: wasi.build_p1(), dl });
     store.set_epoch_deadline((TIME_LIMIT.as_millis() / EPOCH_TICK.as_millis()) as u64);
     store.epoch_deadline_trap();
@@ -88,7 +89,7 @@ pub fn run_wasm(dir: &Path, program: &str, args: &[String]) -> Result<Output> {
         Ok(()) => (0, None),
         Err(err) => match err.downcast_ref::<I32Exit>() {
             Some(exit) => (exit.0, None),
-            None => (134, Some(format!("{err:?}"))),
+            None => (134, Some(format!("{err:#}"))),
         },
     };
     let mut stderr_text = String::from_utf8_lossy(&stderr.contents()).into_owned();

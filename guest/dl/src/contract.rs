@@ -55,9 +55,20 @@ pub unsafe extern "C" fn __wasi_dl_free(block: *mut c_void) {
     unsafe { free(block) }
 }
 
+/// An `atexit` handler: `void (*)(void)`, a table index on wasm.
+pub type AtexitFn = unsafe extern "C" fn();
+
+#[derive(Clone, Copy)]
+enum Handler {
+    /// From `__cxa_atexit`: called with its argument.
+    WithArg(DtorFn),
+    /// From `atexit`: called with none (a wasm call with the wrong arity traps).
+    NoArg(AtexitFn),
+}
+
 #[derive(Clone, Copy)]
 struct Entry {
-    func: DtorFn,
+    func: Handler,
     /// `arg` and `dso` as addresses (raw pointers are not Send).
     arg: usize,
     dso: usize,
@@ -67,8 +78,12 @@ impl Entry {
     /// # Safety
     /// The entry must have been registered by a live library.
     unsafe fn run(self) {
-        // SAFETY: registered as `void (*)(void *)` with this argument.
-        unsafe { (self.func)(ptr::with_exposed_provenance_mut(self.arg)) }
+        match self.func {
+            // SAFETY: registered as `void (*)(void *)` with this argument.
+            Handler::WithArg(f) => unsafe { f(ptr::with_exposed_provenance_mut(self.arg)) },
+            // SAFETY: registered as `void (*)(void)`.
+            Handler::NoArg(f) => unsafe { f() },
+        }
     }
 }
 
@@ -123,6 +138,23 @@ pub unsafe extern "C" fn __wasi_dl_cxa_atexit(
     dso: *mut c_void,
 ) -> c_int {
     let Some(func) = func else { return -1 };
+    register(Handler::WithArg(func), arg.expose_provenance(), dso as usize)
+}
+
+/// `atexit` for side modules (the host binds each library's `atexit` import to this, with
+/// the library's data block as `dso`): like glibc, the handler runs when the library is
+/// unloaded, or at exit if it never is.
+///
+/// # Safety
+/// `func` must be a `void (*)(void)` that may be called until the library holding `dso` is
+/// finalized.
+#[no_mangle]
+pub unsafe extern "C" fn __wasi_dl_atexit(func: Option<AtexitFn>, dso: *mut c_void) -> c_int {
+    let Some(func) = func else { return -1 };
+    register(Handler::NoArg(func), 0, dso as usize)
+}
+
+fn register(func: Handler, arg: usize, dso: usize) -> c_int {
     let id = {
         let mut reg = registry();
         let id = reg.next_id;
@@ -130,14 +162,7 @@ pub unsafe extern "C" fn __wasi_dl_cxa_atexit(
             return -1;
         };
         reg.next_id = next;
-        reg.pending.push((
-            id,
-            Entry {
-                func,
-                arg: arg.expose_provenance(),
-                dso: dso as usize,
-            },
-        ));
+        reg.pending.push((id, Entry { func, arg, dso }));
         id
     };
     // SAFETY: run_at_exit has the right type and accepts any argument.
