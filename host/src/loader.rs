@@ -725,12 +725,27 @@ fn lookup<T: 'static>(s: &mut Session<'_, '_, T>, order: &[ScopeEntry], name: &s
 }
 
 fn program_symbol<T: 'static>(s: &mut Session<'_, '_, T>, name: &str) -> Option<Symbol> {
-    if let Some(sym) = s.cx().program.as_ref()?.symbols.get(name) {
+    let program = s.cx().program.as_ref()?;
+    if let Some(sym) = program.symbols.get(name) {
         return Some(*sym);
     }
-    let sym = program::find_export(s.caller, name)?;
-    s.cx().program.as_mut()?.symbols.insert(name.to_string(), sym);
-    Some(sym)
+    if program.missing.contains(name) {
+        return None;
+    }
+    let found = program::find_export(s.caller, name);
+    let program = s.cx().program.as_mut()?;
+    match found {
+        Some(sym) => {
+            program.symbols.insert(name.to_string(), sym);
+        }
+        None => {
+            if program.missing.len() >= program::MISSING_CACHE_LIMIT {
+                program.missing.clear();
+            }
+            program.missing.insert(name.to_string());
+        }
+    }
+    found
 }
 
 /// The table slot of a function, giving it one if it has none yet.
@@ -874,6 +889,46 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
 
 // ---------------------------------------------------------------------------------------------
 // dlsym
+
+/// `dlsym` answered from what is already known, without touching the store or allocating:
+/// the common case of a symbol looked up before, or defined by a library. `None` means "ask
+/// [`sym`]" (which is always right, only slower), never "not found".
+pub(crate) fn sym_cached(cx: &WasiDlCtx, handle: u32, name: &str, caller_addr: u32) -> Option<(SymbolKind, u32)> {
+    let scope = &cx.scope;
+    let found = |id: LibId| scope.get(id).and_then(|l| l.exports.get(name));
+    let sym = match handle {
+        HANDLE_NEXT => return None,
+        HANDLE_DEFAULT | PROGRAM_HANDLE => {
+            if is_plumbing(name) {
+                return None;
+            }
+            let program = cx.program.as_ref()?;
+            match program.symbols.get(name) {
+                Some(sym) => sym,
+                None if program.missing.contains(name) => {
+                    let globals = scope.order().iter().copied().filter(|&id| scope.get(id).is_some_and(|l| l.global));
+                    let local = match (handle, scope.lib_at(caller_addr)) {
+                        (HANDLE_DEFAULT, Some(caller)) => scope.get(caller).map(|l| l.search_list.as_slice()),
+                        _ => None,
+                    };
+                    globals.chain(local.into_iter().flatten().copied()).find_map(found)?
+                }
+                None => return None,
+            }
+        }
+        _ => {
+            let lib = scope.get(scope.by_handle(handle).ok()?)?;
+            lib.search_list.iter().copied().find_map(found)?
+        }
+    };
+    match *sym {
+        Symbol::Data { addr } => Some((SymbolKind::Data, addr)),
+        Symbol::Func { key, slot, .. } => {
+            let slot = slot.or_else(|| cx.space.slot_of.get(&key).copied())?;
+            Some((SymbolKind::Function, slot))
+        }
+    }
+}
 
 pub(crate) fn sym<T: 'static>(
     s: &mut Session<'_, '_, T>,

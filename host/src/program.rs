@@ -27,8 +27,10 @@ pub(crate) struct Program {
     /// End of the program's static data (`__heap_base`), when exported: `dladdr` attributes
     /// addresses below it to the program.
     pub(crate) data_end: Option<u32>,
-    /// Symbols already looked up (only hits are kept, so a guest cannot grow this at will).
+    /// Symbols already looked up. The program's exports never change, so both answers can be
+    /// kept; misses are bounded, since a guest chooses the names it asks for.
     pub(crate) symbols: HashMap<String, Symbol>,
+    pub(crate) missing: std::collections::HashSet<String>,
     /// For `dladdr`: the program's named functions and data, built on first use.
     pub(crate) names: Option<ProgramNames>,
 }
@@ -110,10 +112,14 @@ impl Program {
             finalize,
             data_end,
             symbols: HashMap::new(),
+            missing: std::collections::HashSet::new(),
             names: None,
         })
     }
 }
+
+/// How many names a program's miss cache holds before it starts over.
+pub(crate) const MISSING_CACHE_LIMIT: usize = 4096;
 
 fn typed<T, P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
     caller: &mut Caller<'_, T>,

@@ -174,7 +174,9 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
         &mut self,
         f: impl FnOnce(&mut GuestMemory<'_>) -> Result<R, GuestError>,
     ) -> Result<R, GuestError> {
-        let Some(memory) = self.session.caller.get_export("memory").and_then(|e| e.into_memory())
+        let bound = self.session.cx().program.as_ref().map(|p| p.memory);
+        let Some(memory) =
+            bound.or_else(|| self.session.caller.get_export("memory").and_then(|e| e.into_memory()))
         else {
             return Err(GuestError::PtrNotAligned(wiggle::Region::new(0, 0), 0));
         };
@@ -244,6 +246,22 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         kind_out: GuestPtr<SymbolKind>,
         value_out: GuestPtr<u32>,
     ) -> Result<(), types::Error> {
+        // Fast path: read the name in place and answer from the loader's tables, under one
+        // borrow of memory and state (no allocation, no store access).
+        if let Some(memory) = self.session.cx().program.as_ref().map(|p| p.memory) {
+            let get_cx = &self.session.glue.get_cx;
+            let (data, state) = memory.data_and_store_mut(&mut *self.session.caller);
+            let mut guest = GuestMemory::Unshared(data);
+            let cached = match guest.as_str(name) {
+                Ok(Some(text)) => loader::sym_cached(get_cx(state), handle, text, caller),
+                _ => None,
+            };
+            if let Some((kind, value)) = cached {
+                if guest.write(kind_out, kind).and_then(|()| guest.write(value_out, value)).is_ok() {
+                    return Ok(());
+                }
+            }
+        }
         let name = self.read_str("symbol name", name)?;
         let (kind, value) =
             loader::sym(&mut self.session, handle, &name, caller).map_err(|e| self.fail(e))?;
