@@ -48,7 +48,37 @@ fn main() {
         let native = Trial::test(format!("native::{}", case.name), move || check(&c, Target::Native));
         trials.push(native.with_ignored_flag(!case.manifest.native || !have_gcc));
     }
+    trials.push(Trial::test("rust::rust_loader", rust_loader));
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// The Rust guest example (guest/examples/rust-loader, built by `make guest`) loads a C side
+/// module built with the driver, through the safe API.
+fn rust_loader() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let program = root.join("guest/target/wasm32-wasip1/release/rust-loader.wasm");
+    if !program.is_file() {
+        return Err(format!("{} is missing: run `make guest`", program.display()).into());
+    }
+    let dir = root.join("target/toolchain-tests/rust_loader");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::copy(&program, dir.join("rust-loader.wasm")).map_err(|e| e.to_string())?;
+    let source = root.join("guest/examples/rust-loader/libgreet.c");
+    let args: Vec<std::ffi::OsString> =
+        vec!["-O2".into(), "-fPIC".into(), "-shared".into(), source.into(), "-o".into(), "libgreet.so".into()];
+    let output = wasi_dl_toolchain::cc_command(&args, false)
+        .and_then(|mut cmd| Ok(cmd.current_dir(&dir).output()?))
+        .map_err(|e| format!("{e:#}"))?;
+    if !output.status.success() {
+        return Err(format!("building libgreet.so failed:\n{}", String::from_utf8_lossy(&output.stderr)).into());
+    }
+    let expected = std::fs::read_to_string(root.join("toolchain-tests/rust/rust_loader.expected"))
+        .map_err(|e| e.to_string())?;
+    let out = run::run_wasm(&dir, "rust-loader.wasm", &[]).map_err(|e| format!("{e:#}"))?;
+    if out.stdout != expected || out.code != 0 {
+        return Err(format!("exit {}\n{}\nstderr:\n{}", out.code, diff(&expected, &out.stdout), out.stderr).into());
+    }
+    Ok(())
 }
 
 fn check(case: &Case, target: Target) -> Result<(), Failed> {
