@@ -233,6 +233,9 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         handle_out: GuestPtr<Handle>,
     ) -> Result<(), types::Error> {
         let path = self.read_str("library name", path)?;
+        // Check the output pointer before loading anything: a library the guest gets no handle
+        // for could never be closed.
+        self.write("handle pointer", handle_out, 0)?;
         let handle = loader::open(&mut self.session, &path, flags, caller).map_err(|e| self.fail(e))?;
         self.write("handle pointer", handle_out, handle)
     }
@@ -263,6 +266,9 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
             }
         }
         let name = self.read_str("symbol name", name)?;
+        // Check the output pointers first, so that a fault has no side effect.
+        self.write("symbol kind pointer", kind_out, SymbolKind::Function)?;
+        self.write("symbol value pointer", value_out, 0)?;
         let (kind, value) =
             loader::sym(&mut self.session, handle, &name, caller).map_err(|e| self.fail(e))?;
         self.write("symbol kind pointer", kind_out, kind)?;
