@@ -317,3 +317,123 @@ impl Scope {
         self.order.iter().copied().filter(|&id| !live[id]).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::ModuleCache;
+
+    /// A scope of libraries named by `specs`: (name, global, deps by index).
+    fn scope_of(specs: &[(&str, bool, &[usize])]) -> (Scope, Vec<LibId>) {
+        let engine = wasmtime::Engine::default();
+        let bytes = wat::parse_str(r#"(module (@custom "dylink.0" (before first) "\01\04\00\00\00\00"))"#)
+            .expect("valid wat");
+        let compiled = ModuleCache::new().get_or_compile(&engine, "libtest.so", &bytes).expect("compiles");
+        let mut scope = Scope::default();
+        let mut ids = Vec::new();
+        for (i, (name, global, _)) in specs.iter().enumerate() {
+            let lib = Library {
+                name: name.to_string(),
+                path: Some(format!("/lib/{name}")),
+                key: format!("file:/lib/{name}"),
+                handle: 0,
+                compiled: compiled.clone(),
+                instance: None,
+                mem_base: 0x1000 * (i as u32 + 1),
+                mem_size: 0x100,
+                table_base: 0,
+                table_size: 0,
+                extra_slots: Vec::new(),
+                exports: HashMap::new(),
+                deps: Vec::new(),
+                bound: Vec::new(),
+                search_list: Vec::new(),
+                runtime_path: Vec::new(),
+                open_count: 0,
+                global: *global,
+                nodelete: false,
+                state: LibState::Ready,
+                load_seq: 0,
+            };
+            ids.push(scope.insert(lib).expect("room for handles"));
+        }
+        for (i, (_, _, deps)) in specs.iter().enumerate() {
+            scope.get_mut(ids[i]).unwrap().deps = deps.iter().map(|&d| ids[d]).collect();
+        }
+        for &id in &ids {
+            let list = scope.breadth_first(id);
+            scope.get_mut(id).unwrap().search_list = list;
+        }
+        (scope, ids)
+    }
+
+    fn libs(entries: &[ScopeEntry]) -> Vec<LibId> {
+        entries.iter().filter_map(|e| match e { ScopeEntry::Lib(id) => Some(*id), _ => None }).collect()
+    }
+
+    #[test]
+    fn local_scope_is_breadth_first() {
+        // top -> (left, right), left -> base, right -> base
+        let (scope, ids) = scope_of(&[("top", false, &[1, 2]), ("left", false, &[3]), ("right", false, &[3]), ("base", false, &[])]);
+        assert_eq!(scope.breadth_first(ids[0]), vec![ids[0], ids[1], ids[2], ids[3]]);
+    }
+
+    #[test]
+    fn undefined_symbols_look_in_the_global_scope_first() {
+        let (scope, ids) = scope_of(&[("g1", true, &[]), ("local", false, &[2]), ("dep", false, &[]), ("g2", true, &[])]);
+        let order = scope.lookup_order_for(ids[1]);
+        assert_eq!(order[0], ScopeEntry::Program);
+        assert_eq!(libs(&order), vec![ids[0], ids[3], ids[1], ids[2]], "program, globals in load order, then own scope");
+        assert_eq!(libs(&scope.global_scope()), vec![ids[0], ids[3]], "local libraries stay out of the global scope");
+    }
+
+    #[test]
+    fn rtld_next_follows_the_callers_scope() {
+        let (scope, ids) = scope_of(&[("wrap", false, &[1]), ("real", false, &[]), ("g", true, &[])]);
+        assert_eq!(scope.next_after(Some(ids[0])), vec![ScopeEntry::Lib(ids[1]), ScopeEntry::Program]);
+        assert_eq!(scope.next_after(Some(ids[1])), vec![ScopeEntry::Program]);
+        assert_eq!(scope.next_after(None), vec![ScopeEntry::Lib(ids[2])], "from the program: global libraries only");
+    }
+
+    #[test]
+    fn unreachable_follows_needed_edges_cycles_and_bindings() {
+        let (mut scope, ids) = scope_of(&[("a", false, &[1]), ("b", false, &[0]), ("user", false, &[]), ("provider", true, &[])]);
+        scope.get_mut(ids[0]).unwrap().open_count = 1;
+        scope.get_mut(ids[2]).unwrap().open_count = 1;
+        assert_eq!(scope.unreachable(), vec![ids[3]], "nobody holds the provider yet");
+        scope.note_binding(ids[2], ids[3]);
+        assert!(scope.unreachable().is_empty(), "a binding keeps the provider");
+        scope.get_mut(ids[0]).unwrap().open_count = 0;
+        assert_eq!(scope.unreachable(), vec![ids[0], ids[1]], "a cycle with no outside reference goes as a whole");
+        scope.get_mut(ids[1]).unwrap().nodelete = true;
+        assert!(scope.unreachable().is_empty(), "NODELETE pins b, and b needs a");
+    }
+
+    #[test]
+    fn handles_are_never_reused_and_closed_ones_are_told_apart() {
+        let (mut scope, ids) = scope_of(&[("one", false, &[])]);
+        let handle = scope.get(ids[0]).unwrap().handle;
+        assert!(scope.remove(ids[0]).is_some());
+        let err = scope.by_handle(handle).unwrap_err();
+        assert_eq!(err.to_string(), format!("invalid handle {handle:#x}: the library was already closed"));
+        let err = scope.by_handle(0xdead_beef).unwrap_err();
+        assert_eq!(err.to_string(), "invalid handle 0xdeadbeef: not a handle returned by dlopen");
+        assert!(scope.find_by_name("one").is_none() && scope.find_by_name("one").is_none());
+        let (mut again, new_ids) = scope_of(&[("x", false, &[]), ("y", false, &[])]);
+        let first = again.get(new_ids[0]).unwrap().handle;
+        again.remove(new_ids[0]);
+        let lib = again.remove(new_ids[1]).unwrap();
+        let id = again.insert(lib).unwrap();
+        assert!(again.get(id).unwrap().handle > first + 1, "a re-inserted library gets a fresh handle");
+    }
+
+    #[test]
+    fn addresses_map_to_the_block_that_holds_them() {
+        let (scope, ids) = scope_of(&[("a", false, &[]), ("b", false, &[])]);
+        assert_eq!(scope.lib_at(0x1000), Some(ids[0]));
+        assert_eq!(scope.lib_at(0x10ff), Some(ids[0]));
+        assert_eq!(scope.lib_at(0x1100), None, "just past a's block");
+        assert_eq!(scope.lib_at(0x2050), Some(ids[1]));
+        assert_eq!(scope.lib_at(0x0fff), None);
+    }
+}
