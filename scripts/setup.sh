@@ -27,7 +27,7 @@ if [ -n "${WASI_SDK_PATH:-}" ]; then
         die "WASI_SDK_PATH=$WASI_SDK_PATH is not a wasi-sdk (expected \$WASI_SDK_PATH/bin/clang and \$WASI_SDK_PATH/share/wasi-sysroot); unset it to use Debian's clang"
     say "using the wasi-sdk at $WASI_SDK_PATH"
 else
-    packages+=(clang-19 lld-19 lld-22 wasi-libc libclang-rt-19-dev-wasm32)
+    packages+=(clang-19 lld-19 lld-22 wasi-libc libclang-rt-19-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32)
 fi
 
 missing=()

@@ -61,6 +61,9 @@ pub struct WasiDlCtx {
     pub(crate) scope: Scope,
     pub(crate) space: Space,
     pub(crate) last_error: Option<String>,
+    /// An exit or interruption raised while the loader ran guest code, raised again when the
+    /// import returns.
+    pub(crate) fatal: Option<wasmtime::Error>,
 }
 
 impl WasiDlCtx {
@@ -196,6 +199,7 @@ impl WasiDlCtxBuilder {
             scope: Scope::default(),
             space: Space::default(),
             last_error: None,
+            fatal: None,
         }
     }
 }

@@ -113,14 +113,39 @@ impl DlError {
 
 pub(crate) type DlResult<T> = Result<T, DlError>;
 
+/// Errors from guest code the loader must pass on rather than report as a failed call: the
+/// program exiting (`exit()` in a constructor) and the embedder's interruptions (epoch
+/// deadline, fuel).
+pub(crate) fn is_fatal(err: &wasmtime::Error) -> bool {
+    err.downcast_ref::<wasmtime_wasi::I32Exit>().is_some()
+        || matches!(
+            err.downcast_ref::<wasmtime::Trap>(),
+            Some(wasmtime::Trap::Interrupt | wasmtime::Trap::OutOfFuel)
+        )
+}
+
 /// Shortens a wasmtime error chain to one line for a guest-visible message.
+/// A trap's wasm backtrace (one line per frame, thousands for a stack overflow) is replaced by
+/// the function the trap happened in.
 pub(crate) fn one_line(err: &wasmtime::Error) -> String {
+    let backtrace = err.downcast_ref::<wasmtime::WasmBacktrace>();
+    let backtrace_text = backtrace.map(|bt| bt.to_string());
     let mut text = String::new();
-    for (i, cause) in err.chain().enumerate() {
-        if i > 0 {
+    for cause in err.chain() {
+        let cause = cause.to_string();
+        if backtrace_text.as_ref() == Some(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
             text.push_str(": ");
         }
-        text.push_str(&cause.to_string());
+        text.push_str(&cause);
+    }
+    if let Some(frame) = backtrace.and_then(|bt| bt.frames().first()) {
+        match frame.func_name() {
+            Some(name) => text.push_str(&format!(" (in function {} `{name}`)", frame.func_index())),
+            None => text.push_str(&format!(" (in function {})", frame.func_index())),
+        }
     }
     text.replace('\n', " ")
 }

@@ -71,6 +71,17 @@ impl<T: 'static> Session<'_, '_, T> {
     }
 }
 
+/// Describes a failure of guest code the loader ran (the allocator, a start function, a
+/// constructor or destructor). The program exiting there, or the embedder interrupting it, is
+/// not a failed `dlopen`: the error is kept and raised again when the import returns.
+fn guest_failure<T: 'static>(s: &mut Session<'_, '_, T>, err: wasmtime::Error) -> String {
+    let text = one_line(&err);
+    if crate::error::is_fatal(&err) {
+        s.cx().fatal.get_or_insert(err);
+    }
+    text
+}
+
 /// Names that belong to the linker's plumbing, never resolved as symbols between modules.
 fn is_plumbing(name: &str) -> bool {
     name.starts_with("__wasm_")
@@ -118,7 +129,7 @@ pub(crate) fn open<T: 'static>(
     }
     let requester = s.cx().scope.lib_at(caller_addr);
     let mut group = Group::default();
-    let result = map_tree(s, name, requester, 0, &mut group)
+    let result = map_tree(s, name, requester, &mut group)
         .and_then(|root| link_group(s, &group, lazy).map(|()| root))
         .and_then(|root| construct_group(s, &group).map(|()| root));
     match result {
@@ -185,20 +196,55 @@ struct Group {
 }
 
 /// Phase 1: find, fetch, compile and reserve `name` and (depth first) its dependencies.
+/// Iterative: an explicit stack holds the path through the NEEDED graph, so the host's own
+/// stack does not grow with its depth (which `max_dependency_depth` bounds).
 fn map_tree<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    requester: Option<LibId>,
+    group: &mut Group,
+) -> DlResult<LibId> {
+    let (root, needed) = map_one(s, name, requester, 0, group)?;
+    // The libraries being mapped, each with the NEEDED names still to map.
+    let mut stack: Vec<(LibId, std::vec::IntoIter<String>)> = Vec::new();
+    if let Some(needed) = needed {
+        stack.push((root, needed.into_iter()));
+    }
+    while let Some((id, pending)) = stack.last_mut() {
+        let id = *id;
+        let Some(dep_name) = pending.next() else {
+            stack.pop();
+            group.post_order.push(id);
+            continue;
+        };
+        let (dep, needed) = map_one(s, &dep_name, Some(id), stack.len(), group)?;
+        let lib = s.cx().scope.lib_mut(id)?;
+        if !lib.deps.contains(&dep) {
+            lib.deps.push(dep);
+        }
+        if let Some(needed) = needed {
+            stack.push((dep, needed.into_iter()));
+        }
+    }
+    Ok(root)
+}
+
+/// Finds, fetches, compiles and reserves one library: a new one comes with its NEEDED names,
+/// one already loaded (or registered by this `dlopen`) without.
+fn map_one<T: 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     requester: Option<LibId>,
     depth: usize,
     group: &mut Group,
-) -> DlResult<LibId> {
+) -> DlResult<(LibId, Option<Vec<String>>)> {
     let config = s.cx().config.clone();
     let limits = config.limits;
     if depth > limits.max_dependency_depth {
         return Err(DlError::TooDeep { name: name.to_string(), max: limits.max_dependency_depth });
     }
     if let Some(id) = s.cx().scope.find_by_name(name) {
-        return Ok(id);
+        return Ok((id, None));
     }
     let runtime_path = match requester {
         Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
@@ -211,7 +257,7 @@ fn map_tree<T: 'static>(
     )?;
     if let Some(id) = s.cx().scope.find_by_key(&fetched.key) {
         s.cx().scope.add_name(name, id);
-        return Ok(id);
+        return Ok((id, None));
     }
     if s.cx().scope.len() >= limits.max_libraries {
         return Err(DlError::Limit {
@@ -266,6 +312,7 @@ fn map_tree<T: 'static>(
         nodelete: false,
         state: LibState::Loading,
         load_seq: 0,
+        init_seq: 0,
     };
     let id = match s.cx().scope.insert(lib) {
         Ok(id) => id,
@@ -281,15 +328,7 @@ fn map_tree<T: 'static>(
         let handle = cx.scope.lib(id)?.handle;
         trace::load(name, handle, mem_base, mem_size, table_base, mem.table_size);
     }
-    for dep_name in needed {
-        let dep = map_tree(s, &dep_name, Some(id), depth + 1, group)?;
-        let lib = s.cx().scope.lib_mut(id)?;
-        if !lib.deps.contains(&dep) {
-            lib.deps.push(dep);
-        }
-    }
-    group.post_order.push(id);
-    Ok(id)
+    Ok((id, Some(needed)))
 }
 
 /// A zero-filled block of `size` bytes from the program's allocator.
@@ -319,7 +358,7 @@ fn reserve_memory<T: 'static>(
     let align = 1u32 << align_log2.min(31);
     let base = alloc
         .call(&mut *s.caller, (size, align))
-        .map_err(|e| DlError::Init { name: name.to_string(), phase: "allocating data", reason: one_line(&e) })?;
+        .map_err(|e| DlError::Init { name: name.to_string(), phase: "allocating data", reason: guest_failure(s, e) })?;
     if base == 0 {
         return Err(DlError::OutOfMemory { name: name.to_string(), size });
     }
@@ -483,6 +522,22 @@ fn instantiate<T: 'static>(
             ("env", "__stack_pointer", ExternType::Global(_)) => stack_pointer.into(),
             ("env", "__memory_base", ExternType::Global(_)) => const_i32(s, mem_base)?.into(),
             ("env", "__table_base", ExternType::Global(_)) => const_i32(s, table_base)?.into(),
+            // The same names with another kind of import (`env.memory` as a global, ...).
+            ("env", "memory" | "__indirect_function_table" | "__stack_pointer" | "__memory_base" | "__table_base", _) => {
+                let want = match field {
+                    "memory" => "memory",
+                    "__indirect_function_table" => "table",
+                    _ => "global",
+                };
+                let have = match &ty {
+                    ExternType::Func(_) => "function",
+                    ExternType::Global(_) => "global",
+                    ExternType::Table(_) => "table",
+                    ExternType::Memory(_) => "memory",
+                    _ => "tag",
+                };
+                return Err(link_err(&qualified, format!("it must be imported as a {want}, not as a {have}")));
+            }
             ("GOT.mem" | "GOT.func", symbol, ExternType::Global(g)) => {
                 if !matches!(g.content(), ValType::I32) || g.mutability() != Mutability::Var {
                     return Err(link_err(&qualified, "a GOT entry must be a mutable i32".into()));
@@ -549,7 +604,7 @@ fn instantiate<T: 'static>(
         imports.push(ext);
     }
     let instance = Instance::new(&mut *s.caller, &compiled.module, &imports)
-        .map_err(|e| DlError::Init { name: name.clone(), phase: "instantiation", reason: one_line(&e) })?;
+        .map_err(|e| DlError::Init { name: name.clone(), phase: "instantiation", reason: guest_failure(s, e) })?;
 
     // Its exports and the slots its own functions occupy.
     let mut exports = HashMap::new();
@@ -799,6 +854,7 @@ fn construct_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) -> DlR
             (lib.instance, lib.display_name().to_string())
         };
         let Some(instance) = instance else { continue };
+        s.cx().scope.mark_initialized(id);
         for (export, phase) in [
             ("__wasm_apply_data_relocs", "applying data relocations"),
             ("__wasm_call_ctors", "running constructors"),
@@ -808,14 +864,29 @@ fn construct_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) -> DlR
                 .typed::<(), ()>(&*s.caller)
                 .map_err(|e| DlError::Link { library: name.clone(), import: export.into(), reason: one_line(&e) })?;
             func.call(&mut *s.caller, ())
-                .map_err(|e| DlError::Init { name: name.clone(), phase, reason: one_line(&e) })?;
+                .map_err(|e| DlError::Init { name: name.clone(), phase, reason: guest_failure(s, e) })?;
         }
     }
     Ok(())
 }
 
 /// Undoes a failed `dlopen`: every library it registered goes, with its memory and slots.
+///
+/// A constructor of the group may have loaded another library (a nested `dlopen`) that needs
+/// one of the group's: it cannot outlive what it needs, so it is unloaded first (destructors
+/// included, while the group's libraries still exist), whatever references it holds.
 fn roll_back<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) {
+    let dependents = s.cx().scope.dependents_of(&group.registered);
+    if !dependents.is_empty() {
+        for &id in &dependents {
+            if let Some(lib) = s.cx().scope.get_mut(id) {
+                lib.open_count = 0;
+                lib.nodelete = false;
+            }
+        }
+        // The group's libraries are still `Loading`, hence kept; only the dependents go.
+        let _ = unload_unreachable(s);
+    }
     for &id in group.registered.iter().rev() {
         release_library(s, id);
     }
@@ -853,12 +924,14 @@ pub(crate) fn close<T: 'static>(s: &mut Session<'_, '_, T>, handle: u32) -> DlRe
 /// Unloads every library nothing needs any more: destructors first (dependents before their
 /// dependencies), then memory and slots.
 fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
+    // (construction order, library): destructors run newest-constructed first, so a library's
+    // dependents are destroyed before it.
     let mut victims: Vec<(u64, LibId)> = {
         let scope = &s.cx().scope;
         scope
             .unreachable()
             .into_iter()
-            .filter_map(|id| scope.get(id).filter(|l| l.state != LibState::Closing).map(|l| (l.load_seq, id)))
+            .filter_map(|id| scope.get(id).filter(|l| l.state != LibState::Closing).map(|l| (l.init_seq, id)))
             .collect()
     };
     if victims.is_empty() {
@@ -877,7 +950,8 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
         };
         if let Some(finalize) = &finalize {
             if let Err(e) = finalize.call(&mut *s.caller, (base, end)) {
-                failure.get_or_insert(DlError::Init { name, phase: "running destructors", reason: one_line(&e) });
+                let reason = guest_failure(s, e);
+                failure.get_or_insert(DlError::Init { name, phase: "running destructors", reason });
             }
         }
     }

@@ -79,6 +79,8 @@ pub(crate) struct Library {
     pub(crate) state: LibState,
     /// Increases with every load: RTLD_NEXT and the global scope follow it.
     pub(crate) load_seq: u64,
+    /// Increases as constructors run (dependencies first); destructors run in reverse.
+    pub(crate) init_seq: u64,
 }
 
 impl Library {
@@ -113,6 +115,7 @@ pub(crate) struct Scope {
     order: Vec<LibId>,
     next_handle: Option<u32>,
     next_seq: u64,
+    next_init_seq: u64,
 }
 
 impl Scope {
@@ -138,6 +141,15 @@ impl Scope {
     }
 
     /// Loaded libraries in load order.
+    /// Marks a library as constructed now (destructors run in the reverse of this order).
+    pub(crate) fn mark_initialized(&mut self, id: LibId) {
+        self.next_init_seq += 1;
+        let seq = self.next_init_seq;
+        if let Some(lib) = self.get_mut(id) {
+            lib.init_seq = seq;
+        }
+    }
+
     /// Records that `user` took a symbol from `provider`; outside `user`'s local scope this
     /// keeps `provider` loaded while `user` is.
     pub(crate) fn note_binding(&mut self, user: LibId, provider: LibId) {
@@ -292,6 +304,30 @@ impl Scope {
         }
     }
 
+    /// The libraries outside `ids` that need one of `ids`, directly or through others (NEEDED
+    /// edges and symbol bindings).
+    pub(crate) fn dependents_of(&self, ids: &[LibId]) -> Vec<LibId> {
+        let mut doomed: Vec<LibId> = ids.to_vec();
+        let mut found = Vec::new();
+        loop {
+            let more: Vec<LibId> = self
+                .order
+                .iter()
+                .copied()
+                .filter(|id| !doomed.contains(id))
+                .filter(|&id| {
+                    self.get(id)
+                        .is_some_and(|l| l.deps.iter().chain(&l.bound).any(|d| doomed.contains(d)))
+                })
+                .collect();
+            if more.is_empty() {
+                return found;
+            }
+            doomed.extend(&more);
+            found.extend(more);
+        }
+    }
+
     /// Libraries still needed: reachable from a library opened and not closed (or NODELETE)
     /// through NEEDED edges and symbol bindings. Cycles are handled by reachability rather than counting.
     pub(crate) fn unreachable(&self) -> Vec<LibId> {
@@ -354,6 +390,7 @@ mod tests {
                 nodelete: false,
                 state: LibState::Ready,
                 load_seq: 0,
+                init_seq: 0,
             };
             ids.push(scope.insert(lib).expect("room for handles"));
         }

@@ -70,8 +70,15 @@ pub fn add_to_linker<T: 'static>(
         "open",
         move |mut caller: Caller<'_, T>, path: i32, path_len: i32, flags: i32, from: i32, out: i32| {
             let mut call = HostCall::new(&mut caller, &g);
+            // wiggle turns a failed argument conversion into a trap: unknown flag bits must be
+            // an error the program can handle, like every other bad argument.
+            if OpenFlags::try_from(flags).is_err() {
+                let err = DlError::Invalid(format!("unknown flag bits in the dlopen mode {flags:#x}"));
+                let _ = call.fail(err);
+                return call.finish(Errno::Inval as i32);
+            }
             let errno = wasi_dl::open(&mut call, &mut no_memory(), path, path_len, flags, from, out)?;
-            Ok(call.finish(errno))
+            call.finish(errno)
         },
     )?;
     let g = glue.clone();
@@ -87,14 +94,14 @@ pub fn add_to_linker<T: 'static>(
               value_out: i32| {
             let mut call = HostCall::new(&mut caller, &g);
             let errno = wasi_dl::sym(&mut call, &mut no_memory(), handle, name, name_len, from, kind_out, value_out)?;
-            Ok(call.finish(errno))
+            call.finish(errno)
         },
     )?;
     let g = glue.clone();
     linker.func_wrap(module, "close", move |mut caller: Caller<'_, T>, handle: i32| {
         let mut call = HostCall::new(&mut caller, &g);
         let errno = wasi_dl::close(&mut call, &mut no_memory(), handle)?;
-        Ok(call.finish(errno))
+        call.finish(errno)
     })?;
     let g = glue.clone();
     linker.func_wrap(
@@ -103,7 +110,7 @@ pub fn add_to_linker<T: 'static>(
         move |mut caller: Caller<'_, T>, buf: i32, buf_len: i32, len_out: i32| {
             let mut call = HostCall::new(&mut caller, &g);
             let errno = wasi_dl::last_error(&mut call, &mut no_memory(), buf, buf_len, len_out)?;
-            Ok(call.finish(errno))
+            call.finish(errno)
         },
     )?;
     let g = glue;
@@ -119,7 +126,7 @@ pub fn add_to_linker<T: 'static>(
               info_out: i32| {
             let mut call = HostCall::new(&mut caller, &g);
             let errno = wasi_dl::addr(&mut call, &mut no_memory(), address, name_buf, name_len, sym_buf, sym_len, info_out)?;
-            Ok(call.finish(errno))
+            call.finish(errno)
         },
     )?;
     Ok(())
@@ -153,8 +160,12 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
     }
 
     /// Makes sure a failure the generated code detected by itself (say, unknown flag bits)
-    /// also leaves a message for `dlerror`.
-    fn finish(&mut self, errno: i32) -> i32 {
+    /// also leaves a message for `dlerror`; raises again an exit or interruption that happened
+    /// in guest code the loader ran (see `loader::guest_failure`).
+    fn finish(&mut self, errno: i32) -> wasmtime::Result<i32> {
+        if let Some(fatal) = self.session.cx().fatal.take() {
+            return Err(fatal);
+        }
         if errno != 0 && !self.recorded {
             let text = match Errno::try_from(errno) {
                 Ok(Errno::Inval) => "invalid argument: unknown flag bits or enum value",
@@ -162,7 +173,7 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
             };
             self.session.cx().last_error = Some(text.to_string());
         }
-        errno
+        Ok(errno)
     }
 
     fn fault(&mut self, what: &str, err: GuestError) -> types::Error {

@@ -1,0 +1,14 @@
+//! Reliability and security: a guest cannot hurt the host, and a failure leaves everything as
+//! it was. One test binary (one link of wasmtime, one build of each C program):
+//! - `hostile`: a corpus of broken and malicious side modules;
+//! - `raw_abi`: the raw `wasi_dl` imports called with bad pointers, handles, names and flags;
+//! - `limits`: every field of `wasi_dl::Limits`;
+//! - `leaks`: long open/close loops, with numbers.
+
+#[path = "../../../fuzz/src/lib.rs"]
+#[allow(unused)]
+mod wasi_dl_fuzz;
+
+mod common;
+mod hostile;
+mod raw_abi;

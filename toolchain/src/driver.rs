@@ -1,0 +1,813 @@
+//! The compiler driver behind `wasi-dl cc` / `wasi-dl c++`: takes what C
+//! programmers pass to gcc or clang and adds what wasm and wasi-dl need.
+//!
+//! | what the user asks for | what is added |
+//! |---|---|
+//! | anything | `--target=` (and `--sysroot=` for a wasi-sdk) unless given |
+//! | compiling (`-c`, `-S`, `-E`, linking) | `-I<guest sysroot>/include` (ahead of the system headers: our `dlfcn.h` wins), `-fvisibility=default` (clang's wasm default is hidden: nothing would be exported) |
+//! | linking with `-shared`: a side module | `-fPIC -shared -nostdlib -Wl,--no-entry -Wl,--unresolved-symbols=import-dynamic -Wl,--export=__wasm_call_ctors` |
+//! | linking without `-shared`: a main program | `-nostartfiles`, the guest sysroot's start-up objects and `libwasi_dl.a`, `-Wl,--export-table -Wl,--growable-table -Wl,--export=__stack_pointer -Wl,--export-dynamic`, `-Wl,--export=` for each of [`CONTRACT_EXPORTS`], and libc's symbols for side modules (see [`ExportMode`]) |
+//! | `-rpath` / `-Wl,-rpath,...` | `-fuse-ld=` a wasm-ld that supports it (wasm-ld 19 does not), unless `-fuse-ld=` is given |
+//!
+//! Own options and special cases:
+//! - `-mdl-exports=full` (default) / `-mdl-exports=slim`: see [`ExportMode`].
+//! - A main program's `*.so` inputs, and `-lfoo` that finds only `libfoo.so` in the `-L`
+//!   directories, are side modules: not linked in, read for slim-mode exports.
+//! - A side module's `-lfoo` finds `libfoo.so` through `-L` and records it in NEEDED.
+//! - GNU ld options that wasm-ld rejects and wasm has no use for (`--as-needed`,
+//!   `--no-as-needed`, `--hash-style=`, `--eh-frame-hdr`, `--enable-new-dtags`,
+//!   `--no-undefined`, ...) are dropped from `-Wl,` / `-Xlinker`; `--version-script` too,
+//!   with a warning.
+//! - `-ldl` and `-lpthread` are accepted and ignored (dlopen lives in the guest library);
+//!   `-lc` is ignored for side modules (libc comes from the main program);
+//!   `-rdynamic` is implied; `-pthread` is ignored with a warning.
+//! - `wasi-dl c++` (clang++): full mode also exports libc++ and libc++abi when they are
+//!   installed (Debian: libc++-19-dev-wasm32, libc++abi-19-dev-wasm32), so C++ side
+//!   modules can use `std::string` and `operator new` from the program; without them a C++
+//!   main program links only with `-nostdlib++` (a warning says so). C++ side modules
+//!   never link the C++ library themselves (`-nostdlib`).
+//! - A user's `--target=`, `--sysroot=`, `-fuse-ld=`, `-nostartfiles` (then no start-up
+//!   object is added) and `-nostdlib` (then no libc symbols are exported) are respected.
+//! - Everything else goes to clang unchanged, in order, after the driver's own defaults
+//!   (so a user's `-fvisibility=hidden` still wins).
+//! - Full mode forces every libc object into the program: a program that replaces only
+//!   part of one (say `malloc` but not `free`) gets a duplicate-symbol error; use slim mode.
+//! - `WASI_DL_VERBOSE=1` prints notes and the final command line to stderr.
+
+use crate::detect::Toolchain;
+use crate::libc_exports::{cxx_exports, libc_exports};
+use crate::side_modules::imported_symbols;
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeSet;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+
+/// What every main program exports besides memory, `__indirect_function_table`
+/// and `__stack_pointer` (DESIGN.md, "the main-program contract").
+pub const CONTRACT_EXPORTS: &[&str] = &[
+    "__wasi_dl_alloc",
+    "__wasi_dl_free",
+    "__wasi_dl_cxa_atexit",
+    "__wasi_dl_atexit",
+    // The end of static data: dladdr attributes addresses below it to the program.
+    "__heap_base",
+    "__wasi_dl_finalize",
+    "dlopen",
+    "dlsym",
+    "dlclose",
+    "dlerror",
+    "dladdr",
+    "__wasi_dl_open_from",
+    "__wasi_dl_sym_from",
+    "malloc",
+    "free",
+    "calloc",
+    "realloc",
+];
+
+/// Which libc symbols a main program exports so that side modules can call them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExportMode {
+    /// `-mdl-exports=full` (the default, like Emscripten's `MAIN_MODULE=1`):
+    /// every function and data symbol of libc and compiler-rt's builtins, so
+    /// any side module can be loaded later. Pulls all of libc into the program.
+    #[default]
+    Full,
+    /// `-mdl-exports=slim`: only what the side modules named on the command
+    /// line (`*.so` inputs, `-lfoo` finding `libfoo.so`) and the libraries they
+    /// need import, plus the contract. Smaller; other side modules may fail to load.
+    Slim,
+}
+
+impl ExportMode {
+    /// The value of the `-mdl-exports=` flag.
+    pub fn flag(self) -> &'static str {
+        match self {
+            ExportMode::Full => "-mdl-exports=full",
+            ExportMode::Slim => "-mdl-exports=slim",
+        }
+    }
+}
+
+/// A planned compiler run: the program, its arguments, and what the driver
+/// has to say about them.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    program: PathBuf,
+    args: Vec<OsString>,
+    cwd: Option<PathBuf>,
+    warnings: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Invocation {
+    /// The compiler (clang or clang++).
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    /// The final arguments.
+    pub fn args(&self) -> &[OsString] {
+        &self.args
+    }
+
+    /// Warnings for the user (printed by [`Driver::run`]).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Explanations of what was added or ignored (printed with `WASI_DL_VERBOSE=1`).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// The command, ready to run (in [`Driver::current_dir`], if set).
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.args);
+        if let Some(dir) = &self.cwd {
+            cmd.current_dir(dir);
+        }
+        cmd
+    }
+
+    /// The command line as a shell would take it.
+    pub fn command_line(&self) -> String {
+        std::iter::once(self.program.as_os_str())
+            .chain(self.args.iter().map(OsString::as_os_str))
+            .map(quote)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn quote(arg: &OsStr) -> String {
+    let s = arg.to_string_lossy();
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=+/.,:@%".contains(c))
+    {
+        s.into_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The compiler driver: [`Toolchain`] + the rules in this module's docs.
+#[derive(Clone, Debug)]
+pub struct Driver {
+    toolchain: Toolchain,
+    cxx: bool,
+    cwd: Option<PathBuf>,
+}
+
+impl Driver {
+    /// A C driver (`wasi-dl cc`) for `toolchain`.
+    pub fn new(toolchain: Toolchain) -> Driver {
+        Driver {
+            toolchain,
+            cxx: false,
+            cwd: None,
+        }
+    }
+
+    /// Runs the compiler in `dir`, and resolves relative paths the driver
+    /// reads itself (side modules, `-L` directories) against it.
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Driver {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    /// Switches to clang++ (`wasi-dl c++`).
+    pub fn cxx(mut self, cxx: bool) -> Driver {
+        self.cxx = cxx;
+        self
+    }
+
+    /// The toolchain in use.
+    pub fn toolchain(&self) -> &Toolchain {
+        &self.toolchain
+    }
+
+    /// Works out the compiler command for `args` (the arguments after `cc`)
+    /// without running it. Reads side modules for slim mode and may write the
+    /// libc export list to the cache.
+    pub fn plan(&self, args: &[OsString]) -> Result<Invocation> {
+        let parsed = parse(args)?;
+        self.build(parsed)
+    }
+
+    /// [`Driver::plan`], as a [`Command`].
+    pub fn command(&self, args: &[OsString]) -> Result<Command> {
+        Ok(self.plan(args)?.command())
+    }
+
+    /// Plans and runs the compiler, with its output going to ours. Prints the
+    /// warnings, and with `WASI_DL_VERBOSE=1` the notes and the command line.
+    pub fn run(&self, args: &[OsString]) -> Result<ExitStatus> {
+        let inv = self.plan(args)?;
+        let me = if self.cxx {
+            "wasi-dl c++"
+        } else {
+            "wasi-dl cc"
+        };
+        for w in &inv.warnings {
+            eprintln!("{me}: warning: {w}");
+        }
+        if verbose() {
+            for n in &inv.notes {
+                eprintln!("{me}: note: {n}");
+            }
+            eprintln!("{me}: {}", inv.command_line());
+        }
+        inv.command()
+            .status()
+            .with_context(|| format!("running {}", inv.program.display()))
+    }
+
+    fn build(&self, p: Parsed) -> Result<Invocation> {
+        let tc = &self.toolchain;
+        let program = if self.cxx { tc.clangxx() } else { tc.clang() }.to_path_buf();
+        let cwd = self.cwd.clone();
+        let resolve = |p: &Path| match &cwd {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p.to_path_buf(),
+        };
+        let lib_dirs: Vec<PathBuf> = p.lib_dirs.iter().map(|d| resolve(d)).collect();
+        let mut notes = p.notes;
+        let mut warnings = p.warnings;
+        let mut args: Vec<OsString> = Vec::new();
+        if !p.user_target {
+            args.push(format!("--target={}", tc.target()).into());
+        }
+        if !p.user_sysroot {
+            if let Some(sysroot) = tc.sysroot() {
+                args.push(joined("--sysroot=", sysroot));
+            }
+        }
+        let stage = if p.inputs == 0 {
+            Stage::Query
+        } else if !p.link {
+            Stage::Compile
+        } else if p.shared {
+            Stage::Side
+        } else {
+            Stage::Main
+        };
+        if stage == Stage::Query {
+            args.extend(p.items.into_iter().flat_map(Item::into_args));
+            return Ok(Invocation {
+                program,
+                args,
+                cwd,
+                warnings,
+                notes,
+            });
+        }
+        args.push(joined("-I", &tc.guest_sysroot().include_dir()?));
+        args.push("-fvisibility=default".into());
+
+        if p.link && p.wants_rpath && !p.user_fuse_ld {
+            if let Some(linker) = tc.rpath_linker()? {
+                notes.push(format!(
+                    "-rpath: linking with {} (clang's wasm-ld does not support -rpath)",
+                    linker.display()
+                ));
+                args.push(joined("-fuse-ld=", &linker));
+            }
+        }
+
+        match stage {
+            Stage::Query | Stage::Compile => {
+                args.extend(p.items.into_iter().flat_map(Item::into_args));
+            }
+            Stage::Side => {
+                args.push("-fPIC".into());
+                for item in p.items {
+                    if let Item::Lib { name, .. } = &item {
+                        if name == "c" {
+                            notes.push(
+                                "-lc ignored: a side module gets libc from the main program".into(),
+                            );
+                            continue;
+                        }
+                    }
+                    args.extend(item.into_args());
+                }
+                for flag in [
+                    "-shared",
+                    "-nostdlib",
+                    "-Wl,--no-entry",
+                    "-Wl,--unresolved-symbols=import-dynamic",
+                    "-Wl,--export=__wasm_call_ctors",
+                ] {
+                    args.push(flag.into());
+                }
+            }
+            Stage::Main => {
+                let guest = tc.guest_sysroot();
+                let library = guest.library()?;
+                args.push("-nostartfiles".into());
+                if !p.user_nostartfiles {
+                    args.extend(guest.start_objects().into_iter().map(OsString::from));
+                }
+                let mut side_modules = Vec::new();
+                for item in p.items {
+                    match item {
+                        Item::Input(path) if is_shared_library(&path) => {
+                            side_modules.push(resolve(&path))
+                        }
+                        Item::Lib { name, spelled } => match find_library(&name, &lib_dirs) {
+                            Some(Found::Shared(path)) => side_modules.push(path),
+                            _ => args.extend(spelled),
+                        },
+                        other => args.extend(other.into_args()),
+                    }
+                }
+                if !side_modules.is_empty() {
+                    notes.push(format!(
+                        "side modules {} are not linked into the main program{}",
+                        side_modules
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if p.mode == ExportMode::Slim {
+                            "; their imports are exported"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+                args.push(library.into());
+                for flag in [
+                    "-Wl,--export-table",
+                    "-Wl,--growable-table",
+                    "-Wl,--export=__stack_pointer",
+                    "-Wl,--export-dynamic",
+                ] {
+                    args.push(flag.into());
+                }
+                for name in CONTRACT_EXPORTS {
+                    args.push(format!("-Wl,--export={name}").into());
+                }
+                if p.user_nostdlib {
+                    notes.push("-nostdlib/-nodefaultlibs: no libc symbols exported".into());
+                } else {
+                    let libc = if self.cxx && !p.user_nostdlibxx {
+                        if tc.cxx_archives().is_empty() {
+                            warnings.push(format!(
+                                "no libc++ for {} (Debian packages libc++-19-dev-wasm32 libc++abi-19-dev-wasm32): \
+                                 the link fails unless -nostdlib++ is given",
+                                tc.target()
+                            ));
+                        }
+                        cxx_exports(tc)?
+                    } else {
+                        libc_exports(tc)?
+                    };
+                    for left in &libc.left_out {
+                        notes.push(format!("not exported (would not link): {left}"));
+                    }
+                    match p.mode {
+                        ExportMode::Full => {
+                            notes.push(format!(
+                                "full mode: exporting {} libc/builtins{} symbols listed in {}",
+                                libc.symbols.len(),
+                                if self.cxx { "/libc++" } else { "" },
+                                libc.response_file.display()
+                            ));
+                            args.push(joined("-Wl,@", &libc.response_file));
+                        }
+                        ExportMode::Slim => {
+                            let imported = imported_symbols(&side_modules, &lib_dirs)?;
+                            for missing in &imported.not_found {
+                                warnings.push(format!("slim exports: {missing} not found; its imports are not exported"));
+                            }
+                            if side_modules.is_empty() {
+                                warnings.push("-mdl-exports=slim without side modules (*.so or -lfoo): only the wasi-dl contract is exported".into());
+                            }
+                            let contract: BTreeSet<&str> =
+                                CONTRACT_EXPORTS.iter().copied().collect();
+                            let mut count = 0;
+                            for sym in imported
+                                .symbols
+                                .iter()
+                                .filter(|s| !contract.contains(s.as_str()))
+                            {
+                                count += 1;
+                                // --export pulls the libc member in (and fails for an unknown
+                                // name); --export-if-defined covers the program's own symbols.
+                                let flag = if libc.contains(sym) {
+                                    "--export"
+                                } else {
+                                    "--export-if-defined"
+                                };
+                                args.push(format!("-Wl,{flag}={sym}").into());
+                            }
+                            notes.push(format!(
+                                "slim mode: exporting {count} symbols imported by {} side module(s)",
+                                imported.modules.len()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Invocation {
+            program,
+            args,
+            cwd,
+            warnings,
+            notes,
+        })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Stage {
+    /// No inputs (`--version`, `-print-*`, ...): only the target is added.
+    Query,
+    /// `-c`, `-S`, `-E`, `-M`, `-fsyntax-only`.
+    Compile,
+    /// Linking with `-shared`.
+    Side,
+    /// Linking a program.
+    Main,
+}
+
+fn joined(prefix: &str, path: &Path) -> OsString {
+    let mut s = OsString::from(prefix);
+    s.push(path);
+    s
+}
+
+fn verbose() -> bool {
+    std::env::var_os("WASI_DL_VERBOSE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+fn is_shared_library(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.ends_with(".so") || name.contains(".so.")
+}
+
+enum Found {
+    Static,
+    Shared(PathBuf),
+}
+
+/// `-lname` in the `-L` directories, in order; in each, `libname.a` first.
+fn find_library(name: &str, dirs: &[PathBuf]) -> Option<Found> {
+    for dir in dirs {
+        if dir.join(format!("lib{name}.a")).is_file() {
+            return Some(Found::Static);
+        }
+        let so = dir.join(format!("lib{name}.so"));
+        if so.is_file() {
+            return Some(Found::Shared(so));
+        }
+    }
+    None
+}
+
+/// One user argument (or option + value), kept in order.
+#[derive(Debug)]
+enum Item {
+    /// Passed through as is.
+    Args(Vec<OsString>),
+    /// A positional input file.
+    Input(PathBuf),
+    /// `-lname` / `-l name`.
+    Lib {
+        name: String,
+        spelled: Vec<OsString>,
+    },
+}
+
+impl Item {
+    fn into_args(self) -> Vec<OsString> {
+        match self {
+            Item::Args(a) => a,
+            Item::Input(p) => vec![p.into_os_string()],
+            Item::Lib { spelled, .. } => spelled,
+        }
+    }
+}
+
+#[derive(Default, Debug)]
+struct Parsed {
+    items: Vec<Item>,
+    shared: bool,
+    link: bool,
+    inputs: usize,
+    user_target: bool,
+    user_sysroot: bool,
+    user_fuse_ld: bool,
+    user_nostartfiles: bool,
+    user_nostdlib: bool,
+    user_nostdlibxx: bool,
+    wants_rpath: bool,
+    mode: ExportMode,
+    lib_dirs: Vec<PathBuf>,
+    warnings: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// Options whose value is the next argument (when not joined).
+const TAKES_VALUE: &[&str] = &[
+    "-o",
+    "-I",
+    "-L",
+    "-l",
+    "-D",
+    "-U",
+    "-include",
+    "-imacros",
+    "-isystem",
+    "-idirafter",
+    "-iquote",
+    "-iprefix",
+    "-iwithprefix",
+    "-iwithprefixbefore",
+    "-isysroot",
+    "-cxx-isystem",
+    "-MF",
+    "-MT",
+    "-MQ",
+    "-MJ",
+    "-x",
+    "-Xlinker",
+    "-Xclang",
+    "-Xpreprocessor",
+    "-Xassembler",
+    "-target",
+    "--target",
+    "--sysroot",
+    "-arch",
+    "-u",
+    "-z",
+    "-T",
+    "-e",
+    "-B",
+    "-mllvm",
+    "-F",
+    "-rpath",
+    "-working-directory",
+    "-resource-dir",
+    "-ivfsoverlay",
+    "-dependency-file",
+    "-serialize-diagnostics",
+    "--param",
+];
+
+fn is_rpath_flag(linker_arg: &str) -> bool {
+    matches!(linker_arg, "-rpath" | "--rpath")
+        || linker_arg.starts_with("-rpath=")
+        || linker_arg.starts_with("--rpath=")
+}
+
+fn parse(args: &[OsString]) -> Result<Parsed> {
+    let mut p = Parsed {
+        link: true,
+        ..Parsed::default()
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let raw = &args[i];
+        i += 1;
+        let Some(a) = raw.to_str() else {
+            // Not UTF-8: cannot be one of our options; an input file name.
+            p.inputs += 1;
+            p.items.push(Item::Input(PathBuf::from(raw)));
+            continue;
+        };
+        // An option whose value is the next argument.
+        if TAKES_VALUE.contains(&a) {
+            let value = args
+                .get(i)
+                .cloned()
+                .with_context(|| format!("{a} needs a value"))?;
+            i += 1;
+            let v = value.to_string_lossy().into_owned();
+            match a {
+                "-l" => {
+                    lib(&mut p, &v, vec![raw.clone(), value]);
+                    continue;
+                }
+                "-L" => p.lib_dirs.push(PathBuf::from(&value)),
+                "-target" | "--target" => p.user_target = true,
+                "--sysroot" => p.user_sysroot = true,
+                "-rpath" => p.wants_rpath = true,
+                "-Xlinker" => {
+                    if filter_linker_args(&mut p, &v).is_none() {
+                        continue;
+                    }
+                    p.wants_rpath |= is_rpath_flag(&v);
+                }
+                _ => {}
+            }
+            p.items.push(Item::Args(vec![raw.clone(), value]));
+            continue;
+        }
+        match a {
+            "-shared" => {
+                p.shared = true;
+                continue;
+            }
+            "-rdynamic" => {
+                p.notes.push(
+                    "-rdynamic: implied for main programs, not needed for side modules".into(),
+                );
+                continue;
+            }
+            "-pthread" | "-pthreads" => {
+                p.warnings
+                    .push(format!("{a} ignored: wasi-dl programs are single-threaded"));
+                continue;
+            }
+            "-c" | "-S" | "-E" | "-M" | "-MM" | "-fsyntax-only" | "--precompile" => p.link = false,
+            "-nostartfiles" => p.user_nostartfiles = true,
+            "-nostdlib" | "-nodefaultlibs" | "-nolibc" => p.user_nostdlib = true,
+            "-nostdlib++" => p.user_nostdlibxx = true,
+            "-" => p.inputs += 1,
+            _ => {}
+        }
+        if let Some(mode) = a.strip_prefix("-mdl-exports=") {
+            p.mode = match mode {
+                "full" => ExportMode::Full,
+                "slim" => ExportMode::Slim,
+                other => bail!("-mdl-exports= takes full or slim, not {other:?}"),
+            };
+            continue;
+        }
+        if let Some(name) = a.strip_prefix("-l") {
+            lib(&mut p, name, vec![raw.clone()]);
+            continue;
+        }
+        if let Some(dir) = a.strip_prefix("-L") {
+            p.lib_dirs.push(PathBuf::from(dir));
+        } else if a.starts_with("--target=") {
+            p.user_target = true;
+        } else if a.starts_with("--sysroot=") {
+            p.user_sysroot = true;
+        } else if a.starts_with("-fuse-ld=") || a.starts_with("--ld-path=") {
+            p.user_fuse_ld = true;
+        } else if let Some(list) = a.strip_prefix("-Wl,") {
+            match filter_linker_args(&mut p, list) {
+                None => continue,
+                Some(kept) if kept != list => {
+                    p.wants_rpath |= kept.split(',').any(is_rpath_flag);
+                    p.items.push(Item::Args(vec![format!("-Wl,{kept}").into()]));
+                    continue;
+                }
+                Some(_) => p.wants_rpath |= list.split(',').any(is_rpath_flag),
+            }
+        } else if a.starts_with('@') {
+            p.inputs += 1; // a response file: may hold inputs
+        } else if !a.starts_with('-') {
+            p.inputs += 1;
+            p.items.push(Item::Input(PathBuf::from(raw)));
+            continue;
+        }
+        p.items.push(Item::Args(vec![raw.clone()]));
+    }
+    Ok(p)
+}
+
+/// GNU ld options that wasm-ld rejects and that mean nothing for wasm
+/// (NEEDED always lists every library given, as with `--no-as-needed`;
+/// undefined symbols of a side module are resolved at load time).
+const LINKER_NOOPS: &[&str] = &[
+    "as-needed",
+    "no-as-needed",
+    "eh-frame-hdr",
+    "enable-new-dtags",
+    "disable-new-dtags",
+    "no-undefined",
+    "sort-common",
+    "copy-dt-needed-entries",
+    "no-copy-dt-needed-entries",
+    "warn-common",
+];
+
+/// Drops the GNU-ld-only options from a comma-separated `-Wl,` list (or one
+/// `-Xlinker` value); `None` when nothing is left.
+fn filter_linker_args(p: &mut Parsed, list: &str) -> Option<String> {
+    let mut kept = Vec::new();
+    let mut tokens = list.split(',');
+    while let Some(token) = tokens.next() {
+        let bare = token.trim_start_matches('-');
+        if token.starts_with('-')
+            && (LINKER_NOOPS.contains(&bare) || bare.starts_with("hash-style="))
+        {
+            p.notes.push(format!("linker option {token} ignored: wasm-ld has no such option and wasm no such concept"));
+        } else if token.starts_with('-')
+            && (bare == "version-script" || bare.starts_with("version-script="))
+        {
+            if bare == "version-script" {
+                tokens.next();
+            }
+            p.warnings.push(format!(
+                "linker option {token} ignored: wasm-ld has no version scripts (every default-visibility symbol is exported)"
+            ));
+        } else {
+            kept.push(token);
+        }
+    }
+    (!kept.is_empty()).then(|| kept.join(","))
+}
+
+fn lib(p: &mut Parsed, name: &str, spelled: Vec<OsString>) {
+    if matches!(name, "dl" | "pthread") {
+        p.notes.push(format!(
+            "-l{name} ignored: dlopen lives in the wasi-dl guest library"
+        ));
+        return;
+    }
+    p.items.push(Item::Lib {
+        name: name.to_string(),
+        spelled,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn classifies_stages_and_flags() {
+        let p = parse(&os(&["-O2", "-c", "a.c", "-o", "a.o"])).unwrap();
+        assert!(!p.link);
+        assert_eq!(p.inputs, 1);
+        let p = parse(&os(&[
+            "a.c",
+            "-shared",
+            "-L",
+            "dir",
+            "-lfoo",
+            "-Wl,-rpath,$ORIGIN",
+        ]))
+        .unwrap();
+        assert!(p.link && p.shared && p.wants_rpath);
+        assert_eq!(p.lib_dirs, vec![PathBuf::from("dir")]);
+        let p = parse(&os(&["--version"])).unwrap();
+        assert_eq!(p.inputs, 0);
+        let p = parse(&os(&["-Xlinker", "--rpath=x", "-o", "out.so"])).unwrap();
+        assert!(p.wants_rpath);
+        assert_eq!(p.inputs, 0, "-o's value is not an input");
+    }
+
+    #[test]
+    fn ignored_and_own_flags() {
+        let p = parse(&os(&[
+            "m.c",
+            "-ldl",
+            "-lpthread",
+            "-pthread",
+            "-rdynamic",
+            "-mdl-exports=slim",
+        ]))
+        .unwrap();
+        assert_eq!(p.mode, ExportMode::Slim);
+        assert_eq!(p.items.len(), 1);
+        assert_eq!(p.warnings.len(), 1);
+        assert!(parse(&os(&["-mdl-exports=tiny"]))
+            .unwrap_err()
+            .to_string()
+            .contains("full or slim"));
+        assert!(parse(&os(&["-o"])).is_err());
+    }
+
+    #[test]
+    fn gnu_only_linker_options_are_dropped() {
+        let p = parse(&os(&[
+            "a.c",
+            "-Wl,--no-as-needed",
+            "-Wl,--as-needed,-soname,libx.so,--hash-style=gnu",
+            "-Xlinker",
+            "--eh-frame-hdr",
+            "-Wl,--version-script,x.map",
+            "-Wl,-z,now",
+        ]))
+        .unwrap();
+        let args: Vec<OsString> = p.items.into_iter().flat_map(Item::into_args).collect();
+        assert_eq!(args, os(&["a.c", "-Wl,-soname,libx.so", "-Wl,-z,now"]));
+        assert_eq!(p.warnings.len(), 1, "the version script is worth a warning");
+        assert_eq!(p.notes.len(), 4);
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote(OsStr::new("-Wl,--export=x")), "-Wl,--export=x");
+        assert_eq!(quote(OsStr::new("$ORIGIN")), "'$ORIGIN'");
+        assert_eq!(quote(OsStr::new("it's")), r"'it'\''s'");
+    }
+}

@@ -1,0 +1,261 @@
+//! Side modules built by the driver: dylink.0, exports, imports, NEEDED,
+//! RUNTIME_PATH, dlfcn.h in a library, C++.
+
+mod common;
+
+use common::*;
+use wasi_dl_toolchain::{Build, Driver, SideOptions};
+
+const LIB_C: &str = r#"
+#include <stdio.h>
+#include <string.h>
+int counter = 7;
+const char *greeting = "hi";
+int foo(const char *s) { printf("foo %s\n", s); return (int)strlen(s) + counter; }
+"#;
+
+#[test]
+fn side_module_has_dylink_exports_and_env_imports() {
+    let Some(tc) = toolchain("side_module_has_dylink_exports_and_env_imports") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "lib.c", LIB_C);
+    cc_in(
+        &Driver::new(tc),
+        d,
+        &["-O2", "-shared", "lib.c", "-o", "libfoo.so"],
+    );
+    let info = inspect(&d.join("libfoo.so"));
+    assert_eq!(
+        info.dylink_position,
+        Some(0),
+        "dylink.0 must be the first section"
+    );
+    for e in [
+        "foo",
+        "counter",
+        "greeting",
+        "__wasm_call_ctors",
+        "__wasm_apply_data_relocs",
+    ] {
+        assert!(
+            info.exports.contains(e),
+            "libfoo.so does not export {e}: {:?}",
+            info.exports
+        );
+    }
+    for i in [
+        "env.memory",
+        "env.__indirect_function_table",
+        "env.__stack_pointer",
+        "env.__memory_base",
+        "env.printf",
+        "env.strlen",
+    ] {
+        if i == "env.__indirect_function_table" && !info.imports.contains(i) {
+            continue; // only imported when the module takes function addresses
+        }
+        assert!(
+            info.imports.contains(i),
+            "libfoo.so does not import {i}: {:?}",
+            info.imports
+        );
+    }
+    assert!(
+        info.imports
+            .iter()
+            .all(|i| !i.starts_with("wasi_snapshot_preview1.")),
+        "libc was linked in"
+    );
+}
+
+#[test]
+fn needed_from_l_flags_and_from_build_api() {
+    let Some(tc) = toolchain("needed_from_l_flags_and_from_build_api") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "bar.c", "int bar(int x) { return x + 1; }\n");
+    write(
+        d,
+        "baz.c",
+        "int bar(int);\nint baz(int x) { return bar(x) * 2; }\n",
+    );
+    let driver = Driver::new(tc.clone());
+    cc_in(&driver, d, &["-shared", "bar.c", "-o", "libbar.so"]);
+    // -ldl and -lpthread are accepted (and ignored) next to the real -lbar.
+    cc_in(
+        &driver,
+        d,
+        &[
+            "-shared",
+            "baz.c",
+            "-L.",
+            "-lbar",
+            "-ldl",
+            "-lpthread",
+            "-o",
+            "libbaz.so",
+        ],
+    );
+    let info = inspect(&d.join("libbaz.so"));
+    assert_eq!(info.needed, vec!["libbar.so".to_string()]);
+    assert!(info.imports.contains("env.bar"));
+
+    let build = Build::with_toolchain(tc);
+    let opts = SideOptions {
+        needs: vec![d.join("libbar.so")],
+        ..Default::default()
+    };
+    build
+        .side_module(&[&d.join("baz.c")], &d.join("libbaz2.so"), &opts)
+        .unwrap();
+    assert_eq!(
+        inspect(&d.join("libbaz2.so")).needed,
+        vec!["libbar.so".to_string()]
+    );
+}
+
+#[test]
+fn rpath_becomes_runtime_path() {
+    let Some(tc) = toolchain("rpath_becomes_runtime_path") else {
+        return;
+    };
+    if let Err(e) = tc.rpath_linker() {
+        eprintln!("SKIPPED rpath_becomes_runtime_path: {e:#}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "bar.c", "int bar(int x) { return x + 1; }\n");
+    write(
+        d,
+        "baz.c",
+        "int bar(int);\nint baz(int x) { return bar(x) * 2; }\n",
+    );
+    let driver = Driver::new(tc.clone());
+    cc_in(&driver, d, &["-shared", "bar.c", "-o", "libbar.so"]);
+    cc_in(
+        &driver,
+        d,
+        &[
+            "-shared",
+            "baz.c",
+            "-L.",
+            "-lbar",
+            "-Wl,-rpath,$ORIGIN",
+            "-Wl,-rpath,$ORIGIN/../lib",
+            "-o",
+            "libbaz.so",
+        ],
+    );
+    let info = inspect(&d.join("libbaz.so"));
+    assert_eq!(
+        info.runtime_path,
+        vec!["$ORIGIN".to_string(), "$ORIGIN/../lib".to_string()]
+    );
+    assert_eq!(info.needed, vec!["libbar.so".to_string()]);
+
+    // clang's own spelling, and the Build API.
+    cc_in(
+        &driver,
+        d,
+        &[
+            "-shared",
+            "baz.c",
+            "-rpath",
+            "/opt/libs",
+            "-o",
+            "libbaz2.so",
+        ],
+    );
+    assert_eq!(
+        inspect(&d.join("libbaz2.so")).runtime_path,
+        vec!["/opt/libs".to_string()]
+    );
+    let opts = SideOptions {
+        rpath: vec!["$ORIGIN/plugins".into()],
+        ..Default::default()
+    };
+    Build::with_toolchain(tc)
+        .side_module(&[&d.join("baz.c")], &d.join("libbaz3.so"), &opts)
+        .unwrap();
+    assert_eq!(
+        inspect(&d.join("libbaz3.so")).runtime_path,
+        vec!["$ORIGIN/plugins".to_string()]
+    );
+}
+
+#[test]
+fn side_module_can_use_dlfcn_h() {
+    let Some(tc) = toolchain("side_module_can_use_dlfcn_h") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "plug.c",
+        "#include <dlfcn.h>\n#include <stdio.h>\nvoid *load(const char *n) {\n  void *h = dlopen(n, RTLD_NOW);\n  if (!h) printf(\"%s\\n\", dlerror());\n  return h ? dlsym(h, \"f\") : 0;\n}\n",
+    );
+    // -lc is ignored for a side module (linking wasi-libc's non-PIC objects fails).
+    cc_in(
+        &Driver::new(tc),
+        d,
+        &["-shared", "plug.c", "-lc", "-o", "libplug.so"],
+    );
+    let info = inspect(&d.join("libplug.so"));
+    assert!(
+        info.imports.contains("env.__wasi_dl_open_from"),
+        "{:?}",
+        info.imports
+    );
+    assert!(
+        info.imports.contains("env.__wasi_dl_sym_from"),
+        "{:?}",
+        info.imports
+    );
+    assert!(info.exports.contains("load"));
+}
+
+#[test]
+fn cxx_side_module_with_global_constructor() {
+    let Some(tc) = toolchain("cxx_side_module_with_global_constructor") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "g.cpp",
+        r#"extern "C" int printf(const char *, ...);
+struct Greeter { int v; Greeter() : v(42) { printf("ctor\n"); } ~Greeter() { printf("dtor\n"); } };
+static Greeter greeter;
+extern "C" int greeter_value() { return greeter.v; }
+"#,
+    );
+    cc_in(
+        &Driver::new(tc).cxx(true),
+        d,
+        &[
+            "-O2",
+            "-fno-exceptions",
+            "-shared",
+            "g.cpp",
+            "-o",
+            "libg.so",
+        ],
+    );
+    let info = inspect(&d.join("libg.so"));
+    assert_eq!(info.dylink_position, Some(0));
+    assert!(info.exports.contains("greeter_value"));
+    assert!(info.exports.contains("__wasm_call_ctors"));
+    assert!(
+        info.imports.contains("env.__cxa_atexit"),
+        "the destructor is registered at load: {:?}",
+        info.imports
+    );
+}
