@@ -74,3 +74,8 @@ pub use ctx::{Limits, WasiDlCtx, WasiDlCtxBuilder};
 pub use error::DlError;
 pub use source::{Fetched, ModuleSource};
 pub use witx::add_to_linker;
+
+/// The README's Rust examples, compiled as doc tests so that they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,134 @@
+//! The `wasi-dl` command as a user runs it: `cc` builds, `run` passes the exit status through
+//! and finds libraries through the granted directories, `inspect` reads the metadata.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn wasi_dl() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wasi-dl"))
+}
+
+fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed ({:?}):\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A scratch directory under target/ (kept for inspection after a failure).
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/cli-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+const LIB: &str = r#"
+#include <stdio.h>
+extern int program_base;
+int scaled(int x) { return x * program_base; }
+const char *label = "from libscale";
+"#;
+
+const MAIN: &str = r#"
+#include <dlfcn.h>
+#include <stdio.h>
+int program_base = 7;
+int main(int argc, char **argv) {
+    void *h = dlopen(argc > 1 ? argv[1] : "libscale.so", RTLD_NOW);
+    if (!h) { printf("dlopen: %s\n", dlerror()); return 3; }
+    int (*scaled)(int) = (int (*)(int))dlsym(h, "scaled");
+    const char **label = (const char **)dlsym(h, "label");
+    printf("%s: %d\n", *label, scaled(6));
+    dlclose(h);
+    return 42;
+}
+"#;
+
+fn build(dir: &Path) {
+    std::fs::write(dir.join("libscale.c"), LIB).unwrap();
+    std::fs::write(dir.join("main.c"), MAIN).unwrap();
+    ok(wasi_dl().current_dir(dir).args(["cc", "-O2", "-fPIC", "-shared", "libscale.c", "-o", "libscale.so"]).output().unwrap());
+    ok(wasi_dl().current_dir(dir).args(["cc", "-O2", "main.c", "-o", "main.wasm", "-ldl"]).output().unwrap());
+}
+
+#[test]
+fn run_passes_the_exit_status_and_searches_granted_directories() {
+    let dir = scratch("run");
+    build(&dir);
+    let out = wasi_dl()
+        .current_dir(&dir)
+        .args(["run", "--lib-path", ".::/lib", "main.wasm"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(42), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "from libscale: 42\n");
+
+    // Without a grant the library is not reachable: NULL and the loader's message.
+    let out = wasi_dl().current_dir(&dir).args(["run", "main.wasm"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "dlopen: libscale.so: cannot open shared object file: No such file or directory\n"
+    );
+
+    // LD_LIBRARY_PATH given to the program is honoured, within the preopened directory.
+    let out = wasi_dl()
+        .current_dir(&dir)
+        .args(["run", "--dir", ".", "--env", "LD_LIBRARY_PATH=.", "main.wasm"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(42));
+
+    // A path escaping the preopen is refused.
+    let out = wasi_dl()
+        .current_dir(&dir)
+        .args(["run", "--dir", ".", "main.wasm", "../run/libscale.so"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Permission denied"), "{:?}", out);
+}
+
+#[test]
+fn inspect_shows_metadata_and_what_stays_unresolved() {
+    let dir = scratch("inspect");
+    build(&dir);
+    let text = ok(wasi_dl().current_dir(&dir).args(["inspect", "libscale.so"]).output().unwrap());
+    assert!(text.contains("  T scaled\n"), "{text}");
+    assert!(text.contains("  D label\n"), "{text}");
+    assert!(text.contains("  U data program_base\n"), "{text}");
+    let text =
+        ok(wasi_dl().current_dir(&dir).args(["inspect", "libscale.so", "--against", "main.wasm"]).output().unwrap());
+    assert!(text.contains("every strong import resolves"), "{text}");
+
+    std::fs::write(dir.join("bare.c"), "int unrelated(void) { return 1; }\nint main(void) { return 0; }\n").unwrap();
+    ok(wasi_dl().current_dir(&dir).args(["cc", "bare.c", "-o", "bare.wasm"]).output().unwrap());
+    let text =
+        ok(wasi_dl().current_dir(&dir).args(["inspect", "libscale.so", "--against", "bare.wasm"]).output().unwrap());
+    assert!(text.contains("unresolved") && text.contains("  program_base\n"), "{text}");
+
+    let out = wasi_dl().current_dir(&dir).args(["inspect", "main.c"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a WebAssembly"), "{:?}", out);
+}
+
+#[test]
+fn disk_cache_is_filled_and_reused() {
+    let dir = scratch("cache");
+    build(&dir);
+    for _ in 0..2 {
+        let out = wasi_dl()
+            .current_dir(&dir)
+            .args(["run", "--cache-dir", "cache", "--lib-path", ".", "main.wasm", "./libscale.so"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(42), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let cached = std::fs::read_dir(dir.join("cache")).unwrap().count();
+    assert_eq!(cached, 2, "the program and the library, each compiled once");
+}
