@@ -17,7 +17,6 @@
 //! both across a call into wasm: the guest may call back into the loader at any of those
 //! points (a constructor that calls `dlopen`), and finds the state consistent.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use wasmtime::{
@@ -128,6 +127,10 @@ pub(crate) fn open<T: 'static>(
         return Ok(HANDLE_DEFAULT);
     }
     let requester = s.cx().scope.lib_at(caller_addr);
+    // A trap in guest code (a start function, a constructor) leaves the shadow stack pointer
+    // where the trapping frames had moved it: put it back if this dlopen fails.
+    let stack_pointer = s.program()?.stack_pointer;
+    let stack_at_entry = stack_pointer.get(&mut *s.caller);
     let mut group = Group::default();
     let result = map_tree(s, name, requester, &mut group)
         .and_then(|root| link_group(s, &group, lazy).map(|()| root))
@@ -155,6 +158,7 @@ pub(crate) fn open<T: 'static>(
             Ok(handle)
         }
         Err(err) => {
+            let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
             roll_back(s, &group);
             Err(err)
         }
@@ -302,7 +306,7 @@ fn map_one<T: 'static>(
         table_base,
         table_size: mem.table_size,
         extra_slots: Vec::new(),
-        exports: HashMap::new(),
+        exports: rustc_hash::FxHashMap::default(),
         deps: Vec::new(),
         bound: Vec::new(),
         search_list: Vec::new(),
@@ -452,15 +456,15 @@ fn link_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group, lazy: bool)
         for (global, fixup, weak) in entries {
             let value = match &fixup {
                 Fixup::Mem(name) => match resolve(s, id, name)? {
-                    Some(Symbol::Data { addr }) => addr,
+                    Some((_, Symbol::Data { addr })) => addr,
                     // Code that takes a function's address as data: give its slot.
-                    Some(sym @ Symbol::Func { .. }) => slot_for(s, sym, name)?,
+                    Some((owner, sym @ Symbol::Func { .. })) => slot_for(s, owner, sym, name)?,
                     None if weak => 0,
                     None => return Err(undefined(s, id, name)),
                 },
                 Fixup::Func(name) => match resolve(s, id, name)? {
-                    Some(sym @ Symbol::Func { .. }) => slot_for(s, sym, name)?,
-                    Some(Symbol::Data { .. }) => {
+                    Some((owner, sym @ Symbol::Func { .. })) => slot_for(s, owner, sym, name)?,
+                    Some((_, Symbol::Data { .. })) => {
                         return Err(DlError::Link {
                             library: s.cx().scope.lib(id)?.name.clone(),
                             import: format!("GOT.func.{name}"),
@@ -565,7 +569,7 @@ fn instantiate<T: 'static>(
             }
             ("env", symbol, ExternType::Func(ft)) => {
                 match resolve(s, id, symbol)? {
-                    Some(Symbol::Func { func, .. }) => {
+                    Some((_, Symbol::Func { func, .. })) => {
                         if !func.matches_ty(&*s.caller, ft) {
                             let have = func.ty(&*s.caller);
                             return Err(link_err(
@@ -576,7 +580,7 @@ fn instantiate<T: 'static>(
                         trace::bind(&name, symbol, "defined");
                         func.into()
                     }
-                    Some(Symbol::Data { .. }) => {
+                    Some((_, Symbol::Data { .. })) => {
                         return Err(link_err(&qualified, "it is a data symbol, called as a function".into()))
                     }
                     None => {
@@ -607,7 +611,7 @@ fn instantiate<T: 'static>(
         .map_err(|e| DlError::Init { name: name.clone(), phase: "instantiation", reason: guest_failure(s, e) })?;
 
     // Its exports and the slots its own functions occupy.
-    let mut exports = HashMap::new();
+    let mut exports = rustc_hash::FxHashMap::default();
     let mut defined = Vec::new();
     for export in compiled.module.exports() {
         let export_name = export.name();
@@ -753,13 +757,17 @@ fn atexit_stub<T: 'static>(
 }
 
 /// Finds `symbol` for library `id`: global scope, then its local scope.
-fn resolve<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, symbol: &str) -> DlResult<Option<Symbol>> {
+fn resolve<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    symbol: &str,
+) -> DlResult<Option<(ScopeEntry, Symbol)>> {
     let order = s.cx().scope.lookup_order_for(id);
     let found = lookup(s, &order, symbol);
     if let Some((ScopeEntry::Lib(provider), _)) = found {
         s.cx().scope.note_binding(id, provider);
     }
-    Ok(found.map(|(_, sym)| sym))
+    Ok(found)
 }
 
 /// The first definition of `name` along `order`.
@@ -803,8 +811,15 @@ fn program_symbol<T: 'static>(s: &mut Session<'_, '_, T>, name: &str) -> Option<
     found
 }
 
-/// The table slot of a function, giving it one if it has none yet.
-fn slot_for<T: 'static>(s: &mut Session<'_, '_, T>, sym: Symbol, name: &str) -> DlResult<u32> {
+/// The table slot of a function, giving it one if it has none yet. `owner` is where the
+/// symbol was found: a slot given to a library's function is freed with the library; slots of
+/// the program's own functions stay for the program's life.
+fn slot_for<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    owner: ScopeEntry,
+    sym: Symbol,
+    name: &str,
+) -> DlResult<u32> {
     let Symbol::Func { func, key, slot } = sym else {
         return Err(DlError::Program(format!("internal: {name} is not a function")));
     };
@@ -821,27 +836,15 @@ fn slot_for<T: 'static>(s: &mut Session<'_, '_, T>, sym: Symbol, name: &str) -> 
         .map_err(|e| DlError::Program(format!("internal: table update failed: {}", one_line(&e))))?;
     let cx = s.cx();
     cx.space.record(key, slot);
-    // The slot belongs to the library defining the function (freed with it); slots of the
-    // program's own functions stay for the program's life.
-    let owner = cx.scope.order().iter().copied().find(|&id| {
-        cx.scope.get(id).is_some_and(|l| matches!(l.exports.get(name), Some(Symbol::Func { key: k, .. }) if *k == key))
-    });
-    match owner {
-        Some(id) => {
-            if let Some(lib) = cx.scope.get_mut(id) {
-                lib.extra_slots.push(slot);
-                if let Some(Symbol::Func { slot: cached, .. }) = lib.exports.get_mut(name) {
-                    *cached = Some(slot);
-                }
-            }
-        }
-        None => {
-            if let Some(Symbol::Func { slot: cached, .. }) =
-                cx.program.as_mut().and_then(|p| p.symbols.get_mut(name))
-            {
-                *cached = Some(slot);
-            }
-        }
+    let cached = match owner {
+        ScopeEntry::Lib(id) => cx.scope.get_mut(id).and_then(|lib| {
+            lib.extra_slots.push(slot);
+            lib.exports.get_mut(name)
+        }),
+        ScopeEntry::Program => cx.program.as_mut().and_then(|p| p.symbols.get_mut(name)),
+    };
+    if let Some(Symbol::Func { slot: cached, .. }) = cached {
+        *cached = Some(slot);
     }
     Ok(slot)
 }
@@ -942,6 +945,8 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
         s.cx().scope.lib_mut(id)?.state = LibState::Closing;
     }
     let finalize = s.program()?.finalize.clone();
+    let stack_pointer = s.program()?.stack_pointer;
+    let stack_at_entry = stack_pointer.get(&mut *s.caller);
     let mut failure = None;
     for &(_, id) in &victims {
         let (base, end, name) = {
@@ -950,6 +955,8 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
         };
         if let Some(finalize) = &finalize {
             if let Err(e) = finalize.call(&mut *s.caller, (base, end)) {
+                // The trapping destructor's frames moved the shadow stack pointer.
+                let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
                 let reason = guest_failure(s, e);
                 failure.get_or_insert(DlError::Init { name, phase: "running destructors", reason });
             }
@@ -1037,7 +1044,7 @@ pub(crate) fn sym<T: 'static>(
     };
     match lookup(s, &order, name) {
         Some((_, Symbol::Data { addr })) => Ok((SymbolKind::Data, addr)),
-        Some((_, sym @ Symbol::Func { .. })) => Ok((SymbolKind::Function, slot_for(s, sym, name)?)),
+        Some((owner, sym @ Symbol::Func { .. })) => Ok((SymbolKind::Function, slot_for(s, owner, sym, name)?)),
         None => Err(DlError::NoSymbol { scope: scope_name, symbol: name.to_string() }),
     }
 }

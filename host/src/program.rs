@@ -29,7 +29,7 @@ pub(crate) struct Program {
     pub(crate) data_end: Option<u32>,
     /// Symbols already looked up. The program's exports never change, so both answers can be
     /// kept; misses are bounded, since a guest chooses the names it asks for.
-    pub(crate) symbols: HashMap<String, Symbol>,
+    pub(crate) symbols: rustc_hash::FxHashMap<String, Symbol>,
     pub(crate) missing: std::collections::HashSet<String>,
     /// For `dladdr`: the program's named functions and data, built on first use.
     pub(crate) names: Option<ProgramNames>,
@@ -111,7 +111,7 @@ impl Program {
             atexit,
             finalize,
             data_end,
-            symbols: HashMap::new(),
+            symbols: rustc_hash::FxHashMap::default(),
             missing: std::collections::HashSet::new(),
             names: None,
         })

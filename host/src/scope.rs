@@ -13,6 +13,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use wasmtime::{Func, Instance};
 
 use crate::cache::CompiledLibrary;
@@ -62,7 +64,7 @@ pub(crate) struct Library {
     pub(crate) table_size: u32,
     /// Single slots given to this library's functions outside its own table range.
     pub(crate) extra_slots: Vec<u32>,
-    pub(crate) exports: HashMap<String, Symbol>,
+    pub(crate) exports: FxHashMap<String, Symbol>,
     /// Direct dependencies (NEEDED), resolved.
     pub(crate) deps: Vec<LibId>,
     /// Libraries outside its local scope that it took a symbol from (glibc's "reldeps"):
@@ -105,7 +107,7 @@ pub(crate) enum ScopeEntry {
 pub(crate) struct Scope {
     libs: Vec<Option<Library>>,
     free_ids: Vec<LibId>,
-    by_handle: HashMap<u32, LibId>,
+    by_handle: FxHashMap<u32, LibId>,
     by_key: HashMap<String, LibId>,
     /// Names a library answers to (as requested, and its file name), like a soname.
     by_name: HashMap<String, LibId>,
@@ -380,7 +382,7 @@ mod tests {
                 table_base: 0,
                 table_size: 0,
                 extra_slots: Vec::new(),
-                exports: HashMap::new(),
+                exports: FxHashMap::default(),
                 deps: Vec::new(),
                 bound: Vec::new(),
                 search_list: Vec::new(),

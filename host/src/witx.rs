@@ -22,6 +22,8 @@ use crate::loader::{self, Session};
 wiggle::from_witx!({
     witx: ["witx/wasi_dl.witx"],
     errors: { errno => trappable Error },
+    // No tracing span around every call: dlsym is on hot paths (WASI_DL_DEBUG traces instead).
+    tracing: false,
 });
 
 use types::{Errno, Handle, OpenFlags, SymbolKind};
