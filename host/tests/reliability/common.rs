@@ -147,16 +147,14 @@ int main(int argc, char **argv) {
             void *h = dlopen(cmd + 2, RTLD_NOW);
             if (h) {
                 handles[n] = h;
-                printf("open %s ok %d
-", cmd + 2, n++);
+                printf("open %s ok %d\n", cmd + 2, n++);
             } else {
-                printf("open %s NULL %s
-", cmd + 2, dlerror());
+                printf("open %s NULL %s\n", cmd + 2, dlerror());
+                dlerror(); /* frees the text */
             }
         } else if (cmd[0] == 'c') {
             int k = atoi(cmd + 2);
-            printf("close %d %s
-", k, dlclose(handles[k]) == 0 ? "ok" : dlerror());
+            printf("close %d %s\n", k, dlclose(handles[k]) == 0 ? "ok" : dlerror());
         } else if (cmd[0] == 's') {
             state("state");
         } else if (cmd[0] == 'l') {
@@ -174,8 +172,7 @@ int main(int argc, char **argv) {
                     int (*work)(int) = (int (*)(int))dlsym(h, "work");
                     if (work && work((int)j) == (int)j + 1) calls++;
                     dlerror();
-                    if (dlclose(h) != 0) printf("dlclose failed: %s
-", dlerror());
+                    if (dlclose(h) != 0) printf("dlclose failed: %s\n", dlerror());
                 } else {
                     const char *e = dlerror();
                     if (!failed && e) snprintf(first_error, sizeof first_error, "%s", e);
@@ -188,8 +185,7 @@ int main(int argc, char **argv) {
                     state(tag);
                 }
             }
-            printf("loop ok=%ld failed=%ld calls=%ld rss_kib=%d,%d error=%s
-", ok, failed, calls,
+            printf("loop ok=%ld failed=%ld calls=%ld rss_kib=%d,%d error=%s\n", ok, failed, calls,
                    rss_start, host_rss_kib(), first_error);
         }
     }

@@ -417,7 +417,7 @@ fn cases(good_so: &[u8]) -> Vec<Case> {
 
 /// A side module with 30,000 imports: functions `(i32) -> i32` (`true`) or `() -> ()`, or
 /// GOT entries (module `GOT.mem`). Encoded directly: the text form would take long to parse.
-fn many_imports(import: impl Fn(usize) -> (&'static str, String, bool)) -> Vec<u8> {
+pub fn many_imports(import: impl Fn(usize) -> (&'static str, String, bool)) -> Vec<u8> {
     use wasm_encoder::{EntityType, GlobalType, ImportSection, Module, TypeSection, ValType};
     let mut types = TypeSection::new();
     types.ty().function([ValType::I32], [ValType::I32]);
@@ -648,12 +648,16 @@ int f(void) { return 1; }
 fn interrupt_in_a_constructor_stops_the_program() {
     let program = open_one_program();
     let tmp = temp_dir();
-    let lib = side_module(&Dylink::new(), &module("(func (export \"__wasm_call_ctors\") (loop (br 0)))"));
+    let lib = side_module(&Dylink::new(), &module("(func $spin (export \"__wasm_call_ctors\") (loop (br 0)))"));
     std::fs::write(tmp.path().join("loop.so"), lib).unwrap();
     let mut r = Run::new(&program).args(["/lib/loop.so"]).dir(tmp.path(), "/lib");
     r.deadline_ticks = 10;
     let out = run(r);
     let trap = out.trap.unwrap_or_default();
     assert!(trap.contains("interrupt"), "trap: {trap:?}, stdout: {}", out.stdout);
+    // The trap is the constructor's own, passed on through dlopen (not a later one, in code
+    // the program ran after a failed dlopen).
+    let first_frame = trap.lines().nth(1).unwrap_or_default();
+    assert!(first_frame.contains("spin"), "the program went on after the interruption: {trap}");
     assert_eq!(out.stdout, "before\n");
 }

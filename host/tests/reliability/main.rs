@@ -12,3 +12,5 @@ mod wasi_dl_fuzz;
 mod common;
 mod hostile;
 mod raw_abi;
+mod limits;
+mod leaks;

@@ -1,0 +1,5 @@
+#![no_main]
+//! See fuzz/src/lib.rs: [`wasi_dl_fuzz::ops`].
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| wasi_dl_fuzz::ops(data));

@@ -1,0 +1,248 @@
+//! Every field of `wasi_dl::Limits`, set low: the dlopen that would exceed it fails with a
+//! dlerror naming the limit, changes nothing, and loading works again once other libraries
+//! are closed (or with a library within the limit).
+
+use std::path::Path;
+
+use wasi_dl::Limits;
+
+use crate::common::*;
+
+fn plain(d: Dylink) -> Vec<u8> {
+    side_module(&d, &format!("(module {PROLOGUE} (func (export \"f\") (result i32) (i32.const 1)))"))
+}
+
+/// Runs the script program over `files` (written to a directory granted as /lib) with `limits`.
+fn run_script(files: &[(&str, Vec<u8>)], limits: Limits, script: &[&str]) -> Vec<String> {
+    let tmp = temp_dir();
+    for (name, bytes) in files {
+        std::fs::write(tmp.path().join(name), bytes).unwrap();
+    }
+    let program = script_program();
+    let out = run(
+        Run::new(&program)
+            .args(script.iter().copied())
+            .dir(tmp.path(), "/lib")
+            .dl(move |b| b.limits(limits).search_path("/lib")),
+    )
+    .success();
+    out.stdout.lines().map(str::to_string).collect()
+}
+
+/// Checks the output line by line against `expect`: each entry is a prefix the line must start
+/// with, then words it must contain.
+fn check(lines: &[String], expect: &[(&str, &[&str])]) {
+    let mut problems = Vec::new();
+    let opens: Vec<&String> = lines.iter().filter(|l| !l.starts_with("state ")).collect();
+    for (i, (prefix, words)) in expect.iter().enumerate() {
+        let Some(line) = opens.get(i) else {
+            problems.push(format!("missing line {i}: {prefix}"));
+            continue;
+        };
+        if !line.starts_with(prefix) || words.iter().any(|w| !line.contains(w)) {
+            problems.push(format!("line {i}: {line:?} does not match {prefix:?} {words:?}"));
+        }
+    }
+    // Around every failure the state is the same.
+    for (i, line) in lines.iter().enumerate() {
+        if line.contains(" NULL ") {
+            let (before, after) = (&lines[i - 1], &lines[i + 1]);
+            assert!(before.starts_with("state ") && after.starts_with("state "), "put states around failures");
+            if state_of(before) != state_of(after) {
+                problems.push(format!("{line}\n  changed the state:\n  {before}\n  {after}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}\n--- output\n{}", problems.join("\n"), lines.join("\n"));
+}
+
+fn limits() -> Limits {
+    Limits::default()
+}
+
+#[test]
+fn max_libraries() {
+    let files = [
+        ("l1.so", plain(Dylink::new().mem_info(8, 0, 0, 0))),
+        ("l2.so", plain(Dylink::new().mem_info(9, 0, 0, 0))),
+        ("l3.so", plain(Dylink::new().mem_info(10, 0, 0, 0))),
+        ("l4.so", plain(Dylink::new().mem_info(11, 0, 0, 0))),
+        ("da.so", plain(Dylink::new().mem_info(12, 0, 0, 0))),
+        ("db.so", plain(Dylink::new().mem_info(13, 0, 0, 0))),
+        ("two.so", plain(Dylink::new().needed(&["da.so", "db.so"]))),
+    ];
+    let lines = run_script(
+        &files,
+        Limits { max_libraries: 3, ..limits() },
+        &[
+            "o:/lib/l1.so", "o:/lib/l2.so", "o:/lib/l3.so", "s", "o:/lib/l4.so", "s", "c:0", "c:1", "s",
+            // two.so brings two more: three new libraries, with l3 four.
+            "o:/lib/two.so", "s", "o:/lib/l4.so", "o:/lib/l1.so",
+        ],
+    );
+    check(
+        &lines,
+        &[
+            ("open /lib/l1.so ok", &[]),
+            ("open /lib/l2.so ok", &[]),
+            ("open /lib/l3.so ok", &[]),
+            ("open /lib/l4.so NULL", &["/lib/l4.so: library count limit exceeded", "3 libraries are loaded, at most 3"]),
+            ("close 0 ok", &[]),
+            ("close 1 ok", &[]),
+            ("open /lib/two.so NULL", &["library count limit exceeded"]),
+            ("open /lib/l4.so ok", &[]),
+            ("open /lib/l1.so ok", &[]),
+        ],
+    );
+}
+
+#[test]
+fn max_data_bytes() {
+    let files = [
+        ("d1.so", plain(Dylink::new().mem_info(4000, 0, 0, 0))),
+        ("d2.so", plain(Dylink::new().mem_info(4000, 0, 0, 0).needed(&["dep.so"]))),
+        ("dep.so", plain(Dylink::new().mem_info(1000, 0, 0, 0))),
+        ("d3.so", plain(Dylink::new().mem_info(4000, 0, 0, 0))),
+    ];
+    let lines = run_script(
+        &files,
+        Limits { max_data_bytes: 10_000, ..limits() },
+        &["o:/lib/d1.so", "o:/lib/d2.so", "s", "o:/lib/d3.so", "s", "c:0", "o:/lib/d3.so"],
+    );
+    check(
+        &lines,
+        &[
+            ("open /lib/d1.so ok", &[]),
+            ("open /lib/d2.so ok", &[]),
+            ("open /lib/d3.so NULL", &["/lib/d3.so: data memory limit exceeded", "needs 4000 bytes, 9000 of 10000 in use"]),
+            ("close 0 ok", &[]),
+            ("open /lib/d3.so ok", &[]),
+        ],
+    );
+}
+
+#[test]
+fn max_table_slots() {
+    let table = |n: u32| {
+        let elems = "$f ".repeat(n as usize);
+        side_module(
+            &Dylink::new().mem_info(0, 0, n, 0),
+            &format!("(module {PROLOGUE} (func $f (export \"f\")) (elem (global.get $tb) func {elems}))"),
+        )
+    };
+    let files = [("t1.so", table(5)), ("t2.so", table(5)), ("t3.so", table(3))];
+    let lines = run_script(
+        &files,
+        Limits { max_table_slots: 8, ..limits() },
+        &["o:/lib/t1.so", "s", "o:/lib/t2.so", "s", "o:/lib/t3.so", "c:0", "c:1", "o:/lib/t2.so", "s"],
+    );
+    check(
+        &lines,
+        &[
+            ("open /lib/t1.so ok", &[]),
+            ("open /lib/t2.so NULL", &["/lib/t2.so: table slots limit exceeded", "needs 5 slots, 5 of 8 already added"]),
+            ("open /lib/t3.so ok", &[]),
+            ("close 0 ok", &[]),
+            ("close 1 ok", &[]),
+            // The slots t1 and t3 gave back are reused: no new slot is needed.
+            ("open /lib/t2.so ok", &[]),
+        ],
+    );
+}
+
+#[test]
+fn max_module_bytes() {
+    let small = plain(Dylink::new());
+    let big = enc::with_last_section(&small, &enc::custom_section("padding", &[0u8; 4000]));
+    let tmp = temp_dir();
+    std::fs::write(tmp.path().join("big.so"), &big).unwrap();
+    std::fs::write(tmp.path().join("small.so"), &small).unwrap();
+    let program = script_program();
+    let big_len = big.len();
+    let out = run(
+        Run::new(&program)
+            .args(["s", "o:/lib/big.so", "s", "o:membig.so", "s", "o:/lib/small.so", "o:memsmall.so"])
+            .dir(tmp.path(), "/lib")
+            .dl(move |b| {
+                b.limits(Limits { max_module_bytes: 2048, ..limits() })
+                    .module_bytes("membig.so", big.clone())
+                    .module_bytes("memsmall.so", small.clone())
+            }),
+    )
+    .success();
+    let lines: Vec<String> = out.stdout.lines().map(str::to_string).collect();
+    let too_big = format!("module size limit exceeded ({big_len} bytes, at most 2048 allowed)");
+    check(
+        &lines,
+        &[
+            ("open /lib/big.so NULL", &["/lib/big.so: ", &too_big]),
+            ("open membig.so NULL", &["membig.so: ", &too_big]),
+            ("open /lib/small.so ok", &[]),
+            ("open memsmall.so ok", &[]),
+        ],
+    );
+}
+
+#[test]
+fn max_dependency_depth() {
+    let files: Vec<(String, Vec<u8>)> = (0..5)
+        .map(|i| {
+            let d = if i < 4 { Dylink::new().needed(&[&format!("c{}.so", i + 1)]) } else { Dylink::new() };
+            (format!("c{i}.so"), plain(d))
+        })
+        .collect();
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let lines = run_script(
+        &files,
+        Limits { max_dependency_depth: 3, ..limits() },
+        &["s", "o:/lib/c0.so", "s", "o:/lib/c1.so", "o:/lib/c0.so"],
+    );
+    check(
+        &lines,
+        &[
+            ("open /lib/c0.so NULL", &["c4.so: dependency chain deeper than 3 libraries"]),
+            // c1 -> c2 -> c3 -> c4 is three levels deep: allowed; with it loaded, c0 is too.
+            ("open /lib/c1.so ok", &[]),
+            ("open /lib/c0.so ok", &[]),
+        ],
+    );
+}
+
+#[test]
+fn max_align_log2() {
+    let files = [
+        ("a5.so", plain(Dylink::new().mem_info(16, 5, 0, 0))),
+        ("t5.so", plain(Dylink::new().mem_info(16, 0, 1, 5))),
+        ("a4.so", plain(Dylink::new().mem_info(16, 4, 1, 4))),
+    ];
+    let lines = run_script(
+        &files,
+        Limits { max_align_log2: 4, ..limits() },
+        &["s", "o:/lib/a5.so", "s", "o:/lib/t5.so", "s", "o:/lib/a4.so"],
+    );
+    check(
+        &lines,
+        &[
+            ("open /lib/a5.so NULL", &["/lib/a5.so: alignment limit exceeded", "2^5 byte", "at most 2^4"]),
+            ("open /lib/t5.so NULL", &["/lib/t5.so: alignment limit exceeded", "2^5 slot"]),
+            ("open /lib/a4.so ok", &[]),
+        ],
+    );
+}
+
+/// The defaults are what the documentation (docs/SECURITY.md) says.
+#[test]
+fn defaults() {
+    assert_eq!(
+        Limits::default(),
+        Limits {
+            max_libraries: 4096,
+            max_data_bytes: 1 << 30,
+            max_table_slots: 1 << 20,
+            max_module_bytes: 256 << 20,
+            max_dependency_depth: 256,
+            max_align_log2: 16,
+        }
+    );
+    let _ = Path::new("docs/SECURITY.md");
+}
