@@ -299,6 +299,9 @@ impl Driver {
                     "-shared",
                     "-nostdlib",
                     "-Wl,--no-entry",
+                    // Says we know PIC is experimental in wasm-ld: silences its two "not yet
+                    // stable" warnings on every side module (wasm-ld 19 and 22 accept it).
+                    "-Wl,--experimental-pic",
                     "-Wl,--unresolved-symbols=import-dynamic",
                     "-Wl,--export=__wasm_call_ctors",
                 ] {
