@@ -138,24 +138,12 @@ pub(crate) fn open<T: 'static>(
     match result {
         Ok(root) => {
             let cx = s.cx();
-            let list = cx.scope.breadth_first(root);
             for &id in &group.post_order {
                 if let Some(lib) = cx.scope.get_mut(id) {
                     lib.state = LibState::Ready;
                 }
             }
-            let lib = cx.scope.lib_mut(root)?;
-            lib.open_count += 1;
-            lib.nodelete |= nodelete;
-            let handle = lib.handle;
-            if global {
-                for id in list {
-                    if let Some(lib) = cx.scope.get_mut(id) {
-                        lib.global = true;
-                    }
-                }
-            }
-            Ok(handle)
+            add_reference(cx, root, global, nodelete)
         }
         Err(err) => {
             let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
@@ -168,8 +156,7 @@ pub(crate) fn open<T: 'static>(
 /// `dlopen` of a library that is already loaded: one more reference, maybe promoted.
 fn reopen<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, global: bool, nodelete: bool) -> DlResult<u32> {
     let cx = s.cx();
-    let list = cx.scope.breadth_first(id);
-    let lib = cx.scope.lib_mut(id)?;
+    let lib = cx.scope.lib(id)?;
     if lib.state == LibState::Closing {
         return Err(DlError::Init {
             name: lib.name.clone(),
@@ -177,14 +164,20 @@ fn reopen<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, global: bool, nodel
             reason: "the library is being unloaded (dlopen from one of its destructors)".into(),
         });
     }
+    add_reference(cx, id, global, nodelete)
+}
+
+/// One more `dlopen` reference to `id`; RTLD_GLOBAL puts it and its dependencies in the global
+/// scope, RTLD_NODELETE pins it. Returns its handle.
+fn add_reference(cx: &mut WasiDlCtx, id: LibId, global: bool, nodelete: bool) -> DlResult<u32> {
+    let list = if global { cx.scope.breadth_first(id) } else { Vec::new() };
+    let lib = cx.scope.lib_mut(id)?;
     lib.open_count += 1;
     lib.nodelete |= nodelete;
     let handle = lib.handle;
-    if global {
-        for id in list {
-            if let Some(lib) = cx.scope.get_mut(id) {
-                lib.global = true;
-            }
+    for id in list {
+        if let Some(lib) = cx.scope.get_mut(id) {
+            lib.global = true;
         }
     }
     Ok(handle)
