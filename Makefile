@@ -13,9 +13,11 @@ all: build
 setup:
 	@bash scripts/setup.sh
 
-# The guest library, built for wasm32-wasip1 and installed into $(WASI_DL_SYSROOT).
+# The guest library, built for wasm32-wasip1 and installed into $(WASI_DL_SYSROOT), and the
+# Rust guest example the tests run (guest/target/wasm32-wasip1/release/rust-loader.wasm).
 guest: setup
 	@bash guest/install.sh
+	cd guest && $(CARGO) build --quiet --release --target wasm32-wasip1 -p rust-loader
 
 build: guest
 	$(CARGO) build --workspace
