@@ -21,7 +21,9 @@ fn ok(output: Output) -> String {
 
 /// A scratch directory under target/ (kept for inspection after a failure).
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/cli-tests").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/cli-tests")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
@@ -52,8 +54,24 @@ int main(int argc, char **argv) {
 fn build(dir: &Path) {
     std::fs::write(dir.join("libscale.c"), LIB).unwrap();
     std::fs::write(dir.join("main.c"), MAIN).unwrap();
-    ok(wasi_dl().current_dir(dir).args(["cc", "-O2", "-fPIC", "-shared", "libscale.c", "-o", "libscale.so"]).output().unwrap());
-    ok(wasi_dl().current_dir(dir).args(["cc", "-O2", "main.c", "-o", "main.wasm", "-ldl"]).output().unwrap());
+    ok(wasi_dl()
+        .current_dir(dir)
+        .args([
+            "cc",
+            "-O2",
+            "-fPIC",
+            "-shared",
+            "libscale.c",
+            "-o",
+            "libscale.so",
+        ])
+        .output()
+        .unwrap());
+    ok(wasi_dl()
+        .current_dir(dir)
+        .args(["cc", "-O2", "main.c", "-o", "main.wasm", "-ldl"])
+        .output()
+        .unwrap());
 }
 
 #[test]
@@ -65,11 +83,20 @@ fn run_passes_the_exit_status_and_searches_granted_directories() {
         .args(["run", "--lib-path", ".::/lib", "main.wasm"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(42), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(42),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "from libscale: 42\n");
 
     // Without a grant the library is not reachable: NULL and the loader's message.
-    let out = wasi_dl().current_dir(&dir).args(["run", "main.wasm"]).output().unwrap();
+    let out = wasi_dl()
+        .current_dir(&dir)
+        .args(["run", "main.wasm"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -79,7 +106,14 @@ fn run_passes_the_exit_status_and_searches_granted_directories() {
     // LD_LIBRARY_PATH given to the program is honoured, within the preopened directory.
     let out = wasi_dl()
         .current_dir(&dir)
-        .args(["run", "--dir", ".", "--env", "LD_LIBRARY_PATH=.", "main.wasm"])
+        .args([
+            "run",
+            "--dir",
+            ".",
+            "--env",
+            "LD_LIBRARY_PATH=.",
+            "main.wasm",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(42));
@@ -91,30 +125,63 @@ fn run_passes_the_exit_status_and_searches_granted_directories() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Permission denied"), "{:?}", out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Permission denied"),
+        "{:?}",
+        out
+    );
 }
 
 #[test]
 fn inspect_shows_metadata_and_what_stays_unresolved() {
     let dir = scratch("inspect");
     build(&dir);
-    let text = ok(wasi_dl().current_dir(&dir).args(["inspect", "libscale.so"]).output().unwrap());
+    let text = ok(wasi_dl()
+        .current_dir(&dir)
+        .args(["inspect", "libscale.so"])
+        .output()
+        .unwrap());
     assert!(text.contains("  T scaled\n"), "{text}");
     assert!(text.contains("  D label\n"), "{text}");
     assert!(text.contains("  U data program_base\n"), "{text}");
-    let text =
-        ok(wasi_dl().current_dir(&dir).args(["inspect", "libscale.so", "--against", "main.wasm"]).output().unwrap());
+    let text = ok(wasi_dl()
+        .current_dir(&dir)
+        .args(["inspect", "libscale.so", "--against", "main.wasm"])
+        .output()
+        .unwrap());
     assert!(text.contains("every strong import resolves"), "{text}");
 
-    std::fs::write(dir.join("bare.c"), "int unrelated(void) { return 1; }\nint main(void) { return 0; }\n").unwrap();
-    ok(wasi_dl().current_dir(&dir).args(["cc", "bare.c", "-o", "bare.wasm"]).output().unwrap());
-    let text =
-        ok(wasi_dl().current_dir(&dir).args(["inspect", "libscale.so", "--against", "bare.wasm"]).output().unwrap());
-    assert!(text.contains("unresolved") && text.contains("  program_base\n"), "{text}");
+    std::fs::write(
+        dir.join("bare.c"),
+        "int unrelated(void) { return 1; }\nint main(void) { return 0; }\n",
+    )
+    .unwrap();
+    ok(wasi_dl()
+        .current_dir(&dir)
+        .args(["cc", "bare.c", "-o", "bare.wasm"])
+        .output()
+        .unwrap());
+    let text = ok(wasi_dl()
+        .current_dir(&dir)
+        .args(["inspect", "libscale.so", "--against", "bare.wasm"])
+        .output()
+        .unwrap());
+    assert!(
+        text.contains("unresolved") && text.contains("  program_base\n"),
+        "{text}"
+    );
 
-    let out = wasi_dl().current_dir(&dir).args(["inspect", "main.c"]).output().unwrap();
+    let out = wasi_dl()
+        .current_dir(&dir)
+        .args(["inspect", "main.c"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a WebAssembly"), "{:?}", out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a WebAssembly"),
+        "{:?}",
+        out
+    );
 }
 
 #[test]
@@ -124,11 +191,44 @@ fn disk_cache_is_filled_and_reused() {
     for _ in 0..2 {
         let out = wasi_dl()
             .current_dir(&dir)
-            .args(["run", "--cache-dir", "cache", "--lib-path", ".", "main.wasm", "./libscale.so"])
+            .args([
+                "run",
+                "--cache-dir",
+                "cache",
+                "--lib-path",
+                ".",
+                "main.wasm",
+                "./libscale.so",
+            ])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(42), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(42),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let cached = std::fs::read_dir(dir.join("cache")).unwrap().count();
     assert_eq!(cached, 2, "the program and the library, each compiled once");
+}
+
+/// `make demo`'s program: plugins discovered at run time, their output as the README explains.
+#[test]
+fn the_demo_runs_its_plugins() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text = ok(Command::new("bash")
+        .arg(root.join("examples/demo/run.sh"))
+        .arg("Hello plugin world")
+        .output()
+        .unwrap());
+    for line in [
+        "textkit: 4 plugins in /demo/plugins\n",
+        "rot13: rotate letters by 13 (from /demo/plugins/librot13.so)\n    => Uryyb cyhtva jbeyq\n",
+        "    [sortwords] sorted 3 words\n    => Hello plugin world\n",
+        "    [stats] loaded\nstats: count words, letters and vowels (from /demo/plugins/libstats.so)\n    => 3 words, 16 letters, 5 vowels (call 1)\n\n    [stats] unloaded\n",
+        "upper: capital letters (from /demo/plugins/libupper.so)\n    => HELLO PLUGIN WORLD\n",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
 }
