@@ -72,7 +72,8 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<()> {
     }
 
     if let Some(program) = &args.against {
-        let bytes = std::fs::read(program).with_context(|| format!("cannot read {}", program.display()))?;
+        let bytes =
+            std::fs::read(program).with_context(|| format!("cannot read {}", program.display()))?;
         let exported = program_exports(&bytes).with_context(|| program.display().to_string())?;
         let mut unresolved: Vec<&String> = wanted
             .iter()
@@ -81,9 +82,15 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<()> {
         unresolved.sort();
         unresolved.dedup();
         if unresolved.is_empty() {
-            println!("against {}: every strong import resolves", program.display());
+            println!(
+                "against {}: every strong import resolves",
+                program.display()
+            );
         } else {
-            println!("against {}: unresolved (dlopen with RTLD_NOW would fail):", program.display());
+            println!(
+                "against {}: unresolved (dlopen with RTLD_NOW would fail):",
+                program.display()
+            );
             for symbol in unresolved {
                 println!("  {symbol}");
             }
@@ -123,7 +130,10 @@ fn needed_tree(
                     Ok(dep_info) => {
                         println!("{indent}{name} => {}", dep.display());
                         for e in &dep_info.exports {
-                            if matches!(e.kind, ExportKind::Function { .. } | ExportKind::Data { .. }) {
+                            if matches!(
+                                e.kind,
+                                ExportKind::Function { .. } | ExportKind::Data { .. }
+                            ) {
                                 defined.insert(e.name.clone());
                             }
                         }

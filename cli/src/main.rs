@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "wasi-dl", version, about = "dlopen for WebAssembly programs on WASI")]
+#[command(
+    name = "wasi-dl",
+    version,
+    about = "dlopen for WebAssembly programs on WASI"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

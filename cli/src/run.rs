@@ -91,7 +91,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         let (host, guest) = mapping(spec, |h| h.to_string());
         wasi.preopened_dir(&host, &guest, FsPerms::ReadWrite)
             .map_err(|e| anyhow::anyhow!("--dir {spec}: {e}"))?;
-        dl = dl.preopened_dir(&host, &guest).with_context(|| format!("--dir {spec}"))?;
+        dl = dl
+            .preopened_dir(&host, &guest)
+            .with_context(|| format!("--dir {spec}"))?;
     }
     for spec in &args.lib_paths {
         let (host, guest) = mapping(spec, |h| h.to_string());
@@ -106,12 +108,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     wasi_dl::add_to_linker(&mut linker, |s: &mut State| &mut s.dl)?;
 
     let limits = StoreLimitsBuilder::new().instances(MAX_INSTANCES).build();
-    let mut store = Store::new(&engine, State { wasi: wasi.build_p1(), dl: dl.build(), limits });
+    let mut store = Store::new(
+        &engine,
+        State {
+            wasi: wasi.build_p1(),
+            dl: dl.build(),
+            limits,
+        },
+    );
     store.limiter(|state| &mut state.limits);
     let instance = linker.instantiate(&mut store, &module)?;
     let start = instance
         .get_typed_func::<(), ()>(&mut store, "_start")
-        .map_err(|e| anyhow::anyhow!("the program has no usable _start (is it a command module?): {e}"))?;
+        .map_err(|e| {
+            anyhow::anyhow!("the program has no usable _start (is it a command module?): {e}")
+        })?;
     match start.call(&mut store, ()) {
         Ok(()) => Ok(0),
         Err(err) => {

@@ -271,7 +271,9 @@ fn lib_b() -> Vec<u8> {
 
 fn lib_cycle(me: &str, other: &str) -> Vec<u8> {
     side_module(
-        &Dylink::new().mem_info(0, 0, 0, 0).needed(&[&format!("lib{other}.so")]),
+        &Dylink::new()
+            .mem_info(0, 0, 0, 0)
+            .needed(&[&format!("lib{other}.so")]),
         &format!(
             r#"(module {PROLOGUE}
   (import "env" "{other}_f" (func $other_f (result i32)))
@@ -315,7 +317,9 @@ fn lib_undefined() -> Vec<u8> {
 
 fn lib_weak() -> Vec<u8> {
     side_module(
-        &Dylink::new().mem_info(0, 0, 0, 0).import_info(&[("env", "weak_nothing", 1)]),
+        &Dylink::new()
+            .mem_info(0, 0, 0, 0)
+            .import_info(&[("env", "weak_nothing", 1)]),
         &format!(
             r#"(module {PROLOGUE}
   (import "env" "weak_nothing" (func $weak (result i32)))
@@ -423,9 +427,29 @@ pub fn fixed_libraries() -> Vec<(&'static str, Option<Vec<u8>>)> {
 }
 
 const SYMBOLS: &[&str] = &[
-    "a_get", "a_inc", "a_data", "b_get", "b_data", "b_inc", "b_prog", "c1_f", "c1_g", "c2_f",
-    "c2_g", "u_call", "w_call", "self_f", "nest_f", "big_f", "big_data", "next_f", "prog_fn",
-    "prog_data", "__wasm_call_ctors", "memory", "nowhere",
+    "a_get",
+    "a_inc",
+    "a_data",
+    "b_get",
+    "b_data",
+    "b_inc",
+    "b_prog",
+    "c1_f",
+    "c1_g",
+    "c2_f",
+    "c2_g",
+    "u_call",
+    "w_call",
+    "self_f",
+    "nest_f",
+    "big_f",
+    "big_data",
+    "next_f",
+    "prog_fn",
+    "prog_data",
+    "__wasm_call_ctors",
+    "memory",
+    "nowhere",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -454,8 +478,17 @@ fn world() -> &'static World {
         let main = Module::new(&engine, MAIN_WAT).expect("the main program compiles");
         let mut linker = Linker::new(&engine);
         wasi_dl::add_to_linker(&mut linker, |s: &mut State| &mut s.dl).expect("wasi_dl imports");
-        let libs = fixed_libraries().into_iter().map(|(n, b)| (n, b.map(Arc::from))).collect();
-        World { engine, main, linker, libs, cache: ModuleCache::new() }
+        let libs = fixed_libraries()
+            .into_iter()
+            .map(|(n, b)| (n, b.map(Arc::from)))
+            .collect();
+        World {
+            engine,
+            main,
+            linker,
+            libs,
+            cache: ModuleCache::new(),
+        }
     })
 }
 
@@ -500,7 +533,11 @@ impl Session {
     pub fn new(extra: &[(&str, &[u8])], shared_cache: bool) -> Session {
         let w = world();
         let mut builder = WasiDlCtx::builder().limits(fuzz_limits());
-        builder = builder.cache(if shared_cache { w.cache.clone() } else { ModuleCache::new() });
+        builder = builder.cache(if shared_cache {
+            w.cache.clone()
+        } else {
+            ModuleCache::new()
+        });
         for (name, bytes) in &w.libs {
             if let Some(bytes) = bytes {
                 builder = builder.module_bytes(name, bytes.clone());
@@ -509,9 +546,17 @@ impl Session {
         for (name, bytes) in extra {
             builder = builder.module_bytes(name, bytes.to_vec());
         }
-        let mut store = Store::new(&w.engine, State { dl: builder.build() });
+        let mut store = Store::new(
+            &w.engine,
+            State {
+                dl: builder.build(),
+            },
+        );
         store.set_fuel(FUEL).expect("fuel is enabled");
-        let instance = w.linker.instantiate(&mut store, &w.main).expect("the main program links");
+        let instance = w
+            .linker
+            .instantiate(&mut store, &w.main)
+            .expect("the main program links");
         macro_rules! f {
             ($name:literal) => {
                 instance.get_typed_func(&mut store, $name).expect($name)
@@ -538,14 +583,24 @@ impl Session {
 
     /// Writes `bytes` into the program's memory at `at`.
     pub fn put(&mut self, at: u32, bytes: &[u8]) {
-        let memory = self.instance.get_memory(&mut self.store, "memory").expect("memory");
-        memory.write(&mut self.store, at as usize, bytes).expect("scratch is in bounds");
+        let memory = self
+            .instance
+            .get_memory(&mut self.store, "memory")
+            .expect("memory");
+        memory
+            .write(&mut self.store, at as usize, bytes)
+            .expect("scratch is in bounds");
     }
 
     pub fn read_u32(&mut self, at: u32) -> u32 {
-        let memory = self.instance.get_memory(&mut self.store, "memory").expect("memory");
+        let memory = self
+            .instance
+            .get_memory(&mut self.store, "memory")
+            .expect("memory");
         let mut b = [0u8; 4];
-        memory.read(&mut self.store, at as usize, &mut b).expect("in bounds");
+        memory
+            .read(&mut self.store, at as usize, &mut b)
+            .expect("in bounds");
         u32::from_le_bytes(b)
     }
 
@@ -560,7 +615,10 @@ impl Session {
             Ok(e) => e,
             Err(e) => panic!("{what}: the host trapped or failed: {e:#}"),
         };
-        assert!(errno <= MAX_ERRNO, "{what}: errno {errno} is not in the ABI");
+        assert!(
+            errno <= MAX_ERRNO,
+            "{what}: errno {errno} is not in the ABI"
+        );
         if errno != 0 {
             let text = self.error_text();
             assert!(!text.is_empty(), "{what}: errno {errno} without a message");
@@ -571,12 +629,19 @@ impl Session {
     /// The last error's text (through the raw import, as a guest reads it).
     pub fn error_text(&mut self) -> String {
         self.refuel();
-        let r = self.last_error.call(&mut self.store, (OUT + 64, 4096, OUT + 60));
+        let r = self
+            .last_error
+            .call(&mut self.store, (OUT + 64, 4096, OUT + 60));
         assert_eq!(r.ok(), Some(0), "last_error with valid buffers fails");
         let len = self.read_u32(OUT + 60).min(4096) as usize;
-        let memory = self.instance.get_memory(&mut self.store, "memory").expect("memory");
+        let memory = self
+            .instance
+            .get_memory(&mut self.store, "memory")
+            .expect("memory");
         let mut buf = vec![0u8; len];
-        memory.read(&mut self.store, (OUT + 64) as usize, &mut buf).expect("in bounds");
+        memory
+            .read(&mut self.store, (OUT + 64) as usize, &mut buf)
+            .expect("in bounds");
         String::from_utf8(buf).expect("error texts are UTF-8")
     }
 
@@ -586,14 +651,18 @@ impl Session {
         self.put(SCRATCH, name);
         self.put(OUT, &[0; 4]);
         self.refuel();
-        let r = self.open.call(&mut self.store, (SCRATCH, name.len() as u32, flags, 0, OUT));
+        let r = self
+            .open
+            .call(&mut self.store, (SCRATCH, name.len() as u32, flags, 0, OUT));
         let errno = self.errno("open", r);
         (errno, if errno == 0 { self.read_u32(OUT) } else { 0 })
     }
 
     pub fn raw_open(&mut self, ptr: u32, len: u32, flags: u32, caller: u32, out: u32) -> u32 {
         self.refuel();
-        let r = self.open.call(&mut self.store, (ptr, len, flags, caller, out));
+        let r = self
+            .open
+            .call(&mut self.store, (ptr, len, flags, caller, out));
         self.errno("raw open", r)
     }
 
@@ -602,7 +671,10 @@ impl Session {
         let name = &name[..name.len().min(0x3000)];
         self.put(SCRATCH, name);
         self.refuel();
-        let r = self.sym.call(&mut self.store, (handle, SCRATCH, name.len() as u32, caller, OUT, OUT + 4));
+        let r = self.sym.call(
+            &mut self.store,
+            (handle, SCRATCH, name.len() as u32, caller, OUT, OUT + 4),
+        );
         let errno = self.errno("sym", r);
         if errno == 0 {
             let kind = self.read_u32(OUT) & 0xff;
@@ -660,12 +732,18 @@ impl Session {
 
     /// The program's shadow stack pointer.
     pub fn stack_pointer(&mut self) -> i32 {
-        let sp = self.instance.get_global(&mut self.store, "__stack_pointer").expect("__stack_pointer");
+        let sp = self
+            .instance
+            .get_global(&mut self.store, "__stack_pointer")
+            .expect("__stack_pointer");
         sp.get(&mut self.store).i32().expect("an i32")
     }
 
     pub fn table_size(&mut self) -> u64 {
-        let table = self.instance.get_table(&mut self.store, "__indirect_function_table").expect("table");
+        let table = self
+            .instance
+            .get_table(&mut self.store, "__indirect_function_table")
+            .expect("table");
         table.size(&self.store)
     }
 
@@ -676,7 +754,10 @@ impl Session {
         }
         let (live, _) = self.blocks();
         let loaded = self.loaded();
-        assert_eq!(live as usize, loaded, "{context}: {live} data blocks for {loaded} loaded libraries");
+        assert_eq!(
+            live as usize, loaded,
+            "{context}: {live} data blocks for {loaded} loaded libraries"
+        );
     }
 }
 
@@ -686,7 +767,9 @@ impl Session {
 /// `wasi_dl::dylink::read` on arbitrary bytes: no panic; when it accepts the module,
 /// wasmparser's reader of the same section agrees on MEM_INFO and NEEDED.
 pub fn dylink_read(data: &[u8]) {
-    let Ok(info) = wasi_dl::dylink::read(data) else { return };
+    let Ok(info) = wasi_dl::dylink::read(data) else {
+        return;
+    };
     assert!(info.mem.memory_align_log2 <= 31 && info.mem.table_align_log2 <= 31);
     // The reference: wasmparser's own dylink.0 reader, on the first section.
     use wasmparser::{Dylink0Subsection, KnownCustom, Parser, Payload};
@@ -702,13 +785,22 @@ pub fn dylink_read(data: &[u8]) {
                         // The convention says a subsection id is a uint8; wasmparser reads a
                         // u7. Ids from 128 up are unknown subsections wasi-dl skips.
                         Err(e) if e.message() == "invalid u7" => return,
-                        Err(e) => panic!("wasi-dl accepted a dylink.0 section wasmparser rejects: {e}"),
+                        Err(e) => {
+                            panic!("wasi-dl accepted a dylink.0 section wasmparser rejects: {e}")
+                        }
                     };
                     match sub {
                         Dylink0Subsection::MemInfo(m) => {
-                            mem = Some((m.memory_size, m.memory_alignment, m.table_size, m.table_alignment))
+                            mem = Some((
+                                m.memory_size,
+                                m.memory_alignment,
+                                m.table_size,
+                                m.table_alignment,
+                            ))
                         }
-                        Dylink0Subsection::Needed(n) => needed.extend(n.iter().map(|s| s.to_string())),
+                        Dylink0Subsection::Needed(n) => {
+                            needed.extend(n.iter().map(|s| s.to_string()))
+                        }
                         _ => {}
                     }
                 }
@@ -717,9 +809,21 @@ pub fn dylink_read(data: &[u8]) {
         }
     }
     let m = info.mem;
-    let ours = (m.memory_size, m.memory_align_log2, m.table_size, m.table_align_log2);
-    assert_eq!(mem.unwrap_or_default(), ours, "MEM_INFO differs from wasmparser's reading");
-    assert_eq!(needed, info.needed, "NEEDED differs from wasmparser's reading");
+    let ours = (
+        m.memory_size,
+        m.memory_align_log2,
+        m.table_size,
+        m.table_align_log2,
+    );
+    assert_eq!(
+        mem.unwrap_or_default(),
+        ours,
+        "MEM_INFO differs from wasmparser's reading"
+    );
+    assert_eq!(
+        needed, info.needed,
+        "NEEDED differs from wasmparser's reading"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -743,10 +847,19 @@ pub fn load_module(data: &[u8]) {
         if s.dead {
             return;
         }
-        assert_eq!(again, errno, "second attempt differs: first {first:?}, then {:?}", s.error_text());
+        assert_eq!(
+            again,
+            errno,
+            "second attempt differs: first {first:?}, then {:?}",
+            s.error_text()
+        );
         s.check_gone("libfuzz.so", "after a second failed dlopen");
         s.check_blocks("after a second failed dlopen");
-        assert_eq!(s.table_size(), table_after_first, "a repeated failure grew the table again");
+        assert_eq!(
+            s.table_size(),
+            table_after_first,
+            "a repeated failure grew the table again"
+        );
         let (lazy, handle) = s.open(b"libfuzz.so", RTLD_LAZY);
         if s.dead {
             return;
@@ -915,7 +1028,11 @@ pub fn ops(data: &[u8]) {
                         nodelete |= flags & RTLD_NODELETE != 0;
                     }
                 } else {
-                    assert_eq!(s.loaded(), loaded, "{context}: failed dlopen({name}) changed the loaded set");
+                    assert_eq!(
+                        s.loaded(),
+                        loaded,
+                        "{context}: failed dlopen({name}) changed the loaded set"
+                    );
                 }
             }
             2 => {
@@ -931,7 +1048,10 @@ pub fn ops(data: &[u8]) {
                     handles.remove(i);
                 } else {
                     // Only a destructor could make a close fail, and there are none here.
-                    panic!("{context}: dlclose of an open handle failed: {}", s.error_text());
+                    panic!(
+                        "{context}: dlclose of an open handle failed: {}",
+                        s.error_text()
+                    );
                 }
             }
             3 | 4 => {
@@ -957,7 +1077,9 @@ pub fn ops(data: &[u8]) {
             }
             6 => {
                 let (buf, len, out) = (input.addr(), input.len(), input.addr());
-                let (Some(buf), Some(len), Some(out)) = (buf, len, out) else { break };
+                let (Some(buf), Some(len), Some(out)) = (buf, len, out) else {
+                    break;
+                };
                 let _ = s.raw_last_error(buf, len, out);
             }
             7 => {
@@ -967,12 +1089,16 @@ pub fn ops(data: &[u8]) {
                     _ => u32::from(arg) << 8,
                 };
                 let (a, b, c) = (input.addr(), input.len(), input.addr());
-                let (Some(a), Some(b), Some(c)) = (a, b, c) else { break };
+                let (Some(a), Some(b), Some(c)) = (a, b, c) else {
+                    break;
+                };
                 let _ = s.raw_addr((address, a, b & 0xffff, c, b >> 16, OUT));
             }
             8 => {
                 let (ptr, len, out) = (input.addr(), input.len(), input.addr());
-                let (Some(ptr), Some(len), Some(out)) = (ptr, len, out) else { break };
+                let (Some(ptr), Some(len), Some(out)) = (ptr, len, out) else {
+                    break;
+                };
                 let flags = FLAGS[usize::from(arg) % FLAGS.len()];
                 let loaded = s.loaded();
                 let errno = s.raw_open(ptr, len, flags, 0, out);
@@ -988,12 +1114,20 @@ pub fn ops(data: &[u8]) {
                         nodelete |= flags & RTLD_NODELETE != 0;
                     }
                 } else {
-                    assert_eq!(s.loaded(), loaded, "{context}: a failed raw open changed the loaded set");
+                    assert_eq!(
+                        s.loaded(),
+                        loaded,
+                        "{context}: a failed raw open changed the loaded set"
+                    );
                 }
             }
             9 => {
-                let (ptr, len, kind, value) = (input.addr(), input.len(), input.addr(), input.addr());
-                let (Some(ptr), Some(len), Some(kind), Some(value)) = (ptr, len, kind, value) else { break };
+                let (ptr, len, kind, value) =
+                    (input.addr(), input.len(), input.addr(), input.addr());
+                let (Some(ptr), Some(len), Some(kind), Some(value)) = (ptr, len, kind, value)
+                else {
+                    break;
+                };
                 let handle = handles.first().copied().unwrap_or(0);
                 let _ = s.raw_sym((handle, ptr, len, 0, kind, value));
             }
@@ -1003,7 +1137,10 @@ pub fn ops(data: &[u8]) {
                     continue;
                 }
                 let errno = s.close(forged);
-                assert!(s.dead || errno != 0, "{context}: closing a forged handle {forged:#x} succeeded");
+                assert!(
+                    s.dead || errno != 0,
+                    "{context}: closing a forged handle {forged:#x} succeeded"
+                );
             }
             _ => {
                 let name = names[usize::from(arg) % names.len()];
@@ -1025,12 +1162,20 @@ pub fn ops(data: &[u8]) {
         if s.dead {
             return;
         }
-        assert_eq!(errno, 0, "final dlclose({handle:#x}) failed: {}", s.error_text());
+        assert_eq!(
+            errno,
+            0,
+            "final dlclose({handle:#x}) failed: {}",
+            s.error_text()
+        );
         s.check_blocks("final close");
     }
     if !nodelete {
         assert_eq!(s.loaded(), 0, "libraries left after closing every handle");
-        assert_eq!(s.blocks(), (0, 0), "data blocks left after closing every handle");
+        assert_eq!(
+            s.blocks(),
+            (0, 0),
+            "data blocks left after closing every handle"
+        );
     }
 }
-

@@ -59,7 +59,10 @@ impl ModuleCache {
     pub fn with_disk_cache(dir: impl AsRef<Path>) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir.as_ref())?;
         Ok(ModuleCache {
-            inner: Arc::new(Inner { engines: Mutex::default(), disk: Some(dir.as_ref().into()) }),
+            inner: Arc::new(Inner {
+                engines: Mutex::default(),
+                disk: Some(dir.as_ref().into()),
+            }),
         })
     }
 
@@ -79,7 +82,9 @@ impl ModuleCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Engine, HashMap<Hash256, Arc<CompiledLibrary>>)>> {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Vec<(Engine, HashMap<Hash256, Arc<CompiledLibrary>>)>> {
         // A panic while holding the lock cannot leave the map half-updated (inserts are single
         // calls), so a poisoned lock is still usable.
         self.inner.engines.lock().unwrap_or_else(|p| p.into_inner())
@@ -91,7 +96,12 @@ impl ModuleCache {
         map.get(hash).cloned()
     }
 
-    fn insert(&self, engine: &Engine, hash: Hash256, lib: Arc<CompiledLibrary>) -> Arc<CompiledLibrary> {
+    fn insert(
+        &self,
+        engine: &Engine,
+        hash: Hash256,
+        lib: Arc<CompiledLibrary>,
+    ) -> Arc<CompiledLibrary> {
         let mut engines = self.lock();
         let index = match engines.iter().position(|(e, _)| Engine::same(e, engine)) {
             Some(i) => i,
@@ -118,8 +128,10 @@ impl ModuleCache {
         }
         // Read the metadata first: it gives the precise error for files that are not side
         // modules, and is cheap next to compiling.
-        let info = dylink::read(bytes)
-            .map_err(|source| DlError::NotSideModule { name: name.to_string(), source })?;
+        let info = dylink::read(bytes).map_err(|source| DlError::NotSideModule {
+            name: name.to_string(),
+            source,
+        })?;
         let module = match self.load_from_disk(engine, &hash) {
             Some(module) => {
                 crate::trace::cache(name, "disk hit");
@@ -127,8 +139,10 @@ impl ModuleCache {
             }
             None => {
                 crate::trace::cache(name, "compile");
-                let module = Module::new(engine, bytes)
-                    .map_err(|e| DlError::Compile { name: name.to_string(), reason: one_line(&e) })?;
+                let module = Module::new(engine, bytes).map_err(|e| DlError::Compile {
+                    name: name.to_string(),
+                    reason: one_line(&e),
+                })?;
                 self.store_on_disk(engine, &hash, &module);
                 module
             }
@@ -168,8 +182,12 @@ impl ModuleCache {
     }
 
     fn store_on_disk(&self, engine: &Engine, hash: &Hash256, module: &Module) {
-        let Some(path) = self.disk_path(engine, hash) else { return };
-        let Ok(bytes) = module.serialize() else { return };
+        let Some(path) = self.disk_path(engine, hash) else {
+            return;
+        };
+        let Ok(bytes) = module.serialize() else {
+            return;
+        };
         // Write then rename, so a concurrent reader never sees half a file. A failure only
         // costs the next process a compile.
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));

@@ -120,13 +120,18 @@ impl WasiDlCtxBuilder {
         host_dir: impl AsRef<Path>,
         guest_path: &str,
     ) -> std::io::Result<Self> {
-        self.sources.add_dir(DirSource::open(host_dir.as_ref(), guest_path)?);
+        self.sources
+            .add_dir(DirSource::open(host_dir.as_ref(), guest_path)?);
         Ok(self)
     }
 
     /// Grants a directory for loading libraries only (the guest's file APIs don't see it),
     /// mounted at `guest_path` for library paths and the search path.
-    pub fn library_dir(self, host_dir: impl AsRef<Path>, guest_path: &str) -> std::io::Result<Self> {
+    pub fn library_dir(
+        self,
+        host_dir: impl AsRef<Path>,
+        guest_path: &str,
+    ) -> std::io::Result<Self> {
         self.preopened_dir(host_dir, guest_path)
     }
 
@@ -140,15 +145,21 @@ impl WasiDlCtxBuilder {
     /// Also searches the directories of a guest-visible `LD_LIBRARY_PATH` value (pass the
     /// value you put in the guest's environment), before the embedder's search path.
     pub fn guest_library_path(mut self, value: &str) -> Self {
-        self.sources.guest_library_path =
-            value.split(':').filter(|d| !d.is_empty()).map(str::to_string).collect();
+        self.sources.guest_library_path = value
+            .split(':')
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect();
         self
     }
 
     /// Registers a library from memory, found by this exact name (`libfoo.so`), as if it were
     /// a file in the search path.
     pub fn module_bytes(mut self, name: &str, bytes: impl Into<Arc<[u8]>>) -> Self {
-        self.sources.memory.get_or_insert_with(MemorySource::default).insert(name, bytes.into());
+        self.sources
+            .memory
+            .get_or_insert_with(MemorySource::default)
+            .insert(name, bytes.into());
         self
     }
 

@@ -45,7 +45,11 @@ pub enum DlError {
     /// An import exists in the scope but with another type, or from a module the loader does
     /// not provide.
     #[error("{library}: cannot link {import}: {reason}")]
-    Link { library: String, import: String, reason: String },
+    Link {
+        library: String,
+        import: String,
+        reason: String,
+    },
 
     /// A symbol looked up with `dlsym` is not in the searched scope.
     #[error("{scope}: undefined symbol: {symbol}")]
@@ -57,7 +61,11 @@ pub enum DlError {
 
     /// A configured limit would be exceeded.
     #[error("{name}: {what} limit exceeded ({detail})")]
-    Limit { name: String, what: &'static str, detail: String },
+    Limit {
+        name: String,
+        what: &'static str,
+        detail: String,
+    },
 
     /// NEEDED libraries nest deeper than allowed.
     #[error("{name}: dependency chain deeper than {max} libraries")]
@@ -69,7 +77,11 @@ pub enum DlError {
 
     /// Instantiation, relocation or a constructor trapped. The library was rolled back.
     #[error("{name}: {phase} failed: {reason}")]
-    Init { name: String, phase: &'static str, reason: String },
+    Init {
+        name: String,
+        phase: &'static str,
+        reason: String,
+    },
 
     /// The calling program does not follow the main-program contract (missing exports).
     #[error("the program cannot load libraries: {0}")]
@@ -95,9 +107,9 @@ impl DlError {
             DlError::NotFound { .. } => Errno::Noent,
             DlError::Denied { .. } => Errno::Access,
             DlError::IsDirectory { .. } | DlError::Io { .. } => Errno::Io,
-            DlError::NotSideModule { .. } | DlError::Compile { .. } | DlError::Unsupported { .. } => {
-                Errno::Noexec
-            }
+            DlError::NotSideModule { .. }
+            | DlError::Compile { .. }
+            | DlError::Unsupported { .. } => Errno::Noexec,
             DlError::UndefinedSymbol { .. } | DlError::Link { .. } => Errno::Link,
             DlError::NoSymbol { .. } | DlError::NoAddress { .. } => Errno::Nosym,
             DlError::BadHandle { .. } => Errno::Badf,

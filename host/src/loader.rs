@@ -20,8 +20,8 @@
 use std::sync::{Arc, OnceLock};
 
 use wasmtime::{
-    Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Instance,
-    Mutability, Ref, Val, ValType,
+    Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Instance, Mutability, Ref, Val,
+    ValType,
 };
 
 use crate::ctx::WasiDlCtx;
@@ -66,7 +66,10 @@ impl<T: 'static> Session<'_, '_, T> {
             }
             cx.program = Some(program);
         }
-        self.cx().program.as_mut().ok_or_else(|| DlError::Program("internal: no program".into()))
+        self.cx()
+            .program
+            .as_mut()
+            .ok_or_else(|| DlError::Program("internal: no program".into()))
     }
 }
 
@@ -154,7 +157,12 @@ pub(crate) fn open<T: 'static>(
 }
 
 /// `dlopen` of a library that is already loaded: one more reference, maybe promoted.
-fn reopen<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, global: bool, nodelete: bool) -> DlResult<u32> {
+fn reopen<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    global: bool,
+    nodelete: bool,
+) -> DlResult<u32> {
     let cx = s.cx();
     let lib = cx.scope.lib(id)?;
     if lib.state == LibState::Closing {
@@ -170,7 +178,11 @@ fn reopen<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, global: bool, nodel
 /// One more `dlopen` reference to `id`; RTLD_GLOBAL puts it and its dependencies in the global
 /// scope, RTLD_NODELETE pins it. Returns its handle.
 fn add_reference(cx: &mut WasiDlCtx, id: LibId, global: bool, nodelete: bool) -> DlResult<u32> {
-    let list = if global { cx.scope.breadth_first(id) } else { Vec::new() };
+    let list = if global {
+        cx.scope.breadth_first(id)
+    } else {
+        Vec::new()
+    };
     let lib = cx.scope.lib_mut(id)?;
     lib.open_count += 1;
     lib.nodelete |= nodelete;
@@ -238,7 +250,10 @@ fn map_one<T: 'static>(
     let config = s.cx().config.clone();
     let limits = config.limits;
     if depth > limits.max_dependency_depth {
-        return Err(DlError::TooDeep { name: name.to_string(), max: limits.max_dependency_depth });
+        return Err(DlError::TooDeep {
+            name: name.to_string(),
+            max: limits.max_dependency_depth,
+        });
     }
     if let Some(id) = s.cx().scope.find_by_name(name) {
         return Ok((id, None));
@@ -249,7 +264,9 @@ fn map_one<T: 'static>(
     };
     let fetched = config.sources.fetch(
         name,
-        &Requester { runtime_path: &runtime_path },
+        &Requester {
+            runtime_path: &runtime_path,
+        },
         limits.max_module_bytes,
     )?;
     if let Some(id) = s.cx().scope.find_by_key(&fetched.key) {
@@ -260,13 +277,18 @@ fn map_one<T: 'static>(
         return Err(DlError::Limit {
             name: name.to_string(),
             what: "library count",
-            detail: format!("{} libraries are loaded, at most {} allowed", s.cx().scope.len(), limits.max_libraries),
+            detail: format!(
+                "{} libraries are loaded, at most {} allowed",
+                s.cx().scope.len(),
+                limits.max_libraries
+            ),
         });
     }
     let engine = s.caller.engine().clone();
     let compiled = config.cache.get_or_compile(&engine, name, &fetched.bytes)?;
     let mem = compiled.info.mem;
-    if mem.memory_align_log2 > limits.max_align_log2 || mem.table_align_log2 > limits.max_align_log2 {
+    if mem.memory_align_log2 > limits.max_align_log2 || mem.table_align_log2 > limits.max_align_log2
+    {
         return Err(DlError::Limit {
             name: name.to_string(),
             what: "alignment",
@@ -355,9 +377,16 @@ fn reserve_memory<T: 'static>(
     let align = 1u32 << align_log2.min(31);
     let base = alloc
         .call(&mut *s.caller, (size, align))
-        .map_err(|e| DlError::Init { name: name.to_string(), phase: "allocating data", reason: guest_failure(s, e) })?;
+        .map_err(|e| DlError::Init {
+            name: name.to_string(),
+            phase: "allocating data",
+            reason: guest_failure(s, e),
+        })?;
     if base == 0 {
-        return Err(DlError::OutOfMemory { name: name.to_string(), size });
+        return Err(DlError::OutOfMemory {
+            name: name.to_string(),
+            size,
+        });
     }
     let data = memory.data_mut(&mut *s.caller);
     let end = base as usize + size as usize;
@@ -372,14 +401,21 @@ fn reserve_memory<T: 'static>(
 }
 
 fn release_memory<T: 'static>(s: &mut Session<'_, '_, T>, base: u32, size: u32) {
-    let Some(free) = s.cx().program.as_ref().map(|p| p.free.clone()) else { return };
+    let Some(free) = s.cx().program.as_ref().map(|p| p.free.clone()) else {
+        return;
+    };
     s.cx().space.data_bytes -= u64::from(size.max(1)).min(s.cx().space.data_bytes);
     // A trapping free() leaves the block leaked, not the loader broken.
     let _ = free.call(&mut *s.caller, base);
 }
 
 /// `len` table slots (aligned), reusing freed ones before growing the table.
-fn reserve_slots<T: 'static>(s: &mut Session<'_, '_, T>, name: &str, len: u32, align: u32) -> DlResult<u32> {
+fn reserve_slots<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    len: u32,
+    align: u32,
+) -> DlResult<u32> {
     if len == 0 {
         return Ok(0);
     }
@@ -399,11 +435,16 @@ fn reserve_slots<T: 'static>(s: &mut Session<'_, '_, T>, name: &str, len: u32, a
             detail: format!("needs {len} slots, {added} of {max} already added"),
         });
     }
-    table.grow(&mut *s.caller, grow, Ref::Func(None)).map_err(|e| DlError::Limit {
-        name: name.to_string(),
-        what: "table size",
-        detail: format!("cannot grow the program's table by {grow}: {}", one_line(&e)),
-    })?;
+    table
+        .grow(&mut *s.caller, grow, Ref::Func(None))
+        .map_err(|e| DlError::Limit {
+            name: name.to_string(),
+            what: "table size",
+            detail: format!(
+                "cannot grow the program's table by {grow}: {}",
+                one_line(&e)
+            ),
+        })?;
     let cx = s.cx();
     cx.space.slots_added += grow as u32;
     // Alignment padding is free for later single-slot use.
@@ -416,7 +457,9 @@ fn release_slots<T: 'static>(s: &mut Session<'_, '_, T>, start: u32, len: u32) {
     if len == 0 {
         return;
     }
-    let Some(table) = s.cx().program.as_ref().map(|p| p.table) else { return };
+    let Some(table) = s.cx().program.as_ref().map(|p| p.table) else {
+        return;
+    };
     for slot in start..start.saturating_add(len) {
         let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(None));
         s.cx().space.forget(slot);
@@ -470,15 +513,25 @@ fn link_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group, lazy: bool)
             };
             global
                 .set(&mut *s.caller, Val::I32(value as i32))
-                .map_err(|e| DlError::Program(format!("internal: GOT update failed: {}", one_line(&e))))?;
+                .map_err(|e| {
+                    DlError::Program(format!("internal: GOT update failed: {}", one_line(&e)))
+                })?;
         }
     }
     Ok(())
 }
 
 fn undefined<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, symbol: &str) -> DlError {
-    let library = s.cx().scope.get(id).map(|l| l.display_name().to_string()).unwrap_or_default();
-    DlError::UndefinedSymbol { library, symbol: symbol.to_string() }
+    let library = s
+        .cx()
+        .scope
+        .get(id)
+        .map(|l| l.display_name().to_string())
+        .unwrap_or_default();
+    DlError::UndefinedSymbol {
+        library,
+        symbol: symbol.to_string(),
+    }
 }
 
 /// Builds one library's imports and instantiates it. Returns its GOT entries to fill.
@@ -489,7 +542,12 @@ fn instantiate<T: 'static>(
 ) -> DlResult<Vec<(Global, Fixup, bool)>> {
     let (compiled, name, mem_base, table_base) = {
         let lib = s.cx().scope.lib(id)?;
-        (lib.compiled.clone(), lib.display_name().to_string(), lib.mem_base, lib.table_base)
+        (
+            lib.compiled.clone(),
+            lib.display_name().to_string(),
+            lib.mem_base,
+            lib.table_base,
+        )
     };
     let program = s.program()?;
     let (memory, table, stack_pointer, cxa_atexit, atexit) = (
@@ -600,8 +658,12 @@ fn instantiate<T: 'static>(
         };
         imports.push(ext);
     }
-    let instance = Instance::new(&mut *s.caller, &compiled.module, &imports)
-        .map_err(|e| DlError::Init { name: name.clone(), phase: "instantiation", reason: guest_failure(s, e) })?;
+    let instance =
+        Instance::new(&mut *s.caller, &compiled.module, &imports).map_err(|e| DlError::Init {
+            name: name.clone(),
+            phase: "instantiation",
+            reason: guest_failure(s, e),
+        })?;
 
     // Its exports and the slots its own functions occupy.
     let mut exports = rustc_hash::FxHashMap::default();
@@ -614,7 +676,14 @@ fn instantiate<T: 'static>(
         match instance.get_export(&mut *s.caller, export_name) {
             Some(Extern::Func(func)) => {
                 let key = func.to_raw(&mut *s.caller) as usize;
-                exports.insert(export_name.to_string(), Symbol::Func { func, key, slot: None });
+                exports.insert(
+                    export_name.to_string(),
+                    Symbol::Func {
+                        func,
+                        key,
+                        slot: None,
+                    },
+                );
             }
             Some(Extern::Global(global)) => {
                 let ty = global.ty(&*s.caller);
@@ -647,26 +716,37 @@ fn instantiate<T: 'static>(
 }
 
 fn const_i32<T: 'static>(s: &mut Session<'_, '_, T>, value: u32) -> DlResult<Global> {
-    Global::new(&mut *s.caller, GlobalType::new(ValType::I32, Mutability::Const), Val::I32(value as i32))
-        .map_err(|e| DlError::Program(format!("internal: {}", one_line(&e))))
+    Global::new(
+        &mut *s.caller,
+        GlobalType::new(ValType::I32, Mutability::Const),
+        Val::I32(value as i32),
+    )
+    .map_err(|e| DlError::Program(format!("internal: {}", one_line(&e))))
 }
 
 /// An import from outside `env`/`GOT.*` (say `wasi_snapshot_preview1.fd_write`): only what the
 /// program's own linker offers.
-fn foreign_import<T: 'static>(s: &mut Session<'_, '_, T>, module: &str, field: &str) -> Option<Extern> {
+fn foreign_import<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    module: &str,
+    field: &str,
+) -> Option<Extern> {
     s.glue.linker.get(&mut *s.caller, module, field).ok()
 }
 
 /// Whether a library of the group that is not instantiated yet defines `symbol` (a
 /// dependency cycle): then calls go through a late-binding stub.
-fn defined_by_pending<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, symbol: &str) -> DlResult<Option<LibId>> {
+fn defined_by_pending<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    symbol: &str,
+) -> DlResult<Option<LibId>> {
     let cx = s.cx();
     let order = cx.scope.lookup_order_for(id);
     for entry in order {
         if let ScopeEntry::Lib(other) = entry {
             let lib = cx.scope.lib(other)?;
-            if lib.instance.is_none()
-                && lib.compiled.info.exports.iter().any(|e| e.name == symbol)
+            if lib.instance.is_none() && lib.compiled.info.exports.iter().any(|e| e.name == symbol)
             {
                 return Ok(Some(other));
             }
@@ -688,42 +768,48 @@ fn late_binding_stub<T: 'static>(
     let glue = s.glue.clone();
     let symbol = symbol.to_string();
     let target: Arc<OnceLock<Func>> = Arc::new(OnceLock::new());
-    let func = Func::new(&mut *s.caller, ty, move |mut caller: Caller<'_, T>, params, results| {
-        let func = match target.get() {
-            Some(f) => *f,
-            None => {
-                let cx = (glue.get_cx)(caller.data_mut());
-                let found = cx.scope.by_handle(handle).ok().and_then(|id| {
-                    let order = cx.scope.lookup_order_for(id);
-                    let (provider, func) = order.into_iter().find_map(|entry| match entry {
-                        // The program's exports were looked at when the library was linked.
-                        ScopeEntry::Program => None,
-                        ScopeEntry::Lib(other) => match cx.scope.get(other)?.exports.get(&symbol) {
-                            Some(Symbol::Func { func, .. }) => Some((other, *func)),
-                            _ => None,
-                        },
-                    })?;
-                    cx.scope.note_binding(id, provider);
-                    Some(func)
-                });
-                let Some(func) = found else {
-                    let library = cx
-                        .scope
-                        .by_handle(handle)
-                        .ok()
-                        .and_then(|id| cx.scope.get(id))
-                        .map(|l| l.display_name().to_string())
-                        .unwrap_or_else(|| format!("library {handle:#x}"));
-                    return Err(wasmtime::Error::msg(format!(
-                        "symbol lookup error: {library}: undefined symbol: {symbol}"
-                    )));
-                };
-                let _ = target.set(func);
-                func
-            }
-        };
-        func.call(&mut caller, params, results)
-    });
+    let func = Func::new(
+        &mut *s.caller,
+        ty,
+        move |mut caller: Caller<'_, T>, params, results| {
+            let func = match target.get() {
+                Some(f) => *f,
+                None => {
+                    let cx = (glue.get_cx)(caller.data_mut());
+                    let found = cx.scope.by_handle(handle).ok().and_then(|id| {
+                        let order = cx.scope.lookup_order_for(id);
+                        let (provider, func) = order.into_iter().find_map(|entry| match entry {
+                            // The program's exports were looked at when the library was linked.
+                            ScopeEntry::Program => None,
+                            ScopeEntry::Lib(other) => {
+                                match cx.scope.get(other)?.exports.get(&symbol) {
+                                    Some(Symbol::Func { func, .. }) => Some((other, *func)),
+                                    _ => None,
+                                }
+                            }
+                        })?;
+                        cx.scope.note_binding(id, provider);
+                        Some(func)
+                    });
+                    let Some(func) = found else {
+                        let library = cx
+                            .scope
+                            .by_handle(handle)
+                            .ok()
+                            .and_then(|id| cx.scope.get(id))
+                            .map(|l| l.display_name().to_string())
+                            .unwrap_or_else(|| format!("library {handle:#x}"));
+                        return Err(wasmtime::Error::msg(format!(
+                            "symbol lookup error: {library}: undefined symbol: {symbol}"
+                        )));
+                    };
+                    let _ = target.set(func);
+                    func
+                }
+            };
+            func.call(&mut caller, params, results)
+        },
+    );
     Ok(func)
 }
 
@@ -736,17 +822,21 @@ fn atexit_stub<T: 'static>(
     dso: u32,
     ty: FuncType,
 ) -> Func {
-    Func::new(&mut *s.caller, ty, move |mut caller: Caller<'_, T>, params, results| {
-        let handler = params.first().and_then(Val::i32).unwrap_or(0) as u32;
-        let status = match &register {
-            Some(register) => register.call(&mut caller, (handler, dso))?,
-            None => -1,
-        };
-        if let Some(result) = results.first_mut() {
-            *result = Val::I32(status);
-        }
-        Ok(())
-    })
+    Func::new(
+        &mut *s.caller,
+        ty,
+        move |mut caller: Caller<'_, T>, params, results| {
+            let handler = params.first().and_then(Val::i32).unwrap_or(0) as u32;
+            let status = match &register {
+                Some(register) => register.call(&mut caller, (handler, dso))?,
+                None => -1,
+            };
+            if let Some(result) = results.first_mut() {
+                *result = Val::I32(status);
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Finds `symbol` for library `id`: global scope, then its local scope.
@@ -764,14 +854,22 @@ fn resolve<T: 'static>(
 }
 
 /// The first definition of `name` along `order`.
-fn lookup<T: 'static>(s: &mut Session<'_, '_, T>, order: &[ScopeEntry], name: &str) -> Option<(ScopeEntry, Symbol)> {
+fn lookup<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    order: &[ScopeEntry],
+    name: &str,
+) -> Option<(ScopeEntry, Symbol)> {
     if is_plumbing(name) {
         return None;
     }
     for &entry in order {
         let found = match entry {
             ScopeEntry::Program => program_symbol(s, name),
-            ScopeEntry::Lib(id) => s.cx().scope.get(id).and_then(|l| l.exports.get(name).copied()),
+            ScopeEntry::Lib(id) => s
+                .cx()
+                .scope
+                .get(id)
+                .and_then(|l| l.exports.get(name).copied()),
         };
         if let Some(sym) = found {
             return Some((entry, sym));
@@ -814,7 +912,9 @@ fn slot_for<T: 'static>(
     name: &str,
 ) -> DlResult<u32> {
     let Symbol::Func { func, key, slot } = sym else {
-        return Err(DlError::Program(format!("internal: {name} is not a function")));
+        return Err(DlError::Program(format!(
+            "internal: {name} is not a function"
+        )));
     };
     if let Some(slot) = slot {
         return Ok(slot);
@@ -826,7 +926,9 @@ fn slot_for<T: 'static>(
     let table = s.program()?.table;
     table
         .set(&mut *s.caller, u64::from(slot), Ref::Func(Some(func)))
-        .map_err(|e| DlError::Program(format!("internal: table update failed: {}", one_line(&e))))?;
+        .map_err(|e| {
+            DlError::Program(format!("internal: table update failed: {}", one_line(&e)))
+        })?;
     let cx = s.cx();
     cx.space.record(key, slot);
     let cached = match owner {
@@ -855,12 +957,21 @@ fn construct_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) -> DlR
             ("__wasm_apply_data_relocs", "applying data relocations"),
             ("__wasm_call_ctors", "running constructors"),
         ] {
-            let Some(func) = instance.get_func(&mut *s.caller, export) else { continue };
+            let Some(func) = instance.get_func(&mut *s.caller, export) else {
+                continue;
+            };
             let func = func
                 .typed::<(), ()>(&*s.caller)
-                .map_err(|e| DlError::Link { library: name.clone(), import: export.into(), reason: one_line(&e) })?;
-            func.call(&mut *s.caller, ())
-                .map_err(|e| DlError::Init { name: name.clone(), phase, reason: guest_failure(s, e) })?;
+                .map_err(|e| DlError::Link {
+                    library: name.clone(),
+                    import: export.into(),
+                    reason: one_line(&e),
+                })?;
+            func.call(&mut *s.caller, ()).map_err(|e| DlError::Init {
+                name: name.clone(),
+                phase,
+                reason: guest_failure(s, e),
+            })?;
         }
     }
     Ok(())
@@ -890,7 +1001,9 @@ fn roll_back<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) {
 
 /// Forgets a library and gives back its data block and table slots.
 fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
-    let Some(lib) = s.cx().scope.remove(id) else { return };
+    let Some(lib) = s.cx().scope.remove(id) else {
+        return;
+    };
     trace::unload(&lib.name);
     release_slots(s, lib.table_base, lib.table_size);
     for slot in lib.extra_slots {
@@ -911,7 +1024,10 @@ pub(crate) fn close<T: 'static>(s: &mut Session<'_, '_, T>, handle: u32) -> DlRe
     let id = cx.scope.by_handle(handle)?;
     let lib = cx.scope.lib_mut(id)?;
     if lib.state == LibState::Closing || lib.open_count == 0 {
-        return Err(DlError::BadHandle { handle, reason: "the library was already closed" });
+        return Err(DlError::BadHandle {
+            handle,
+            reason: "the library was already closed",
+        });
     }
     lib.open_count -= 1;
     unload_unreachable(s)
@@ -927,7 +1043,12 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
         scope
             .unreachable()
             .into_iter()
-            .filter_map(|id| scope.get(id).filter(|l| l.state != LibState::Closing).map(|l| (l.init_seq, id)))
+            .filter_map(|id| {
+                scope
+                    .get(id)
+                    .filter(|l| l.state != LibState::Closing)
+                    .map(|l| (l.init_seq, id))
+            })
             .collect()
     };
     if victims.is_empty() {
@@ -951,7 +1072,11 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
                 // The trapping destructor's frames moved the shadow stack pointer.
                 let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
                 let reason = guest_failure(s, e);
-                failure.get_or_insert(DlError::Init { name, phase: "running destructors", reason });
+                failure.get_or_insert(DlError::Init {
+                    name,
+                    phase: "running destructors",
+                    reason,
+                });
             }
         }
     }
@@ -967,7 +1092,12 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
 /// `dlsym` answered from what is already known, without touching the store or allocating:
 /// the common case of a symbol looked up before, or defined by a library. `None` means "ask
 /// [`sym`]" (which is always right, only slower), never "not found".
-pub(crate) fn sym_cached(cx: &WasiDlCtx, handle: u32, name: &str, caller_addr: u32) -> Option<(SymbolKind, u32)> {
+pub(crate) fn sym_cached(
+    cx: &WasiDlCtx,
+    handle: u32,
+    name: &str,
+    caller_addr: u32,
+) -> Option<(SymbolKind, u32)> {
     let scope = &cx.scope;
     let found = |id: LibId| scope.get(id).and_then(|l| l.exports.get(name));
     let sym = match handle {
@@ -980,12 +1110,20 @@ pub(crate) fn sym_cached(cx: &WasiDlCtx, handle: u32, name: &str, caller_addr: u
             match program.symbols.get(name) {
                 Some(sym) => sym,
                 None if program.missing.contains(name) => {
-                    let globals = scope.order().iter().copied().filter(|&id| scope.get(id).is_some_and(|l| l.global));
+                    let globals = scope
+                        .order()
+                        .iter()
+                        .copied()
+                        .filter(|&id| scope.get(id).is_some_and(|l| l.global));
                     let local = match (handle, scope.lib_at(caller_addr)) {
-                        (HANDLE_DEFAULT, Some(caller)) => scope.get(caller).map(|l| l.search_list.as_slice()),
+                        (HANDLE_DEFAULT, Some(caller)) => {
+                            scope.get(caller).map(|l| l.search_list.as_slice())
+                        }
                         _ => None,
                     };
-                    globals.chain(local.into_iter().flatten().copied()).find_map(found)?
+                    globals
+                        .chain(local.into_iter().flatten().copied())
+                        .find_map(found)?
                 }
                 None => return None,
             }
@@ -1026,19 +1164,33 @@ pub(crate) fn sym<T: 'static>(
                 }
                 (order, "RTLD_DEFAULT".to_string())
             }
-            HANDLE_NEXT => (scope.next_after(scope.lib_at(caller_addr)), "RTLD_NEXT".to_string()),
+            HANDLE_NEXT => (
+                scope.next_after(scope.lib_at(caller_addr)),
+                "RTLD_NEXT".to_string(),
+            ),
             PROGRAM_HANDLE => (scope.global_scope(), program_name),
             _ => {
                 let id = scope.by_handle(handle)?;
                 let lib = scope.lib(id)?;
-                (lib.search_list.iter().map(|&l| ScopeEntry::Lib(l)).collect(), lib.display_name().to_string())
+                (
+                    lib.search_list
+                        .iter()
+                        .map(|&l| ScopeEntry::Lib(l))
+                        .collect(),
+                    lib.display_name().to_string(),
+                )
             }
         }
     };
     match lookup(s, &order, name) {
         Some((_, Symbol::Data { addr })) => Ok((SymbolKind::Data, addr)),
-        Some((owner, sym @ Symbol::Func { .. })) => Ok((SymbolKind::Function, slot_for(s, owner, sym, name)?)),
-        None => Err(DlError::NoSymbol { scope: scope_name, symbol: name.to_string() }),
+        Some((owner, sym @ Symbol::Func { .. })) => {
+            Ok((SymbolKind::Function, slot_for(s, owner, sym, name)?))
+        }
+        None => Err(DlError::NoSymbol {
+            scope: scope_name,
+            symbol: name.to_string(),
+        }),
     }
 }
 
@@ -1072,7 +1224,10 @@ pub(crate) fn addr<T: 'static>(s: &mut Session<'_, '_, T>, address: u32) -> DlRe
         }
     }
     let cx = s.cx();
-    let program = cx.program.as_ref().ok_or_else(|| DlError::Program("internal: no program".into()))?;
+    let program = cx
+        .program
+        .as_ref()
+        .ok_or_else(|| DlError::Program("internal: no program".into()))?;
     let names = program.names.as_ref();
     if let Some(key) = cx.space.func_in.get(&address) {
         let symbol = names.and_then(|n| n.functions.get(key)).cloned();
@@ -1118,14 +1273,17 @@ fn addr_in_library(cx: &mut WasiDlCtx, address: u32) -> DlResult<Option<AddrFoun
             symbol_value: nearest.map_or(0, |(a, _)| a),
         }));
     }
-    let Some(&key) = cx.space.func_in.get(&address) else { return Ok(None) };
+    let Some(&key) = cx.space.func_in.get(&address) else {
+        return Ok(None);
+    };
     for &id in cx.scope.order() {
         let lib = cx.scope.lib(id)?;
         let named = lib.exports.iter().find_map(|(n, sym)| match sym {
             Symbol::Func { key: k, .. } if *k == key => Some(n.clone()),
             _ => None,
         });
-        let in_range = address >= lib.table_base && address < lib.table_base.saturating_add(lib.table_size);
+        let in_range =
+            address >= lib.table_base && address < lib.table_base.saturating_add(lib.table_size);
         if named.is_some() || in_range || lib.extra_slots.contains(&address) {
             return Ok(Some(AddrFound {
                 handle: lib.handle,

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use wasmtime::{AsContextMut, Caller, Extern, Func, Global, Memory, Mutability, Table, TypedFunc, ValType};
+use wasmtime::{
+    AsContextMut, Caller, Extern, Func, Global, Memory, Mutability, Table, TypedFunc, ValType,
+};
 
 use crate::error::{DlError, DlResult};
 use crate::scope::Symbol;
@@ -64,7 +66,9 @@ impl ProgramNames {
 }
 
 fn missing(what: &str, hint: &str) -> DlError {
-    DlError::Program(format!("it does not export {what} ({hint}; build it with `wasi-dl cc`)"))
+    DlError::Program(format!(
+        "it does not export {what} ({hint}; build it with `wasi-dl cc`)"
+    ))
 }
 
 impl Program {
@@ -73,7 +77,9 @@ impl Program {
         let memory = match caller.get_export("memory") {
             Some(Extern::Memory(m)) => m,
             Some(Extern::SharedMemory(_)) => {
-                return Err(DlError::Program("shared memories are not supported yet".into()))
+                return Err(DlError::Program(
+                    "shared memories are not supported yet".into(),
+                ))
             }
             _ => return Err(missing("its memory", "the default for wasm-ld")),
         };
@@ -94,7 +100,9 @@ impl Program {
         let free = typed::<T, u32, ()>(caller, "__wasi_dl_free")?
             .ok_or_else(|| missing("__wasi_dl_free", "link the wasi-dl guest library"))?;
         let finalize = typed::<T, (u32, u32), ()>(caller, "__wasi_dl_finalize")?;
-        let cxa_atexit = caller.get_export("__wasi_dl_cxa_atexit").and_then(Extern::into_func);
+        let cxa_atexit = caller
+            .get_export("__wasi_dl_cxa_atexit")
+            .and_then(Extern::into_func);
         let atexit = typed::<T, (u32, u32), i32>(caller, "__wasi_dl_atexit")?;
         let data_end = caller
             .get_export("__heap_base")
@@ -138,7 +146,11 @@ pub(crate) fn find_export<T>(caller: &mut Caller<'_, T>, name: &str) -> Option<S
     match caller.get_export(name)? {
         Extern::Func(func) => {
             let key = func.to_raw(caller.as_context_mut()) as usize;
-            Some(Symbol::Func { func, key, slot: None })
+            Some(Symbol::Func {
+                func,
+                key,
+                slot: None,
+            })
         }
         // Data symbols of a (non-PIC) program are immutable i32 globals holding the address.
         Extern::Global(global) => {

@@ -35,7 +35,11 @@ const FIRST_LIBRARY_HANDLE: u32 = 0x10;
 #[derive(Clone, Copy)]
 pub(crate) enum Symbol {
     /// A function, and its table slot once it has one.
-    Func { func: Func, key: FuncKey, slot: Option<u32> },
+    Func {
+        func: Func,
+        key: FuncKey,
+        slot: Option<u32>,
+    },
     /// The absolute address of a data object.
     Data { addr: u32 },
 }
@@ -135,11 +139,13 @@ impl Scope {
 
     /// A library known to exist (ids in scopes always refer to loaded libraries).
     pub(crate) fn lib(&self, id: LibId) -> DlResult<&Library> {
-        self.get(id).ok_or_else(|| DlError::Program(format!("internal: library #{id} is gone")))
+        self.get(id)
+            .ok_or_else(|| DlError::Program(format!("internal: library #{id} is gone")))
     }
 
     pub(crate) fn lib_mut(&mut self, id: LibId) -> DlResult<&mut Library> {
-        self.get_mut(id).ok_or_else(|| DlError::Program(format!("internal: library #{id} is gone")))
+        self.get_mut(id)
+            .ok_or_else(|| DlError::Program(format!("internal: library #{id} is gone")))
     }
 
     /// Loaded libraries in load order.
@@ -155,8 +161,13 @@ impl Scope {
     /// Records that `user` took a symbol from `provider`; outside `user`'s local scope this
     /// keeps `provider` loaded while `user` is.
     pub(crate) fn note_binding(&mut self, user: LibId, provider: LibId) {
-        let Some(lib) = self.get_mut(user) else { return };
-        if user != provider && !lib.search_list.contains(&provider) && !lib.bound.contains(&provider) {
+        let Some(lib) = self.get_mut(user) else {
+            return;
+        };
+        if user != provider
+            && !lib.search_list.contains(&provider)
+            && !lib.bound.contains(&provider)
+        {
             lib.bound.push(provider);
         }
     }
@@ -297,9 +308,15 @@ impl Scope {
         match caller.and_then(|id| self.get(id).map(|l| (id, l))) {
             None => self.global_scope().into_iter().skip(1).collect(),
             Some((id, lib)) => {
-                let after = lib.search_list.iter().position(|&l| l == id).map_or(0, |p| p + 1);
-                let mut order: Vec<ScopeEntry> =
-                    lib.search_list[after..].iter().map(|&l| ScopeEntry::Lib(l)).collect();
+                let after = lib
+                    .search_list
+                    .iter()
+                    .position(|&l| l == id)
+                    .map_or(0, |p| p + 1);
+                let mut order: Vec<ScopeEntry> = lib.search_list[after..]
+                    .iter()
+                    .map(|&l| ScopeEntry::Lib(l))
+                    .collect();
                 order.push(ScopeEntry::Program);
                 order
             }
@@ -339,9 +356,8 @@ impl Scope {
             .iter()
             .copied()
             .filter(|&id| {
-                self.get(id).is_some_and(|l| {
-                    l.open_count > 0 || l.nodelete || l.state == LibState::Loading
-                })
+                self.get(id)
+                    .is_some_and(|l| l.open_count > 0 || l.nodelete || l.state == LibState::Loading)
             })
             .collect();
         while let Some(id) = stack.pop() {
@@ -349,7 +365,13 @@ impl Scope {
                 continue;
             }
             if let Some(lib) = self.get(id) {
-                stack.extend(lib.deps.iter().chain(&lib.bound).copied().filter(|&d| !live[d]));
+                stack.extend(
+                    lib.deps
+                        .iter()
+                        .chain(&lib.bound)
+                        .copied()
+                        .filter(|&d| !live[d]),
+                );
             }
         }
         self.order.iter().copied().filter(|&id| !live[id]).collect()
@@ -364,9 +386,12 @@ mod tests {
     /// A scope of libraries named by `specs`: (name, global, deps by index).
     fn scope_of(specs: &[(&str, bool, &[usize])]) -> (Scope, Vec<LibId>) {
         let engine = wasmtime::Engine::default();
-        let bytes = wat::parse_str(r#"(module (@custom "dylink.0" (before first) "\01\04\00\00\00\00"))"#)
-            .expect("valid wat");
-        let compiled = ModuleCache::new().get_or_compile(&engine, "libtest.so", &bytes).expect("compiles");
+        let bytes =
+            wat::parse_str(r#"(module (@custom "dylink.0" (before first) "\01\04\00\00\00\00"))"#)
+                .expect("valid wat");
+        let compiled = ModuleCache::new()
+            .get_or_compile(&engine, "libtest.so", &bytes)
+            .expect("compiles");
         let mut scope = Scope::default();
         let mut ids = Vec::new();
         for (i, (name, global, _)) in specs.iter().enumerate() {
@@ -407,45 +432,102 @@ mod tests {
     }
 
     fn libs(entries: &[ScopeEntry]) -> Vec<LibId> {
-        entries.iter().filter_map(|e| match e { ScopeEntry::Lib(id) => Some(*id), _ => None }).collect()
+        entries
+            .iter()
+            .filter_map(|e| match e {
+                ScopeEntry::Lib(id) => Some(*id),
+                _ => None,
+            })
+            .collect()
     }
 
     #[test]
     fn local_scope_is_breadth_first() {
         // top -> (left, right), left -> base, right -> base
-        let (scope, ids) = scope_of(&[("top", false, &[1, 2]), ("left", false, &[3]), ("right", false, &[3]), ("base", false, &[])]);
-        assert_eq!(scope.breadth_first(ids[0]), vec![ids[0], ids[1], ids[2], ids[3]]);
+        let (scope, ids) = scope_of(&[
+            ("top", false, &[1, 2]),
+            ("left", false, &[3]),
+            ("right", false, &[3]),
+            ("base", false, &[]),
+        ]);
+        assert_eq!(
+            scope.breadth_first(ids[0]),
+            vec![ids[0], ids[1], ids[2], ids[3]]
+        );
     }
 
     #[test]
     fn undefined_symbols_look_in_the_global_scope_first() {
-        let (scope, ids) = scope_of(&[("g1", true, &[]), ("local", false, &[2]), ("dep", false, &[]), ("g2", true, &[])]);
+        let (scope, ids) = scope_of(&[
+            ("g1", true, &[]),
+            ("local", false, &[2]),
+            ("dep", false, &[]),
+            ("g2", true, &[]),
+        ]);
         let order = scope.lookup_order_for(ids[1]);
         assert_eq!(order[0], ScopeEntry::Program);
-        assert_eq!(libs(&order), vec![ids[0], ids[3], ids[1], ids[2]], "program, globals in load order, then own scope");
-        assert_eq!(libs(&scope.global_scope()), vec![ids[0], ids[3]], "local libraries stay out of the global scope");
+        assert_eq!(
+            libs(&order),
+            vec![ids[0], ids[3], ids[1], ids[2]],
+            "program, globals in load order, then own scope"
+        );
+        assert_eq!(
+            libs(&scope.global_scope()),
+            vec![ids[0], ids[3]],
+            "local libraries stay out of the global scope"
+        );
     }
 
     #[test]
     fn rtld_next_follows_the_callers_scope() {
-        let (scope, ids) = scope_of(&[("wrap", false, &[1]), ("real", false, &[]), ("g", true, &[])]);
-        assert_eq!(scope.next_after(Some(ids[0])), vec![ScopeEntry::Lib(ids[1]), ScopeEntry::Program]);
+        let (scope, ids) = scope_of(&[
+            ("wrap", false, &[1]),
+            ("real", false, &[]),
+            ("g", true, &[]),
+        ]);
+        assert_eq!(
+            scope.next_after(Some(ids[0])),
+            vec![ScopeEntry::Lib(ids[1]), ScopeEntry::Program]
+        );
         assert_eq!(scope.next_after(Some(ids[1])), vec![ScopeEntry::Program]);
-        assert_eq!(scope.next_after(None), vec![ScopeEntry::Lib(ids[2])], "from the program: global libraries only");
+        assert_eq!(
+            scope.next_after(None),
+            vec![ScopeEntry::Lib(ids[2])],
+            "from the program: global libraries only"
+        );
     }
 
     #[test]
     fn unreachable_follows_needed_edges_cycles_and_bindings() {
-        let (mut scope, ids) = scope_of(&[("a", false, &[1]), ("b", false, &[0]), ("user", false, &[]), ("provider", true, &[])]);
+        let (mut scope, ids) = scope_of(&[
+            ("a", false, &[1]),
+            ("b", false, &[0]),
+            ("user", false, &[]),
+            ("provider", true, &[]),
+        ]);
         scope.get_mut(ids[0]).unwrap().open_count = 1;
         scope.get_mut(ids[2]).unwrap().open_count = 1;
-        assert_eq!(scope.unreachable(), vec![ids[3]], "nobody holds the provider yet");
+        assert_eq!(
+            scope.unreachable(),
+            vec![ids[3]],
+            "nobody holds the provider yet"
+        );
         scope.note_binding(ids[2], ids[3]);
-        assert!(scope.unreachable().is_empty(), "a binding keeps the provider");
+        assert!(
+            scope.unreachable().is_empty(),
+            "a binding keeps the provider"
+        );
         scope.get_mut(ids[0]).unwrap().open_count = 0;
-        assert_eq!(scope.unreachable(), vec![ids[0], ids[1]], "a cycle with no outside reference goes as a whole");
+        assert_eq!(
+            scope.unreachable(),
+            vec![ids[0], ids[1]],
+            "a cycle with no outside reference goes as a whole"
+        );
         scope.get_mut(ids[1]).unwrap().nodelete = true;
-        assert!(scope.unreachable().is_empty(), "NODELETE pins b, and b needs a");
+        assert!(
+            scope.unreachable().is_empty(),
+            "NODELETE pins b, and b needs a"
+        );
     }
 
     #[test]
@@ -454,16 +536,25 @@ mod tests {
         let handle = scope.get(ids[0]).unwrap().handle;
         assert!(scope.remove(ids[0]).is_some());
         let err = scope.by_handle(handle).unwrap_err();
-        assert_eq!(err.to_string(), format!("invalid handle {handle:#x}: the library was already closed"));
+        assert_eq!(
+            err.to_string(),
+            format!("invalid handle {handle:#x}: the library was already closed")
+        );
         let err = scope.by_handle(0xdead_beef).unwrap_err();
-        assert_eq!(err.to_string(), "invalid handle 0xdeadbeef: not a handle returned by dlopen");
+        assert_eq!(
+            err.to_string(),
+            "invalid handle 0xdeadbeef: not a handle returned by dlopen"
+        );
         assert!(scope.find_by_name("one").is_none() && scope.find_by_name("one").is_none());
         let (mut again, new_ids) = scope_of(&[("x", false, &[]), ("y", false, &[])]);
         let first = again.get(new_ids[0]).unwrap().handle;
         again.remove(new_ids[0]);
         let lib = again.remove(new_ids[1]).unwrap();
         let id = again.insert(lib).unwrap();
-        assert!(again.get(id).unwrap().handle > first + 1, "a re-inserted library gets a fresh handle");
+        assert!(
+            again.get(id).unwrap().handle > first + 1,
+            "a re-inserted library gets a fresh handle"
+        );
     }
 
     #[test]

@@ -134,12 +134,16 @@ impl Sources {
             return Err(DlError::Invalid("empty library name".into()));
         }
         if name.contains('\0') {
-            return Err(DlError::Invalid(format!("library name {name:?} contains a NUL byte")));
+            return Err(DlError::Invalid(format!(
+                "library name {name:?} contains a NUL byte"
+            )));
         }
         if name.contains('/') {
             return match self.read_path(name, max_bytes)? {
                 Some(found) => Ok(found),
-                None => Err(DlError::NotFound { name: name.to_string() }),
+                None => Err(DlError::NotFound {
+                    name: name.to_string(),
+                }),
             };
         }
         let dirs = self
@@ -154,14 +158,20 @@ impl Sources {
                     crate::trace::search(name, &candidate, true);
                     return Ok(found);
                 }
-                Ok(None) | Err(DlError::Denied { .. }) => crate::trace::search(name, &candidate, false),
+                Ok(None) | Err(DlError::Denied { .. }) => {
+                    crate::trace::search(name, &candidate, false)
+                }
                 Err(e) => return Err(e),
             }
         }
         if let Some(bytes) = self.memory.as_ref().and_then(|m| m.modules.get(name)) {
             crate::trace::search(name, "(registered module)", true);
             check_size(name, bytes.len(), max_bytes)?;
-            return Ok(Fetched { bytes: bytes.clone(), key: format!("memory:{name}"), path: None });
+            return Ok(Fetched {
+                bytes: bytes.clone(),
+                key: format!("memory:{name}"),
+                path: None,
+            });
         }
         for (i, source) in self.custom.iter().enumerate() {
             match source.fetch(name) {
@@ -172,21 +182,30 @@ impl Sources {
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    return Err(DlError::Io { name: name.to_string(), reason: format!("{e:#}") })
+                    return Err(DlError::Io {
+                        name: name.to_string(),
+                        reason: format!("{e:#}"),
+                    })
                 }
             }
         }
-        Err(DlError::NotFound { name: name.to_string() })
+        Err(DlError::NotFound {
+            name: name.to_string(),
+        })
     }
 
     /// Reads a guest path through the mount that contains it. `Ok(None)`: no such file.
     fn read_path(&self, path: &str, max_bytes: usize) -> DlResult<Option<Fetched>> {
-        let denied = || DlError::Denied { name: path.to_string() };
+        let denied = || DlError::Denied {
+            name: path.to_string(),
+        };
         let Some((mount, rel)) = self.mount_for(path) else {
             return Err(denied());
         };
         if rel.is_empty() {
-            return Err(DlError::IsDirectory { name: path.to_string() });
+            return Err(DlError::IsDirectory {
+                name: path.to_string(),
+            });
         }
         let file = match mount.dir.open(&rel) {
             Ok(f) => f,
@@ -196,15 +215,21 @@ impl Sources {
                     std::io::ErrorKind::PermissionDenied => Err(denied()),
                     // cap-std reports an escape (through a symlink or `..`) as one of these.
                     _ if is_escape(&e) => Err(denied()),
-                    _ => Err(DlError::Io { name: path.to_string(), reason: e.to_string() }),
+                    _ => Err(DlError::Io {
+                        name: path.to_string(),
+                        reason: e.to_string(),
+                    }),
                 };
             }
         };
-        let meta = file
-            .metadata()
-            .map_err(|e| DlError::Io { name: path.to_string(), reason: e.to_string() })?;
+        let meta = file.metadata().map_err(|e| DlError::Io {
+            name: path.to_string(),
+            reason: e.to_string(),
+        })?;
         if meta.is_dir() {
-            return Err(DlError::IsDirectory { name: path.to_string() });
+            return Err(DlError::IsDirectory {
+                name: path.to_string(),
+            });
         }
         let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
         check_size(path, len, max_bytes)?;
@@ -212,7 +237,10 @@ impl Sources {
         // `take` guards against a file that grows while we read it.
         file.take(max_bytes as u64 + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| DlError::Io { name: path.to_string(), reason: e.to_string() })?;
+            .map_err(|e| DlError::Io {
+                name: path.to_string(),
+                reason: e.to_string(),
+            })?;
         check_size(path, bytes.len(), max_bytes)?;
         let guest_path = if mount.guest_path == "." {
             format!("./{rel}")
@@ -281,7 +309,11 @@ fn normalize(path: &str) -> Option<String> {
         }
     }
     let joined = parts.join("/");
-    Some(if path.starts_with('/') { format!("/{joined}") } else { joined })
+    Some(if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    })
 }
 
 fn is_escape(e: &std::io::Error) -> bool {
@@ -317,7 +349,11 @@ pub(crate) fn expand_runtime_path(entries: &[String], library_path: Option<&str>
         .filter_map(|entry| {
             if entry.contains("$ORIGIN") || entry.contains("${ORIGIN}") {
                 let origin = origin.as_deref()?;
-                Some(entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin))
+                Some(
+                    entry
+                        .replace("${ORIGIN}", origin)
+                        .replace("$ORIGIN", origin),
+                )
             } else {
                 Some(entry.clone())
             }
@@ -332,20 +368,30 @@ mod tests {
     #[test]
     fn normalize_resolves_dots_and_refuses_escapes() {
         assert_eq!(normalize("./a/../b/libx.so").as_deref(), Some("b/libx.so"));
-        assert_eq!(normalize("/lib//x/./libx.so").as_deref(), Some("/lib/x/libx.so"));
+        assert_eq!(
+            normalize("/lib//x/./libx.so").as_deref(),
+            Some("/lib/x/libx.so")
+        );
         assert_eq!(normalize("../libx.so"), None);
         assert_eq!(normalize("/a/../../libx.so"), None);
     }
 
     #[test]
     fn origin_expands_to_the_library_directory() {
-        let entries = vec!["$ORIGIN/deps".to_string(), "/lib".to_string(), "${ORIGIN}".to_string()];
+        let entries = vec![
+            "$ORIGIN/deps".to_string(),
+            "/lib".to_string(),
+            "${ORIGIN}".to_string(),
+        ];
         assert_eq!(
             expand_runtime_path(&entries, Some("/plugins/libx.so")),
             vec!["/plugins/deps", "/lib", "/plugins"]
         );
         assert_eq!(expand_runtime_path(&entries, None), vec!["/lib"]);
-        assert_eq!(expand_runtime_path(&entries, Some("libx.so")), vec!["./deps", "/lib", "."]);
+        assert_eq!(
+            expand_runtime_path(&entries, Some("libx.so")),
+            vec!["./deps", "/lib", "."]
+        );
     }
 
     fn tree() -> (tempfile::TempDir, Sources) {
@@ -355,8 +401,11 @@ mod tests {
         std::fs::write(tmp.path().join("plugins/sub/libb.so"), b"B").unwrap();
         std::fs::write(tmp.path().join("secret.so"), b"S").unwrap();
         #[cfg(unix)]
-        std::os::unix::fs::symlink(tmp.path().join("secret.so"), tmp.path().join("plugins/link.so"))
-            .unwrap();
+        std::os::unix::fs::symlink(
+            tmp.path().join("secret.so"),
+            tmp.path().join("plugins/link.so"),
+        )
+        .unwrap();
         let mut sources = Sources::default();
         sources.add_dir(DirSource::open(&tmp.path().join("plugins"), "/plugins").unwrap());
         (tmp, sources)
@@ -370,18 +419,34 @@ mod tests {
         let found = sources.fetch("/plugins/liba.so", &NOBODY, 1 << 20).unwrap();
         assert_eq!(&*found.bytes, b"A");
         assert_eq!(found.path.as_deref(), Some("/plugins/liba.so"));
-        let found = sources.fetch("/plugins/sub/../sub/libb.so", &NOBODY, 1 << 20).unwrap();
+        let found = sources
+            .fetch("/plugins/sub/../sub/libb.so", &NOBODY, 1 << 20)
+            .unwrap();
         assert_eq!(found.key, "file:/plugins/sub/libb.so");
 
-        let err = sources.fetch("/plugins/../secret.so", &NOBODY, 1 << 20).unwrap_err();
+        let err = sources
+            .fetch("/plugins/../secret.so", &NOBODY, 1 << 20)
+            .unwrap_err();
         assert!(matches!(err, DlError::Denied { .. }), "{err}");
-        let err = sources.fetch("/elsewhere/liba.so", &NOBODY, 1 << 20).unwrap_err();
+        let err = sources
+            .fetch("/elsewhere/liba.so", &NOBODY, 1 << 20)
+            .unwrap_err();
         assert!(matches!(err, DlError::Denied { .. }), "{err}");
-        let err = sources.fetch("/plugins/link.so", &NOBODY, 1 << 20).unwrap_err();
-        assert!(matches!(err, DlError::Denied { .. }), "symlink escape: {err}");
+        let err = sources
+            .fetch("/plugins/link.so", &NOBODY, 1 << 20)
+            .unwrap_err();
+        assert!(
+            matches!(err, DlError::Denied { .. }),
+            "symlink escape: {err}"
+        );
         let err = sources.fetch("/plugins/sub", &NOBODY, 1 << 20).unwrap_err();
-        assert_eq!(err.to_string(), "/plugins/sub: cannot read file data: Is a directory");
-        let err = sources.fetch("/plugins/none.so", &NOBODY, 1 << 20).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/plugins/sub: cannot read file data: Is a directory"
+        );
+        let err = sources
+            .fetch("/plugins/none.so", &NOBODY, 1 << 20)
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "/plugins/none.so: cannot open shared object file: No such file or directory"
@@ -395,9 +460,20 @@ mod tests {
         let err = sources.fetch("libb.so", &NOBODY, 1 << 20).unwrap_err();
         assert!(matches!(err, DlError::NotFound { .. }));
         let runpath = vec!["/plugins/sub".to_string()];
-        let found = sources.fetch("libb.so", &Requester { runtime_path: &runpath }, 1 << 20).unwrap();
+        let found = sources
+            .fetch(
+                "libb.so",
+                &Requester {
+                    runtime_path: &runpath,
+                },
+                1 << 20,
+            )
+            .unwrap();
         assert_eq!(&*found.bytes, b"B");
-        assert_eq!(&*sources.fetch("liba.so", &NOBODY, 1 << 20).unwrap().bytes, b"A");
+        assert_eq!(
+            &*sources.fetch("liba.so", &NOBODY, 1 << 20).unwrap().bytes,
+            b"A"
+        );
 
         let mut memory = MemorySource::default();
         memory.insert("libm.so", Arc::from(&b"M"[..]));

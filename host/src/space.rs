@@ -100,7 +100,11 @@ mod tests {
         space.release_slots(14, 2);
         space.release_slots(20, 3);
         assert_eq!(space.free_count(), 9);
-        assert_eq!(space.take_slots(6, 1), Some(10), "10..14 and 14..16 merged into one run");
+        assert_eq!(
+            space.take_slots(6, 1),
+            Some(10),
+            "10..14 and 14..16 merged into one run"
+        );
         assert_eq!(space.take_slots(6, 1), None);
         assert_eq!(space.take_slots(2, 1), Some(20));
         assert_eq!(space.free_count(), 1);
@@ -127,7 +131,10 @@ mod tests {
         space.record(0xabc, 9);
         assert_eq!(space.slot_of[&0xabc], 3);
         space.forget(9);
-        assert_eq!(space.slot_of[&0xabc], 3, "forgetting a duplicate keeps the first");
+        assert_eq!(
+            space.slot_of[&0xabc], 3,
+            "forgetting a duplicate keeps the first"
+        );
         space.forget(3);
         assert!(!space.slot_of.contains_key(&0xabc));
     }

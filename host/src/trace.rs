@@ -19,14 +19,24 @@ macro_rules! trace_line {
 }
 
 pub(crate) fn search(name: &str, candidate: &str, found: bool) {
-    trace_line!("search {name}: trying {candidate}{}", if found { ": found" } else { "" });
+    trace_line!(
+        "search {name}: trying {candidate}{}",
+        if found { ": found" } else { "" }
+    );
 }
 
 pub(crate) fn cache(name: &str, what: &str) {
     trace_line!("cache {name}: {what}");
 }
 
-pub(crate) fn load(name: &str, handle: u32, mem_base: u32, mem_size: u32, table_base: u32, table_size: u32) {
+pub(crate) fn load(
+    name: &str,
+    handle: u32,
+    mem_base: u32,
+    mem_size: u32,
+    table_base: u32,
+    table_size: u32,
+) {
     trace_line!(
         "load {name}: handle {handle:#x}, data {mem_base:#x}+{mem_size}, table {table_base}+{table_size}"
     );

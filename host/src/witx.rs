@@ -37,7 +37,9 @@ impl wiggle::GuestErrorType for Errno {
 impl From<GuestError> for types::Error {
     fn from(err: GuestError) -> Self {
         match err {
-            GuestError::InvalidFlagValue(_) | GuestError::InvalidEnumValue(_) => Errno::Inval.into(),
+            GuestError::InvalidFlagValue(_) | GuestError::InvalidEnumValue(_) => {
+                Errno::Inval.into()
+            }
             _ => Errno::Fault.into(),
         }
     }
@@ -63,23 +65,40 @@ pub fn add_to_linker<T: 'static>(
     linker: &mut Linker<T>,
     get_cx: impl Fn(&mut T) -> &mut WasiDlCtx + Send + Sync + 'static,
 ) -> wasmtime::Result<()> {
-    let glue = Arc::new(Glue { get_cx: Box::new(get_cx), linker: linker.clone() });
+    let glue = Arc::new(Glue {
+        get_cx: Box::new(get_cx),
+        linker: linker.clone(),
+    });
     let module = "wasi_dl";
 
     let g = glue.clone();
     linker.func_wrap(
         module,
         "open",
-        move |mut caller: Caller<'_, T>, path: i32, path_len: i32, flags: i32, from: i32, out: i32| {
+        move |mut caller: Caller<'_, T>,
+              path: i32,
+              path_len: i32,
+              flags: i32,
+              from: i32,
+              out: i32| {
             let mut call = HostCall::new(&mut caller, &g);
             // wiggle turns a failed argument conversion into a trap: unknown flag bits must be
             // an error the program can handle, like every other bad argument.
             if OpenFlags::try_from(flags).is_err() {
-                let err = DlError::Invalid(format!("unknown flag bits in the dlopen mode {flags:#x}"));
+                let err =
+                    DlError::Invalid(format!("unknown flag bits in the dlopen mode {flags:#x}"));
                 let _ = call.fail(err);
                 return call.finish(Errno::Inval as i32);
             }
-            let errno = wasi_dl::open(&mut call, &mut no_memory(), path, path_len, flags, from, out)?;
+            let errno = wasi_dl::open(
+                &mut call,
+                &mut no_memory(),
+                path,
+                path_len,
+                flags,
+                from,
+                out,
+            )?;
             call.finish(errno)
         },
     )?;
@@ -95,16 +114,29 @@ pub fn add_to_linker<T: 'static>(
               kind_out: i32,
               value_out: i32| {
             let mut call = HostCall::new(&mut caller, &g);
-            let errno = wasi_dl::sym(&mut call, &mut no_memory(), handle, name, name_len, from, kind_out, value_out)?;
+            let errno = wasi_dl::sym(
+                &mut call,
+                &mut no_memory(),
+                handle,
+                name,
+                name_len,
+                from,
+                kind_out,
+                value_out,
+            )?;
             call.finish(errno)
         },
     )?;
     let g = glue.clone();
-    linker.func_wrap(module, "close", move |mut caller: Caller<'_, T>, handle: i32| {
-        let mut call = HostCall::new(&mut caller, &g);
-        let errno = wasi_dl::close(&mut call, &mut no_memory(), handle)?;
-        call.finish(errno)
-    })?;
+    linker.func_wrap(
+        module,
+        "close",
+        move |mut caller: Caller<'_, T>, handle: i32| {
+            let mut call = HostCall::new(&mut caller, &g);
+            let errno = wasi_dl::close(&mut call, &mut no_memory(), handle)?;
+            call.finish(errno)
+        },
+    )?;
     let g = glue.clone();
     linker.func_wrap(
         module,
@@ -127,7 +159,16 @@ pub fn add_to_linker<T: 'static>(
               sym_len: i32,
               info_out: i32| {
             let mut call = HostCall::new(&mut caller, &g);
-            let errno = wasi_dl::addr(&mut call, &mut no_memory(), address, name_buf, name_len, sym_buf, sym_len, info_out)?;
+            let errno = wasi_dl::addr(
+                &mut call,
+                &mut no_memory(),
+                address,
+                name_buf,
+                name_len,
+                sym_buf,
+                sym_len,
+                info_out,
+            )?;
             call.finish(errno)
         },
     )?;
@@ -149,7 +190,10 @@ pub(crate) struct HostCall<'c, 'a, T: 'static> {
 
 impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
     fn new(caller: &'c mut Caller<'a, T>, glue: &'c Arc<Glue<T>>) -> Self {
-        HostCall { session: Session { caller, glue }, recorded: false }
+        HostCall {
+            session: Session { caller, glue },
+            recorded: false,
+        }
     }
 
     /// Records the error's text for `last_error` and turns it into the errno the guest gets.
@@ -188,9 +232,12 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
         f: impl FnOnce(&mut GuestMemory<'_>) -> Result<R, GuestError>,
     ) -> Result<R, GuestError> {
         let bound = self.session.cx().program.as_ref().map(|p| p.memory);
-        let Some(memory) =
-            bound.or_else(|| self.session.caller.get_export("memory").and_then(|e| e.into_memory()))
-        else {
+        let Some(memory) = bound.or_else(|| {
+            self.session
+                .caller
+                .get_export("memory")
+                .and_then(|e| e.into_memory())
+        }) else {
             return Err(GuestError::PtrNotAligned(wiggle::Region::new(0, 0), 0));
         };
         let mut guest = GuestMemory::Unshared(memory.data_mut(&mut *self.session.caller));
@@ -249,7 +296,8 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         // Check the output pointer before loading anything: a library the guest gets no handle
         // for could never be closed.
         self.write("handle pointer", handle_out, 0)?;
-        let handle = loader::open(&mut self.session, &path, flags, caller).map_err(|e| self.fail(e))?;
+        let handle =
+            loader::open(&mut self.session, &path, flags, caller).map_err(|e| self.fail(e))?;
         self.write("handle pointer", handle_out, handle)
     }
 
@@ -273,7 +321,11 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
                 _ => None,
             };
             if let Some((kind, value)) = cached {
-                if guest.write(kind_out, kind).and_then(|()| guest.write(value_out, value)).is_ok() {
+                if guest
+                    .write(kind_out, kind)
+                    .and_then(|()| guest.write(value_out, value))
+                    .is_ok()
+                {
                     return Ok(());
                 }
             }
@@ -318,7 +370,12 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         let found = loader::addr(&mut self.session, address).map_err(|e| self.fail(e))?;
         self.write_truncated("name buffer", name_buf, name_buf_len, found.name.as_bytes())?;
         let symbol = found.symbol.as_deref().unwrap_or("");
-        self.write_truncated("symbol buffer", symbol_buf, symbol_buf_len, symbol.as_bytes())?;
+        self.write_truncated(
+            "symbol buffer",
+            symbol_buf,
+            symbol_buf_len,
+            symbol.as_bytes(),
+        )?;
         let info = types::AddrInfo {
             handle: found.handle,
             base: found.base,

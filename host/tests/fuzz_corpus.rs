@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use wasi_dl_fuzz::enc::{self, side_module, Dylink, PROLOGUE};
 
 fn corpus_dir(target: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target)
 }
 
 /// Runs `f` on every file of the target's corpus; names the inputs that panic.
@@ -31,12 +33,19 @@ fn replay(target: &str, f: fn(&[u8])) {
     let mut failed = Vec::new();
     for file in &files {
         // (A fuzzer running meanwhile may remove inputs it reduced.)
-        let Ok(bytes) = std::fs::read(file) else { continue };
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
         if std::panic::catch_unwind(|| f(&bytes)).is_err() {
             failed.push(file.file_name().unwrap().to_string_lossy().into_owned());
         }
     }
-    assert!(failed.is_empty(), "{target}: {} of {} inputs fail: {failed:?}", failed.len(), files.len());
+    assert!(
+        failed.is_empty(),
+        "{target}: {} of {} inputs fail: {failed:?}",
+        failed.len(),
+        files.len()
+    );
     eprintln!("{target}: {} inputs replayed", files.len());
 }
 
@@ -79,7 +88,11 @@ fn harness_fixed_libraries() {
     ];
     for &(name, errno, words) in expect {
         let (e, handle) = s.open(name.as_bytes(), wasi_dl_fuzz::RTLD_NOW);
-        let text = if e == 0 { String::new() } else { s.error_text() };
+        let text = if e == 0 {
+            String::new()
+        } else {
+            s.error_text()
+        };
         assert_eq!(e, errno, "{name}: {text}");
         assert!(text.contains(words), "{name}: {text:?} lacks {words:?}");
         s.check_blocks(name);
@@ -100,7 +113,11 @@ fn harness_fixed_libraries() {
                 }
                 "libnest.so" => {
                     let (_, _, f) = s.sym(handle, b"nest_f", 0);
-                    assert_eq!(s.call(f), Some(42), "a_get called from a constructor via dlsym");
+                    assert_eq!(
+                        s.call(f),
+                        Some(42),
+                        "a_get called from a constructor via dlsym"
+                    );
                 }
                 "libweak.so" => {
                     let (_, _, f) = s.sym(handle, b"w_call", 0);
@@ -123,7 +140,11 @@ fn harness_open_with_bad_output_pointer_loads_nothing() {
     s.put(0x1000, b"liba.so");
     let errno = s.raw_open(0x1000, 7, wasi_dl_fuzz::RTLD_NOW, 0, 0xffff_fff0);
     assert_eq!(errno, 1, "FAULT");
-    assert!(s.error_text().contains("handle pointer"), "{}", s.error_text());
+    assert!(
+        s.error_text().contains("handle pointer"),
+        "{}",
+        s.error_text()
+    );
     assert_eq!(s.loaded(), 0, "the library stayed loaded without a handle");
     assert_eq!(s.blocks(), (0, 0));
 }
@@ -135,7 +156,10 @@ fn seeds_dylink_and_load() -> Vec<(String, Vec<u8>)> {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dylink");
     let mut seeds: Vec<(String, Vec<u8>)> = Vec::new();
     for name in ["libx.so", "libtls.so", "libweak.so"] {
-        seeds.push((format!("clang-{name}"), std::fs::read(fixtures.join(name)).unwrap()));
+        seeds.push((
+            format!("clang-{name}"),
+            std::fs::read(fixtures.join(name)).unwrap(),
+        ));
     }
     for (name, bytes) in wasi_dl_fuzz::fixed_libraries() {
         if let Some(bytes) = bytes {
@@ -143,26 +167,51 @@ fn seeds_dylink_and_load() -> Vec<(String, Vec<u8>)> {
         }
     }
     let plain = format!("(module {PROLOGUE} (func (export \"f\") (result i32) (i32.const 1)))");
-    let d = Dylink::new().mem_info(4, 2, 1, 0).needed(&["liba.so"]).runtime_path(&["$ORIGIN"])
-        .import_info(&[("env", "weak", 1)]).export_info(&[("f", 0x20)]);
+    let d = Dylink::new()
+        .mem_info(4, 2, 1, 0)
+        .needed(&["liba.so"])
+        .runtime_path(&["$ORIGIN"])
+        .import_info(&[("env", "weak", 1)])
+        .export_info(&[("f", 0x20)]);
     seeds.push(("all-subsections".into(), side_module(&d, &plain)));
     seeds.push(("no-dylink".into(), wat::parse_str(&plain).unwrap()));
     let module = wat::parse_str(&plain).unwrap();
     seeds.push((
         "dylink-last".into(),
-        enc::with_last_section(&module, &enc::custom_section("dylink.0", &Dylink::new().mem_info(0, 0, 0, 0).0)),
+        enc::with_last_section(
+            &module,
+            &enc::custom_section("dylink.0", &Dylink::new().mem_info(0, 0, 0, 0).0),
+        ),
     ));
-    seeds.push(("align-31".into(), side_module(&Dylink::new().mem_info(1, 31, 1, 31), &plain)));
-    seeds.push(("huge-mem".into(), side_module(&Dylink::new().mem_info(u32::MAX - 15, 0, 0, 0), &plain)));
-    seeds.push(("huge-table".into(), side_module(&Dylink::new().mem_info(0, 0, 5_000_000, 0), &plain)));
-    seeds.push(("needs-self".into(), side_module(&Dylink::new().needed(&["libfuzz.so"]), &plain)));
+    seeds.push((
+        "align-31".into(),
+        side_module(&Dylink::new().mem_info(1, 31, 1, 31), &plain),
+    ));
+    seeds.push((
+        "huge-mem".into(),
+        side_module(&Dylink::new().mem_info(u32::MAX - 15, 0, 0, 0), &plain),
+    ));
+    seeds.push((
+        "huge-table".into(),
+        side_module(&Dylink::new().mem_info(0, 0, 5_000_000, 0), &plain),
+    ));
+    seeds.push((
+        "needs-self".into(),
+        side_module(&Dylink::new().needed(&["libfuzz.so"]), &plain),
+    ));
     seeds.push((
         "ctor-trap".into(),
-        side_module(&Dylink::new(), &format!("(module {PROLOGUE} (func (export \"__wasm_call_ctors\") unreachable))")),
+        side_module(
+            &Dylink::new(),
+            &format!("(module {PROLOGUE} (func (export \"__wasm_call_ctors\") unreachable))"),
+        ),
     ));
     seeds.push((
         "loop-forever".into(),
-        side_module(&Dylink::new(), &format!("(module {PROLOGUE} (func $s (loop (br 0))) (start $s))")),
+        side_module(
+            &Dylink::new(),
+            &format!("(module {PROLOGUE} (func $s (loop (br 0))) (start $s))"),
+        ),
     ));
     seeds.push(("truncated".into(), side_module(&d, &plain)[..40].to_vec()));
     seeds
@@ -173,14 +222,29 @@ fn seeds_ops() -> Vec<(String, Vec<u8>)> {
     let mut seeds = Vec::new();
     // Open each library (NOW), look a symbol up through the handle, call it, close.
     for lib in 0..n {
-        seeds.push((format!("open-{lib}"), vec![0, lib, 0, 3, 0, 0, 0, 5, 0, 2, 0]));
+        seeds.push((
+            format!("open-{lib}"),
+            vec![0, lib, 0, 3, 0, 0, 0, 5, 0, 2, 0],
+        ));
     }
-    seeds.push(("global-then-default".into(), vec![0, 1, 2, 3, 1, 3, 0, 5, 0, 2, 0]));
+    seeds.push((
+        "global-then-default".into(),
+        vec![0, 1, 2, 3, 1, 3, 0, 5, 0, 2, 0],
+    ));
     seeds.push(("nodelete".into(), vec![0, 0, 5, 2, 0, 0, 0, 0]));
-    seeds.push(("forged".into(), vec![10, 0, 0x11, 0, 0, 0, 10, 0, 0xff, 0xff, 0xff, 0xff]));
-    seeds.push(("raw-open-scratch".into(), vec![0, 0, 0, 8, 0, 0, 0, 0, 7, 4, 0]));
+    seeds.push((
+        "forged".into(),
+        vec![10, 0, 0x11, 0, 0, 0, 10, 0, 0xff, 0xff, 0xff, 0xff],
+    ));
+    seeds.push((
+        "raw-open-scratch".into(),
+        vec![0, 0, 0, 8, 0, 0, 0, 0, 7, 4, 0],
+    ));
     seeds.push(("bad-last-error".into(), vec![6, 0, 2, 0, 2, 100, 4, 0]));
-    seeds.push(("addr".into(), vec![0, 0, 0, 3, 0, 2, 0, 7, 1, 0, 0, 0, 0, 4, 0]));
+    seeds.push((
+        "addr".into(),
+        vec![0, 0, 0, 3, 0, 2, 0, 7, 1, 0, 0, 0, 0, 4, 0],
+    ));
     seeds
 }
 
@@ -216,7 +280,8 @@ fn harness_stack_pointer_restored_after_a_trap() {
         )
     };
     let (start, ctor) = (moves_and_traps("start"), moves_and_traps("ctor"));
-    let mut s = wasi_dl_fuzz::Session::new(&[("libstart.so", &start), ("libctor.so", &ctor)], false);
+    let mut s =
+        wasi_dl_fuzz::Session::new(&[("libstart.so", &start), ("libctor.so", &ctor)], false);
     let sp = s.stack_pointer();
     for name in ["libstart.so", "libctor.so"] {
         let (errno, _) = s.open(name.as_bytes(), wasi_dl_fuzz::RTLD_NOW);

@@ -69,7 +69,11 @@ pub struct Case {
 
 impl Case {
     pub fn load(dir: &Path) -> Result<Case> {
-        let name = dir.file_name().context("case directory name")?.to_string_lossy().into_owned();
+        let name = dir
+            .file_name()
+            .context("case directory name")?
+            .to_string_lossy()
+            .into_owned();
         let manifest: Manifest = match std::fs::read_to_string(dir.join("case.toml")) {
             Ok(text) => toml::from_str(&text).with_context(|| format!("{name}/case.toml"))?,
             // No case.toml: every key at its default (note `native` defaults to true).
@@ -85,25 +89,40 @@ impl Case {
         let expected = std::fs::read_to_string(dir.join("expected"))
             .with_context(|| format!("{name}: no expected file"))?;
         let expected_stderr = if manifest.stderr {
-            Some(std::fs::read_to_string(dir.join("expected_stderr")).with_context(|| format!("{name}: no expected_stderr"))?)
+            Some(
+                std::fs::read_to_string(dir.join("expected_stderr"))
+                    .with_context(|| format!("{name}: no expected_stderr"))?,
+            )
         } else {
             None
         };
         let mut libs = Vec::new();
         let mut data_files = Vec::new();
-        let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .collect();
         entries.sort();
         for path in entries {
-            let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let file = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
             match (file.starts_with("lib"), ext) {
                 (true, "c" | "cpp") => libs.push(Lib {
-                    stem: file.rsplit_once('.').map_or(file.clone(), |(s, _)| s.to_string()),
+                    stem: file
+                        .rsplit_once('.')
+                        .map_or(file.clone(), |(s, _)| s.to_string()),
                     source: path.clone(),
                     cxx: ext == "cpp",
                 }),
                 (_, "c" | "cpp" | "h" | "toml") => {}
-                _ if matches!(file.as_str(), "expected" | "expected_stderr" | "README" | "README.md") => {}
+                _ if matches!(
+                    file.as_str(),
+                    "expected" | "expected_stderr" | "README" | "README.md"
+                ) => {}
                 _ if path.is_file() => data_files.push(path.clone()),
                 _ => {}
             }
@@ -115,6 +134,16 @@ impl Case {
                 }
             }
         }
-        Ok(Case { name, dir: dir.to_path_buf(), manifest, main, main_cxx, libs, expected, expected_stderr, data_files })
+        Ok(Case {
+            name,
+            dir: dir.to_path_buf(),
+            manifest,
+            main,
+            main_cxx,
+            libs,
+            expected,
+            expected_stderr,
+            data_files,
+        })
     }
 }

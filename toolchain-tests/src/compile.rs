@@ -72,9 +72,22 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
             let mut inputs = vec![lib.source.clone()];
             inputs.extend(headers.iter().cloned());
             if pass == 1 {
-                inputs.extend(needs.into_iter().flatten().map(|d| dir.join(format!("{d}.so"))));
+                inputs.extend(
+                    needs
+                        .into_iter()
+                        .flatten()
+                        .map(|d| dir.join(format!("{d}.so"))),
+                );
             }
-            run_cached(target, lib.cxx, &args, &inputs, &dir, &format!("{}.so", lib.stem), pass)?;
+            run_cached(
+                target,
+                lib.cxx,
+                &args,
+                &inputs,
+                &dir,
+                &format!("{}.so", lib.stem),
+                pass,
+            )?;
         }
     }
     let mut args = cflags;
@@ -83,7 +96,12 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
         args.extend(["-fno-exceptions", "-fno-rtti"].map(OsString::from));
     }
     args.push(case.main.clone().into());
-    args.extend(["-o".into(), target.program_name().into(), "-rdynamic".into(), "-ldl".into()]);
+    args.extend([
+        "-o".into(),
+        target.program_name().into(),
+        "-rdynamic".into(),
+        "-ldl".into(),
+    ]);
     let mut inputs = vec![case.main.clone()];
     inputs.extend(headers);
     if !case.manifest.main_needs.is_empty() {
@@ -93,7 +111,15 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
             inputs.push(dir.join(format!("{dep}.so")));
         }
     }
-    run_cached(target, case.main_cxx, &args, &inputs, &dir, target.program_name(), 0)?;
+    run_cached(
+        target,
+        case.main_cxx,
+        &args,
+        &inputs,
+        &dir,
+        target.program_name(),
+        0,
+    )?;
 
     for file in &case.data_files {
         let name = file.file_name().context("data file name")?;
@@ -155,10 +181,13 @@ fn run_cached(
     }
     let stamp_value: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let stamp = dir.join(format!(".{output}.{pass}.stamp"));
-    if dir.join(output).is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == stamp_value) {
+    if dir.join(output).is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == stamp_value)
+    {
         return Ok(());
     }
-    let result = cmd.output().with_context(|| format!("cannot run {cmd:?}"))?;
+    let result = cmd
+        .output()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
     if !result.status.success() {
         bail!(
             "build failed: {cmd:?}\n{}{}",

@@ -24,10 +24,18 @@ fn main() {
         Ok(t) => eprintln!("toolchain-tests: wasm toolchain: {}", t.describe()),
         Err(e) => eprintln!("toolchain-tests: no wasm toolchain ({e:#}); wasm cases will fail"),
     }
-    let have_gcc = std::process::Command::new("gcc").arg("--version").output().is_ok();
+    let have_gcc = std::process::Command::new("gcc")
+        .arg("--version")
+        .output()
+        .is_ok();
 
     let mut dirs: Vec<_> = std::fs::read_dir(&cases_dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     dirs.sort();
     let mut trials = Vec::new();
@@ -35,17 +43,28 @@ fn main() {
         let case = match Case::load(&dir) {
             Ok(case) => std::sync::Arc::new(case),
             Err(e) => {
-                let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let name = dir
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 let msg = format!("{e:#}");
-                trials.push(Trial::test(format!("case::{name}"), move || Err(msg.into())));
+                trials.push(Trial::test(
+                    format!("case::{name}"),
+                    move || Err(msg.into()),
+                ));
                 continue;
             }
         };
         let c = case.clone();
-        let wasm = Trial::test(format!("wasm::{}", case.name), move || check(&c, Target::Wasm));
+        let wasm = Trial::test(format!("wasm::{}", case.name), move || {
+            check(&c, Target::Wasm)
+        });
         trials.push(wasm.with_ignored_flag(!case.manifest.wasm));
         let c = case.clone();
-        let native = Trial::test(format!("native::{}", case.name), move || check(&c, Target::Native));
+        let native = Trial::test(format!("native::{}", case.name), move || {
+            check(&c, Target::Native)
+        });
         trials.push(native.with_ignored_flag(!case.manifest.native || !have_gcc));
     }
     trials.push(Trial::test("rust::rust_loader", rust_loader));
@@ -64,19 +83,35 @@ fn rust_loader() -> Result<(), Failed> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     std::fs::copy(&program, dir.join("rust-loader.wasm")).map_err(|e| e.to_string())?;
     let source = root.join("guest/examples/rust-loader/libgreet.c");
-    let args: Vec<std::ffi::OsString> =
-        vec!["-O2".into(), "-fPIC".into(), "-shared".into(), source.into(), "-o".into(), "libgreet.so".into()];
+    let args: Vec<std::ffi::OsString> = vec![
+        "-O2".into(),
+        "-fPIC".into(),
+        "-shared".into(),
+        source.into(),
+        "-o".into(),
+        "libgreet.so".into(),
+    ];
     let output = wasi_dl_toolchain::cc_command(&args, false)
         .and_then(|mut cmd| Ok(cmd.current_dir(&dir).output()?))
         .map_err(|e| format!("{e:#}"))?;
     if !output.status.success() {
-        return Err(format!("building libgreet.so failed:\n{}", String::from_utf8_lossy(&output.stderr)).into());
+        return Err(format!(
+            "building libgreet.so failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
     }
     let expected = std::fs::read_to_string(root.join("toolchain-tests/rust/rust_loader.expected"))
         .map_err(|e| e.to_string())?;
     let out = run::run_wasm(&dir, "rust-loader.wasm", &[]).map_err(|e| format!("{e:#}"))?;
     if out.stdout != expected || out.code != 0 {
-        return Err(format!("exit {}\n{}\nstderr:\n{}", out.code, diff(&expected, &out.stdout), out.stderr).into());
+        return Err(format!(
+            "exit {}\n{}\nstderr:\n{}",
+            out.code,
+            diff(&expected, &out.stdout),
+            out.stderr
+        )
+        .into());
     }
     Ok(())
 }
@@ -90,15 +125,24 @@ fn check(case: &Case, target: Target) -> Result<(), Failed> {
     .map_err(|e| format!("{e:#}"))?;
     let mut problems = Vec::new();
     if output.stdout != case.expected {
-        problems.push(format!("stdout differs from expected:\n{}", diff(&case.expected, &output.stdout)));
+        problems.push(format!(
+            "stdout differs from expected:\n{}",
+            diff(&case.expected, &output.stdout)
+        ));
     }
     if let Some(expected) = &case.expected_stderr {
         if &output.stderr != expected {
-            problems.push(format!("stderr differs:\n{}", diff(expected, &output.stderr)));
+            problems.push(format!(
+                "stderr differs:\n{}",
+                diff(expected, &output.stderr)
+            ));
         }
     }
     if output.code != case.manifest.exit_code {
-        problems.push(format!("exit status {} (expected {})", output.code, case.manifest.exit_code));
+        problems.push(format!(
+            "exit status {} (expected {})",
+            output.code, case.manifest.exit_code
+        ));
     }
     if problems.is_empty() {
         return Ok(());

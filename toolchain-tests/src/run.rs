@@ -62,11 +62,15 @@ pub fn run_wasm(dir: &Path, program: &str, args: &[String]) -> Result<Output> {
     let stdout = MemoryOutputPipe::new(4 << 20);
     let stderr = MemoryOutputPipe::new(4 << 20);
     let mut wasi = WasiCtxBuilder::new();
-    wasi.arg(program).stdout(stdout.clone()).stderr(stderr.clone()).env("LD_LIBRARY_PATH", ".");
+    wasi.arg(program)
+        .stdout(stdout.clone())
+        .stderr(stderr.clone())
+        .env("LD_LIBRARY_PATH", ".");
     for arg in args {
         wasi.arg(arg);
     }
-    wasi.preopened_dir(dir, ".", FsPerms::ReadWrite).map_err(|e| anyhow::anyhow!("preopen: {e}"))?;
+    wasi.preopened_dir(dir, ".", FsPerms::ReadWrite)
+        .map_err(|e| anyhow::anyhow!("preopen: {e}"))?;
     let bytes = std::fs::read(dir.join(program)).with_context(|| format!("reading {program}"))?;
     let module = cache().compile_program(engine, &bytes)?;
     let dl = WasiDlCtx::builder()
@@ -80,7 +84,13 @@ pub fn run_wasm(dir: &Path, program: &str, args: &[String]) -> Result<Output> {
     let mut linker: Linker<State> = Linker::new(engine);
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
     wasi_dl::add_to_linker(&mut linker, |s: &mut State| &mut s.dl)?;
-    let mut store = Store::new(engine, State { wasi: wasi.build_p1(), dl });
+    let mut store = Store::new(
+        engine,
+        State {
+            wasi: wasi.build_p1(),
+            dl,
+        },
+    );
     store.set_epoch_deadline((TIME_LIMIT.as_millis() / EPOCH_TICK.as_millis()) as u64);
     store.epoch_deadline_trap();
     let instance = linker.instantiate(&mut store, &module)?;
@@ -96,7 +106,11 @@ pub fn run_wasm(dir: &Path, program: &str, args: &[String]) -> Result<Output> {
     if let Some(trap) = trap {
         stderr_text.push_str(&format!("\n[trap] {trap}\n"));
     }
-    Ok(Output { stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(), stderr: stderr_text, code })
+    Ok(Output {
+        stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
+        stderr: stderr_text,
+        code,
+    })
 }
 
 pub fn run_native(dir: &Path, program: &str, args: &[String]) -> Result<Output> {

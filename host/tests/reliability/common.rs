@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasi_dl::{ModuleCache, WasiDlCtx, WasiDlCtxBuilder};
+use wasi_dl_toolchain::{Build, MainOptions, SideOptions};
 use wasmtime::{Config, Engine, Linker, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
-use wasi_dl_toolchain::{Build, MainOptions, SideOptions};
 
 pub use crate::wasi_dl_fuzz::enc::{self, side_module, Dylink, PROLOGUE};
 
@@ -41,7 +41,10 @@ fn sysroot() -> PathBuf {
 /// the guest sysroot's libraries, so a change to any of them rebuilds.
 fn build_c(name: &str, source: &str, side: bool) -> PathBuf {
     static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
-    let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    let mut built = BUILT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
     if let Some(path) = built.get(name) {
         return path.clone();
     }
@@ -50,10 +53,18 @@ fn build_c(name: &str, source: &str, side: bool) -> PathBuf {
     hash.update([u8::from(side)]);
     for lib in ["lib/libwasi_dl.a", "lib/crt1-wasi-dl.o"] {
         hash.update(std::fs::read(sysroot().join(lib)).unwrap_or_else(|e| {
-            panic!("{}: {e} (run `bash guest/install.sh` first)", sysroot().join(lib).display())
+            panic!(
+                "{}: {e} (run `bash guest/install.sh` first)",
+                sysroot().join(lib).display()
+            )
         }));
     }
-    let hex: String = hash.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let hex: String = hash
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let dir = work_dir().join("programs");
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join(format!("{name}-{hex}.{}", if side { "so" } else { "wasm" }));
@@ -64,9 +75,23 @@ fn build_c(name: &str, source: &str, side: bool) -> PathBuf {
         let build = Build::new().expect("the wasm C toolchain (run `make setup`)");
         let extra: Vec<OsString> = vec!["-O1".into()];
         let result = if side {
-            build.side_module(&[&src], &tmp, &SideOptions { extra_args: extra, ..Default::default() })
+            build.side_module(
+                &[&src],
+                &tmp,
+                &SideOptions {
+                    extra_args: extra,
+                    ..Default::default()
+                },
+            )
         } else {
-            build.main_program(&[&src], &tmp, &MainOptions { extra_args: extra, ..Default::default() })
+            build.main_program(
+                &[&src],
+                &tmp,
+                &MainOptions {
+                    extra_args: extra,
+                    ..Default::default()
+                },
+            )
         };
         result.unwrap_or_else(|e| panic!("building {name}: {e:#}"));
         std::fs::rename(&tmp, &out).unwrap();
@@ -200,7 +225,11 @@ pub fn script_program() -> PathBuf {
 /// The process's resident set size, in KiB.
 pub fn rss_kib() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split(' ').nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let pages: u64 = statm
+        .split(' ')
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     pages * 4
 }
 
@@ -323,9 +352,13 @@ pub fn run(run: Run<'_>) -> Output {
     let stdout = MemoryOutputPipe::new(64 << 20);
     let stderr = MemoryOutputPipe::new(4 << 20);
     let mut wasi = WasiCtxBuilder::new();
-    wasi.arg("main.wasm").stdout(stdout.clone()).stderr(stderr.clone());
+    wasi.arg("main.wasm")
+        .stdout(stdout.clone())
+        .stderr(stderr.clone());
     wasi.args(&run.args);
-    let mut dl = WasiDlCtx::builder().program_module(&module).cache(library_cache().clone());
+    let mut dl = WasiDlCtx::builder()
+        .program_module(&module)
+        .cache(library_cache().clone());
     for (host, guest) in &run.dirs {
         wasi.preopened_dir(host, guest, FsPerms::ReadOnly).unwrap();
         dl = dl.preopened_dir(host, guest).unwrap();
@@ -336,23 +369,36 @@ pub fn run(run: Run<'_>) -> Output {
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi).unwrap();
     wasi_dl::add_to_linker(&mut linker, |s: &mut State| &mut s.dl).unwrap();
     linker
-        .func_wrap("wasi_dl_test", "loaded", |caller: wasmtime::Caller<'_, State>| {
-            caller.data().dl.loaded_libraries() as i32
-        })
+        .func_wrap(
+            "wasi_dl_test",
+            "loaded",
+            |caller: wasmtime::Caller<'_, State>| caller.data().dl.loaded_libraries() as i32,
+        )
         .unwrap();
-    linker.func_wrap("wasi_dl_test", "rss_kib", || rss_kib() as i32).unwrap();
+    linker
+        .func_wrap("wasi_dl_test", "rss_kib", || rss_kib() as i32)
+        .unwrap();
     let mut limits = wasmtime::StoreLimitsBuilder::new();
     if let Some(n) = run.max_instances {
         limits = limits.instances(n).tables(n).memories(n);
     }
-    let mut store = Store::new(engine, State { wasi: wasi.build_p1(), dl, limits: limits.build() });
+    let mut store = Store::new(
+        engine,
+        State {
+            wasi: wasi.build_p1(),
+            dl,
+            limits: limits.build(),
+        },
+    );
     if run.max_instances.is_some() {
         store.limiter(|s| &mut s.limits);
     }
     store.set_epoch_deadline(run.deadline_ticks);
     store.epoch_deadline_trap();
     let instance = linker.instantiate(&mut store, &module).unwrap();
-    let start = instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
+    let start = instance
+        .get_typed_func::<(), ()>(&mut store, "_start")
+        .unwrap();
     let (code, trap) = match start.call(&mut store, ()) {
         Ok(()) => (0, None),
         Err(err) => match err.downcast_ref::<I32Exit>() {

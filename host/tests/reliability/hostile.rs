@@ -110,11 +110,23 @@ struct Case {
 }
 
 fn case(file: &str, bytes: Vec<u8>, expect: Expect) -> Case {
-    Case { file: file.into(), bytes: Some(bytes), arg: format!("/lib/{file}"), expect, grow: 0 }
+    Case {
+        file: file.into(),
+        bytes: Some(bytes),
+        arg: format!("/lib/{file}"),
+        expect,
+        grow: 0,
+    }
 }
 
 fn arg_case(arg: &str, expect: Expect) -> Case {
-    Case { file: String::new(), bytes: None, arg: arg.into(), expect, grow: 0 }
+    Case {
+        file: String::new(),
+        bytes: None,
+        arg: arg.into(),
+        expect,
+        grow: 0,
+    }
 }
 
 impl Case {
@@ -131,7 +143,10 @@ fn module(body: &str) -> String {
 }
 
 fn plain(d: Dylink) -> Vec<u8> {
-    side_module(&d, &module(r#"(func (export "f") (result i32) (i32.const 1))"#))
+    side_module(
+        &d,
+        &module(r#"(func (export "f") (result i32) (i32.const 1))"#),
+    )
 }
 
 fn cases(good_so: &[u8]) -> Vec<Case> {
@@ -152,39 +167,94 @@ fn cases(good_so: &[u8]) -> Vec<Case> {
         (valid.len() - 1, &["malformed side module"]),
     ];
     for (cut, words) in cuts {
-        cases.push(case(&format!("trunc{cut}.so"), valid[..cut].to_vec(), Fail(words)));
+        cases.push(case(
+            &format!("trunc{cut}.so"),
+            valid[..cut].to_vec(),
+            Fail(words),
+        ));
     }
     let good_cut = good_so.len() / 2;
-    cases.push(case("good-truncated.so", good_so[..good_cut].to_vec(), Fail(&["malformed side module"])));
+    cases.push(case(
+        "good-truncated.so",
+        good_so[..good_cut].to_vec(),
+        Fail(&["malformed side module"]),
+    ));
 
     // Not wasm at all; not where it may be; not a file.
-    cases.push(case("script.so", b"#!/bin/sh\necho hello\n".to_vec(), Fail(&["not a WebAssembly module"])));
-    cases.push(case("elf.so", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec(), Fail(&["not a WebAssembly module"])));
-    cases.push(arg_case("/lib/subdir", Fail(&["/lib/subdir", "Is a directory"])));
-    cases.push(arg_case("/lib/none.so", Fail(&["/lib/none.so", "cannot open shared object file: No such file"])));
-    cases.push(arg_case("/lib/../secret.so", Fail(&["Permission denied", "outside the directories"])));
-    cases.push(arg_case("/lib/subdir/../../secret.so", Fail(&["Permission denied"])));
+    cases.push(case(
+        "script.so",
+        b"#!/bin/sh\necho hello\n".to_vec(),
+        Fail(&["not a WebAssembly module"]),
+    ));
+    cases.push(case(
+        "elf.so",
+        b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec(),
+        Fail(&["not a WebAssembly module"]),
+    ));
+    cases.push(arg_case(
+        "/lib/subdir",
+        Fail(&["/lib/subdir", "Is a directory"]),
+    ));
+    cases.push(arg_case(
+        "/lib/none.so",
+        Fail(&[
+            "/lib/none.so",
+            "cannot open shared object file: No such file",
+        ]),
+    ));
+    cases.push(arg_case(
+        "/lib/../secret.so",
+        Fail(&["Permission denied", "outside the directories"]),
+    ));
+    cases.push(arg_case(
+        "/lib/subdir/../../secret.so",
+        Fail(&["Permission denied"]),
+    ));
     cases.push(arg_case("../secret.so", Fail(&["Permission denied"])));
     cases.push(arg_case("/secret.so", Fail(&["Permission denied"])));
     cases.push(arg_case("/etc/passwd", Fail(&["Permission denied"])));
-    cases.push(arg_case("/lib/escape.so", Fail(&["/lib/escape.so", "Permission denied"])));
-    cases.push(arg_case("/lib/subdir/escape-dir.so", Fail(&["Permission denied"])));
+    cases.push(arg_case(
+        "/lib/escape.so",
+        Fail(&["/lib/escape.so", "Permission denied"]),
+    ));
+    cases.push(arg_case(
+        "/lib/subdir/escape-dir.so",
+        Fail(&["Permission denied"]),
+    ));
     cases.push(arg_case("/lib/abs-escape.so", Fail(&["Permission denied"])));
-    cases.push(arg_case("escape.so", Fail(&["escape.so: cannot open shared object file"])));
+    cases.push(arg_case(
+        "escape.so",
+        Fail(&["escape.so: cannot open shared object file"]),
+    ));
 
     // The dylink.0 section: missing, misplaced, malformed.
-    cases.push(case("nodylink.so", wat::parse_str(module("")).unwrap(), Fail(&["no dylink.0 section"])));
+    cases.push(case(
+        "nodylink.so",
+        wat::parse_str(module("")).unwrap(),
+        Fail(&["no dylink.0 section"]),
+    ));
     let m = wat::parse_str(module(r#"(func (export "f"))"#)).unwrap();
     let dylink = enc::custom_section("dylink.0", &Dylink::new().mem_info(0, 0, 0, 0).0);
     let after_type = section_starts(&m)[1];
     let misplaced = [&m[..after_type], &dylink, &m[after_type..]].concat();
-    cases.push(case("notfirst.so", misplaced, Fail(&["dylink.0 section is not the first section"])));
+    cases.push(case(
+        "notfirst.so",
+        misplaced,
+        Fail(&["dylink.0 section is not the first section"]),
+    ));
     cases.push(case(
         "oldstyle.so",
-        enc::with_first_section(&wat::parse_str(EMPTY).unwrap(), &enc::custom_section("dylink", &[0, 0, 0, 0])),
+        enc::with_first_section(
+            &wat::parse_str(EMPTY).unwrap(),
+            &enc::custom_section("dylink", &[0, 0, 0, 0]),
+        ),
         Fail(&["old-style dylink section"]),
     ));
-    cases.push(case("meminfo-short.so", plain(Dylink::new().sub(1, &[16, 2])), Fail(&["MEM_INFO subsection"])));
+    cases.push(case(
+        "meminfo-short.so",
+        plain(Dylink::new().sub(1, &[16, 2])),
+        Fail(&["MEM_INFO subsection"]),
+    ));
     cases.push(case(
         "sub-overrun.so",
         plain(Dylink::new().raw(&[2, 100, 1])),
@@ -217,19 +287,54 @@ fn cases(good_so: &[u8]) -> Vec<Case> {
     ));
 
     // Sizes and alignments.
-    cases.push(case("mem4g.so", plain(Dylink::new().mem_info(0xffff_fff0, 0, 0, 0)), Fail(&["data memory limit exceeded"])));
-    cases.push(case("mem4g-aligned.so", plain(Dylink::new().mem_info(u32::MAX, 16, 0, 0)), Fail(&["data memory limit exceeded"])));
-    cases.push(case("table5m.so", plain(Dylink::new().mem_info(0, 0, 5_000_000, 0)), Fail(&["table slots limit exceeded"])));
-    cases.push(case("tablemax.so", plain(Dylink::new().mem_info(0, 0, u32::MAX, 0)), Fail(&["table slots limit exceeded"])));
-    cases.push(case("align31.so", plain(Dylink::new().mem_info(16, 31, 0, 0)), Fail(&["alignment limit exceeded", "2^31"])));
-    cases.push(case("talign31.so", plain(Dylink::new().mem_info(0, 0, 1, 31)), Fail(&["alignment limit exceeded"])));
-    cases.push(case("align32.so", plain(Dylink::new().mem_info(16, 32, 0, 0)), Fail(&["alignment 2^32 is too large"])));
+    cases.push(case(
+        "mem4g.so",
+        plain(Dylink::new().mem_info(0xffff_fff0, 0, 0, 0)),
+        Fail(&["data memory limit exceeded"]),
+    ));
+    cases.push(case(
+        "mem4g-aligned.so",
+        plain(Dylink::new().mem_info(u32::MAX, 16, 0, 0)),
+        Fail(&["data memory limit exceeded"]),
+    ));
+    cases.push(case(
+        "table5m.so",
+        plain(Dylink::new().mem_info(0, 0, 5_000_000, 0)),
+        Fail(&["table slots limit exceeded"]),
+    ));
+    cases.push(case(
+        "tablemax.so",
+        plain(Dylink::new().mem_info(0, 0, u32::MAX, 0)),
+        Fail(&["table slots limit exceeded"]),
+    ));
+    cases.push(case(
+        "align31.so",
+        plain(Dylink::new().mem_info(16, 31, 0, 0)),
+        Fail(&["alignment limit exceeded", "2^31"]),
+    ));
+    cases.push(case(
+        "talign31.so",
+        plain(Dylink::new().mem_info(0, 0, 1, 31)),
+        Fail(&["alignment limit exceeded"]),
+    ));
+    cases.push(case(
+        "align32.so",
+        plain(Dylink::new().mem_info(16, 32, 0, 0)),
+        Fail(&["alignment 2^32 is too large"]),
+    ));
 
     // Dependencies: a cycle (legal), a library that needs itself, a chain too deep, a missing one.
     cases.push(case("cyca.so", cycle_lib("cyca", "cycb"), Ok));
     cases.push(case("cycb.so", cycle_lib("cycb", "cyca"), Ok));
-    cases.push(case("needself.so", plain(Dylink::new().needed(&["needself.so"])), Ok));
-    cases.push(arg_case("chain00000.so", Fail(&["dependency chain deeper than 256 libraries"])));
+    cases.push(case(
+        "needself.so",
+        plain(Dylink::new().needed(&["needself.so"])),
+        Ok,
+    ));
+    cases.push(arg_case(
+        "chain00000.so",
+        Fail(&["dependency chain deeper than 256 libraries"]),
+    ));
     cases.push(case(
         "needmissing.so",
         plain(Dylink::new().needed(&["libnowhere.so"])),
@@ -242,7 +347,11 @@ fn cases(good_so: &[u8]) -> Vec<Case> {
     ));
 
     // Imports.
-    cases.push(case("imports30k.so", many_imports(|_| ("env", "good_fn".into(), true)), Ok));
+    cases.push(case(
+        "imports30k.so",
+        many_imports(|_| ("env", "good_fn".into(), true)),
+        Ok,
+    ));
     cases.push(case(
         "imports30k-missing.so",
         many_imports(|i| ("env", format!("missing_{i}"), false)),
@@ -255,74 +364,134 @@ fn cases(good_so: &[u8]) -> Vec<Case> {
     ));
     cases.push(case(
         "foreign.so",
-        side_module(&Dylink::new(), &module("(import \"nowhere_module\" \"thing\" (func))")),
+        side_module(
+            &Dylink::new(),
+            &module("(import \"nowhere_module\" \"thing\" (func))"),
+        ),
         Fail(&["cannot link nowhere_module.thing", "does not provide it"]),
     ));
     cases.push(case(
         "memory-as-global.so",
-        side_module(&Dylink::new(), "(module (import \"env\" \"memory\" (global i32)))"),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"memory\" (global i32)))",
+        ),
         Fail(&["cannot link env.memory: it must be imported as a memory, not as a global"]),
     ));
     cases.push(case(
         "memory64.so",
-        side_module(&Dylink::new(), "(module (import \"env\" \"memory\" (memory i64 0)))"),
-        Fail(&["instantiation failed", "env::memory", "expected 64-bit memory"]),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"memory\" (memory i64 0)))",
+        ),
+        Fail(&[
+            "instantiation failed",
+            "env::memory",
+            "expected 64-bit memory",
+        ]),
     ));
     cases.push(case(
         "table-externref.so",
-        side_module(&Dylink::new(), "(module (import \"env\" \"__indirect_function_table\" (table 0 externref)))"),
-        Fail(&["instantiation failed", "env::__indirect_function_table", "externref"]),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"__indirect_function_table\" (table 0 externref)))",
+        ),
+        Fail(&[
+            "instantiation failed",
+            "env::__indirect_function_table",
+            "externref",
+        ]),
     ));
     cases.push(case(
         "sp-i64.so",
-        side_module(&Dylink::new(), "(module (import \"env\" \"__stack_pointer\" (global (mut i64))))"),
-        Fail(&["instantiation failed", "env::__stack_pointer", "expected global of type `i64`"]),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"__stack_pointer\" (global (mut i64))))",
+        ),
+        Fail(&[
+            "instantiation failed",
+            "env::__stack_pointer",
+            "expected global of type `i64`",
+        ]),
     ));
     cases.push(case(
         "sp-const.so",
-        side_module(&Dylink::new(), "(module (import \"env\" \"__stack_pointer\" (global i32)))"),
-        Fail(&["instantiation failed", "env::__stack_pointer", "expected immutable global"]),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"__stack_pointer\" (global i32)))",
+        ),
+        Fail(&[
+            "instantiation failed",
+            "env::__stack_pointer",
+            "expected immutable global",
+        ]),
     ));
     cases.push(case(
         "membase-func.so",
-        side_module(&Dylink::new(), "(module (import \"env\" \"__memory_base\" (func)))"),
-        Fail(&["cannot link env.__memory_base: it must be imported as a global, not as a function"]),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"__memory_base\" (func)))",
+        ),
+        Fail(&[
+            "cannot link env.__memory_base: it must be imported as a global, not as a function",
+        ]),
     ));
     cases.push(case(
         "got-i64.so",
-        side_module(&Dylink::new(), "(module (import \"GOT.mem\" \"good_fn\" (global (mut i64))))"),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"GOT.mem\" \"good_fn\" (global (mut i64))))",
+        ),
         Fail(&["cannot link GOT.mem.good_fn", "mutable i32"]),
     ));
     cases.push(case(
         "got-const.so",
-        side_module(&Dylink::new(), "(module (import \"GOT.func\" \"good_fn\" (global i32)))"),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"GOT.func\" \"good_fn\" (global i32)))",
+        ),
         Fail(&["cannot link GOT.func.good_fn", "mutable i32"]),
     ));
     cases.push(case(
         "got-func-data.so",
-        side_module(&Dylink::new(), "(module (import \"GOT.func\" \"stdout\" (global (mut i32))))"),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"GOT.func\" \"stdout\" (global (mut i32))))",
+        ),
         Fail(&["cannot link GOT.func.stdout", "data symbol"]),
     ));
     cases.push(case(
         "func-type.so",
-        side_module(&Dylink::new(), "(module (import \"env\" \"good_fn\" (func (param i64) (result f32))))"),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"good_fn\" (func (param i64) (result f32))))",
+        ),
         Fail(&["cannot link env.good_fn", "type"]),
     ));
     cases.push(case(
         "func-is-data.so",
-        side_module(&Dylink::new(), "(module (import \"env\" \"stdout\" (func)))"),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"stdout\" (func)))",
+        ),
         Fail(&["cannot link env.stdout", "data symbol"]),
     ));
     cases.push(case(
         "tag.so",
-        side_module(&Dylink::new(), "(module (import \"env\" \"some_tag\" (tag)))"),
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"some_tag\" (tag)))",
+        ),
         Fail(&["env.some_tag"]),
     ));
 
     // Module contents.
     cases.push(case(
         "dupexport.so",
-        side_module(&Dylink::new(), "(module (func $f) (export \"f\" (func $f)) (export \"f\" (func $f)))"),
+        side_module(
+            &Dylink::new(),
+            "(module (func $f) (export \"f\" (func $f)) (export \"f\" (func $f)))",
+        ),
         Fail(&["invalid WebAssembly module", "duplicate export name"]),
     ));
     cases.push(case(
@@ -342,32 +511,47 @@ fn cases(good_so: &[u8]) -> Vec<Case> {
     ));
     cases.push(case(
         "relocs-trap.so",
-        side_module(&Dylink::new(), &module("(func (export \"__wasm_apply_data_relocs\") unreachable)")),
+        side_module(
+            &Dylink::new(),
+            &module("(func (export \"__wasm_apply_data_relocs\") unreachable)"),
+        ),
         Fail(&["applying data relocations failed"]),
     ));
     cases.push(case(
         "ctor-type.so",
-        side_module(&Dylink::new(), &module("(func (export \"__wasm_call_ctors\") (param i32))")),
+        side_module(
+            &Dylink::new(),
+            &module("(func (export \"__wasm_call_ctors\") (param i32))"),
+        ),
         Fail(&["__wasm_call_ctors"]),
     ));
     cases.push(case(
         "ctor-recurse.so",
-        side_module(&Dylink::new(), &module("(func $r (export \"__wasm_call_ctors\") (call $r))")),
+        side_module(
+            &Dylink::new(),
+            &module("(func $r (export \"__wasm_call_ctors\") (call $r))"),
+        ),
         Fail(&["running constructors failed: wasm trap: call stack exhausted (in function 0 `r`)"]),
     ));
     cases.push(case(
         "data-oob.so",
-        side_module(&Dylink::new().mem_info(4, 0, 0, 0), &module("(data (i32.const -16) \"0123456789abcdefXYZ\")")),
-        Fail(&["instantiation failed", "out of bounds"]),
-    ));
-    cases.push(case(
-        "elem-oob.so",
         side_module(
-            &Dylink::new().mem_info(0, 0, 1, 0),
-            &module("(func $f) (elem (i32.const 0x7fffffff) func $f)"),
+            &Dylink::new().mem_info(4, 0, 0, 0),
+            &module("(data (i32.const -16) \"0123456789abcdefXYZ\")"),
         ),
         Fail(&["instantiation failed", "out of bounds"]),
-    ).may_grow_table(1));
+    ));
+    cases.push(
+        case(
+            "elem-oob.so",
+            side_module(
+                &Dylink::new().mem_info(0, 0, 1, 0),
+                &module("(func $f) (elem (i32.const 0x7fffffff) func $f)"),
+            ),
+            Fail(&["instantiation failed", "out of bounds"]),
+        )
+        .may_grow_table(1),
+    );
     cases.push(case(
         "own-memory.so",
         side_module(&Dylink::new(), "(module (memory 65536 65536) (data (i32.const 0) \"x\") (func (export \"__wasm_call_ctors\") unreachable))"),
@@ -380,7 +564,11 @@ fn cases(good_so: &[u8]) -> Vec<Case> {
     ));
 
     // Constructors that call the loader.
-    cases.push(case("selfclose.so", self_close_lib("/lib/selfclose.so", 1), Ok));
+    cases.push(case(
+        "selfclose.so",
+        self_close_lib("/lib/selfclose.so", 1),
+        Ok,
+    ));
     cases.push(case(
         "selfclose2.so",
         self_close_lib("/lib/selfclose2.so", 2),
@@ -426,7 +614,11 @@ pub fn many_imports(import: impl Fn(usize) -> (&'static str, String, bool)) -> V
     for i in 0..30_000 {
         let (module, name, i32_fn) = import(i);
         let ty = if module == "GOT.mem" {
-            EntityType::Global(GlobalType { val_type: ValType::I32, mutable: true, shared: false })
+            EntityType::Global(GlobalType {
+                val_type: ValType::I32,
+                mutable: true,
+                shared: false,
+            })
         } else {
             EntityType::Function(if i32_fn { 0 } else { 1 })
         };
@@ -434,7 +626,10 @@ pub fn many_imports(import: impl Fn(usize) -> (&'static str, String, bool)) -> V
     }
     let mut m = Module::new();
     m.section(&types).section(&imports);
-    enc::with_first_section(&m.finish(), &enc::custom_section("dylink.0", &Dylink::new().0))
+    enc::with_first_section(
+        &m.finish(),
+        &enc::custom_section("dylink.0", &Dylink::new().0),
+    )
 }
 
 /// Where each section of a module starts (the first is the header's end).
@@ -536,17 +731,15 @@ fn hostile_modules_fail_cleanly() {
     layout(tmp.path(), &mut cases, &good);
     let mut args = vec!["/lib/good.so".to_string()];
     args.extend(cases.iter().map(|c| c.arg.clone()));
-    let out = run(
-        Run::new(&program)
-            .args(args)
-            .dir(&tmp.path().join("lib"), "/lib")
-            .dl(|mut b| {
-                for (name, bytes) in chain() {
-                    b = b.module_bytes(&name, bytes);
-                }
-                b.search_path("/lib")
-            }),
-    );
+    let out = run(Run::new(&program)
+        .args(args)
+        .dir(&tmp.path().join("lib"), "/lib")
+        .dl(|mut b| {
+            for (name, bytes) in chain() {
+                b = b.module_bytes(&name, bytes);
+            }
+            b.search_path("/lib")
+        }));
     // For reading after a failure: every case's output, messages included.
     std::fs::write(work_dir().join("hostile-output.txt"), &out.stdout).unwrap();
     let out = out.success();
@@ -556,12 +749,16 @@ fn hostile_modules_fail_cleanly() {
     let mut failures = Vec::new();
     let mut seen = 0;
     for (i, case) in cases.iter().enumerate() {
-        let Some(at) = lines.iter().position(|l| *l == format!("case {}", case.arg)) else {
+        let Some(at) = lines
+            .iter()
+            .position(|l| *l == format!("case {}", case.arg))
+        else {
             failures.push(format!("{}: no output", case.arg));
             continue;
         };
         seen += 1;
-        let [before, result, after, result2, after2, good] = [1, 2, 3, 4, 5, 6].map(|k| lines[at + k]);
+        let [before, result, after, result2, after2, good] =
+            [1, 2, 3, 4, 5, 6].map(|k| lines[at + k]);
         let mut problems = Vec::new();
         match (&case.expect, result.strip_prefix("result ")) {
             (Expect::Ok, Some("ok")) => {}
@@ -578,13 +775,19 @@ fn hostile_modules_fail_cleanly() {
             problems.push(format!("the second attempt differs: {result2}"));
         }
         if after2 != after {
-            problems.push(format!("the second attempt changed the state:\n    {after}\n    {after2}"));
+            problems.push(format!(
+                "the second attempt changed the state:\n    {after}\n    {after2}"
+            ));
         }
         fn without_table(l: &str) -> Vec<&str> {
-            l.split(' ').skip(1).filter(|w| !w.starts_with("table=")).collect()
+            l.split(' ')
+                .skip(1)
+                .filter(|w| !w.starts_with("table="))
+                .collect()
         }
         let table = |l: &str| field(l, "table").parse::<u64>().unwrap();
-        if without_table(before) != without_table(after) || table(after) > table(before) + case.grow {
+        if without_table(before) != without_table(after) || table(after) > table(before) + case.grow
+        {
             problems.push(format!("state changed:\n    {before}\n    {after}"));
         }
         let n = i + 2;
@@ -592,13 +795,26 @@ fn hostile_modules_fail_cleanly() {
             problems.push(format!("the good library broke: {good}"));
         }
         if !problems.is_empty() {
-            failures.push(format!("{}: {result}\n  {}", case.arg, problems.join("\n  ")));
+            failures.push(format!(
+                "{}: {result}\n  {}",
+                case.arg,
+                problems.join("\n  ")
+            ));
         }
     }
     let end = lines.last().unwrap();
-    assert!(end.starts_with("end ") && field(end, "loaded") == "0", "{end}");
+    assert!(
+        end.starts_with("end ") && field(end, "loaded") == "0",
+        "{end}"
+    );
     println!("{} hostile cases checked", seen);
-    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 /// A program that dlopens argv[1] and says what it got.
@@ -635,7 +851,12 @@ int f(void) { return 1; }
     let dir = lib.parent().unwrap();
     let name = format!("/lib/{}", lib.file_name().unwrap().to_string_lossy());
     let out = run(Run::new(&program).args([name]).dir(dir, "/lib"));
-    assert_eq!((out.code, out.trap.as_deref()), (3, None), "stdout: {}", out.stdout);
+    assert_eq!(
+        (out.code, out.trap.as_deref()),
+        (3, None),
+        "stdout: {}",
+        out.stdout
+    );
     assert_eq!(out.stdout, "before\n");
 }
 
@@ -645,16 +866,28 @@ int f(void) { return 1; }
 fn interrupt_in_a_constructor_stops_the_program() {
     let program = open_one_program();
     let tmp = temp_dir();
-    let lib = side_module(&Dylink::new(), &module("(func $spin (export \"__wasm_call_ctors\") (loop (br 0)))"));
+    let lib = side_module(
+        &Dylink::new(),
+        &module("(func $spin (export \"__wasm_call_ctors\") (loop (br 0)))"),
+    );
     std::fs::write(tmp.path().join("loop.so"), lib).unwrap();
-    let mut r = Run::new(&program).args(["/lib/loop.so"]).dir(tmp.path(), "/lib");
+    let mut r = Run::new(&program)
+        .args(["/lib/loop.so"])
+        .dir(tmp.path(), "/lib");
     r.deadline_ticks = 10;
     let out = run(r);
     let trap = out.trap.unwrap_or_default();
-    assert!(trap.contains("interrupt"), "trap: {trap:?}, stdout: {}", out.stdout);
+    assert!(
+        trap.contains("interrupt"),
+        "trap: {trap:?}, stdout: {}",
+        out.stdout
+    );
     // The trap is the constructor's own, passed on through dlopen (not a later one, in code
     // the program ran after a failed dlopen).
     let first_frame = trap.lines().nth(1).unwrap_or_default();
-    assert!(first_frame.contains("spin"), "the program went on after the interruption: {trap}");
+    assert!(
+        first_frame.contains("spin"),
+        "the program went on after the interruption: {trap}"
+    );
     assert_eq!(out.stdout, "before\n");
 }

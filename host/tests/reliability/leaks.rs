@@ -77,7 +77,10 @@ fn parse_loops(stdout: &str) -> Vec<Loop> {
         if line.starts_with("cycle") {
             states.push(line.to_string());
         } else if line.starts_with("loop ") {
-            loops.push(Loop { states: std::mem::take(&mut states), summary: line.to_string() });
+            loops.push(Loop {
+                states: std::mem::take(&mut states),
+                summary: line.to_string(),
+            });
         }
     }
     loops
@@ -85,16 +88,26 @@ fn parse_loops(stdout: &str) -> Vec<Loop> {
 
 /// The addresses of the three probe blocks in a state line.
 fn heap_blocks(line: &str) -> Vec<u64> {
-    field(line, "heap").split(',').map(|p| u64::from_str_radix(p.trim_start_matches("0x"), 16).unwrap()).collect()
+    field(line, "heap")
+        .split(',')
+        .map(|p| u64::from_str_radix(p.trim_start_matches("0x"), 16).unwrap())
+        .collect()
 }
 
 /// N in a `cycleN ...` state line.
 fn cycle_of(line: &str) -> u64 {
-    line["cycle".len()..line.find(' ').unwrap()].parse().unwrap()
+    line["cycle".len()..line.find(' ').unwrap()]
+        .parse()
+        .unwrap()
 }
 
 fn summary_field(summary: &str, key: &str) -> u64 {
-    field(summary, key).split(',').next().unwrap().parse().unwrap()
+    field(summary, key)
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 /// The libraries of the loops and what each loop must report.
@@ -102,15 +115,32 @@ fn loop_files() -> (tempfile::TempDir, Vec<(&'static str, bool)>) {
     let tmp = temp_dir();
     let d = tmp.path();
     std::fs::copy(build_library("leak_worker", WORKER_C), d.join("worker.so")).unwrap();
-    std::fs::copy(build_library("leak_plain_worker", PLAIN_WORKER_C), d.join("plainworker.so")).unwrap();
-    std::fs::copy(build_library("leak_ctor_trap", CTOR_TRAP_C), d.join("ctortrap.so")).unwrap();
+    std::fs::copy(
+        build_library("leak_plain_worker", PLAIN_WORKER_C),
+        d.join("plainworker.so"),
+    )
+    .unwrap();
+    std::fs::copy(
+        build_library("leak_ctor_trap", CTOR_TRAP_C),
+        d.join("ctortrap.so"),
+    )
+    .unwrap();
     // Fails after its memory and table slots are reserved: at instantiation.
-    let start_trap = plain(Dylink::new().mem_info(4096, 4, 4, 0), "(func $s unreachable) (start $s)");
+    let start_trap = plain(
+        Dylink::new().mem_info(4096, 4, 4, 0),
+        "(func $s unreachable) (start $s)",
+    );
     std::fs::write(d.join("starttrap.so"), start_trap).unwrap();
     // Fails at link time, after its dependency was loaded.
-    std::fs::write(d.join("dep.so"), plain(Dylink::new().mem_info(64, 0, 2, 0), "")).unwrap();
-    let undefined =
-        plain(Dylink::new().mem_info(64, 0, 0, 0).needed(&["dep.so"]), "(import \"env\" \"nowhere\" (func))");
+    std::fs::write(
+        d.join("dep.so"),
+        plain(Dylink::new().mem_info(64, 0, 2, 0), ""),
+    )
+    .unwrap();
+    let undefined = plain(
+        Dylink::new().mem_info(64, 0, 0, 0).needed(&["dep.so"]),
+        "(import \"env\" \"nowhere\" (func))",
+    );
     std::fs::write(d.join("undefined.so"), undefined).unwrap();
     // Fails before anything is reserved.
     std::fs::write(d.join("garbage.so"), b"\0asm\x01\0\0\0\x00\x05").unwrap();
@@ -130,20 +160,37 @@ fn open_close_loops_stay_flat() {
     let (tmp, files) = loop_files();
     let program = script_program();
     let every = CYCLES / 4;
-    let args: Vec<String> = files.iter().map(|(f, _)| format!("l:{CYCLES}:{every}:{f}")).collect();
-    let out = run(Run::new(&program).args(args).dir(tmp.path(), "/lib").dl(|b| b.search_path("/lib"))).success();
+    let args: Vec<String> = files
+        .iter()
+        .map(|(f, _)| format!("l:{CYCLES}:{every}:{f}"))
+        .collect();
+    let out = run(Run::new(&program)
+        .args(args)
+        .dir(tmp.path(), "/lib")
+        .dl(|b| b.search_path("/lib")))
+    .success();
     assert_eq!(out.loaded_after, 0);
     let loops = parse_loops(&out.stdout);
     assert_eq!(loops.len(), files.len(), "{}", out.stdout);
     let mut problems = Vec::new();
     for ((file, succeeds), l) in files.iter().zip(&loops) {
-        let (ok, failed) = (summary_field(&l.summary, "ok"), summary_field(&l.summary, "failed"));
-        let want = if *succeeds { (u64::from(CYCLES), 0) } else { (0, u64::from(CYCLES)) };
+        let (ok, failed) = (
+            summary_field(&l.summary, "ok"),
+            summary_field(&l.summary, "failed"),
+        );
+        let want = if *succeeds {
+            (u64::from(CYCLES), 0)
+        } else {
+            (0, u64::from(CYCLES))
+        };
         if (ok, failed) != want {
             problems.push(format!("{file}: {}", l.summary));
         }
         if *succeeds && summary_field(&l.summary, "calls") != u64::from(CYCLES) {
-            problems.push(format!("{file}: the library did not work every time: {}", l.summary));
+            problems.push(format!(
+                "{file}: the library did not work every time: {}",
+                l.summary
+            ));
         }
         // After the first cycle (which may allocate once: the dlerror text, table slots that
         // stay free for reuse) nothing moves: not the heap, the memory size, the stack
@@ -156,18 +203,29 @@ fn open_close_loops_stay_flat() {
             // The one known exception: libc's atexit list (see ATEXIT_BYTES_PER_CYCLE) pushes
             // the largest probe block up, by a bounded amount; nothing else may move.
             let a = &l.states[0];
-            let others_same = ["table", "pages", "stack", "loaded"].iter().all(|k| field(a, k) == field(s, k));
+            let others_same = ["table", "pages", "stack", "loaded"]
+                .iter()
+                .all(|k| field(a, k) == field(s, k));
             let (ha, hs) = (heap_blocks(a), heap_blocks(s));
             let per_cycle = hs[2].saturating_sub(ha[2]) as f64 / (cycle_of(s) - 1) as f64;
-            if *file == "/lib/worker.so" && others_same && ha[..2] == hs[..2] && per_cycle <= ATEXIT_BYTES_PER_CYCLE {
+            if *file == "/lib/worker.so"
+                && others_same
+                && ha[..2] == hs[..2]
+                && per_cycle <= ATEXIT_BYTES_PER_CYCLE
+            {
                 continue;
             }
-            problems.push(format!("{file}: state moved ({per_cycle:.1} bytes per cycle):\n  {a}\n  {s}"));
+            problems.push(format!(
+                "{file}: state moved ({per_cycle:.1} bytes per cycle):\n  {a}\n  {s}"
+            ));
         }
         if *file == "/lib/worker.so" {
             let (a, b) = (&l.states[0], l.states.last().unwrap());
-            let per_cycle = heap_blocks(b)[2].saturating_sub(heap_blocks(a)[2]) as f64 / (cycle_of(b) - 1) as f64;
-            println!("{file}: guest heap kept by libc's atexit list: {per_cycle:.1} bytes per cycle");
+            let per_cycle = heap_blocks(b)[2].saturating_sub(heap_blocks(a)[2]) as f64
+                / (cycle_of(b) - 1) as f64;
+            println!(
+                "{file}: guest heap kept by libc's atexit list: {per_cycle:.1} bytes per cycle"
+            );
         }
         println!("{file}: {} | {}", l.summary, l.states.last().unwrap());
     }
@@ -181,17 +239,33 @@ fn open_close_loops_stay_flat() {
 fn store_instance_limit_is_a_clean_failure() {
     let (tmp, _) = loop_files();
     let program = script_program();
-    let mut r = Run::new(&program).args(["l:400:100:/lib/plainworker.so", "s"]).dir(tmp.path(), "/lib");
+    let mut r = Run::new(&program)
+        .args(["l:400:100:/lib/plainworker.so", "s"])
+        .dir(tmp.path(), "/lib");
     r.max_instances = Some(300);
     let out = run(r).success();
     let loops = parse_loops(&out.stdout);
     let l = &loops[0];
     let ok = summary_field(&l.summary, "ok");
     assert!((250..300).contains(&ok), "{}", l.summary);
-    assert_eq!(summary_field(&l.summary, "failed"), 400 - ok, "{}", l.summary);
-    assert!(l.summary.contains("instance count too high"), "{}", l.summary);
+    assert_eq!(
+        summary_field(&l.summary, "failed"),
+        400 - ok,
+        "{}",
+        l.summary
+    );
+    assert!(
+        l.summary.contains("instance count too high"),
+        "{}",
+        l.summary
+    );
     // The state after the last (failed) cycle is that after the first (successful) one.
-    assert_eq!(state_of(&l.states[0]), state_of(l.states.last().unwrap()), "{}", out.stdout);
+    assert_eq!(
+        state_of(&l.states[0]),
+        state_of(l.states.last().unwrap()),
+        "{}",
+        out.stdout
+    );
     println!("with a 300-instance store limit: {}", l.summary);
 }
 
@@ -200,14 +274,27 @@ fn store_instance_limit_is_a_clean_failure() {
 fn host_memory_per_closed_instance() {
     let exe = std::env::current_exe().unwrap();
     let out = Command::new(exe)
-        .args(["leaks::rss_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "leaks::rss_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("WASI_DL_RSS_CHILD", "1")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // (The test harness prints "test ... " before the child's first line.)
-    let lines: Vec<&str> = stdout.lines().filter_map(|l| l.find("host memory").map(|i| &l[i..])).collect();
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.find("host memory").map(|i| &l[i..]))
+        .collect();
     assert_eq!(lines.len(), 6, "no measurement:\n{stdout}");
     for line in lines {
         println!("{line}");
@@ -245,7 +332,10 @@ fn rss_child() {
     let loops = parse_loops(&out.stdout);
     for (i, (lib, n)) in libs.iter().enumerate() {
         let l = &loops[2 * i + 1];
-        let v: Vec<u64> = field(&l.summary, "rss_kib").split(',').map(|v| v.parse().unwrap()).collect();
+        let v: Vec<u64> = field(&l.summary, "rss_kib")
+            .split(',')
+            .map(|v| v.parse().unwrap())
+            .collect();
         let grown = v[1].saturating_sub(v[0]);
         println!(
             "host memory per dlopen/dlclose cycle of {lib}: {:.2} KiB (RSS +{grown} KiB over {n} cycles)",

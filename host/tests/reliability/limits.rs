@@ -9,7 +9,10 @@ use wasi_dl::Limits;
 use crate::common::*;
 
 fn plain(d: Dylink) -> Vec<u8> {
-    side_module(&d, &format!("(module {PROLOGUE} (func (export \"f\") (result i32) (i32.const 1)))"))
+    side_module(
+        &d,
+        &format!("(module {PROLOGUE} (func (export \"f\") (result i32) (i32.const 1)))"),
+    )
 }
 
 /// Runs the script program over `files` (written to a directory granted as /lib) with `limits`.
@@ -19,12 +22,10 @@ fn run_script(files: &[(&str, Vec<u8>)], limits: Limits, script: &[&str]) -> Vec
         std::fs::write(tmp.path().join(name), bytes).unwrap();
     }
     let program = script_program();
-    let out = run(
-        Run::new(&program)
-            .args(script.iter().copied())
-            .dir(tmp.path(), "/lib")
-            .dl(move |b| b.limits(limits).search_path("/lib")),
-    )
+    let out = run(Run::new(&program)
+        .args(script.iter().copied())
+        .dir(tmp.path(), "/lib")
+        .dl(move |b| b.limits(limits).search_path("/lib")))
     .success();
     out.stdout.lines().map(str::to_string).collect()
 }
@@ -40,20 +41,32 @@ fn check(lines: &[String], expect: &[(&str, &[&str])]) {
             continue;
         };
         if !line.starts_with(prefix) || words.iter().any(|w| !line.contains(w)) {
-            problems.push(format!("line {i}: {line:?} does not match {prefix:?} {words:?}"));
+            problems.push(format!(
+                "line {i}: {line:?} does not match {prefix:?} {words:?}"
+            ));
         }
     }
     // Around every failure the state is the same.
     for (i, line) in lines.iter().enumerate() {
         if line.contains(" NULL ") {
             let (before, after) = (&lines[i - 1], &lines[i + 1]);
-            assert!(before.starts_with("state ") && after.starts_with("state "), "put states around failures");
+            assert!(
+                before.starts_with("state ") && after.starts_with("state "),
+                "put states around failures"
+            );
             if state_of(before) != state_of(after) {
-                problems.push(format!("{line}\n  changed the state:\n  {before}\n  {after}"));
+                problems.push(format!(
+                    "{line}\n  changed the state:\n  {before}\n  {after}"
+                ));
             }
         }
     }
-    assert!(problems.is_empty(), "{}\n--- output\n{}", problems.join("\n"), lines.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{}\n--- output\n{}",
+        problems.join("\n"),
+        lines.join("\n")
+    );
 }
 
 fn limits() -> Limits {
@@ -73,11 +86,25 @@ fn max_libraries() {
     ];
     let lines = run_script(
         &files,
-        Limits { max_libraries: 3, ..limits() },
+        Limits {
+            max_libraries: 3,
+            ..limits()
+        },
         &[
-            "o:/lib/l1.so", "o:/lib/l2.so", "o:/lib/l3.so", "s", "o:/lib/l4.so", "s", "c:0", "c:1", "s",
+            "o:/lib/l1.so",
+            "o:/lib/l2.so",
+            "o:/lib/l3.so",
+            "s",
+            "o:/lib/l4.so",
+            "s",
+            "c:0",
+            "c:1",
+            "s",
             // two.so brings two more: three new libraries, with l3 four.
-            "o:/lib/two.so", "s", "o:/lib/l4.so", "o:/lib/l1.so",
+            "o:/lib/two.so",
+            "s",
+            "o:/lib/l4.so",
+            "o:/lib/l1.so",
         ],
     );
     check(
@@ -86,7 +113,13 @@ fn max_libraries() {
             ("open /lib/l1.so ok", &[]),
             ("open /lib/l2.so ok", &[]),
             ("open /lib/l3.so ok", &[]),
-            ("open /lib/l4.so NULL", &["/lib/l4.so: library count limit exceeded", "3 libraries are loaded, at most 3"]),
+            (
+                "open /lib/l4.so NULL",
+                &[
+                    "/lib/l4.so: library count limit exceeded",
+                    "3 libraries are loaded, at most 3",
+                ],
+            ),
             ("close 0 ok", &[]),
             ("close 1 ok", &[]),
             ("open /lib/two.so NULL", &["library count limit exceeded"]),
@@ -100,21 +133,41 @@ fn max_libraries() {
 fn max_data_bytes() {
     let files = [
         ("d1.so", plain(Dylink::new().mem_info(4000, 0, 0, 0))),
-        ("d2.so", plain(Dylink::new().mem_info(4000, 0, 0, 0).needed(&["dep.so"]))),
+        (
+            "d2.so",
+            plain(Dylink::new().mem_info(4000, 0, 0, 0).needed(&["dep.so"])),
+        ),
         ("dep.so", plain(Dylink::new().mem_info(1000, 0, 0, 0))),
         ("d3.so", plain(Dylink::new().mem_info(4000, 0, 0, 0))),
     ];
     let lines = run_script(
         &files,
-        Limits { max_data_bytes: 10_000, ..limits() },
-        &["o:/lib/d1.so", "o:/lib/d2.so", "s", "o:/lib/d3.so", "s", "c:0", "o:/lib/d3.so"],
+        Limits {
+            max_data_bytes: 10_000,
+            ..limits()
+        },
+        &[
+            "o:/lib/d1.so",
+            "o:/lib/d2.so",
+            "s",
+            "o:/lib/d3.so",
+            "s",
+            "c:0",
+            "o:/lib/d3.so",
+        ],
     );
     check(
         &lines,
         &[
             ("open /lib/d1.so ok", &[]),
             ("open /lib/d2.so ok", &[]),
-            ("open /lib/d3.so NULL", &["/lib/d3.so: data memory limit exceeded", "needs 4000 bytes, 9000 of 10000 in use"]),
+            (
+                "open /lib/d3.so NULL",
+                &[
+                    "/lib/d3.so: data memory limit exceeded",
+                    "needs 4000 bytes, 9000 of 10000 in use",
+                ],
+            ),
             ("close 0 ok", &[]),
             ("open /lib/d3.so ok", &[]),
         ],
@@ -127,20 +180,45 @@ fn max_table_slots() {
         let elems = "$f ".repeat(n as usize);
         side_module(
             &Dylink::new().mem_info(0, 0, n, 0),
-            &format!("(module {PROLOGUE} (func $f (export \"f\")) (elem (global.get $tb) func {elems}))"),
+            &format!(
+                "(module {PROLOGUE} (func $f (export \"f\")) (elem (global.get $tb) func {elems}))"
+            ),
         )
     };
-    let files = [("t1.so", table(5)), ("t2.so", table(5)), ("t3.so", table(3))];
+    let files = [
+        ("t1.so", table(5)),
+        ("t2.so", table(5)),
+        ("t3.so", table(3)),
+    ];
     let lines = run_script(
         &files,
-        Limits { max_table_slots: 8, ..limits() },
-        &["o:/lib/t1.so", "s", "o:/lib/t2.so", "s", "o:/lib/t3.so", "c:0", "c:1", "o:/lib/t2.so", "s"],
+        Limits {
+            max_table_slots: 8,
+            ..limits()
+        },
+        &[
+            "o:/lib/t1.so",
+            "s",
+            "o:/lib/t2.so",
+            "s",
+            "o:/lib/t3.so",
+            "c:0",
+            "c:1",
+            "o:/lib/t2.so",
+            "s",
+        ],
     );
     check(
         &lines,
         &[
             ("open /lib/t1.so ok", &[]),
-            ("open /lib/t2.so NULL", &["/lib/t2.so: table slots limit exceeded", "needs 5 slots, 5 of 8 already added"]),
+            (
+                "open /lib/t2.so NULL",
+                &[
+                    "/lib/t2.so: table slots limit exceeded",
+                    "needs 5 slots, 5 of 8 already added",
+                ],
+            ),
             ("open /lib/t3.so ok", &[]),
             ("close 0 ok", &[]),
             ("close 1 ok", &[]),
@@ -159,16 +237,25 @@ fn max_module_bytes() {
     std::fs::write(tmp.path().join("small.so"), &small).unwrap();
     let program = script_program();
     let big_len = big.len();
-    let out = run(
-        Run::new(&program)
-            .args(["s", "o:/lib/big.so", "s", "o:membig.so", "s", "o:/lib/small.so", "o:memsmall.so"])
-            .dir(tmp.path(), "/lib")
-            .dl(move |b| {
-                b.limits(Limits { max_module_bytes: 2048, ..limits() })
-                    .module_bytes("membig.so", big.clone())
-                    .module_bytes("memsmall.so", small.clone())
-            }),
-    )
+    let out = run(Run::new(&program)
+        .args([
+            "s",
+            "o:/lib/big.so",
+            "s",
+            "o:membig.so",
+            "s",
+            "o:/lib/small.so",
+            "o:memsmall.so",
+        ])
+        .dir(tmp.path(), "/lib")
+        .dl(move |b| {
+            b.limits(Limits {
+                max_module_bytes: 2048,
+                ..limits()
+            })
+            .module_bytes("membig.so", big.clone())
+            .module_bytes("memsmall.so", small.clone())
+        }))
     .success();
     let lines: Vec<String> = out.stdout.lines().map(str::to_string).collect();
     let too_big = format!("module size limit exceeded ({big_len} bytes, at most 2048 allowed)");
@@ -187,20 +274,30 @@ fn max_module_bytes() {
 fn max_dependency_depth() {
     let files: Vec<(String, Vec<u8>)> = (0..5)
         .map(|i| {
-            let d = if i < 4 { Dylink::new().needed(&[&format!("c{}.so", i + 1)]) } else { Dylink::new() };
+            let d = if i < 4 {
+                Dylink::new().needed(&[&format!("c{}.so", i + 1)])
+            } else {
+                Dylink::new()
+            };
             (format!("c{i}.so"), plain(d))
         })
         .collect();
     let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
     let lines = run_script(
         &files,
-        Limits { max_dependency_depth: 3, ..limits() },
+        Limits {
+            max_dependency_depth: 3,
+            ..limits()
+        },
         &["s", "o:/lib/c0.so", "s", "o:/lib/c1.so", "o:/lib/c0.so"],
     );
     check(
         &lines,
         &[
-            ("open /lib/c0.so NULL", &["c4.so: dependency chain deeper than 3 libraries"]),
+            (
+                "open /lib/c0.so NULL",
+                &["c4.so: dependency chain deeper than 3 libraries"],
+            ),
             // c1 -> c2 -> c3 -> c4 is three levels deep: allowed; with it loaded, c0 is too.
             ("open /lib/c1.so ok", &[]),
             ("open /lib/c0.so ok", &[]),
@@ -217,14 +314,34 @@ fn max_align_log2() {
     ];
     let lines = run_script(
         &files,
-        Limits { max_align_log2: 4, ..limits() },
-        &["s", "o:/lib/a5.so", "s", "o:/lib/t5.so", "s", "o:/lib/a4.so"],
+        Limits {
+            max_align_log2: 4,
+            ..limits()
+        },
+        &[
+            "s",
+            "o:/lib/a5.so",
+            "s",
+            "o:/lib/t5.so",
+            "s",
+            "o:/lib/a4.so",
+        ],
     );
     check(
         &lines,
         &[
-            ("open /lib/a5.so NULL", &["/lib/a5.so: alignment limit exceeded", "2^5 byte", "at most 2^4"]),
-            ("open /lib/t5.so NULL", &["/lib/t5.so: alignment limit exceeded", "2^5 slot"]),
+            (
+                "open /lib/a5.so NULL",
+                &[
+                    "/lib/a5.so: alignment limit exceeded",
+                    "2^5 byte",
+                    "at most 2^4",
+                ],
+            ),
+            (
+                "open /lib/t5.so NULL",
+                &["/lib/t5.so: alignment limit exceeded", "2^5 slot"],
+            ),
             ("open /lib/a4.so ok", &[]),
         ],
     );

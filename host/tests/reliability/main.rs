@@ -11,6 +11,6 @@ mod wasi_dl_fuzz;
 
 mod common;
 mod hostile;
-mod raw_abi;
-mod limits;
 mod leaks;
+mod limits;
+mod raw_abi;

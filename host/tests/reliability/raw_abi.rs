@@ -117,7 +117,12 @@ int main(int argc, char **argv) {
 /// (line, errno, words the message must contain, libraries loaded after the call).
 /// Errnos: 1 FAULT, 2 INVAL, 5 BADF, 6 NOSYM, 12 IO.
 const EXPECT: &[(&str, u32, &[&str], u32)] = &[
-    ("open-path-oob", 1, &["invalid argument from the program: library name"], 0),
+    (
+        "open-path-oob",
+        1,
+        &["invalid argument from the program: library name"],
+        0,
+    ),
     ("open-path-wraps", 1, &["library name"], 0),
     ("open-len-huge", 1, &["library name"], 0),
     ("open-len-max", 1, &["library name"], 0),
@@ -129,30 +134,75 @@ const EXPECT: &[(&str, u32, &[&str], u32)] = &[
     ("open-flags-2000", 2, &["unknown flag bits"], 0),
     ("open-caller-oob", 0, &[], 1),
     ("close-caller-oob", 0, &[], 0),
-    ("open-dir", 12, &["/lib: cannot read file data: Is a directory"], 0),
+    (
+        "open-dir",
+        12,
+        &["/lib: cannot read file data: Is a directory"],
+        0,
+    ),
     ("open-ok", 0, &[], 1),
     ("sym-name-oob", 1, &["symbol name"], 1),
     ("sym-name-len", 1, &["symbol name"], 1),
     ("sym-kind-oob", 1, &["symbol kind pointer"], 1),
     ("sym-value-oob", 1, &["symbol value pointer"], 1),
-    ("sym-value-unaligned", 1, &["symbol value pointer", "align"], 1),
+    (
+        "sym-value-unaligned",
+        1,
+        &["symbol value pointer", "align"],
+        1,
+    ),
     ("sym-not-utf8", 1, &["symbol name", "UTF-8"], 1),
-    ("sym-forged", 5, &["invalid handle 0x12345: not a handle returned by dlopen"], 1),
-    ("sym-handle-2", 5, &["invalid handle 0x2: not a handle returned by dlopen"], 1),
+    (
+        "sym-forged",
+        5,
+        &["invalid handle 0x12345: not a handle returned by dlopen"],
+        1,
+    ),
+    (
+        "sym-handle-2",
+        5,
+        &["invalid handle 0x2: not a handle returned by dlopen"],
+        1,
+    ),
     ("sym-missing", 6, &["undefined symbol: no_such_symbol"], 1),
     ("sym-empty", 6, &["undefined symbol: "], 1),
     ("sym-ok", 0, &[], 1),
-    ("sym-next-caller-oob", 6, &["RTLD_NEXT: undefined symbol: good_fn"], 1),
-    ("sym-default", 6, &["RTLD_DEFAULT: undefined symbol: good_fn"], 1),
-    ("addr-zero", 6, &["address 0x0 is not inside any loaded module"], 1),
+    (
+        "sym-next-caller-oob",
+        6,
+        &["RTLD_NEXT: undefined symbol: good_fn"],
+        1,
+    ),
+    (
+        "sym-default",
+        6,
+        &["RTLD_DEFAULT: undefined symbol: good_fn"],
+        1,
+    ),
+    (
+        "addr-zero",
+        6,
+        &["address 0x0 is not inside any loaded module"],
+        1,
+    ),
     ("addr-info-oob", 1, &["info pointer"], 1),
     ("addr-name-oob", 1, &["name buffer"], 1),
     ("addr-name-len", 0, &[], 1),
-    ("addr-nowhere", 6, &["0xfffffff0 is not inside any loaded module"], 1),
+    (
+        "addr-nowhere",
+        6,
+        &["0xfffffff0 is not inside any loaded module"],
+        1,
+    ),
     ("addr-ok", 0, &[], 1),
     ("last-error-buf-oob", 1, &["error buffer"], 1),
     ("last-error-len-oob", 1, &["error length pointer"], 1),
-    ("close-forged", 5, &["invalid handle 0x12345: not a handle returned by dlopen"], 1),
+    (
+        "close-forged",
+        5,
+        &["invalid handle 0x12345: not a handle returned by dlopen"],
+        1,
+    ),
     ("close-default", 5, &["invalid handle 0x0"], 1),
     ("close-next", 5, &["invalid handle 0xffffffff"], 1),
     ("close-program", 0, &[], 1),
@@ -172,7 +222,10 @@ fn raw_imports_reject_bad_arguments() {
     let tmp = temp_dir();
     std::fs::copy(&good, tmp.path().join("good.so")).unwrap();
     std::fs::create_dir(tmp.path().join("sub")).unwrap();
-    let out = run(Run::new(&program).args(["/lib/good.so"]).dir(tmp.path(), "/lib")).success();
+    let out = run(Run::new(&program)
+        .args(["/lib/good.so"])
+        .dir(tmp.path(), "/lib"))
+    .success();
     assert_eq!(out.loaded_after, 0, "{}", out.stdout);
 
     let mut problems = Vec::new();
@@ -199,7 +252,9 @@ fn raw_imports_reject_bad_arguments() {
             }
         }
         if field(line, "loaded") != loaded.to_string() {
-            problems.push(format!("{what}: expected {loaded} libraries loaded: {line}"));
+            problems.push(format!(
+                "{what}: expected {loaded} libraries loaded: {line}"
+            ));
         }
     }
     for flag in [
@@ -215,5 +270,10 @@ fn raw_imports_reject_bad_arguments() {
             problems.push(format!("missing line {flag:?}"));
         }
     }
-    assert!(problems.is_empty(), "{}\n--- output\n{}", problems.join("\n"), out.stdout);
+    assert!(
+        problems.is_empty(),
+        "{}\n--- output\n{}",
+        problems.join("\n"),
+        out.stdout
+    );
 }
