@@ -1103,9 +1103,8 @@ pub(crate) fn sym_cached(
     let sym = match handle {
         HANDLE_NEXT => return None,
         HANDLE_DEFAULT | PROGRAM_HANDLE => {
-            if is_plumbing(name) {
-                return None;
-            }
+            // Plumbing names are never in either memo (`lookup` refuses them before asking the
+            // program), so they take the slow path below without a check here.
             let program = cx.program.as_ref()?;
             match program.symbols.get(name) {
                 Some(sym) => sym,
@@ -1150,8 +1149,8 @@ pub(crate) fn sym<T: 'static>(
 ) -> DlResult<(SymbolKind, u32)> {
     s.program()?;
     let (order, scope_name) = {
-        let program_name = s.cx().config.program_name.clone();
-        let scope = &s.cx().scope;
+        let cx = s.cx();
+        let scope = &cx.scope;
         match handle {
             HANDLE_DEFAULT => {
                 let mut order = scope.global_scope();
@@ -1168,7 +1167,7 @@ pub(crate) fn sym<T: 'static>(
                 scope.next_after(scope.lib_at(caller_addr)),
                 "RTLD_NEXT".to_string(),
             ),
-            PROGRAM_HANDLE => (scope.global_scope(), program_name),
+            PROGRAM_HANDLE => (scope.global_scope(), cx.config.program_name.clone()),
             _ => {
                 let id = scope.by_handle(handle)?;
                 let lib = scope.lib(id)?;
