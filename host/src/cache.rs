@@ -15,11 +15,14 @@ use wasmtime::{Engine, Module};
 
 use crate::dylink::{self, SideModuleInfo};
 use crate::error::{one_line, DlError, DlResult};
+use crate::reuse::{reset_image, ResetImage};
 
 /// A compiled side module and its `dylink.0` metadata.
 pub(crate) struct CompiledLibrary {
     pub(crate) module: Module,
     pub(crate) info: SideModuleInfo,
+    /// How to reset its data block when a parked instance is revived, or why it cannot be.
+    pub(crate) reset: Result<ResetImage, &'static str>,
 }
 
 type Hash256 = [u8; 32];
@@ -147,7 +150,13 @@ impl ModuleCache {
                 module
             }
         };
-        Ok(self.insert(engine, hash, Arc::new(CompiledLibrary { module, info })))
+        let reset = reset_image(bytes, &info.mem);
+        let compiled = CompiledLibrary {
+            module,
+            info,
+            reset,
+        };
+        Ok(self.insert(engine, hash, Arc::new(compiled)))
     }
 
     /// Compiles a main program (no `dylink.0` needed), using the on-disk cache when there is

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::cache::ModuleCache;
 use crate::program::Program;
+use crate::reuse::Pool;
 use crate::scope::Scope;
 use crate::source::{DirSource, MemorySource, ModuleSource, Sources};
 use crate::space::Space;
@@ -27,6 +28,13 @@ pub struct Limits {
     pub max_dependency_depth: usize,
     /// Largest data or table alignment a side module may ask for, in bytes/slots (log2).
     pub max_align_log2: u32,
+    /// Closed libraries kept for reuse. wasmtime frees instances only with their store, so
+    /// without this every `dlopen` costs host memory until the program ends; a parked
+    /// library holds its data block and table slots instead, until the same module is opened
+    /// again or room is needed. 0 turns reuse off.
+    pub max_parked_libraries: usize,
+    /// Guest memory (data blocks) parked libraries may hold together, in bytes.
+    pub max_parked_bytes: u64,
 }
 
 impl Default for Limits {
@@ -38,6 +46,8 @@ impl Default for Limits {
             max_module_bytes: 256 << 20,
             max_dependency_depth: 256,
             max_align_log2: 16,
+            max_parked_libraries: 16,
+            max_parked_bytes: 4 << 20,
         }
     }
 }
@@ -60,6 +70,8 @@ pub struct WasiDlCtx {
     pub(crate) program: Option<Program>,
     pub(crate) scope: Scope,
     pub(crate) space: Space,
+    /// Closed libraries kept for reuse.
+    pub(crate) parked: Pool,
     pub(crate) last_error: Option<String>,
     /// An exit or interruption raised while the loader ran guest code, raised again when the
     /// import returns.
@@ -75,6 +87,12 @@ impl WasiDlCtx {
     /// How many libraries are loaded right now.
     pub fn loaded_libraries(&self) -> usize {
         self.scope.len()
+    }
+
+    /// How many closed libraries are kept for reuse right now (see
+    /// [`Limits::max_parked_libraries`]).
+    pub fn parked_libraries(&self) -> usize {
+        self.parked.len()
     }
 
     /// The text `dlerror()` would return for the last failure, if any.
@@ -209,6 +227,7 @@ impl WasiDlCtxBuilder {
             program: None,
             scope: Scope::default(),
             space: Space::default(),
+            parked: Pool::default(),
             last_error: None,
             fatal: None,
         }

@@ -63,6 +63,7 @@ pub mod dylink;
 mod error;
 mod loader;
 mod program;
+mod reuse;
 mod scope;
 pub mod source;
 mod space;

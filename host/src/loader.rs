@@ -27,8 +27,10 @@ use wasmtime::{
 use crate::ctx::WasiDlCtx;
 use crate::error::{one_line, DlError, DlResult};
 use crate::program::{self, Program};
+use crate::reuse::Parked;
 use crate::scope::{
-    LibId, LibState, Library, ScopeEntry, Symbol, HANDLE_DEFAULT, HANDLE_NEXT, PROGRAM_HANDLE,
+    GotEntry, LibId, LibState, Library, ScopeEntry, Symbol, HANDLE_DEFAULT, HANDLE_NEXT,
+    PROGRAM_HANDLE,
 };
 use crate::source::{expand_runtime_path, Requester};
 use crate::trace;
@@ -298,44 +300,37 @@ fn map_one<T: 'static>(
             ),
         });
     }
-    let (mem_base, mem_size) = reserve_memory(s, name, mem.memory_size, mem.memory_align_log2)?;
-    let table = reserve_slots(s, name, mem.table_size, 1 << mem.table_align_log2);
-    let table_base = match table {
-        Ok(base) => base,
-        Err(e) => {
-            release_memory(s, mem_base, mem_size);
-            return Err(e);
+    // A parked instance of the same module comes with its block and slots.
+    let parked = s.cx().parked.take(&compiled);
+    let (mem_base, mem_size, table_base) = match &parked {
+        Some(p) => (p.mem_base, p.mem_size, p.table_base),
+        None => {
+            let (mem_base, mem_size) =
+                reserve_memory(s, name, mem.memory_size, mem.memory_align_log2)?;
+            match reserve_slots(s, name, mem.table_size, 1 << mem.table_align_log2) {
+                Ok(table_base) => (mem_base, mem_size, table_base),
+                Err(e) => {
+                    release_memory(s, mem_base, mem_size);
+                    return Err(e);
+                }
+            }
         }
     };
-    let runtime_path = expand_runtime_path(&compiled.info.runtime_paths, fetched.path.as_deref());
     let needed = compiled.info.needed.clone();
-    let lib = Library {
-        name: name.to_string(),
-        path: fetched.path.clone(),
-        key: fetched.key.clone(),
-        handle: 0,
-        compiled,
-        instance: None,
-        mem_base,
-        mem_size,
-        table_base,
-        table_size: mem.table_size,
-        extra_slots: Vec::new(),
-        exports: rustc_hash::FxHashMap::default(),
-        deps: Vec::new(),
-        bound: Vec::new(),
-        search_list: Vec::new(),
-        runtime_path,
-        open_count: 0,
-        global: false,
-        nodelete: false,
-        state: LibState::Loading,
-        load_seq: 0,
-        init_seq: 0,
-    };
+    let mut lib = Library::new(
+        name,
+        fetched.path.clone(),
+        fetched.key.clone(),
+        compiled.clone(),
+        (mem_base, mem_size),
+        (table_base, mem.table_size),
+    );
+    lib.runtime_path = expand_runtime_path(&compiled.info.runtime_paths, fetched.path.as_deref());
+    lib.parked = parked.map(Box::new);
     let id = match s.cx().scope.insert(lib) {
         Ok(id) => id,
         Err(e) => {
+            // (The library, parked instance included, was dropped by `insert`.)
             release_memory(s, mem_base, mem_size);
             release_slots(s, table_base, mem.table_size);
             return Err(e);
@@ -350,8 +345,24 @@ fn map_one<T: 'static>(
     Ok((id, Some(needed)))
 }
 
-/// A zero-filled block of `size` bytes from the program's allocator.
+/// A zero-filled block of `size` bytes from the program's allocator. When memory runs short,
+/// parked libraries give theirs back first.
 fn reserve_memory<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    size: u32,
+    align_log2: u32,
+) -> DlResult<(u32, u32)> {
+    match try_reserve_memory(s, name, size, align_log2) {
+        Err(DlError::Limit { .. } | DlError::OutOfMemory { .. }) if !s.cx().parked.is_empty() => {
+            release_all_parked(s);
+            try_reserve_memory(s, name, size, align_log2)
+        }
+        result => result,
+    }
+}
+
+fn try_reserve_memory<T: 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     size: u32,
@@ -409,8 +420,24 @@ fn release_memory<T: 'static>(s: &mut Session<'_, '_, T>, base: u32, size: u32) 
     let _ = free.call(&mut *s.caller, base);
 }
 
-/// `len` table slots (aligned), reusing freed ones before growing the table.
+/// `len` table slots (aligned), reusing freed ones before growing the table. When the table
+/// limit is reached, parked libraries give theirs back first.
 fn reserve_slots<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    len: u32,
+    align: u32,
+) -> DlResult<u32> {
+    match try_reserve_slots(s, name, len, align) {
+        Err(DlError::Limit { .. }) if !s.cx().parked.is_empty() => {
+            release_all_parked(s);
+            try_reserve_slots(s, name, len, align)
+        }
+        result => result,
+    }
+}
+
+fn try_reserve_slots<T: 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     len: u32,
@@ -457,23 +484,35 @@ fn release_slots<T: 'static>(s: &mut Session<'_, '_, T>, start: u32, len: u32) {
     if len == 0 {
         return;
     }
-    let Some(table) = s.cx().program.as_ref().map(|p| p.table) else {
-        return;
-    };
-    for slot in start..start.saturating_add(len) {
-        let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(None));
-        s.cx().space.forget(slot);
-    }
+    take_slots_contents(s, start, len);
     s.cx().space.release_slots(start, len);
 }
 
-/// What an import turned into.
-enum Fixup {
-    Mem(String),
-    Func(String),
+/// Clears `len` slots from `start` (they stay reserved) and returns what they held.
+fn take_slots_contents<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    start: u32,
+    len: u32,
+) -> Vec<Option<Func>> {
+    let Some(table) = s.cx().program.as_ref().map(|p| p.table) else {
+        return Vec::new();
+    };
+    let mut held = Vec::with_capacity(len as usize);
+    for slot in start..start.saturating_add(len) {
+        let func = match table.get(&mut *s.caller, u64::from(slot)) {
+            Some(Ref::Func(f)) => f,
+            _ => None,
+        };
+        if func.is_some() {
+            let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(None));
+        }
+        held.push(func);
+        s.cx().space.forget(slot);
+    }
+    held
 }
 
-/// Phase 2: instantiate every new library, dependencies first.
+/// Phase 2: instantiate every new library, dependencies first; then phase 3, fill the GOTs.
 fn link_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group, lazy: bool) -> DlResult<()> {
     {
         let cx = s.cx();
@@ -482,41 +521,43 @@ fn link_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group, lazy: bool)
             cx.scope.lib_mut(id)?.search_list = list;
         }
     }
-    let mut fixups: Vec<(LibId, Vec<(Global, Fixup, bool)>)> = Vec::new();
     for &id in &group.post_order {
-        let got = instantiate(s, id, lazy)?;
-        fixups.push((id, got));
+        instantiate(s, id, lazy)?;
     }
-    // Phase 3: every new library's symbols are known now; fill the GOTs.
-    for (id, entries) in fixups {
-        for (global, fixup, weak) in entries {
-            let value = match &fixup {
-                Fixup::Mem(name) => match resolve(s, id, name)? {
-                    Some((_, Symbol::Data { addr })) => addr,
-                    // Code that takes a function's address as data: give its slot.
-                    Some((owner, sym @ Symbol::Func { .. })) => slot_for(s, owner, sym, name)?,
-                    None if weak => 0,
-                    None => return Err(undefined(s, id, name)),
-                },
-                Fixup::Func(name) => match resolve(s, id, name)? {
-                    Some((owner, sym @ Symbol::Func { .. })) => slot_for(s, owner, sym, name)?,
-                    Some((_, Symbol::Data { .. })) => {
-                        return Err(DlError::Link {
-                            library: s.cx().scope.lib(id)?.name.clone(),
-                            import: format!("GOT.func.{name}"),
-                            reason: "it is a data symbol, used as a function".into(),
-                        })
-                    }
-                    None if weak => 0,
-                    None => return Err(undefined(s, id, name)),
-                },
-            };
-            global
-                .set(&mut *s.caller, Val::I32(value as i32))
-                .map_err(|e| {
-                    DlError::Program(format!("internal: GOT update failed: {}", one_line(&e)))
-                })?;
-        }
+    // Every new library's symbols are known now (this is what makes cycles work).
+    for &id in &group.post_order {
+        let got = std::mem::take(&mut s.cx().scope.lib_mut(id)?.got);
+        let bound = bind_got(s, id, &got);
+        s.cx().scope.lib_mut(id)?.got = got;
+        bound?;
+    }
+    Ok(())
+}
+
+/// Fills a library's GOT entries from the scope.
+fn bind_got<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, got: &[GotEntry]) -> DlResult<()> {
+    for entry in got {
+        let name = &*entry.symbol;
+        let value = match resolve(s, id, name)? {
+            Some((_, Symbol::Data { addr })) if !entry.func => addr,
+            Some((_, Symbol::Data { .. })) => {
+                return Err(DlError::Link {
+                    library: s.cx().scope.lib(id)?.name.clone(),
+                    import: format!("GOT.func.{name}"),
+                    reason: "it is a data symbol, used as a function".into(),
+                })
+            }
+            // A function's address (also when code takes it as data): its slot.
+            Some((owner, sym @ Symbol::Func { .. })) => slot_for(s, owner, sym, name)?,
+            None if entry.weak => 0,
+            None => return Err(undefined(s, id, name)),
+        };
+        entry
+            .global
+            .set(&mut *s.caller, Val::I32(value as i32))
+            .map_err(|e| {
+                DlError::Program(format!("internal: GOT update failed: {}", one_line(&e)))
+            })?;
     }
     Ok(())
 }
@@ -534,12 +575,14 @@ fn undefined<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, symbol: &str) ->
     }
 }
 
-/// Builds one library's imports and instantiates it. Returns its GOT entries to fill.
-fn instantiate<T: 'static>(
-    s: &mut Session<'_, '_, T>,
-    id: LibId,
-    lazy: bool,
-) -> DlResult<Vec<(Global, Fixup, bool)>> {
+/// Builds one library's imports and instantiates it (or revives its parked instance); its GOT
+/// entries are left for [`bind_got`].
+fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) -> DlResult<()> {
+    if let Some(parked) = s.cx().scope.lib_mut(id)?.parked.take() {
+        if revive(s, id, *parked)? {
+            return Ok(());
+        }
+    }
     let (compiled, name, mem_base, table_base) = {
         let lib = s.cx().scope.lib(id)?;
         (
@@ -564,9 +607,17 @@ fn instantiate<T: 'static>(
     };
     let mut imports = Vec::new();
     let mut got = Vec::new();
+    let mut direct = Vec::new();
+    // A late-binding stub knows the library by handle, which a revived instance would not have.
+    let mut has_stubs = false;
     // The reader lists imports in module order; its `weak` also covers GOT entries, whose
     // IMPORT_INFO flags clang records under `env`.
-    for (import, described) in compiled.module.imports().zip(compiled.info.imports.iter()) {
+    for (index, (import, described)) in compiled
+        .module
+        .imports()
+        .zip(compiled.info.imports.iter())
+        .enumerate()
+    {
         let (module, field) = (import.module(), import.name());
         let qualified = format!("{module}.{field}");
         let weak = described.weak;
@@ -603,12 +654,12 @@ fn instantiate<T: 'static>(
                     Val::I32(0),
                 )
                 .map_err(|e| link_err(&qualified, one_line(&e)))?;
-                let fixup = if module == "GOT.mem" {
-                    Fixup::Mem(symbol.to_string())
-                } else {
-                    Fixup::Func(symbol.to_string())
-                };
-                got.push((global, fixup, weak));
+                got.push(GotEntry {
+                    global,
+                    symbol: symbol.into(),
+                    func: module == "GOT.func",
+                    weak,
+                });
                 global.into()
             }
             ("env", "__cxa_atexit", ExternType::Func(_)) if cxa_atexit.is_some() => {
@@ -620,7 +671,7 @@ fn instantiate<T: 'static>(
             }
             ("env", symbol, ExternType::Func(ft)) => {
                 match resolve(s, id, symbol)? {
-                    Some((_, Symbol::Func { func, .. })) => {
+                    Some((_, Symbol::Func { func, key, .. })) => {
                         if !func.matches_ty(&*s.caller, ft) {
                             let have = func.ty(&*s.caller);
                             return Err(link_err(
@@ -629,6 +680,7 @@ fn instantiate<T: 'static>(
                             ));
                         }
                         trace::bind(&name, symbol, "defined");
+                        direct.push((index as u32, key));
                         func.into()
                     }
                     Some((_, Symbol::Data { .. })) => {
@@ -640,6 +692,7 @@ fn instantiate<T: 'static>(
                             return Err(DlError::UndefinedSymbol { library: name.clone(), symbol: symbol.to_string() });
                         }
                         trace::bind(&name, symbol, if weak && pending.is_none() { "weak, undefined" } else { "lazy" });
+                        has_stubs = true;
                         late_binding_stub(s, id, symbol, ft.clone())?.into()
                     }
                 }
@@ -712,7 +765,71 @@ fn instantiate<T: 'static>(
     let lib = cx.scope.lib_mut(id)?;
     lib.instance = Some(instance);
     lib.exports = exports;
-    Ok(got)
+    lib.got = got;
+    lib.direct = direct;
+    lib.reusable = compiled.reset.is_ok() && !has_stubs;
+    Ok(())
+}
+
+/// Brings a parked instance back for library `id` (which has its block and slots), as a fresh
+/// instantiation would leave it. Returns false if its direct imports would now bind to other
+/// functions: then the block is zeroed and the caller instantiates anew in the same place.
+fn revive<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, parked: Parked) -> DlResult<bool> {
+    let (compiled, name) = {
+        let lib = s.cx().scope.lib(id)?;
+        (lib.compiled.clone(), lib.display_name().to_string())
+    };
+    let mut fits = true;
+    for &(index, key) in &parked.direct {
+        let Some(import) = compiled.info.imports.get(index as usize) else {
+            fits = false;
+            break;
+        };
+        if !matches!(resolve(s, id, &import.name)?, Some((_, Symbol::Func { key: k, .. })) if k == key)
+        {
+            fits = false;
+            break;
+        }
+    }
+    let program = s.program()?;
+    let (memory, table) = (program.memory, program.table);
+    let (base, size) = (parked.mem_base as usize, parked.mem_size as usize);
+    let block = memory
+        .data_mut(&mut *s.caller)
+        .get_mut(base..base + size)
+        .ok_or_else(|| DlError::Program(format!("internal: {name}'s parked block is gone")))?;
+    block.fill(0);
+    let image = match &compiled.reset {
+        Ok(image) if fits => image,
+        _ => {
+            trace::revive(&name, false);
+            return Ok(false);
+        }
+    };
+    for (offset, bytes) in &image.segments {
+        let at = *offset as usize;
+        if let Some(dest) = block.get_mut(at..at + bytes.len()) {
+            dest.copy_from_slice(bytes);
+        }
+    }
+    for (slot, func) in (parked.table_base..).zip(&parked.table) {
+        let Some(func) = func else { continue };
+        table
+            .set(&mut *s.caller, u64::from(slot), Ref::Func(Some(*func)))
+            .map_err(|e| {
+                DlError::Program(format!("internal: table update failed: {}", one_line(&e)))
+            })?;
+        let key = func.to_raw(&mut *s.caller) as usize;
+        s.cx().space.record(key, slot);
+    }
+    trace::revive(&name, true);
+    let lib = s.cx().scope.lib_mut(id)?;
+    lib.instance = Some(parked.instance);
+    lib.exports = parked.exports;
+    lib.got = parked.got;
+    lib.direct = parked.direct;
+    lib.reusable = true;
+    Ok(true)
 }
 
 fn const_i32<T: 'static>(s: &mut Session<'_, '_, T>, value: u32) -> DlResult<Global> {
@@ -994,22 +1111,106 @@ fn roll_back<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) {
         // The group's libraries are still `Loading`, hence kept; only the dependents go.
         let _ = unload_unreachable(s);
     }
+    // Destructors that constructors of the group registered before the failure would
+    // otherwise stay registered for code that is gone: run them now, newest first (unless
+    // the program is exiting).
+    let scope = &s.cx().scope;
+    let mut constructed: Vec<(u64, u32, u32)> = group
+        .registered
+        .iter()
+        .filter_map(|&id| scope.get(id))
+        .filter(|lib| lib.init_seq != 0)
+        .map(|lib| (lib.init_seq, lib.mem_base, lib.mem_end()))
+        .collect();
+    constructed.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    let finalize = s.cx().program.as_ref().and_then(|p| p.finalize.clone());
+    let stack_pointer = s.cx().program.as_ref().map(|p| p.stack_pointer);
+    if let (Some(finalize), Some(stack_pointer)) = (finalize, stack_pointer) {
+        let stack_at_entry = stack_pointer.get(&mut *s.caller);
+        for (_, base, end) in constructed {
+            if s.cx().fatal.is_some() {
+                break;
+            }
+            if let Err(e) = finalize.call(&mut *s.caller, (base, end)) {
+                let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
+                guest_failure(s, e);
+            }
+        }
+    }
     for &id in group.registered.iter().rev() {
         release_library(s, id);
     }
 }
 
-/// Forgets a library and gives back its data block and table slots.
+/// Forgets a library. Its instance is parked for reuse when it can be (holding its data block
+/// and table slots); otherwise block and slots go back to the program.
 fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
-    let Some(lib) = s.cx().scope.remove(id) else {
+    let Some(mut lib) = s.cx().scope.remove(id) else {
         return;
     };
     trace::unload(&lib.name);
-    release_slots(s, lib.table_base, lib.table_size);
-    for slot in lib.extra_slots {
+    for slot in std::mem::take(&mut lib.extra_slots) {
         release_slots(s, slot, 1);
     }
-    release_memory(s, lib.mem_base, lib.mem_size);
+    // Taken from the pool but never linked: it goes back as it was.
+    if let Some(parked) = lib.parked.take() {
+        park(s, *parked);
+        return;
+    }
+    match lib.instance {
+        Some(instance) if lib.reusable => {
+            let table = take_slots_contents(s, lib.table_base, lib.table_size);
+            for sym in lib.exports.values_mut() {
+                if let Symbol::Func { slot, .. } = sym {
+                    *slot = None;
+                }
+            }
+            park(
+                s,
+                Parked {
+                    compiled: lib.compiled,
+                    instance,
+                    mem_base: lib.mem_base,
+                    mem_size: lib.mem_size,
+                    table_base: lib.table_base,
+                    table_size: lib.table_size,
+                    table,
+                    exports: lib.exports,
+                    got: lib.got,
+                    direct: lib.direct,
+                },
+            );
+        }
+        _ => {
+            release_slots(s, lib.table_base, lib.table_size);
+            release_memory(s, lib.mem_base, lib.mem_size);
+        }
+    }
+}
+
+/// Puts a closed library in the pool, releasing for real whatever the pool has no room for.
+fn park<T: 'static>(s: &mut Session<'_, '_, T>, parked: Parked) {
+    let limits = s.cx().config.limits;
+    let evicted = s
+        .cx()
+        .parked
+        .admit(parked, limits.max_parked_libraries, limits.max_parked_bytes);
+    for parked in evicted {
+        release_parked(s, parked);
+    }
+}
+
+/// Gives a parked library's block and slots back to the program; its instance is abandoned
+/// (wasmtime frees it with the store).
+fn release_parked<T: 'static>(s: &mut Session<'_, '_, T>, parked: Parked) {
+    release_slots(s, parked.table_base, parked.table_size);
+    release_memory(s, parked.mem_base, parked.mem_size);
+}
+
+fn release_all_parked<T: 'static>(s: &mut Session<'_, '_, T>) {
+    for parked in s.cx().parked.drain() {
+        release_parked(s, parked);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

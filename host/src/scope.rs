@@ -15,10 +15,11 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use wasmtime::{Func, Instance};
+use wasmtime::{Func, Global, Instance};
 
 use crate::cache::CompiledLibrary;
 use crate::error::{DlError, DlResult};
+use crate::reuse::{DirectImport, Parked};
 use crate::space::FuncKey;
 
 /// Index of a library in the scope's table; reused after unload (handles are not).
@@ -69,6 +70,14 @@ pub(crate) struct Library {
     /// Single slots given to this library's functions outside its own table range.
     pub(crate) extra_slots: Vec<u32>,
     pub(crate) exports: FxHashMap<String, Symbol>,
+    /// Its GOT entries, bound after every new library of its `dlopen` is instantiated.
+    pub(crate) got: Vec<GotEntry>,
+    /// Its direct function imports as bound, to tell whether a parked instance still fits.
+    pub(crate) direct: Vec<DirectImport>,
+    /// Whether its instance may be parked when it unloads (see `reuse`).
+    pub(crate) reusable: bool,
+    /// A parked instance of the same module, taken for this load (until linking decides).
+    pub(crate) parked: Option<Box<Parked>>,
     /// Direct dependencies (NEEDED), resolved.
     pub(crate) deps: Vec<LibId>,
     /// Libraries outside its local scope that it took a symbol from (glibc's "reldeps"):
@@ -90,6 +99,45 @@ pub(crate) struct Library {
 }
 
 impl Library {
+    /// A library about to be linked: registered, not yet instantiated or referenced.
+    pub(crate) fn new(
+        name: &str,
+        path: Option<String>,
+        key: String,
+        compiled: Arc<CompiledLibrary>,
+        (mem_base, mem_size): (u32, u32),
+        (table_base, table_size): (u32, u32),
+    ) -> Library {
+        Library {
+            name: name.to_string(),
+            path,
+            key,
+            handle: 0,
+            compiled,
+            instance: None,
+            mem_base,
+            mem_size,
+            table_base,
+            table_size,
+            extra_slots: Vec::new(),
+            exports: FxHashMap::default(),
+            got: Vec::new(),
+            direct: Vec::new(),
+            reusable: false,
+            parked: None,
+            deps: Vec::new(),
+            bound: Vec::new(),
+            search_list: Vec::new(),
+            runtime_path: Vec::new(),
+            open_count: 0,
+            global: false,
+            nodelete: false,
+            state: LibState::Loading,
+            load_seq: 0,
+            init_seq: 0,
+        }
+    }
+
     pub(crate) fn mem_end(&self) -> u32 {
         self.mem_base.saturating_add(self.mem_size.max(1))
     }
@@ -98,6 +146,16 @@ impl Library {
     pub(crate) fn display_name(&self) -> &str {
         self.path.as_deref().unwrap_or(&self.name)
     }
+}
+
+/// A `GOT.mem` or `GOT.func` import: the global the library reads the symbol's address or
+/// slot from.
+pub(crate) struct GotEntry {
+    pub(crate) global: Global,
+    pub(crate) symbol: Box<str>,
+    /// `GOT.func` (a table slot) rather than `GOT.mem` (an address).
+    pub(crate) func: bool,
+    pub(crate) weak: bool,
 }
 
 /// Where a symbol search goes next.
@@ -395,30 +453,16 @@ mod tests {
         let mut scope = Scope::default();
         let mut ids = Vec::new();
         for (i, (name, global, _)) in specs.iter().enumerate() {
-            let lib = Library {
-                name: name.to_string(),
-                path: Some(format!("/lib/{name}")),
-                key: format!("file:/lib/{name}"),
-                handle: 0,
-                compiled: compiled.clone(),
-                instance: None,
-                mem_base: 0x1000 * (i as u32 + 1),
-                mem_size: 0x100,
-                table_base: 0,
-                table_size: 0,
-                extra_slots: Vec::new(),
-                exports: FxHashMap::default(),
-                deps: Vec::new(),
-                bound: Vec::new(),
-                search_list: Vec::new(),
-                runtime_path: Vec::new(),
-                open_count: 0,
-                global: *global,
-                nodelete: false,
-                state: LibState::Ready,
-                load_seq: 0,
-                init_seq: 0,
-            };
+            let mut lib = Library::new(
+                name,
+                Some(format!("/lib/{name}")),
+                format!("file:/lib/{name}"),
+                compiled.clone(),
+                (0x1000 * (i as u32 + 1), 0x100),
+                (0, 0),
+            );
+            lib.global = *global;
+            lib.state = LibState::Ready;
             ids.push(scope.insert(lib).expect("room for handles"));
         }
         for (i, (_, _, deps)) in specs.iter().enumerate() {

@@ -46,6 +46,14 @@ pub(crate) fn bind(library: &str, symbol: &str, provider: &str) {
     trace_line!("bind {library}: {symbol} -> {provider}");
 }
 
+pub(crate) fn revive(name: &str, revived: bool) {
+    if revived {
+        trace_line!("reuse {name}: parked instance revived");
+    } else {
+        trace_line!("reuse {name}: parked instance no longer fits its imports, instantiating anew");
+    }
+}
+
 pub(crate) fn unload(name: &str) {
     trace_line!("unload {name}");
 }

@@ -128,7 +128,7 @@ fn harness_fixed_libraries() {
             assert_eq!(s.close(handle), 0, "{name}: {}", s.error_text());
         }
         assert_eq!(s.loaded(), 0, "{name}: left libraries loaded");
-        assert_eq!(s.blocks(), (0, 0), "{name}: left data blocks");
+        s.check_no_blocks_but_parked(name);
     }
 }
 
@@ -146,7 +146,7 @@ fn harness_open_with_bad_output_pointer_loads_nothing() {
         s.error_text()
     );
     assert_eq!(s.loaded(), 0, "the library stayed loaded without a handle");
-    assert_eq!(s.blocks(), (0, 0));
+    s.check_no_blocks_but_parked("after the failed dlopen");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,6 +25,15 @@ pub fn work_dir() -> PathBuf {
 }
 
 /// A fresh directory under `target/host-tests/tmp`, removed when dropped.
+/// Limits with instance reuse turned off: every closed library gives its memory back at once,
+/// so tests can require the program's state to be exactly as before.
+pub fn no_reuse() -> wasi_dl::Limits {
+    wasi_dl::Limits {
+        max_parked_libraries: 0,
+        ..wasi_dl::Limits::default()
+    }
+}
+
 pub fn temp_dir() -> tempfile::TempDir {
     let root = work_dir().join("tmp");
     std::fs::create_dir_all(&root).unwrap();
@@ -117,8 +126,9 @@ pub const PROLOGUE_C: &str = r#"
 #include <stdlib.h>
 #include <string.h>
 
-/* Provided by the test runner: WasiDlCtx::loaded_libraries(). */
+/* Provided by the test runner: WasiDlCtx::loaded_libraries() and parked_libraries(). */
 __attribute__((import_module("wasi_dl_test"), import_name("loaded"))) int host_loaded(void);
+__attribute__((import_module("wasi_dl_test"), import_name("parked"))) int host_parked(void);
 
 static unsigned long table_size(void) {
     unsigned long n;
@@ -149,8 +159,8 @@ static __attribute__((noinline)) uintptr_t stack_probe(void) {
 static void state(const char *when) {
     char heap[64];
     heap_probe(heap, sizeof heap);
-    printf("%s table=%lu pages=%lu heap=%s stack=%lu loaded=%d\n", when, table_size(), memory_pages(),
-           heap, (unsigned long)stack_probe(), host_loaded());
+    printf("%s table=%lu pages=%lu heap=%s stack=%lu loaded=%d parked=%d\n", when, table_size(),
+           memory_pages(), heap, (unsigned long)stack_probe(), host_loaded(), host_parked());
 }
 "#;
 
@@ -373,6 +383,13 @@ pub fn run(run: Run<'_>) -> Output {
             "wasi_dl_test",
             "loaded",
             |caller: wasmtime::Caller<'_, State>| caller.data().dl.loaded_libraries() as i32,
+        )
+        .unwrap();
+    linker
+        .func_wrap(
+            "wasi_dl_test",
+            "parked",
+            |caller: wasmtime::Caller<'_, State>| caller.data().dl.parked_libraries() as i32,
         )
         .unwrap();
     linker

@@ -232,16 +232,18 @@ fn open_close_loops_stay_flat() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// wasmtime's store allows 10,000 instances by default, and every dlopen adds one that stays
-/// until the store is dropped. The loop reaches that limit; the failure is clean (a precise
-/// dlerror, state unchanged) and the embedder can raise it with `Store::limiter`.
+/// wasmtime's store allows 10,000 instances by default, and without instance reuse every
+/// dlopen adds one that stays until the store is dropped. The loop reaches that limit; the
+/// failure is clean (a precise dlerror, state unchanged) and the embedder can raise it with
+/// `Store::limiter`.
 #[test]
 fn store_instance_limit_is_a_clean_failure() {
     let (tmp, _) = loop_files();
     let program = script_program();
     let mut r = Run::new(&program)
         .args(["l:400:100:/lib/plainworker.so", "s"])
-        .dir(tmp.path(), "/lib");
+        .dir(tmp.path(), "/lib")
+        .dl(|b| b.limits(no_reuse()));
     r.max_instances = Some(300);
     let out = run(r).success();
     let loops = parse_loops(&out.stdout);
@@ -267,6 +269,45 @@ fn store_instance_limit_is_a_clean_failure() {
         out.stdout
     );
     println!("with a 300-instance store limit: {}", l.summary);
+}
+
+/// With instance reuse (the default), a library opened and closed in a loop is instantiated
+/// once: thousands of cycles, of healthy libraries and of ones that fail after instantiation,
+/// fit in a store that allows 40 instances, and the library works every time.
+#[test]
+fn reuse_keeps_the_instance_count_flat() {
+    let (tmp, _) = loop_files();
+    let program = script_program();
+    let mut r = Run::new(&program)
+        .args([
+            "l:3000:1000:/lib/plainworker.so",
+            "l:3000:1000:/lib/worker.so",
+            "l:3000:1000:/lib/ctortrap.so",
+            "l:3000:1000:/lib/undefined.so",
+            "s",
+        ])
+        .dir(tmp.path(), "/lib");
+    r.max_instances = Some(40);
+    let out = run(r).success();
+    let loops = parse_loops(&out.stdout);
+    assert_eq!(loops.len(), 4, "{}", out.stdout);
+    for (l, succeeds) in loops.iter().zip([true, true, false, false]) {
+        let (ok, failed) = (
+            summary_field(&l.summary, "ok"),
+            summary_field(&l.summary, "failed"),
+        );
+        assert_eq!(
+            (ok, failed),
+            if succeeds { (3000, 0) } else { (0, 3000) },
+            "{}",
+            l.summary
+        );
+        if succeeds {
+            assert_eq!(summary_field(&l.summary, "calls"), 3000, "{}", l.summary);
+        } else {
+            assert!(!l.summary.contains("instance count"), "{}", l.summary);
+        }
+    }
 }
 
 /// Host memory per closed library instance, measured in a child process. Printed, not checked.

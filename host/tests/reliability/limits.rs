@@ -359,7 +359,136 @@ fn defaults() {
             max_module_bytes: 256 << 20,
             max_dependency_depth: 256,
             max_align_log2: 16,
+            max_parked_libraries: 16,
+            max_parked_bytes: 4 << 20,
         }
     );
     let _ = Path::new("docs/SECURITY.md");
+}
+
+/// The state line's `parked=` count after the `k`-th `s` command.
+fn parked_at(lines: &[String], k: usize) -> String {
+    let states: Vec<&String> = lines.iter().filter(|l| l.starts_with("state ")).collect();
+    field(states[k], "parked").to_string()
+}
+
+#[test]
+fn max_parked_libraries() {
+    let files = [
+        ("p1.so", plain(Dylink::new().mem_info(100, 0, 0, 0))),
+        ("p2.so", plain(Dylink::new().mem_info(100, 0, 0, 0))),
+        ("p3.so", plain(Dylink::new().mem_info(100, 0, 0, 0))),
+    ];
+    let script = [
+        "o:/lib/p1.so",
+        "o:/lib/p2.so",
+        "o:/lib/p3.so",
+        "c:0",
+        "c:1",
+        "c:2",
+        "s",
+        // p1 was pushed out (instantiated anew), p2 and p3 are revived.
+        "o:/lib/p1.so",
+        "o:/lib/p2.so",
+        "o:/lib/p3.so",
+        "s",
+    ];
+    for (max, parked) in [(2, ["2", "0"]), (0, ["0", "0"])] {
+        let lines = run_script(
+            &files,
+            Limits {
+                max_parked_libraries: max,
+                ..limits()
+            },
+            &script,
+        );
+        let mut expect: Vec<(&str, &[&str])> = vec![
+            ("open /lib/p1.so ok", &[]),
+            ("open /lib/p2.so ok", &[]),
+            ("open /lib/p3.so ok", &[]),
+            ("close 0 ok", &[]),
+            ("close 1 ok", &[]),
+            ("close 2 ok", &[]),
+        ];
+        expect.extend_from_slice(&[
+            ("open /lib/p1.so ok", &[]),
+            ("open /lib/p2.so ok", &[]),
+            ("open /lib/p3.so ok", &[]),
+        ]);
+        check(&lines, &expect);
+        assert_eq!(
+            [parked_at(&lines, 0), parked_at(&lines, 1)],
+            parked.map(String::from),
+            "max_parked_libraries {max}:\n{}",
+            lines.join("\n")
+        );
+    }
+}
+
+#[test]
+fn max_parked_bytes() {
+    let files = [
+        ("small.so", plain(Dylink::new().mem_info(100, 0, 0, 0))),
+        ("big.so", plain(Dylink::new().mem_info(5000, 0, 0, 0))),
+    ];
+    let lines = run_script(
+        &files,
+        Limits {
+            max_parked_bytes: 4096,
+            ..limits()
+        },
+        &["o:/lib/small.so", "o:/lib/big.so", "c:0", "c:1", "s"],
+    );
+    check(
+        &lines,
+        &[
+            ("open /lib/small.so ok", &[]),
+            ("open /lib/big.so ok", &[]),
+            ("close 0 ok", &[]),
+            ("close 1 ok", &[]),
+        ],
+    );
+    // big.so does not fit in the pool: its block went back at once.
+    assert_eq!(parked_at(&lines, 0), "1", "{}", lines.join("\n"));
+}
+
+/// Parked libraries hold data memory; a dlopen that would exceed `max_data_bytes` because of
+/// them gets their blocks back instead of failing.
+#[test]
+fn parked_blocks_make_room_for_new_libraries() {
+    let files = [
+        ("d1.so", plain(Dylink::new().mem_info(4000, 0, 0, 0))),
+        ("d2.so", plain(Dylink::new().mem_info(4000, 0, 0, 0))),
+        ("d3.so", plain(Dylink::new().mem_info(4000, 0, 0, 0))),
+    ];
+    let lines = run_script(
+        &files,
+        Limits {
+            max_data_bytes: 10_000,
+            ..limits()
+        },
+        &[
+            "o:/lib/d1.so",
+            "c:0",
+            "s",
+            "o:/lib/d2.so",
+            "o:/lib/d3.so",
+            "s",
+        ],
+    );
+    check(
+        &lines,
+        &[
+            ("open /lib/d1.so ok", &[]),
+            ("close 0 ok", &[]),
+            ("open /lib/d2.so ok", &[]),
+            ("open /lib/d3.so ok", &[]),
+        ],
+    );
+    assert_eq!(
+        [parked_at(&lines, 0), parked_at(&lines, 1)],
+        ["1".to_string(), "0".to_string()],
+        "{}",
+        lines.join("\n")
+    );
 }

@@ -222,9 +222,11 @@ fn raw_imports_reject_bad_arguments() {
     let tmp = temp_dir();
     std::fs::copy(&good, tmp.path().join("good.so")).unwrap();
     std::fs::create_dir(tmp.path().join("sub")).unwrap();
+    // (Without instance reuse, so that the heap is exactly as before at the end.)
     let out = run(Run::new(&program)
         .args(["/lib/good.so"])
-        .dir(tmp.path(), "/lib"))
+        .dir(tmp.path(), "/lib")
+        .dl(|b| b.limits(no_reuse())))
     .success();
     assert_eq!(out.loaded_after, 0, "{}", out.stdout);
 

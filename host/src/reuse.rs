@@ -1,0 +1,286 @@
+//! Reusing the instance of a closed library.
+//!
+//! wasmtime frees an instance only when its store is dropped. A program that opens and closes
+//! libraries for its whole life (a plugin host, a request handler loading per request) would
+//! otherwise grow host memory with every `dlopen`: the instance, its `GOT` globals, its host
+//! stubs. So a library that unloads is *parked* instead: its instance keeps its data block and
+//! table slots (its `__memory_base` and `__table_base` are immutable imports, so an instance
+//! cannot move), and the next `dlopen` of the same module takes it back. Reviving resets what a
+//! fresh instantiation would have set (the data block to the module's data segments, the
+//! table range to its element segments), re-binds every `GOT` entry and runs the constructors
+//! again: to the program the library is as new.
+//!
+//! A parked instance can only be revived if its direct function imports would resolve to the
+//! same functions as before (the instance captured them); otherwise it is replaced by a fresh
+//! one in the same block and slots. Modules whose state a fresh instantiation would set in a
+//! way the host cannot redo (their own memory or table, passive data, segments outside their
+//! block) are never parked.
+//!
+//! The pool is bounded ([`crate::Limits::max_parked_libraries`] and `max_parked_bytes`): a
+//! parked library holds guest memory and slots that the program does not see as free. When
+//! the pool is full, or the program's memory or the table limit runs short, the oldest parked
+//! libraries are released for real (their instances then stay in the store until it drops).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use wasmparser::{DataKind, ElementKind, Operator, Parser, Payload, TypeRef};
+
+use wasmtime::{Func, Instance};
+
+use crate::cache::CompiledLibrary;
+use crate::dylink::MemInfo;
+use crate::scope::{GotEntry, Symbol};
+use crate::space::FuncKey;
+
+/// How to put a module's data block back the way instantiation leaves it: its active data
+/// segments, as offsets from `__memory_base`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ResetImage {
+    pub(crate) segments: Vec<(u32, Box<[u8]>)>,
+}
+
+/// Reads the reset image of a module, or why it has none (then it is never parked).
+pub(crate) fn reset_image(bytes: &[u8], mem: &MemInfo) -> Result<ResetImage, &'static str> {
+    let mut image = ResetImage::default();
+    let mut global_imports = 0u32;
+    let (mut memory_base, mut table_base) = (None, None);
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.map_err(|_| "unreadable")? {
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import.map_err(|_| "unreadable imports")?;
+                    if let TypeRef::Global(_) = import.ty {
+                        match (import.module, import.name) {
+                            ("env", "__memory_base") => memory_base = Some(global_imports),
+                            ("env", "__table_base") => table_base = Some(global_imports),
+                            _ => {}
+                        }
+                        global_imports += 1;
+                    }
+                }
+            }
+            Payload::MemorySection(reader) if reader.count() > 0 => {
+                return Err("it defines its own memory")
+            }
+            Payload::TableSection(reader) if reader.count() > 0 => {
+                return Err("it defines its own table")
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data.map_err(|_| "unreadable data")?;
+                    let DataKind::Active {
+                        memory_index: 0,
+                        offset_expr,
+                    } = data.kind
+                    else {
+                        return Err("it has passive data segments");
+                    };
+                    let offset = relative_offset(&offset_expr, memory_base)
+                        .ok_or("a data segment is not placed at __memory_base")?;
+                    let end = u64::from(offset) + data.data.len() as u64;
+                    if end > u64::from(mem.memory_size) {
+                        return Err("a data segment lies outside its block");
+                    }
+                    image.segments.push((offset, data.data.into()));
+                }
+            }
+            Payload::ElementSection(reader) => {
+                for element in reader {
+                    let element = element.map_err(|_| "unreadable elements")?;
+                    let ElementKind::Active {
+                        table_index,
+                        offset_expr,
+                    } = element.kind
+                    else {
+                        continue;
+                    };
+                    if table_index.unwrap_or(0) != 0 {
+                        return Err("an element segment fills another table");
+                    }
+                    let offset = relative_offset(&offset_expr, table_base)
+                        .ok_or("an element segment is not placed at __table_base")?;
+                    let count = match &element.items {
+                        wasmparser::ElementItems::Functions(items) => items.count(),
+                        wasmparser::ElementItems::Expressions(_, items) => items.count(),
+                    };
+                    if u64::from(offset) + u64::from(count) > u64::from(mem.table_size) {
+                        return Err("an element segment lies outside its table slots");
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(image)
+}
+
+/// `global.get base` or `global.get base; i32.const k; i32.add` (either order): the offset
+/// from `base`.
+fn relative_offset(expr: &wasmparser::ConstExpr<'_>, base: Option<u32>) -> Option<u32> {
+    let base = base?;
+    let mut ops = Vec::new();
+    let mut reader = expr.get_operators_reader();
+    while !reader.eof() {
+        let op = reader.read().ok()?;
+        if matches!(op, Operator::End) {
+            break;
+        }
+        if ops.len() == 3 {
+            return None;
+        }
+        ops.push(op);
+    }
+    let is_base = |op: &Operator<'_>| matches!(op, Operator::GlobalGet { global_index } if *global_index == base);
+    match ops.as_slice() {
+        [g] if is_base(g) => Some(0),
+        [g, Operator::I32Const { value }, Operator::I32Add]
+        | [Operator::I32Const { value }, g, Operator::I32Add]
+            if is_base(g) =>
+        {
+            u32::try_from(*value).ok()
+        }
+        _ => None,
+    }
+}
+
+/// A direct function import as it was bound: its index in the module's imports and the
+/// function it got.
+pub(crate) type DirectImport = (u32, FuncKey);
+
+/// A closed library kept for reuse.
+pub(crate) struct Parked {
+    pub(crate) compiled: Arc<CompiledLibrary>,
+    pub(crate) instance: Instance,
+    pub(crate) mem_base: u32,
+    pub(crate) mem_size: u32,
+    pub(crate) table_base: u32,
+    pub(crate) table_size: u32,
+    /// What its table range held (element segments), cleared while parked.
+    pub(crate) table: Vec<Option<Func>>,
+    pub(crate) exports: FxHashMap<String, Symbol>,
+    pub(crate) got: Vec<GotEntry>,
+    pub(crate) direct: Vec<DirectImport>,
+}
+
+/// Parked libraries, oldest first.
+#[derive(Default)]
+pub(crate) struct Pool {
+    parked: VecDeque<Parked>,
+    /// Guest memory the parked libraries hold.
+    bytes: u64,
+}
+
+impl Pool {
+    /// Takes the parked instance of `compiled`, if any.
+    pub(crate) fn take(&mut self, compiled: &Arc<CompiledLibrary>) -> Option<Parked> {
+        let i = self
+            .parked
+            .iter()
+            .position(|p| Arc::ptr_eq(&p.compiled, compiled))?;
+        let parked = self.parked.remove(i)?;
+        self.bytes -= u64::from(parked.mem_size.max(1));
+        Some(parked)
+    }
+
+    /// Parks `parked` if it fits at all; returns what must be released for real (the oldest
+    /// parked libraries it pushes out, or itself).
+    pub(crate) fn admit(
+        &mut self,
+        parked: Parked,
+        max_libraries: usize,
+        max_bytes: u64,
+    ) -> Vec<Parked> {
+        let size = u64::from(parked.mem_size.max(1));
+        if max_libraries == 0 || size > max_bytes {
+            return vec![parked];
+        }
+        let mut out = Vec::new();
+        while self.parked.len() >= max_libraries || self.bytes + size > max_bytes {
+            match self.parked.pop_front() {
+                Some(old) => {
+                    self.bytes -= u64::from(old.mem_size.max(1));
+                    out.push(old);
+                }
+                None => break,
+            }
+        }
+        self.bytes += size;
+        self.parked.push_back(parked);
+        out
+    }
+
+    /// Everything parked, for release (memory or slots ran short).
+    pub(crate) fn drain(&mut self) -> Vec<Parked> {
+        self.bytes = 0;
+        self.parked.drain(..).collect()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.parked.is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.parked.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mem(memory_size: u32, table_size: u32) -> MemInfo {
+        MemInfo {
+            memory_size,
+            memory_align_log2: 0,
+            table_size,
+            table_align_log2: 0,
+        }
+    }
+
+    const IMPORTS: &str = r#"
+        (import "env" "__stack_pointer" (global (mut i32)))
+        (import "env" "__memory_base" (global $mb i32))
+        (import "env" "__table_base" (global $tb i32))
+        (import "env" "memory" (memory 1))
+        (import "env" "__indirect_function_table" (table 4 funcref))
+    "#;
+
+    fn module(body: &str) -> Vec<u8> {
+        wat::parse_str(format!("(module {IMPORTS} {body})")).expect("test module")
+    }
+
+    #[test]
+    fn segments_relative_to_the_bases_are_kept() {
+        let bytes = module(
+            r#"(func $f) (data (global.get $mb) "abc")
+               (elem (global.get $tb) func $f $f)"#,
+        );
+        let image = reset_image(&bytes, &mem(16, 2)).unwrap();
+        assert_eq!(image.segments, vec![(0, b"abc".to_vec().into())]);
+    }
+
+    #[test]
+    fn what_cannot_be_redone_is_refused() {
+        let cases = [
+            (r#"(data (i32.const 8) "abc")"#, "__memory_base"),
+            (r#"(data "abc")"#, "passive"),
+            (
+                r#"(data (global.get $mb) "0123456789abcdefg")"#,
+                "outside its block",
+            ),
+            (r#"(memory 1)"#, "own memory"),
+            (r#"(table 1 funcref)"#, "own table"),
+            (r#"(func $f) (elem (i32.const 0) func $f)"#, "__table_base"),
+            (
+                r#"(func $f) (elem (global.get $tb) func $f $f $f)"#,
+                "outside its table",
+            ),
+        ];
+        for (body, why) in cases {
+            let err = reset_image(&module(body), &mem(16, 2)).unwrap_err();
+            assert!(err.contains(why), "{body}: {err}");
+        }
+    }
+}
