@@ -918,3 +918,48 @@ fn interrupt_in_a_constructor_stops_the_program() {
     );
     assert_eq!(out.stdout, "before\n");
 }
+
+/// A constructor that registers destructors (C `atexit`, a C++-style `__cxa_atexit`) and then
+/// traps fails the dlopen; what it registered runs then, newest first, while the library still
+/// exists. Left registered, it would be called at exit, through a cleared table slot.
+#[test]
+fn a_failed_constructor_runs_what_it_registered() {
+    let program = open_one_program();
+    let lib = build_library(
+        "ctor_registers_then_traps",
+        r#"
+#include <stdio.h>
+#include <stdlib.h>
+extern void *__dso_handle;
+int __cxa_atexit(void (*f)(void *), void *arg, void *dso);
+static void first(void) { printf("first registered, run at rollback\n"); }
+static void second(void *arg) { printf("second registered (%s), run first\n", (char *)arg); }
+__attribute__((constructor)) static void init(void) {
+    atexit(first);
+    __cxa_atexit(second, "arg", &__dso_handle);
+    __builtin_trap();
+}
+int f(void) { return 1; }
+"#,
+    );
+    let dir = lib.parent().unwrap();
+    let name = format!("/lib/{}", lib.file_name().unwrap().to_string_lossy());
+    let out = run(Run::new(&program).args([name]).dir(dir, "/lib"));
+    assert_eq!(
+        (out.code, out.trap.as_deref()),
+        (0, None),
+        "stdout: {}",
+        out.stdout
+    );
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", out.stdout);
+    assert_eq!(lines[0], "before");
+    assert_eq!(lines[1], "second registered (arg), run first");
+    assert_eq!(lines[2], "first registered, run at rollback");
+    assert!(
+        lines[3].starts_with("dlopen returned NULL: ")
+            && lines[3].contains("running constructors failed"),
+        "{}",
+        lines[3]
+    );
+}
