@@ -14,6 +14,7 @@
 #     ignored; pass 2: every library named in `needs` is linked again with -L. -l<dep>... so that
 #     it records its NEEDED entries. Two passes make dependency cycles need nothing special;
 #   * main.c is linked -rdynamic, with -L. -l<dep> for `main_needs`, and -ldl;
+#   * `cflags` from case.toml go to every compile and link (`wasm`/`wasm_reason` concern wasm only);
 #   * it runs as ./main ARGS with LD_LIBRARY_PATH=. ; stdout must equal `expected`, the exit status
 #     `exit_code` (default 0), and stderr `expected_stderr` when `stderr = true`.
 set -u
@@ -43,7 +44,8 @@ meta = {}
 if os.path.exists(path):
     with open(path, "rb") as f:
         meta = tomllib.load(f)
-known = {"needs", "main_needs", "exit_code", "native", "reason", "stderr", "args", "files"}
+known = {"needs", "main_needs", "exit_code", "native", "reason", "stderr", "args", "files",
+         "cflags", "wasm", "wasm_reason"}
 bad = set(meta) - known
 if bad:
     sys.exit(f"case.toml: unknown keys {sorted(bad)}")
@@ -63,6 +65,7 @@ print(f"REASON={q(meta.get('reason', ''))}")
 print(f"EXIT_CODE={int(meta.get('exit_code', 0))}")
 print(f"CHECK_STDERR={1 if meta.get('stderr', False) else 0}")
 print("ARGS=(" + " ".join(q(str(a)) for a in meta.get("args", [])) + ")")
+print("CASE_FLAGS=(" + " ".join(q(str(a)) for a in meta.get("cflags", [])) + ")")
 print("MAIN_NEEDS=(" + " ".join(q(d) for d in meta.get("main_needs", [])) + ")")
 print("declare -A NEEDS=(" + " ".join(f"[{q(k)}]={q(' '.join(v))}" for k, v in needs.items()) + ")")
 PY
@@ -76,7 +79,7 @@ build_lib() { # source [deps...]   (uses $dir, $build, $log)
     local base; base=$(basename "$src"); base=${base%.*}
     local cmd
     if [[ $src == *.cpp ]]; then cmd=("$CXX" $CXXFLAGS); else cmd=("$CC" $CFLAGS); fi
-    cmd+=(-I"$dir" -fPIC -shared -o "$base.so" "$src")
+    cmd+=("${CASE_FLAGS[@]}" -I"$dir" -fPIC -shared -o "$base.so" "$src")
     [ $# -gt 0 ] && cmd+=(-L. -Wl,--no-as-needed $(lflags "$@"))
     echo "+ ${cmd[*]}" >>"$log"
     (cd "$build" && "${cmd[@]}") >>"$log" 2>&1
@@ -115,7 +118,7 @@ for name in "${names[@]}"; do
         src=$dir/$lib.c; [ -f "$src" ] || src=$dir/$lib.cpp
         build_lib "$src" ${NEEDS[$lib]} || ok=0
     done
-    cmd=("$CC" $CFLAGS -I"$dir" -rdynamic -o main "$dir/main.c")
+    cmd=("$CC" $CFLAGS "${CASE_FLAGS[@]}" -I"$dir" -rdynamic -o main "$dir/main.c")
     [ ${#MAIN_NEEDS[@]} -gt 0 ] && cmd+=(-L. -Wl,--no-as-needed $(lflags "${MAIN_NEEDS[@]}"))
     cmd+=(-ldl)
     echo "+ ${cmd[*]}" >>"$log"

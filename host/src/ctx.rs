@@ -72,6 +72,8 @@ pub struct WasiDlCtx {
     pub(crate) space: Space,
     /// Closed libraries kept for reuse.
     pub(crate) parked: Pool,
+    /// Imports from the program's linker as side modules get them (see `foreign`).
+    pub(crate) foreign: rustc_hash::FxHashMap<(Box<str>, Box<str>), wasmtime::Extern>,
     pub(crate) last_error: Option<String>,
     /// An exit or interruption raised while the loader ran guest code, raised again when the
     /// import returns.
@@ -228,6 +230,7 @@ impl WasiDlCtxBuilder {
             scope: Scope::default(),
             space: Space::default(),
             parked: Pool::default(),
+            foreign: Default::default(),
             last_error: None,
             fatal: None,
         }

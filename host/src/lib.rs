@@ -61,6 +61,7 @@ pub mod cache;
 mod ctx;
 pub mod dylink;
 mod error;
+mod foreign;
 mod loader;
 mod program;
 mod reuse;

@@ -26,6 +26,7 @@ use wasmtime::{
 
 use crate::ctx::WasiDlCtx;
 use crate::error::{one_line, DlError, DlResult};
+use crate::foreign;
 use crate::program::{self, Program};
 use crate::reuse::Parked;
 use crate::scope::{
@@ -706,8 +707,7 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
             ("env", _, _) => {
                 return Err(link_err(&qualified, "no such memory, table or tag in the program".into()))
             }
-            (module, field, _) => foreign_import(s, module, field)
-                .ok_or_else(|| link_err(&qualified, "the program's linker does not provide it".into()))?,
+            (module, field, _) => foreign_import(s, module, field).map_err(|reason| link_err(&qualified, reason))?,
         };
         imports.push(ext);
     }
@@ -842,13 +842,31 @@ fn const_i32<T: 'static>(s: &mut Session<'_, '_, T>, value: u32) -> DlResult<Glo
 }
 
 /// An import from outside `env`/`GOT.*` (say `wasi_snapshot_preview1.fd_write`): only what the
-/// program's own linker offers.
+/// program's own linker offers; functions behind a trampoline that shows them the program's
+/// memory (see `foreign`), made once per program.
 fn foreign_import<T: 'static>(
     s: &mut Session<'_, '_, T>,
     module: &str,
     field: &str,
-) -> Option<Extern> {
-    s.glue.linker.get(&mut *s.caller, module, field).ok()
+) -> Result<Extern, String> {
+    let key = (Box::<str>::from(module), Box::<str>::from(field));
+    if let Some(ext) = s.cx().foreign.get(&key) {
+        return Ok(ext.clone());
+    }
+    let ext = s
+        .glue
+        .linker
+        .get(&mut *s.caller, module, field)
+        .map_err(|_| "the program's linker does not provide it".to_string())?;
+    let ext = match ext {
+        Extern::Func(func) => {
+            let memory = s.program().map_err(|e| e.to_string())?.memory;
+            foreign::with_memory(s.caller, memory, func)?.into()
+        }
+        other => other,
+    };
+    s.cx().foreign.insert(key, ext.clone());
+    Ok(ext)
 }
 
 /// Whether a library of the group that is not instantiated yet defines `symbol` (a
