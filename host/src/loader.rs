@@ -719,7 +719,7 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
         })?;
 
     // Its exports and the slots its own functions occupy.
-    let mut exports = rustc_hash::FxHashMap::default();
+    let mut exports = crate::scope::SymbolTable::default();
     let mut defined = Vec::new();
     for export in compiled.module.exports() {
         let export_name = export.name();
@@ -730,7 +730,7 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
             Some(Extern::Func(func)) => {
                 let key = func.to_raw(&mut *s.caller) as usize;
                 exports.insert(
-                    export_name.to_string(),
+                    export_name.as_bytes().into(),
                     Symbol::Func {
                         func,
                         key,
@@ -744,7 +744,7 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
                     if let Some(offset) = global.get(&mut *s.caller).i32() {
                         let addr = mem_base.wrapping_add(offset as u32);
                         defined.push(export_name.to_string());
-                        exports.insert(export_name.to_string(), Symbol::Data { addr });
+                        exports.insert(export_name.as_bytes().into(), Symbol::Data { addr });
                     }
                 }
             }
@@ -803,6 +803,10 @@ fn revive<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, parked: Parked) -> 
         Ok(image) if fits => image,
         _ => {
             trace::revive(&name, false);
+            // A fresh instance gets fresh single slots when its functions need them.
+            for &(slot, _) in &parked.extra {
+                release_slots(s, slot, 1);
+            }
             return Ok(false);
         }
     };
@@ -812,7 +816,9 @@ fn revive<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, parked: Parked) -> 
             dest.copy_from_slice(bytes);
         }
     }
-    for (slot, func) in (parked.table_base..).zip(&parked.table) {
+    let own = (parked.table_base..).zip(&parked.table);
+    let extra = parked.extra.iter().map(|(slot, func)| (*slot, func));
+    for (slot, func) in own.chain(extra) {
         let Some(func) = func else { continue };
         table
             .set(&mut *s.caller, u64::from(slot), Ref::Func(Some(*func)))
@@ -828,6 +834,7 @@ fn revive<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, parked: Parked) -> 
     lib.exports = parked.exports;
     lib.got = parked.got;
     lib.direct = parked.direct;
+    lib.extra_slots = parked.extra.iter().map(|&(slot, _)| slot).collect();
     lib.reusable = true;
     Ok(true)
 }
@@ -917,7 +924,7 @@ fn late_binding_stub<T: 'static>(
                             // The program's exports were looked at when the library was linked.
                             ScopeEntry::Program => None,
                             ScopeEntry::Lib(other) => {
-                                match cx.scope.get(other)?.exports.get(&symbol) {
+                                match cx.scope.get(other)?.exports.get(symbol.as_bytes()) {
                                     Some(Symbol::Func { func, .. }) => Some((other, *func)),
                                     _ => None,
                                 }
@@ -1004,7 +1011,7 @@ fn lookup<T: 'static>(
                 .cx()
                 .scope
                 .get(id)
-                .and_then(|l| l.exports.get(name).copied()),
+                .and_then(|l| l.exports.get(name.as_bytes()).copied()),
         };
         if let Some(sym) = found {
             return Some((entry, sym));
@@ -1015,23 +1022,23 @@ fn lookup<T: 'static>(
 
 fn program_symbol<T: 'static>(s: &mut Session<'_, '_, T>, name: &str) -> Option<Symbol> {
     let program = s.cx().program.as_ref()?;
-    if let Some(sym) = program.symbols.get(name) {
+    if let Some(sym) = program.symbols.get(name.as_bytes()) {
         return Some(*sym);
     }
-    if program.missing.contains(name) {
+    if program.missing.contains(name.as_bytes()) {
         return None;
     }
     let found = program::find_export(s.caller, name);
     let program = s.cx().program.as_mut()?;
     match found {
         Some(sym) => {
-            program.symbols.insert(name.to_string(), sym);
+            program.symbols.insert(name.as_bytes().into(), sym);
         }
         None => {
             if program.missing.len() >= program::MISSING_CACHE_LIMIT {
                 program.missing.clear();
             }
-            program.missing.insert(name.to_string());
+            program.missing.insert(name.as_bytes().into());
         }
     }
     found
@@ -1069,9 +1076,12 @@ fn slot_for<T: 'static>(
     let cached = match owner {
         ScopeEntry::Lib(id) => cx.scope.get_mut(id).and_then(|lib| {
             lib.extra_slots.push(slot);
-            lib.exports.get_mut(name)
+            lib.exports.get_mut(name.as_bytes())
         }),
-        ScopeEntry::Program => cx.program.as_mut().and_then(|p| p.symbols.get_mut(name)),
+        ScopeEntry::Program => cx
+            .program
+            .as_mut()
+            .and_then(|p| p.symbols.get_mut(name.as_bytes())),
     };
     if let Some(Symbol::Func { slot: cached, .. }) = cached {
         *cached = Some(slot);
@@ -1167,22 +1177,24 @@ fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
         return;
     };
     trace::unload(&lib.name);
-    for slot in std::mem::take(&mut lib.extra_slots) {
-        release_slots(s, slot, 1);
-    }
+    let extra_slots = std::mem::take(&mut lib.extra_slots);
     // Taken from the pool but never linked: it goes back as it was.
     if let Some(parked) = lib.parked.take() {
+        for slot in extra_slots {
+            release_slots(s, slot, 1);
+        }
         park(s, *parked);
         return;
     }
     match lib.instance {
         Some(instance) if lib.reusable => {
+            // Its slots stay reserved, cleared while it is parked; the slots its exports
+            // cached stay valid for the revived instance.
             let table = take_slots_contents(s, lib.table_base, lib.table_size);
-            for sym in lib.exports.values_mut() {
-                if let Symbol::Func { slot, .. } = sym {
-                    *slot = None;
-                }
-            }
+            let extra = extra_slots
+                .into_iter()
+                .map(|slot| (slot, take_slots_contents(s, slot, 1).pop().flatten()))
+                .collect();
             park(
                 s,
                 Parked {
@@ -1193,6 +1205,7 @@ fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
                     table_base: lib.table_base,
                     table_size: lib.table_size,
                     table,
+                    extra,
                     exports: lib.exports,
                     got: lib.got,
                     direct: lib.direct,
@@ -1200,6 +1213,9 @@ fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
             );
         }
         _ => {
+            for slot in extra_slots {
+                release_slots(s, slot, 1);
+            }
             release_slots(s, lib.table_base, lib.table_size);
             release_memory(s, lib.mem_base, lib.mem_size);
         }
@@ -1221,6 +1237,9 @@ fn park<T: 'static>(s: &mut Session<'_, '_, T>, parked: Parked) {
 /// Gives a parked library's block and slots back to the program; its instance is abandoned
 /// (wasmtime frees it with the store).
 fn release_parked<T: 'static>(s: &mut Session<'_, '_, T>, parked: Parked) {
+    for &(slot, _) in &parked.extra {
+        release_slots(s, slot, 1);
+    }
     release_slots(s, parked.table_base, parked.table_size);
     release_memory(s, parked.mem_base, parked.mem_size);
 }
@@ -1314,7 +1333,7 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
 pub(crate) fn sym_cached(
     cx: &WasiDlCtx,
     handle: u32,
-    name: &str,
+    name: &[u8],
     caller_addr: u32,
 ) -> Option<(SymbolKind, u32)> {
     let scope = &cx.scope;
@@ -1347,7 +1366,7 @@ pub(crate) fn sym_cached(
             }
         }
         _ => {
-            let lib = scope.get(scope.by_handle(handle).ok()?)?;
+            let lib = scope.get(scope.id_of_handle(handle)?)?;
             lib.search_list.iter().copied().find_map(found)?
         }
     };
@@ -1487,7 +1506,7 @@ fn addr_in_library(cx: &mut WasiDlCtx, address: u32) -> DlResult<Option<AddrFoun
             handle: lib.handle,
             base: lib.mem_base,
             name: lib.display_name().to_string(),
-            symbol: nearest.map(|(_, n)| n.clone()),
+            symbol: nearest.map(|(_, n)| String::from_utf8_lossy(n).into_owned()),
             symbol_value: nearest.map_or(0, |(a, _)| a),
         }));
     }
@@ -1497,7 +1516,9 @@ fn addr_in_library(cx: &mut WasiDlCtx, address: u32) -> DlResult<Option<AddrFoun
     for &id in cx.scope.order() {
         let lib = cx.scope.lib(id)?;
         let named = lib.exports.iter().find_map(|(n, sym)| match sym {
-            Symbol::Func { key: k, .. } if *k == key => Some(n.clone()),
+            Symbol::Func { key: k, .. } if *k == key => {
+                Some(String::from_utf8_lossy(n).into_owned())
+            }
             _ => None,
         });
         let in_range =

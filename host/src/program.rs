@@ -31,8 +31,8 @@ pub(crate) struct Program {
     pub(crate) data_end: Option<u32>,
     /// Symbols already looked up. The program's exports never change, so both answers can be
     /// kept; misses are bounded, since a guest chooses the names it asks for.
-    pub(crate) symbols: rustc_hash::FxHashMap<String, Symbol>,
-    pub(crate) missing: std::collections::HashSet<String>,
+    pub(crate) symbols: crate::scope::SymbolTable,
+    pub(crate) missing: rustc_hash::FxHashSet<Box<[u8]>>,
     /// For `dladdr`: the program's named functions and data, built on first use.
     pub(crate) names: Option<ProgramNames>,
 }
@@ -120,7 +120,7 @@ impl Program {
             finalize,
             data_end,
             symbols: rustc_hash::FxHashMap::default(),
-            missing: std::collections::HashSet::new(),
+            missing: Default::default(),
             names: None,
         })
     }

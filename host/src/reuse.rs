@@ -24,14 +24,13 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
 use wasmparser::{DataKind, ElementKind, Operator, Parser, Payload, TypeRef};
 
 use wasmtime::{Func, Instance};
 
 use crate::cache::CompiledLibrary;
 use crate::dylink::MemInfo;
-use crate::scope::{GotEntry, Symbol};
+use crate::scope::{GotEntry, SymbolTable};
 use crate::space::FuncKey;
 
 /// How to put a module's data block back the way instantiation leaves it: its active data
@@ -159,7 +158,9 @@ pub(crate) struct Parked {
     pub(crate) table_size: u32,
     /// What its table range held (element segments), cleared while parked.
     pub(crate) table: Vec<Option<Func>>,
-    pub(crate) exports: FxHashMap<String, Symbol>,
+    /// Single slots given to its functions outside that range, and what they held.
+    pub(crate) extra: Vec<(u32, Option<Func>)>,
+    pub(crate) exports: SymbolTable,
     pub(crate) got: Vec<GotEntry>,
     pub(crate) direct: Vec<DirectImport>,
 }

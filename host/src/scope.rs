@@ -32,6 +32,10 @@ pub(crate) const HANDLE_DEFAULT: u32 = 0;
 pub(crate) const HANDLE_NEXT: u32 = u32::MAX;
 const FIRST_LIBRARY_HANDLE: u32 = 0x10;
 
+/// Symbols by name. Keyed by the name's bytes, so that `dlsym` looks up a guest's name without
+/// validating it as UTF-8 first (an invalid name matches nothing, and the slow path reports it).
+pub(crate) type SymbolTable = FxHashMap<Box<[u8]>, Symbol>;
+
 /// A defined symbol.
 #[derive(Clone, Copy)]
 pub(crate) enum Symbol {
@@ -69,7 +73,7 @@ pub(crate) struct Library {
     pub(crate) table_size: u32,
     /// Single slots given to this library's functions outside its own table range.
     pub(crate) extra_slots: Vec<u32>,
-    pub(crate) exports: FxHashMap<String, Symbol>,
+    pub(crate) exports: SymbolTable,
     /// Its GOT entries, bound after every new library of its `dlopen` is instantiated.
     pub(crate) got: Vec<GotEntry>,
     /// Its direct function imports as bound, to tell whether a parked instance still fits.
@@ -120,7 +124,7 @@ impl Library {
             table_base,
             table_size,
             extra_slots: Vec::new(),
-            exports: FxHashMap::default(),
+            exports: SymbolTable::default(),
             got: Vec::new(),
             direct: Vec::new(),
             reusable: false,
@@ -247,6 +251,11 @@ impl Scope {
     }
 
     /// The library a handle from the guest refers to.
+    /// The library a handle names, if it is loaded (no error to build: the `dlsym` fast path).
+    pub(crate) fn id_of_handle(&self, handle: u32) -> Option<LibId> {
+        self.by_handle.get(&handle).copied()
+    }
+
     pub(crate) fn by_handle(&self, handle: u32) -> DlResult<LibId> {
         if let Some(&id) = self.by_handle.get(&handle) {
             return Ok(id);

@@ -5,7 +5,9 @@
 //! which function. One function has one slot in the whole program, so a function pointer taken
 //! in a library, returned by `dlsym` or held by the program compares equal.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 /// A function's identity in the store (`Func::to_raw`), stable for the store's life.
 pub(crate) type FuncKey = usize;
@@ -15,9 +17,9 @@ pub(crate) struct Space {
     /// Free runs of table slots the loader added earlier and got back: start -> length.
     free_slots: BTreeMap<u32, u32>,
     /// The slot holding each function that has one.
-    pub(crate) slot_of: HashMap<FuncKey, u32>,
+    pub(crate) slot_of: FxHashMap<FuncKey, u32>,
     /// The reverse, for clearing slots and for `dladdr`.
-    pub(crate) func_in: HashMap<u32, FuncKey>,
+    pub(crate) func_in: FxHashMap<u32, FuncKey>,
     /// Slots the loader has added to the table so far (the limit counts these).
     pub(crate) slots_added: u32,
     /// Bytes of data memory reserved by loaded libraries.

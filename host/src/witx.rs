@@ -316,8 +316,8 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
             let get_cx = &self.session.glue.get_cx;
             let (data, state) = memory.data_and_store_mut(&mut *self.session.caller);
             let mut guest = GuestMemory::Unshared(data);
-            let cached = match guest.as_str(name) {
-                Ok(Some(text)) => loader::sym_cached(get_cx(state), handle, text, caller),
+            let cached = match guest.as_slice(name.as_bytes()) {
+                Ok(Some(bytes)) => loader::sym_cached(get_cx(state), handle, bytes, caller),
                 _ => None,
             };
             if let Some((kind, value)) = cached {
