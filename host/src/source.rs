@@ -31,10 +31,21 @@ pub struct Fetched {
     pub path: Option<String>,
 }
 
+impl std::fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetched")
+            .field("bytes", &format_args!("{} bytes", self.bytes.len()))
+            .field("key", &self.key)
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
 /// A place libraries come from, consulted for names without a `/`.
 ///
 /// An embedder can fetch modules from anywhere it trusts: a database, a package store, an
-/// allow-listed HTTP origin. The source decides what exists; a guest can reach nothing else.
+/// allow-listed HTTP origin (`host/examples/http_source.rs` is one). The source decides what
+/// exists; a guest can reach nothing else.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -44,7 +55,7 @@ pub struct Fetched {
 /// struct Builtins(Vec<(&'static str, Arc<[u8]>)>);
 ///
 /// impl ModuleSource for Builtins {
-///     fn fetch(&self, name: &str) -> anyhow::Result<Option<Fetched>> {
+///     fn fetch(&self, name: &str, _max_bytes: usize) -> anyhow::Result<Option<Fetched>> {
 ///         Ok(self.0.iter().find(|(n, _)| *n == name).map(|(n, bytes)| Fetched {
 ///             bytes: bytes.clone(),
 ///             key: format!("builtin:{n}"),
@@ -56,20 +67,14 @@ pub struct Fetched {
 /// let ctx = wasi_dl::WasiDlCtx::builder().source(Builtins(vec![])).build();
 /// # drop(ctx);
 /// ```
-impl std::fmt::Debug for Fetched {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Fetched")
-            .field("bytes", &format_args!("{} bytes", self.bytes.len()))
-            .field("key", &self.key)
-            .field("path", &self.path)
-            .finish()
-    }
-}
-
 pub trait ModuleSource: Send + Sync {
     /// Returns the module called `name`, `Ok(None)` if this source does not have it, or an
     /// error (reported to the guest as an I/O failure for `name`).
-    fn fetch(&self, name: &str) -> anyhow::Result<Option<Fetched>>;
+    ///
+    /// `max_bytes` is the loader's `Limits::max_module_bytes`: a longer module is refused
+    /// with the size-limit error, so read at most `max_bytes + 1` bytes of it (or refuse it
+    /// earlier with an error of your own); never buffer an unbounded answer.
+    fn fetch(&self, name: &str, max_bytes: usize) -> anyhow::Result<Option<Fetched>>;
 }
 
 /// A host directory mounted at a guest path.
@@ -174,7 +179,7 @@ impl Sources {
             });
         }
         for (i, source) in self.custom.iter().enumerate() {
-            match source.fetch(name) {
+            match source.fetch(name, max_bytes) {
                 Ok(Some(mut found)) => {
                     check_size(name, found.bytes.len(), max_bytes)?;
                     found.key = format!("source{i}:{}", found.key);
