@@ -485,7 +485,12 @@ fn release_slots<T: 'static>(s: &mut Session<'_, '_, T>, start: u32, len: u32) {
     if len == 0 {
         return;
     }
-    take_slots_contents(s, start, len);
+    if let Some(table) = s.cx().program.as_ref().map(|p| p.table) {
+        for slot in start..start.saturating_add(len) {
+            let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(None));
+            s.cx().space.forget(slot);
+        }
+    }
     s.cx().space.release_slots(start, len);
 }
 
