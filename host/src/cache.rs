@@ -41,10 +41,13 @@ pub struct ModuleCache {
     inner: Arc<Inner>,
 }
 
+/// Compiled libraries by content hash, one map per engine: compiled code belongs to the engine
+/// that compiled it.
+type PerEngine = Vec<(Engine, HashMap<Hash256, Arc<CompiledLibrary>>)>;
+
 #[derive(Default)]
 struct Inner {
-    /// One map per engine: compiled code belongs to the engine that compiled it.
-    engines: Mutex<Vec<(Engine, HashMap<Hash256, Arc<CompiledLibrary>>)>>,
+    engines: Mutex<PerEngine>,
     disk: Option<PathBuf>,
 }
 
@@ -85,9 +88,7 @@ impl ModuleCache {
         self.len() == 0
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, Vec<(Engine, HashMap<Hash256, Arc<CompiledLibrary>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PerEngine> {
         // A panic while holding the lock cannot leave the map half-updated (inserts are single
         // calls), so a poisoned lock is still usable.
         self.inner.engines.lock().unwrap_or_else(|p| p.into_inner())

@@ -138,7 +138,11 @@ pub unsafe extern "C" fn __wasi_dl_cxa_atexit(
     dso: *mut c_void,
 ) -> c_int {
     let Some(func) = func else { return -1 };
-    register(Handler::WithArg(func), arg.expose_provenance(), dso as usize)
+    register(
+        Handler::WithArg(func),
+        arg.expose_provenance(),
+        dso as usize,
+    )
 }
 
 /// `atexit` for side modules (the host binds each library's `atexit` import to this, with
