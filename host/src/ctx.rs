@@ -75,6 +75,8 @@ pub struct WasiDlCtx {
     /// Imports from the program's linker as side modules get them (see `foreign`).
     pub(crate) foreign: rustc_hash::FxHashMap<(Box<str>, Box<str>), wasmtime::Extern>,
     pub(crate) last_error: Option<String>,
+    /// Whether a `dlclose` is running destructors (a nested one then only drops its reference).
+    pub(crate) unloading: bool,
     /// An exit or interruption raised while the loader ran guest code, raised again when the
     /// import returns.
     pub(crate) fatal: Option<wasmtime::Error>,
@@ -232,6 +234,7 @@ impl WasiDlCtxBuilder {
             parked: Pool::default(),
             foreign: Default::default(),
             last_error: None,
+            unloading: false,
             fatal: None,
         }
     }

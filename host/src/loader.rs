@@ -50,7 +50,7 @@ impl<T: 'static> Session<'_, '_, T> {
     }
 
     /// The program's contract exports, bound on first use.
-    fn program(&mut self) -> DlResult<&mut Program> {
+    pub(crate) fn program(&mut self) -> DlResult<&mut Program> {
         if self.cx().program.is_none() {
             let program = Program::bind(self.caller)?;
             // Functions the program already put in its table keep their slot: a pointer the
@@ -1155,7 +1155,7 @@ fn roll_back<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) {
         .filter(|lib| lib.init_seq != 0)
         .map(|lib| (lib.init_seq, lib.mem_base, lib.mem_end()))
         .collect();
-    constructed.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    constructed.sort_unstable_by_key(|&(seq, _, _)| std::cmp::Reverse(seq));
     let finalize = s.cx().program.as_ref().and_then(|p| p.finalize.clone());
     let stack_pointer = s.cx().program.as_ref().map(|p| p.stack_pointer);
     if let (Some(finalize), Some(stack_pointer)) = (finalize, stack_pointer) {
@@ -1273,12 +1273,40 @@ pub(crate) fn close<T: 'static>(s: &mut Session<'_, '_, T>, handle: u32) -> DlRe
         });
     }
     lib.open_count -= 1;
+    // A dlclose from a destructor that an outer dlclose is running only drops the reference,
+    // as in glibc: the outer one unloads what became unneeded once its own destructors are done.
+    if cx.unloading {
+        return Ok(());
+    }
     unload_unreachable(s)
 }
 
 /// Unloads every library nothing needs any more: destructors first (dependents before their
-/// dependencies), then memory and slots.
+/// dependencies), then memory and slots. The outermost call repeats that until nothing more is
+/// unneeded: destructors may have closed handles (see `close`).
 fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
+    let outermost = !std::mem::replace(&mut s.cx().unloading, true);
+    let mut result = Ok(());
+    loop {
+        match unload_pass(s) {
+            Ok(true) if outermost => continue,
+            Ok(_) => break,
+            Err(e) => {
+                result = result.and(Err(e));
+                if !outermost || s.cx().fatal.is_some() {
+                    break;
+                }
+            }
+        }
+    }
+    if outermost {
+        s.cx().unloading = false;
+    }
+    result
+}
+
+/// One round of `unload_unreachable`: whether it unloaded anything.
+fn unload_pass<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
     // (construction order, library): destructors run newest-constructed first, so a library's
     // dependents are destroyed before it.
     let mut victims: Vec<(u64, LibId)> = {
@@ -1295,9 +1323,9 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
             .collect()
     };
     if victims.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
-    victims.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    victims.sort_unstable_by_key(|&(seq, _)| std::cmp::Reverse(seq));
     for &(_, id) in &victims {
         s.cx().scope.lib_mut(id)?.state = LibState::Closing;
     }
@@ -1326,7 +1354,7 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
     for &(_, id) in &victims {
         release_library(s, id);
     }
-    failure.map_or(Ok(()), Err)
+    failure.map_or(Ok(true), Err)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1336,21 +1364,24 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
 /// the common case of a symbol looked up before, or defined by a library. `None` means "ask
 /// [`sym`]" (which is always right, only slower), never "not found".
 pub(crate) fn sym_cached(
-    cx: &WasiDlCtx,
+    cx: &mut WasiDlCtx,
     handle: u32,
     name: &[u8],
     caller_addr: u32,
 ) -> Option<(SymbolKind, u32)> {
     let scope = &cx.scope;
-    let found = |id: LibId| scope.get(id).and_then(|l| l.exports.get(name));
-    let sym = match handle {
+    let in_lib = |id: LibId| {
+        let sym = scope.get(id).and_then(|l| l.exports.get(name))?;
+        Some((Some(id), *sym))
+    };
+    let (provider, sym) = match handle {
         HANDLE_NEXT => return None,
         HANDLE_DEFAULT | PROGRAM_HANDLE => {
             // Plumbing names are never in either memo (`lookup` refuses them before asking the
             // program), so they take the slow path below without a check here.
             let program = cx.program.as_ref()?;
             match program.symbols.get(name) {
-                Some(sym) => sym,
+                Some(sym) => (None, *sym),
                 None if program.missing.contains(name) => {
                     let globals = scope
                         .order()
@@ -1365,23 +1396,28 @@ pub(crate) fn sym_cached(
                     };
                     globals
                         .chain(local.into_iter().flatten().copied())
-                        .find_map(found)?
+                        .find_map(in_lib)?
                 }
                 None => return None,
             }
         }
         _ => {
             let lib = scope.get(scope.id_of_handle(handle)?)?;
-            lib.search_list.iter().copied().find_map(found)?
+            lib.search_list.iter().copied().find_map(in_lib)?
         }
     };
-    match *sym {
-        Symbol::Data { addr } => Some((SymbolKind::Data, addr)),
+    let answer = match sym {
+        Symbol::Data { addr } => (SymbolKind::Data, addr),
         Symbol::Func { key, slot, .. } => {
             let slot = slot.or_else(|| cx.space.slot_of.get(&key).copied())?;
-            Some((SymbolKind::Function, slot))
+            (SymbolKind::Function, slot)
         }
+    };
+    if let (HANDLE_DEFAULT, Some(provider)) = (handle, provider) {
+        let caller = cx.scope.lib_at(caller_addr);
+        cx.scope.note_default_lookup(caller, provider);
     }
+    Some(answer)
 }
 
 pub(crate) fn sym<T: 'static>(
@@ -1424,7 +1460,13 @@ pub(crate) fn sym<T: 'static>(
             }
         }
     };
-    match lookup(s, &order, name) {
+    let found = lookup(s, &order, name);
+    if let (HANDLE_DEFAULT, Some((ScopeEntry::Lib(provider), _))) = (handle, &found) {
+        let scope = &mut s.cx().scope;
+        let caller = scope.lib_at(caller_addr);
+        scope.note_default_lookup(caller, *provider);
+    }
+    match found {
         Some((_, Symbol::Data { addr })) => Ok((SymbolKind::Data, addr)),
         Some((owner, sym @ Symbol::Func { .. })) => {
             Ok((SymbolKind::Function, slot_for(s, owner, sym, name)?))

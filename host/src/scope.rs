@@ -234,6 +234,20 @@ impl Scope {
         }
     }
 
+    /// glibc's rule for a symbol `dlsym(RTLD_DEFAULT)` finds in a loaded library: the caller
+    /// now depends on that library. Asked by the program (or by a NODELETE library), it can
+    /// never be unloaded; asked by another library, it stays loaded while that one does.
+    pub(crate) fn note_default_lookup(&mut self, caller: Option<LibId>, provider: LibId) {
+        match caller.filter(|&id| self.get(id).is_some_and(|l| !l.nodelete)) {
+            Some(caller) => self.note_binding(caller, provider),
+            None => {
+                if let Some(lib) = self.get_mut(provider) {
+                    lib.nodelete = true;
+                }
+            }
+        }
+    }
+
     pub(crate) fn order(&self) -> &[LibId] {
         &self.order
     }
