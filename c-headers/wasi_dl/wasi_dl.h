@@ -85,6 +85,13 @@ __wasi_dl_errno_t __wasi_dl_last_error(uint8_t *buf, uint32_t buf_len,
                                        uint32_t *len_out)
     __WASI_DL_IMPORT("last_error");
 
+/* Ask the host to keep the loader's generation in *generation (a static): it
+ * stores it now and at the start and end of every open and close. While it
+ * stays the same, an earlier sym answer for the same handle, name and caller
+ * still holds. */
+__wasi_dl_errno_t __wasi_dl_watch(uint64_t *generation)
+    __WASI_DL_IMPORT("watch");
+
 /* Map an address (data address or table index) to library + nearest symbol. */
 __wasi_dl_errno_t __wasi_dl_addr(uint32_t address, uint8_t *name_buf,
                                  uint32_t name_buf_len, uint8_t *symbol_buf,

@@ -75,6 +75,11 @@ pub struct WasiDlCtx {
     /// Imports from the program's linker as side modules get them (see `foreign`).
     pub(crate) foreign: rustc_hash::FxHashMap<(Box<str>, Box<str>), wasmtime::Extern>,
     pub(crate) last_error: Option<String>,
+    /// Advanced at the start and at the end of every `open` and `close`: while it stays the
+    /// same, an earlier `sym` answer still holds (the program may keep a copy, see `watch`).
+    pub(crate) generation: u64,
+    /// Where in the program's memory it keeps its copy of `generation`, once it asked.
+    pub(crate) generation_at: Option<u32>,
     /// Whether a `dlclose` is running destructors (a nested one then only drops its reference).
     pub(crate) unloading: bool,
     /// An exit or interruption raised while the loader ran guest code, raised again when the
@@ -234,6 +239,8 @@ impl WasiDlCtxBuilder {
             parked: Pool::default(),
             foreign: Default::default(),
             last_error: None,
+            generation: 0,
+            generation_at: None,
             unloading: false,
             fatal: None,
         }

@@ -10,6 +10,9 @@
 //! through `HostCall`, which re-borrows memory for each access, validated by wiggle's
 //! `GuestMemory`.
 
+// wiggle's generated ABI functions take one argument per wasm parameter (`addr` has eight).
+#![allow(clippy::too_many_arguments)]
+
 use std::sync::Arc;
 
 use wasmtime::{Caller, Linker};
@@ -147,6 +150,16 @@ pub fn add_to_linker<T: 'static>(
             call.finish(errno)
         },
     )?;
+    let g = glue.clone();
+    linker.func_wrap(
+        module,
+        "watch",
+        move |mut caller: Caller<'_, T>, generation: i32| {
+            let mut call = HostCall::new(&mut caller, &g);
+            let errno = wasi_dl::watch(&mut call, &mut no_memory(), generation)?;
+            call.finish(errno)
+        },
+    )?;
     let g = glue;
     linker.func_wrap(
         module,
@@ -222,6 +235,44 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
         Ok(errno)
     }
 
+    /// Moves the loader's generation on and stores it where the program keeps its copy (see
+    /// `watch`), so that no `sym` answer the program remembered outlives a change.
+    fn advance_generation(&mut self) {
+        let cx = self.session.cx();
+        cx.generation = cx.generation.wrapping_add(1);
+        let (Some(at), generation) = (cx.generation_at, cx.generation) else {
+            return;
+        };
+        // `watch` stored to the same place in the same memory, and memory never shrinks: this
+        // cannot fail. Were it to, the program's copy could go stale; a trap is better than a
+        // wrong answer.
+        if self
+            .with_memory(|mem| mem.write(GuestPtr::<u64>::new(at), generation))
+            .is_err()
+        {
+            self.session.cx().fatal = Some(wasmtime::Error::msg(
+                "wasi-dl: the program's copy of the loader generation is out of reach",
+            ));
+        }
+    }
+
+    /// `open` between its two generation steps.
+    fn open_advanced(
+        &mut self,
+        path: GuestPtr<str>,
+        flags: OpenFlags,
+        caller: u32,
+        handle_out: GuestPtr<Handle>,
+    ) -> Result<(), types::Error> {
+        let path = self.read_str("library name", path)?;
+        // Check the output pointer before loading anything: a library the guest gets no handle
+        // for could never be closed.
+        self.write("handle pointer", handle_out, 0)?;
+        let handle =
+            loader::open(&mut self.session, &path, flags, caller).map_err(|e| self.fail(e))?;
+        self.write("handle pointer", handle_out, handle)
+    }
+
     fn fault(&mut self, what: &str, err: GuestError) -> types::Error {
         self.fail(DlError::Fault(format!("{what}: {err}")))
     }
@@ -292,13 +343,10 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         caller: u32,
         handle_out: GuestPtr<Handle>,
     ) -> Result<(), types::Error> {
-        let path = self.read_str("library name", path)?;
-        // Check the output pointer before loading anything: a library the guest gets no handle
-        // for could never be closed.
-        self.write("handle pointer", handle_out, 0)?;
-        let handle =
-            loader::open(&mut self.session, &path, flags, caller).map_err(|e| self.fail(e))?;
-        self.write("handle pointer", handle_out, handle)
+        self.advance_generation();
+        let result = self.open_advanced(path, flags, caller, handle_out);
+        self.advance_generation();
+        result
     }
 
     fn sym(
@@ -341,7 +389,24 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
     }
 
     fn close(&mut self, _: &mut GuestMemory<'_>, handle: Handle) -> Result<(), types::Error> {
-        loader::close(&mut self.session, handle).map_err(|e| self.fail(e))
+        self.advance_generation();
+        let result = loader::close(&mut self.session, handle).map_err(|e| self.fail(e));
+        self.advance_generation();
+        result
+    }
+
+    fn watch(
+        &mut self,
+        _: &mut GuestMemory<'_>,
+        generation: GuestPtr<u64>,
+    ) -> Result<(), types::Error> {
+        if let Err(e) = self.session.program().map(|_| ()) {
+            return Err(self.fail(e));
+        }
+        let now = self.session.cx().generation;
+        self.write("generation pointer", generation, now)?;
+        self.session.cx().generation_at = Some(generation.offset());
+        Ok(())
     }
 
     fn last_error(

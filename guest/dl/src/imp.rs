@@ -10,6 +10,7 @@ use std::ffi::{CStr, CString};
 use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Errno, Error};
+use crate::memo;
 use crate::sys;
 
 /// Longest message or name accepted from the host; a longer one is cut.
@@ -32,7 +33,15 @@ pub enum SymbolKind {
 }
 
 impl SymbolKind {
-    fn from_raw(raw: sys::__wasi_dl_symbol_kind_t) -> SymbolKind {
+    pub(crate) fn to_raw(self) -> sys::__wasi_dl_symbol_kind_t {
+        match self {
+            SymbolKind::Function => sys::__WASI_DL_SYMBOL_KIND_FUNCTION,
+            SymbolKind::Data => sys::__WASI_DL_SYMBOL_KIND_DATA,
+            SymbolKind::Other(raw) => raw,
+        }
+    }
+
+    pub(crate) fn from_raw(raw: sys::__wasi_dl_symbol_kind_t) -> SymbolKind {
         match raw {
             sys::__WASI_DL_SYMBOL_KIND_FUNCTION => SymbolKind::Function,
             sys::__WASI_DL_SYMBOL_KIND_DATA => SymbolKind::Data,
@@ -56,8 +65,24 @@ pub(crate) fn open(path: &[u8], flags: u32, caller: u32) -> Result<u32, Error> {
     Ok(handle)
 }
 
-/// `sym`: a symbol's kind and value (a table index or an address).
+/// `sym`: a symbol's kind and value (a table index or an address). An answer
+/// the host gave since the last `open` or `close` is answered again from the
+/// program's memo, without asking.
 pub(crate) fn sym(handle: u32, name: &[u8], caller: u32) -> Result<(SymbolKind, u32), Error> {
+    let generation = memo::generation();
+    if let Some(generation) = generation {
+        if let Some(found) = memo::get(generation, handle, name, caller) {
+            return Ok(found);
+        }
+    }
+    let found = sym_from_host(handle, name, caller)?;
+    if let Some(generation) = generation {
+        memo::put(generation, handle, name, caller, found);
+    }
+    Ok(found)
+}
+
+fn sym_from_host(handle: u32, name: &[u8], caller: u32) -> Result<(SymbolKind, u32), Error> {
     let mut kind: sys::__wasi_dl_symbol_kind_t = 0;
     let mut value: u32 = 0;
     // SAFETY: as for open.

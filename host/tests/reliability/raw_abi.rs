@@ -34,6 +34,13 @@ int main(int argc, char **argv) {
     char state0[64], state1[64];
     heap_probe(state0, sizeof state0);
 
+    /* watch: where the host keeps the loader generation (checked at the end) */
+    static uint64_t generation = 12345;
+    show("watch-oob", __wasi_dl_watch(BAD));
+    show("watch-unaligned", __wasi_dl_watch((void *)unaligned));
+    show("watch-ok", __wasi_dl_watch(&generation));
+    printf("watch-stored %d\n", generation != 12345);
+
     /* open */
     show("open-path-oob", __wasi_dl_open(BAD, 100, 2, 0, &h));
     show("open-path-wraps", __wasi_dl_open((void *)0xffffff00u, 0x200, 2, 0, &h));
@@ -105,9 +112,16 @@ int main(int argc, char **argv) {
     show("close-2", __wasi_dl_close(h));
     show("close-3", __wasi_dl_close(h));
     show("sym-closed", __wasi_dl_sym(h, "good_fn", 7, 0, &kind, &value));
+    uint64_t g_before = generation;
     show("open-3", __wasi_dl_open(lib, lib_len, 2, 0, &h2));
     printf("new-handle %d\n", h2 != h);
+    uint64_t g_opened = generation;
+    __wasi_dl_sym(h2, "good_fn", 7, 0, &kind, &value);
+    __wasi_dl_sym(h2, "no_such_symbol", 14, 0, &kind, &value);
+    uint64_t g_looked_up = generation;
     show("close-new", __wasi_dl_close(h2));
+    printf("generation open-moves %d sym-keeps %d close-moves %d\n", g_opened > g_before,
+           g_looked_up == g_opened, generation > g_looked_up);
     heap_probe(state1, sizeof state1);
     printf("heap-same %d\n", strcmp(state0, state1) == 0);
     return 0;
@@ -117,6 +131,9 @@ int main(int argc, char **argv) {
 /// (line, errno, words the message must contain, libraries loaded after the call).
 /// Errnos: 1 FAULT, 2 INVAL, 5 BADF, 6 NOSYM, 12 IO.
 const EXPECT: &[(&str, u32, &[&str], u32)] = &[
+    ("watch-oob", 1, &["generation pointer"], 0),
+    ("watch-unaligned", 1, &["generation pointer", "align"], 0),
+    ("watch-ok", 0, &[], 0),
     (
         "open-path-oob",
         1,
@@ -265,6 +282,8 @@ fn raw_imports_reject_bad_arguments() {
         "same-handle 1",
         "new-handle 1",
         "heap-same 1",
+        "watch-stored 1",
+        "generation open-moves 1 sym-keeps 1 close-moves 1",
         "last-error-zero-buf errno=0 len-matches=1",
         "last-error-huge-buf errno=0 len-matches=1",
     ] {
