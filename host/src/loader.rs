@@ -128,11 +128,10 @@ pub(crate) fn open<T: 'static>(
     if let Some(id) = s.cx().scope.find_by_name(name) {
         return reopen(s, id, global, nodelete);
     }
-    if flags.contains(OpenFlags::NOLOAD) {
-        // glibc: NULL, and nothing for dlerror to report.
-        return Ok(HANDLE_DEFAULT);
-    }
     let requester = s.cx().scope.lib_at(caller_addr);
+    if flags.contains(OpenFlags::NOLOAD) {
+        return open_loaded(s, name, requester, global, nodelete);
+    }
     // A trap in guest code (a start function, a constructor) leaves the shadow stack pointer
     // where the trapping frames had moved it: put it back if this dlopen fails.
     let stack_pointer = s.program()?.stack_pointer;
@@ -156,6 +155,37 @@ pub(crate) fn open<T: 'static>(
             roll_back(s, &group);
             Err(err)
         }
+    }
+}
+
+/// RTLD_NOLOAD of a name not opened before: the library if the name leads to a file that is
+/// loaded under another name (glibc compares files, not names); else NULL with nothing for
+/// dlerror to report, unless there is no such file at all (then glibc reports that).
+fn open_loaded<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    requester: Option<LibId>,
+    global: bool,
+    nodelete: bool,
+) -> DlResult<u32> {
+    let config = s.cx().config.clone();
+    let runtime_path = match requester {
+        Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
+        None => Vec::new(),
+    };
+    let fetched = config.sources.fetch(
+        name,
+        &Requester {
+            runtime_path: &runtime_path,
+        },
+        config.limits.max_module_bytes,
+    )?;
+    match s.cx().scope.find_by_key(&fetched.key) {
+        Some(id) => {
+            s.cx().scope.add_name(name, id);
+            reopen(s, id, global, nodelete)
+        }
+        None => Ok(HANDLE_DEFAULT),
     }
 }
 
@@ -1440,11 +1470,11 @@ pub(crate) fn sym<T: 'static>(
                         }
                     }
                 }
-                (order, "RTLD_DEFAULT".to_string())
+                (order, caller_name(cx, caller_addr))
             }
             HANDLE_NEXT => (
                 scope.next_after(scope.lib_at(caller_addr)),
-                "RTLD_NEXT".to_string(),
+                caller_name(cx, caller_addr),
             ),
             PROGRAM_HANDLE => (scope.global_scope(), cx.config.program_name.clone()),
             _ => {
@@ -1475,6 +1505,15 @@ pub(crate) fn sym<T: 'static>(
             scope: scope_name,
             symbol: name.to_string(),
         }),
+    }
+}
+
+/// Whom an RTLD_DEFAULT or RTLD_NEXT failure names: as in glibc, the calling module (the
+/// library, or the program by its name, which is its `argv[0]` under `wasi-dl run`).
+fn caller_name(cx: &WasiDlCtx, caller_addr: u32) -> String {
+    match cx.scope.lib_at(caller_addr).and_then(|id| cx.scope.get(id)) {
+        Some(lib) => lib.display_name().to_string(),
+        None => cx.config.program_name.clone(),
     }
 }
 

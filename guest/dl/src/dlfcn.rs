@@ -78,7 +78,8 @@ pub unsafe extern "C" fn __wasi_dl_open_from(
     // SAFETY: the caller's contract. NULL means the main program: an empty path.
     let path = unsafe { c_bytes(file) }.unwrap_or(b"");
     match imp::open(path, mode as u32, addr_u32(caller)) {
-        Ok(handle) => ptr::without_provenance_mut(handle as usize),
+        Ok(Some(handle)) => ptr::without_provenance_mut(handle as usize),
+        Ok(None) => ptr::null_mut(),
         Err(e) => {
             set_dlerror(&e);
             ptr::null_mut()

@@ -51,18 +51,23 @@ impl SymbolKind {
 }
 
 /// `open`: a library's handle. An empty `path` opens the main program.
-pub(crate) fn open(path: &[u8], flags: u32, caller: u32) -> Result<u32, Error> {
+/// `Ok(None)`: RTLD_NOLOAD and the library is not loaded (no error: glibc
+/// leaves dlerror alone then).
+pub(crate) fn open(path: &[u8], flags: u32, caller: u32) -> Result<Option<u32>, Error> {
     let mut handle: sys::__wasi_dl_handle_t = 0;
     // SAFETY: path is a live slice, handle a live u32; the host reads/writes only those.
     let rc = unsafe { sys::open(path.as_ptr().cast(), path.len(), flags, caller, &mut handle) };
     check(rc, || lossy(path))?;
+    if handle == sys::WASI_DL_HANDLE_DEFAULT && flags & sys::RTLD_NOLOAD as u32 != 0 {
+        return Ok(None);
+    }
     if handle == sys::WASI_DL_HANDLE_DEFAULT || handle == sys::WASI_DL_HANDLE_NEXT {
         return Err(Error::local(format!(
             "{}: the host returned the reserved handle {handle:#x}",
             lossy(path)
         )));
     }
-    Ok(handle)
+    Ok(Some(handle))
 }
 
 /// `sym`: a symbol's kind and value (a table index or an address). An answer

@@ -122,7 +122,8 @@ impl Library {
     /// # Errors
     /// The host's `dlerror` text: not found, not allowed, not a side module,
     /// an undefined symbol, a trapping constructor, ...; or a local error for
-    /// a path with a NUL byte inside.
+    /// a path with a NUL byte inside, or for [`Flags::NOLOAD`] when the
+    /// library is not loaded.
     ///
     /// ```no_run
     /// use wasi_dl_guest::{Flags, Library};
@@ -140,9 +141,13 @@ impl Library {
                 imp::lossy(path)
             )));
         }
-        Ok(Library {
-            handle: imp::open(path, flags.bits() as u32, 0)?,
-        })
+        match imp::open(path, flags.bits() as u32, 0)? {
+            Some(handle) => Ok(Library { handle }),
+            None => Err(Error::local(format!(
+                "{}: not loaded (RTLD_NOLOAD)",
+                imp::lossy(path)
+            ))),
+        }
     }
 
     /// `dlopen(NULL, RTLD_LAZY)`: the program itself, to look up its own
@@ -151,9 +156,12 @@ impl Library {
     /// # Errors
     /// Only if the host refuses.
     pub fn this() -> Result<Library, Error> {
-        Ok(Library {
-            handle: imp::open(b"", Flags::LAZY.bits() as u32, 0)?,
-        })
+        match imp::open(b"", Flags::LAZY.bits() as u32, 0)? {
+            Some(handle) => Ok(Library { handle }),
+            None => Err(Error::local(
+                "the host returned no handle for the program".into(),
+            )),
+        }
     }
 
     /// `dlsym`: the symbol `symbol` (`b"name\0"` or `"name"`; one trailing

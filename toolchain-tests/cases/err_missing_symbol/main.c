@@ -22,6 +22,21 @@ int main(void)
     err = dlerror();
     printf("dlsym(RTLD_DEFAULT, nowhere_symbol): %s, dlerror %s, mentions symbol: %s\n", p ? "found" : "NULL",
            err ? "non-NULL" : "NULL", yes_no(err && strstr(err, "nowhere_symbol")));
+    /* glibc's wording: "<object>: undefined symbol: <name>", the object being the library
+     * searched, or for RTLD_DEFAULT the caller (the program: its argv[0]). */
+    p = dlsym(h, "has_not");
+    err = dlerror();
+    size_t n = err ? strlen(err) : 0;
+    const char *tail = ": undefined symbol: has_not";
+    printf("by handle, ends with \"%s\": %s\n", tail,
+           yes_no(n >= strlen(tail) && strcmp(err + n - strlen(tail), tail) == 0));
+    dlsym(RTLD_DEFAULT, "nowhere_symbol");
+    err = dlerror();
+    n = err ? strlen(err) : 0;
+    tail = ": undefined symbol: nowhere_symbol";
+    printf("RTLD_DEFAULT, ends with \"%s\": %s\n", tail,
+           yes_no(n >= strlen(tail) && strcmp(err + n - strlen(tail), tail) == 0));
+    printf("RTLD_DEFAULT, names the program: %s\n", yes_no(err && strncmp(err, "RTLD", 4) != 0));
     dlclose(h);
     return 0;
 }
