@@ -77,7 +77,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     let mut dl = WasiDlCtx::builder()
         .cache(cache.clone())
         .program_name(&program_name)
-        .program_module(&module);
+        .program_module(&module)
+        .program_bytes(&bytes);
     for env in &args.envs {
         let Some((key, value)) = env.split_once('=') else {
             bail!("--env {env}: expected K=V");
@@ -117,7 +118,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         },
     );
     store.limiter(|state| &mut state.limits);
-    let instance = linker.instantiate(&mut store, &module)?;
+    let instance = wasi_dl::instantiate(&linker, &mut store, &module, |s: &mut State| &mut s.dl)?;
     let start = instance
         .get_typed_func::<(), ()>(&mut store, "_start")
         .map_err(|e| {

@@ -12,7 +12,10 @@
  * different funcref than its table entry. This _start calls
  * __wasm_call_ctors explicitly, so wasm-ld generates no wrappers.
  *
- * Also here: the stack protector's symbols, which Debian's
+ * Also here: loading the side modules the program was linked against
+ * (`wasi-dl cc ... -lfoo` with a wasm libfoo.so), before the program's
+ * constructors, as the dynamic linker loads an executable's NEEDED libraries;
+ * and the stack protector's symbols, which Debian's
  * libclang_rt.builtins-wasm32.a needs and Debian's wasi-libc lacks.
  * Compiled with -fno-stack-protector: _start changes the guard.
  * No headers: this must build with any wasm32 clang, sysroot or not.
@@ -25,6 +28,41 @@ void __wasm_call_ctors(void);
 int __main_void(void);
 _Noreturn void exit(int status);
 int getentropy(void *buffer, size_t length);
+void *dlopen(const char *file, int mode);
+char *dlerror(void);
+size_t strlen(const char *s);
+long write(int fd, const void *buf, size_t count);
+
+/*
+ * The libraries the program was linked against, in link order, NULL-ended:
+ * written by `wasi-dl cc` when its link line names side modules, absent
+ * otherwise.
+ */
+extern const char *const __wasi_dl_needed[] __attribute__((weak));
+
+static void say(const char *text) {
+    write(2, text, strlen(text));
+}
+
+static void load_needed(void) {
+    if (!__wasi_dl_needed) {
+        return;
+    }
+    for (const char *const *name = __wasi_dl_needed; *name; name++) {
+        /* RTLD_LAZY | RTLD_GLOBAL | RTLD_NODELETE: in the global scope after
+         * the program, for good, functions bound at first call (glibc's
+         * defaults for an executable's NEEDED entries). */
+        if (!dlopen(*name, 0x001 | 0x100 | 0x1000)) {
+            const char *error = dlerror();
+            say("error while loading shared libraries: ");
+            say(error ? error : *name);
+            say("\n");
+            /* glibc's loader exits with 127, which WASI's proc_exit refuses
+             * (wasmtime-wasi takes 0..125). */
+            exit(1);
+        }
+    }
+}
 
 /*
  * Weak, so that a libc that defines them itself wins. A fixed value until
@@ -49,6 +87,7 @@ __attribute__((export_name("_start"))) void _start(void) {
         __stack_chk_guard = guard;
     }
 
+    load_needed();
     __wasm_call_ctors();
     /* wasi-libc's __main_void gets argc/argv and calls main (clang names an
      * `int main(void)` __main_void itself, so then that is called directly). */

@@ -60,6 +60,9 @@ pub(crate) struct Config {
     pub(crate) program_name: String,
     /// The program's export names, when the embedder told us its module (for `dladdr`).
     pub(crate) program_exports: Option<Vec<String>>,
+    /// The table slots of the program's `env` function imports, when the embedder gave its
+    /// bytes (see `startup`).
+    pub(crate) import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
 }
 
 /// The wasi-dl state of one program (one store). Put it in your store data and hand
@@ -82,6 +85,8 @@ pub struct WasiDlCtx {
     pub(crate) generation_at: Option<u32>,
     /// Whether a `dlclose` is running destructors (a nested one then only drops its reference).
     pub(crate) unloading: bool,
+    /// Stubs for functions the program imports from libraries it was linked against.
+    pub(crate) program_imports: Option<crate::startup::ProgramImports>,
     /// An exit or interruption raised while the loader ran guest code, raised again when the
     /// import returns.
     pub(crate) fatal: Option<wasmtime::Error>,
@@ -118,6 +123,7 @@ pub struct WasiDlCtxBuilder {
     cache: Option<ModuleCache>,
     program_name: String,
     program_exports: Option<Vec<String>>,
+    import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
 }
 
 impl Default for WasiDlCtxBuilder {
@@ -135,6 +141,7 @@ impl WasiDlCtxBuilder {
             cache: None,
             program_name: "main".to_string(),
             program_exports: None,
+            import_slots: Default::default(),
         }
     }
 
@@ -222,6 +229,16 @@ impl WasiDlCtxBuilder {
         self
     }
 
+    /// Gives the loader the program's bytes, for a program linked against side modules
+    /// (`-lfoo` on its link line, see [`crate::instantiate`]): the loader reads which table
+    /// slots hold its imported functions, so that a function pointer the program takes to one
+    /// of them equals what `dlsym` and the libraries give. Without it calls still work, but
+    /// such pointers differ.
+    pub fn program_bytes(mut self, bytes: &[u8]) -> Self {
+        self.import_slots = crate::startup::import_slots(bytes);
+        self
+    }
+
     /// Finishes the context.
     pub fn build(self) -> WasiDlCtx {
         let config = Config {
@@ -230,6 +247,7 @@ impl WasiDlCtxBuilder {
             cache: self.cache.unwrap_or_else(ModuleCache::process_wide),
             program_name: self.program_name,
             program_exports: self.program_exports,
+            import_slots: self.import_slots,
         };
         WasiDlCtx {
             config: Arc::new(config),
@@ -242,6 +260,7 @@ impl WasiDlCtxBuilder {
             generation: 0,
             generation_at: None,
             unloading: false,
+            program_imports: None,
             fatal: None,
         }
     }

@@ -138,7 +138,7 @@ pub(crate) fn open<T: 'static>(
     let stack_at_entry = stack_pointer.get(&mut *s.caller);
     let mut group = Group::default();
     let result = map_tree(s, name, requester, &mut group)
-        .and_then(|root| link_group(s, &group, lazy).map(|()| root))
+        .and_then(|root| link_group(s, &mut group, lazy, global.then_some(root)).map(|()| root))
         .and_then(|root| construct_group(s, &group).map(|()| root));
     match result {
         Ok(root) => {
@@ -152,6 +152,7 @@ pub(crate) fn open<T: 'static>(
         }
         Err(err) => {
             let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
+            crate::startup::unbind(s, std::mem::take(&mut group.bound_imports));
             roll_back(s, &group);
             Err(err)
         }
@@ -235,6 +236,8 @@ struct Group {
     registered: Vec<LibId>,
     /// Dependencies before dependents.
     post_order: Vec<LibId>,
+    /// Program imports this `dlopen` pointed at its libraries (see `startup`).
+    bound_imports: Vec<crate::startup::Bound>,
 }
 
 /// Phase 1: find, fetch, compile and reserve `name` and (depth first) its dependencies.
@@ -549,7 +552,14 @@ fn take_slots_contents<T: 'static>(
 }
 
 /// Phase 2: instantiate every new library, dependencies first; then phase 3, fill the GOTs.
-fn link_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group, lazy: bool) -> DlResult<()> {
+/// `global_root`: the library an RTLD_GLOBAL `dlopen` asked for (it may define functions the
+/// program imports, see `startup`).
+fn link_group<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    group: &mut Group,
+    lazy: bool,
+    global_root: Option<LibId>,
+) -> DlResult<()> {
     {
         let cx = s.cx();
         for &id in &group.registered {
@@ -559,6 +569,9 @@ fn link_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group, lazy: bool)
     }
     for &id in &group.post_order {
         instantiate(s, id, lazy)?;
+    }
+    if let Some(root) = global_root {
+        crate::startup::bind_pending(s, root, &mut group.bound_imports)?;
     }
     // Every new library's symbols are known now (this is what makes cycles work).
     for &id in &group.post_order {

@@ -142,9 +142,9 @@ fn local_headers(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The compiler command for a target: the project's driver, or gcc/g++.
-fn command(target: Target, cxx: bool, args: &[OsString]) -> Result<Command> {
+fn command(target: Target, cxx: bool, args: &[OsString], dir: &Path) -> Result<Command> {
     match target {
-        Target::Wasm => wasi_dl_toolchain::cc_command(args, cxx),
+        Target::Wasm => wasi_dl_toolchain::cc_command_in(args, cxx, dir),
         Target::Native => {
             let mut cmd = Command::new(if cxx { "g++" } else { "gcc" });
             cmd.args(args);
@@ -163,7 +163,7 @@ fn run_cached(
     output: &str,
     pass: usize,
 ) -> Result<()> {
-    let mut cmd = command(target, cxx, args)?;
+    let mut cmd = command(target, cxx, args, dir)?;
     cmd.current_dir(dir);
     let mut hash = Sha256::new();
     hash.update(format!("{cmd:?}"));

@@ -75,6 +75,7 @@ pub fn run_wasm(dir: &Path, program: &str, args: &[String]) -> Result<Output> {
     let module = cache().compile_program(engine, &bytes)?;
     let dl = WasiDlCtx::builder()
         .program_module(&module)
+        .program_bytes(&bytes)
         .cache(cache().clone())
         .program_name(program)
         .preopened_dir(dir, ".")?
@@ -93,7 +94,7 @@ pub fn run_wasm(dir: &Path, program: &str, args: &[String]) -> Result<Output> {
     );
     store.set_epoch_deadline((TIME_LIMIT.as_millis() / EPOCH_TICK.as_millis()) as u64);
     store.epoch_deadline_trap();
-    let instance = linker.instantiate(&mut store, &module)?;
+    let instance = wasi_dl::instantiate(&linker, &mut store, &module, |s: &mut State| &mut s.dl)?;
     let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
     let (code, trap) = match start.call(&mut store, ()) {
         Ok(()) => (0, None),

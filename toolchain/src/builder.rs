@@ -26,7 +26,8 @@ pub struct MainOptions {
     /// Which libc symbols to export for side modules.
     pub exports: ExportMode,
     /// Side modules the program will load: slim mode exports what they (and
-    /// the libraries they need) import. Never linked into the program.
+    /// the libraries they need) import. Passed as `-mdl-exports-for=`: the
+    /// program is not linked against them.
     pub side_modules: Vec<PathBuf>,
     /// More driver arguments, placed before the sources.
     pub extra_args: Vec<OsString>,
@@ -103,7 +104,11 @@ impl Build {
         let mut args: Vec<OsString> = opts.extra_args.clone();
         args.push(opts.exports.flag().into());
         args.extend(sources.iter().map(|s| s.as_os_str().to_owned()));
-        args.extend(opts.side_modules.iter().map(|n| n.as_os_str().to_owned()));
+        args.extend(opts.side_modules.iter().map(|n| {
+            let mut flag = OsString::from("-mdl-exports-for=");
+            flag.push(n);
+            flag
+        }));
         args.push("-o".into());
         args.push(out.as_os_str().to_owned());
         args

@@ -12,7 +12,13 @@
 //! Own options and special cases:
 //! - `-mdl-exports=full` (default) / `-mdl-exports=slim`: see [`ExportMode`].
 //! - A main program's `*.so` inputs, and `-lfoo` that finds only `libfoo.so` in the `-L`
-//!   directories, are side modules: not linked in, read for slim-mode exports.
+//!   directories, are side modules the program is linked against, as with gcc: they are not
+//!   linked in; their functions may stay undefined (the program imports them), and a generated
+//!   `__wasi_dl_needed` list makes the start-up code load them (`libfoo.so` for `-lfoo`, a
+//!   path as written) before the program's constructors; slim mode exports what they import.
+//!   Their data objects cannot be imported by a program (it is not position-independent).
+//! - `-mdl-exports-for=PATH`: a side module the program will only dlopen, read for slim-mode
+//!   exports.
 //! - A side module's `-lfoo` finds `libfoo.so` through `-L` and records it in NEEDED.
 //! - GNU ld options that wasm-ld rejects and wasm has no use for (`--as-needed`,
 //!   `--no-as-needed`, `--hash-style=`, `--eh-frame-hdr`, `--enable-new-dtags`,
@@ -75,8 +81,10 @@ pub enum ExportMode {
     #[default]
     Full,
     /// `-mdl-exports=slim`: only what the side modules named on the command
-    /// line (`*.so` inputs, `-lfoo` finding `libfoo.so`) and the libraries they
-    /// need import, plus the contract. Smaller; other side modules may fail to load.
+    /// line (`*.so` inputs and `-lfoo` finding `libfoo.so`, which the program
+    /// is then linked against, and `-mdl-exports-for=PATH` for modules it will
+    /// only dlopen) and the libraries they need import, plus the contract.
+    /// Smaller; other side modules may fail to load.
     Slim,
 }
 
@@ -316,13 +324,20 @@ impl Driver {
                     args.extend(guest.start_objects().into_iter().map(OsString::from));
                 }
                 let mut side_modules = Vec::new();
+                // What the program's start-up code loads, as the names a NEEDED entry would
+                // have: `libfoo.so` for -lfoo, a path as written.
+                let mut needed = Vec::new();
                 for item in p.items {
                     match item {
                         Item::Input(path) if is_shared_library(&path) => {
-                            side_modules.push(resolve(&path))
+                            needed.push(path.to_string_lossy().into_owned());
+                            side_modules.push(resolve(&path));
                         }
                         Item::Lib { name, spelled } => match find_library(&name, &lib_dirs) {
-                            Some(Found::Shared(path)) => side_modules.push(path),
+                            Some(Found::Shared(path)) => {
+                                needed.push(format!("lib{name}.so"));
+                                side_modules.push(path);
+                            }
                             _ => args.extend(spelled),
                         },
                         other => args.extend(other.into_args()),
@@ -330,7 +345,8 @@ impl Driver {
                 }
                 if !side_modules.is_empty() {
                     notes.push(format!(
-                        "side modules {} are not linked into the main program{}",
+                        "side modules {} are loaded when the program starts (before its \
+                         constructors); the program imports their functions{}",
                         side_modules
                             .iter()
                             .map(|p| p.display().to_string())
@@ -342,6 +358,11 @@ impl Driver {
                             ""
                         }
                     ));
+                    let startup = startup_files(&side_modules, &needed, &tc.cache_dir())?;
+                    args.push(joined("-Wl,--allow-undefined-file=", &startup.functions));
+                    args.extend(["-x".into(), "c".into()]);
+                    args.push(startup.needed_list.into());
+                    args.extend(["-x".into(), "none".into()]);
                 }
                 args.push(library.into());
                 for flag in [
@@ -384,12 +405,14 @@ impl Driver {
                             args.push(joined("-Wl,@", &libc.response_file));
                         }
                         ExportMode::Slim => {
-                            let imported = imported_symbols(&side_modules, &lib_dirs)?;
+                            let mut named = side_modules.clone();
+                            named.extend(p.exports_for.iter().map(|path| resolve(path)));
+                            let imported = imported_symbols(&named, &lib_dirs)?;
                             for missing in &imported.not_found {
                                 warnings.push(format!("slim exports: {missing} not found; its imports are not exported"));
                             }
-                            if side_modules.is_empty() {
-                                warnings.push("-mdl-exports=slim without side modules (*.so or -lfoo): only the wasi-dl contract is exported".into());
+                            if named.is_empty() {
+                                warnings.push("-mdl-exports=slim without side modules (*.so, -lfoo or -mdl-exports-for=): only the wasi-dl contract is exported".into());
                             }
                             let contract: BTreeSet<&str> =
                                 CONTRACT_EXPORTS.iter().copied().collect();
@@ -426,6 +449,82 @@ impl Driver {
             notes,
         })
     }
+}
+
+/// What a program linked against side modules needs at link time.
+struct StartupFiles {
+    /// The side modules' functions, one per line: wasm-ld may leave them undefined (the
+    /// program imports them from `env`; the host binds them when the modules are loaded).
+    functions: PathBuf,
+    /// C source of `__wasi_dl_needed`, the NULL-ended list of libraries the start-up code
+    /// (`crt1-wasi-dl.o`) opens before the program's constructors run.
+    needed_list: PathBuf,
+}
+
+fn startup_files(
+    side_modules: &[PathBuf],
+    needed: &[String],
+    cache_dir: &Path,
+) -> Result<StartupFiles> {
+    let mut functions = BTreeSet::new();
+    for path in side_modules {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("reading side module {}", path.display()))?;
+        let info = crate::side_modules::read_side_module(&bytes)
+            .with_context(|| format!("{}", path.display()))?;
+        functions.extend(info.functions);
+    }
+    let mut list = String::new();
+    for name in functions {
+        list.push_str(&name);
+        list.push('\n');
+    }
+    let mut source = String::from(
+        "/* Written by wasi-dl cc: the libraries this program was linked against. */\n\
+         __attribute__((visibility(\"hidden\"))) const char *const __wasi_dl_needed[] = {",
+    );
+    for name in needed {
+        source.push('"');
+        for c in name.chars() {
+            match c {
+                '"' | '\\' => {
+                    source.push('\\');
+                    source.push(c);
+                }
+                c if c.is_ascii_graphic() || c == ' ' => source.push(c),
+                c => {
+                    let mut buf = [0u8; 4];
+                    for byte in c.encode_utf8(&mut buf).bytes() {
+                        source.push_str(&format!("\\{byte:03o}"));
+                    }
+                }
+            }
+        }
+        source.push_str("\", ");
+    }
+    source.push_str("0};\n");
+    std::fs::create_dir_all(cache_dir)
+        .with_context(|| format!("creating the cache directory {}", cache_dir.display()))?;
+    let key = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&list, &source).hash(&mut h);
+        h.finish()
+    };
+    let functions = cache_dir.join(format!("startup-{key:016x}.undefined"));
+    let needed_list = cache_dir.join(format!("startup-{key:016x}.c"));
+    // Written to a temporary name first: another build may be reading the same file.
+    for (path, text) in [(&functions, &list), (&needed_list, &source)] {
+        if !path.is_file() {
+            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+            std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(StartupFiles {
+        functions,
+        needed_list,
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -515,6 +614,8 @@ struct Parsed {
     user_nostdlibxx: bool,
     wants_rpath: bool,
     mode: ExportMode,
+    /// `-mdl-exports-for=PATH`: side modules the program will dlopen, named for slim mode.
+    exports_for: Vec<PathBuf>,
     lib_dirs: Vec<PathBuf>,
     warnings: Vec<String>,
     notes: Vec<String>,
@@ -638,6 +739,10 @@ fn parse(args: &[OsString]) -> Result<Parsed> {
             "-nostdlib++" => p.user_nostdlibxx = true,
             "-" => p.inputs += 1,
             _ => {}
+        }
+        if let Some(path) = a.strip_prefix("-mdl-exports-for=") {
+            p.exports_for.push(PathBuf::from(path));
+            continue;
         }
         if let Some(mode) = a.strip_prefix("-mdl-exports=") {
             p.mode = match mode {

@@ -63,3 +63,14 @@ pub fn cxx(args: &[OsString]) -> Result<ExitStatus> {
 pub fn cc_command(args: &[OsString], cxx: bool) -> Result<Command> {
     Driver::new(Toolchain::detect()?).cxx(cxx).command(args)
 }
+
+/// [`cc_command`] for a build that runs in `dir`: relative `-L` directories and library
+/// paths are looked at from there (the command's working directory is set to it too).
+pub fn cc_command_in(args: &[OsString], cxx: bool, dir: &std::path::Path) -> Result<Command> {
+    let mut cmd = Driver::new(Toolchain::detect()?)
+        .cxx(cxx)
+        .current_dir(dir)
+        .command(args)?;
+    cmd.current_dir(dir);
+    Ok(cmd)
+}

@@ -24,6 +24,8 @@ pub struct SideModuleInfo {
     pub imports: BTreeSet<String>,
     /// Names the module exports (functions and data).
     pub exports: BTreeSet<String>,
+    /// The functions among them (without the dynamic-linking ABI's `__wasm_*` functions).
+    pub functions: BTreeSet<String>,
     /// The NEEDED subsection.
     pub needed: Vec<String>,
     /// The RUNTIME_PATH subsection.
@@ -69,7 +71,14 @@ pub fn read_side_module(bytes: &[u8]) -> Result<SideModuleInfo> {
             }
             Payload::ExportSection(reader) => {
                 for export in reader {
-                    info.exports.insert(export?.name.to_string());
+                    let export = export?;
+                    if export.kind == wasmparser::ExternalKind::Func
+                        && !export.name.starts_with("__wasm_")
+                        && export.name != "__post_instantiate"
+                    {
+                        info.functions.insert(export.name.to_string());
+                    }
+                    info.exports.insert(export.name.to_string());
                 }
             }
             _ => {}

@@ -331,6 +331,7 @@ impl<'a> Run<'a> {
     }
 }
 
+#[derive(Debug)]
 pub struct Output {
     pub stdout: String,
     pub stderr: String,
@@ -368,6 +369,7 @@ pub fn run(run: Run<'_>) -> Output {
     wasi.args(&run.args);
     let mut dl = WasiDlCtx::builder()
         .program_module(&module)
+        .program_bytes(&std::fs::read(run.program).unwrap())
         .cache(library_cache().clone());
     for (host, guest) in &run.dirs {
         wasi.preopened_dir(host, guest, FsPerms::ReadOnly).unwrap();
@@ -412,7 +414,8 @@ pub fn run(run: Run<'_>) -> Output {
     }
     store.set_epoch_deadline(run.deadline_ticks);
     store.epoch_deadline_trap();
-    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let instance =
+        wasi_dl::instantiate(&linker, &mut store, &module, |s: &mut State| &mut s.dl).unwrap();
     let start = instance
         .get_typed_func::<(), ()>(&mut store, "_start")
         .unwrap();

@@ -3,7 +3,8 @@
 //! - `hostile`: a corpus of broken and malicious side modules;
 //! - `raw_abi`: the raw `wasi_dl` imports called with bad pointers, handles, names and flags;
 //! - `limits`: every field of `wasi_dl::Limits`;
-//! - `leaks`: long open/close loops, with numbers.
+//! - `leaks`: long open/close loops, with numbers;
+//! - `startup`: programs linked against side modules, when those go missing or change.
 
 #[path = "../../../fuzz/src/lib.rs"]
 #[allow(unused)]
@@ -14,3 +15,4 @@ mod hostile;
 mod leaks;
 mod limits;
 mod raw_abi;
+mod startup;

@@ -1,0 +1,403 @@
+//! Programs linked against side modules: `wasi-dl cc main.c -L. -lfoo` with a wasm `libfoo.so`.
+//!
+//! Such a program imports the library's functions from `env`, but the library can only be
+//! placed in the program's memory and table once the program exists. So [`instantiate`] gives
+//! the program a stub for each of those imports: a tiny generated module whose function *i*
+//! is a `call_indirect` through entry *i* of its own table. The program's start-up code then
+//! opens the libraries it was linked against (`RTLD_GLOBAL`, before its constructors, as the
+//! dynamic linker does with NEEDED entries), and the loader, while linking the first library
+//! that defines an imported name, points entry *i* at the definition. A call from the program
+//! costs one direct call and one indirect call more than a call inside it.
+//!
+//! Function-pointer identity: a program that takes the address of such a function holds the
+//! table slot wasm-ld gave the *import*. When the embedder handed over the program's bytes
+//! ([`crate::WasiDlCtxBuilder::program_bytes`]), the loader knows those slots from the
+//! element segments, stores the library's function in the slot and makes it that function's
+//! one slot: the program's pointer, `dlsym` and the libraries' pointers then agree.
+
+use rustc_hash::FxHashMap;
+use wasmtime::{ExternType, Func, FuncType, Instance, Linker, Module, Ref, Store, Table, ValType};
+
+use crate::ctx::WasiDlCtx;
+use crate::error::{DlError, DlResult};
+use crate::loader::Session;
+use crate::scope::{LibId, Symbol};
+
+/// The stubs of one program, kept in its context.
+pub(crate) struct ProgramImports {
+    /// The stub module's table: entry *i* is what stub *i* calls.
+    pub(crate) table: Table,
+    /// Imports no library has defined yet, by name.
+    pub(crate) pending: FxHashMap<Box<str>, Pending>,
+}
+
+/// An import waiting for its library.
+#[derive(Clone)]
+pub(crate) struct Pending {
+    /// Its entry in the stub module's table.
+    pub(crate) index: u32,
+    /// What the entry holds until then: a function that fails with a message.
+    pub(crate) unbound: Func,
+}
+
+/// An import bound by a `dlopen` in progress, with what to restore if it fails.
+pub(crate) struct Bound {
+    pub(crate) name: Box<str>,
+    pub(crate) pending: Pending,
+    /// The program's table slot for the import and what it held before.
+    pub(crate) program_slot: Option<(u32, Option<Func>)>,
+}
+
+/// Instantiates the program: `linker.instantiate`, plus stubs for functions it imports from
+/// `env` that nothing in `linker` defines (the functions of side modules it was linked
+/// against; see the module docs). `get_cx` finds the [`WasiDlCtx`], as for
+/// [`crate::add_to_linker`].
+///
+/// Use it instead of `linker.instantiate(&mut store, &module)`; for a program with no such
+/// imports it is exactly that.
+///
+/// ```no_run
+/// # use wasmtime::{Engine, Linker, Module, Store};
+/// # struct State { dl: wasi_dl::WasiDlCtx }
+/// # fn run(engine: &Engine, linker: &Linker<State>, mut store: Store<State>, module: &Module)
+/// #     -> wasmtime::Result<()> {
+/// let instance = wasi_dl::instantiate(linker, &mut store, module, |s: &mut State| &mut s.dl)?;
+/// instance.get_typed_func::<(), ()>(&mut store, "_start")?.call(&mut store, ())?;
+/// # Ok(())
+/// # }
+/// ```
+pub fn instantiate<T: 'static>(
+    linker: &Linker<T>,
+    store: &mut Store<T>,
+    module: &Module,
+    get_cx: impl Fn(&mut T) -> &mut WasiDlCtx,
+) -> wasmtime::Result<Instance> {
+    let mut missing: Vec<(String, FuncType)> = Vec::new();
+    for import in module.imports() {
+        if import.module() != "env" {
+            continue;
+        }
+        if let ExternType::Func(ty) = import.ty() {
+            if linker.get(&mut *store, "env", import.name()).is_err() {
+                missing.push((import.name().to_string(), ty));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return linker.instantiate(&mut *store, module);
+    }
+    let Some(bytes) = stub_module(missing.iter().map(|(_, ty)| ty)) else {
+        // A signature with reference types: no C library has one. Let instantiation say what
+        // is missing.
+        return linker.instantiate(&mut *store, module);
+    };
+    let stubs_module = Module::new(store.engine(), bytes)?;
+    let stubs = Instance::new(&mut *store, &stubs_module, &[])?;
+    let table = stubs
+        .get_table(&mut *store, "table")
+        .ok_or_else(|| wasmtime::Error::msg("the import stubs have no table"))?;
+    let mut linker = linker.clone();
+    let mut pending = FxHashMap::default();
+    for (index, (name, ty)) in missing.into_iter().enumerate() {
+        let index = u32::try_from(index).map_err(|_| wasmtime::Error::msg("too many imports"))?;
+        let message = format!(
+            "symbol lookup error: undefined symbol: {name} (the program was linked against a \
+             library that should define it, and none loaded did)"
+        );
+        let unbound = Func::new(&mut *store, ty, move |_, _, _| {
+            Err(wasmtime::Error::msg(message.clone()))
+        });
+        table.set(&mut *store, u64::from(index), Ref::Func(Some(unbound)))?;
+        let stub = stubs
+            .get_func(&mut *store, &format!("f{index}"))
+            .ok_or_else(|| wasmtime::Error::msg("an import stub is missing"))?;
+        linker.define(&mut *store, "env", &name, stub)?;
+        pending.insert(name.into_boxed_str(), Pending { index, unbound });
+    }
+    get_cx(store.data_mut()).program_imports = Some(ProgramImports { table, pending });
+    linker.instantiate(&mut *store, module)
+}
+
+/// `(module (table (export "table") N funcref) (func (export "f<i>") <ty_i>
+///   local.get 0 .. i32.const i call_indirect <ty_i>) ...)`
+fn stub_module<'a>(types: impl Iterator<Item = &'a FuncType>) -> Option<Vec<u8>> {
+    use wasm_encoder::{
+        CodeSection, ExportKind, ExportSection, Function, FunctionSection, Module, TableSection,
+        TableType, TypeSection,
+    };
+    let mut type_section = TypeSection::new();
+    let mut functions = FunctionSection::new();
+    let mut exports = ExportSection::new();
+    let mut codes = CodeSection::new();
+    let mut count = 0u32;
+    for (index, ty) in types.enumerate() {
+        let index = u32::try_from(index).ok()?;
+        let params: Vec<_> = ty
+            .params()
+            .map(|t| encoder_type(&t))
+            .collect::<Option<_>>()?;
+        let results: Vec<_> = ty
+            .results()
+            .map(|t| encoder_type(&t))
+            .collect::<Option<_>>()?;
+        // One type per function keeps the indices trivial; the engine deduplicates them.
+        type_section
+            .ty()
+            .function(params.iter().copied(), results.iter().copied());
+        functions.function(index);
+        exports.export(&format!("f{index}"), ExportKind::Func, index);
+        let mut body = Function::new([]);
+        let mut code = body.instructions();
+        for param in 0..params.len() as u32 {
+            code.local_get(param);
+        }
+        code.i32_const(index as i32);
+        code.call_indirect(0, index);
+        code.end();
+        codes.function(&body);
+        count = index + 1;
+    }
+    let mut tables = TableSection::new();
+    tables.table(TableType {
+        element_type: wasm_encoder::RefType::FUNCREF,
+        table64: false,
+        minimum: u64::from(count),
+        maximum: Some(u64::from(count)),
+        shared: false,
+    });
+    exports.export("table", ExportKind::Table, 0);
+    let mut module = Module::new();
+    module
+        .section(&type_section)
+        .section(&functions)
+        .section(&tables)
+        .section(&exports)
+        .section(&codes);
+    Some(module.finish())
+}
+
+fn encoder_type(ty: &ValType) -> Option<wasm_encoder::ValType> {
+    Some(match ty {
+        ValType::I32 => wasm_encoder::ValType::I32,
+        ValType::I64 => wasm_encoder::ValType::I64,
+        ValType::F32 => wasm_encoder::ValType::F32,
+        ValType::F64 => wasm_encoder::ValType::F64,
+        ValType::V128 => wasm_encoder::ValType::V128,
+        ValType::Ref(_) => return None,
+    })
+}
+
+/// The table slots wasm-ld gave the program's `env` function imports (its element
+/// segments), by import name. Unreadable bytes give an empty map (then pointers to those
+/// functions differ from `dlsym`'s, calls still work).
+pub(crate) fn import_slots(bytes: &[u8]) -> FxHashMap<Box<str>, u32> {
+    read_import_slots(bytes).unwrap_or_default()
+}
+
+fn read_import_slots(bytes: &[u8]) -> Option<FxHashMap<Box<str>, u32>> {
+    use wasmparser::{ElementItems, ElementKind, Operator, Parser, Payload, TypeRef};
+    let mut imported: Vec<Option<Box<str>>> = Vec::new();
+    let mut slots = FxHashMap::default();
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.ok()? {
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import.ok()?;
+                    if let TypeRef::Func(_) | TypeRef::FuncExact(_) = import.ty {
+                        imported.push((import.module == "env").then(|| import.name.into()));
+                    }
+                }
+            }
+            Payload::ElementSection(reader) => {
+                for element in reader {
+                    let element = element.ok()?;
+                    let ElementKind::Active {
+                        table_index,
+                        offset_expr,
+                    } = element.kind
+                    else {
+                        continue;
+                    };
+                    if table_index.unwrap_or(0) != 0 {
+                        continue;
+                    }
+                    let mut ops = offset_expr.get_operators_reader();
+                    let Ok(Operator::I32Const { value: offset }) = ops.read() else {
+                        continue;
+                    };
+                    let ElementItems::Functions(funcs) = element.items else {
+                        continue;
+                    };
+                    for (position, func) in funcs.into_iter().enumerate() {
+                        let func = func.ok()? as usize;
+                        if let Some(Some(name)) = imported.get(func) {
+                            let slot =
+                                (offset as u32).checked_add(u32::try_from(position).ok()?)?;
+                            slots.entry(name.clone()).or_insert(slot);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(slots)
+}
+
+/// While an `RTLD_GLOBAL` `dlopen` links: points every pending program import that a library
+/// of the group defines (first in the group's breadth-first order, the dynamic linker's
+/// global order) at that definition. Runs after the group is instantiated and before its GOT
+/// is bound, so the libraries take the program's slot as the function's one slot too. The
+/// program now depends on those libraries: they are never unloaded.
+/// What it bound goes to `bound`, for [`unbind`].
+pub(crate) fn bind_pending<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    root: LibId,
+    bound: &mut Vec<Bound>,
+) -> DlResult<()> {
+    let Some(imports) = s.cx().program_imports.as_ref() else {
+        return Ok(());
+    };
+    if imports.pending.is_empty() {
+        return Ok(());
+    }
+    let stub_table = imports.table;
+    let order = s.cx().scope.lib(root)?.search_list.clone();
+    let mut found: Vec<(Box<str>, LibId, Func, usize)> = Vec::new();
+    {
+        let cx = s.cx();
+        let Some(imports) = cx.program_imports.as_ref() else {
+            return Ok(());
+        };
+        for name in imports.pending.keys() {
+            let definition = order.iter().find_map(|&id| {
+                match cx.scope.get(id)?.exports.get(name.as_bytes())? {
+                    Symbol::Func { func, key, .. } => Some((id, *func, *key)),
+                    Symbol::Data { .. } => None,
+                }
+            });
+            if let Some((id, func, key)) = definition {
+                found.push((name.clone(), id, func, key));
+            }
+        }
+    }
+    let program_table = s.program()?.table;
+    for (name, provider, func, key) in found {
+        let Some(pending) = s
+            .cx()
+            .program_imports
+            .as_mut()
+            .and_then(|i| i.pending.remove(&name))
+        else {
+            continue;
+        };
+        let table_error =
+            |e: wasmtime::Error| DlError::Program(format!("internal: table update failed: {e}"));
+        stub_table
+            .set(
+                &mut *s.caller,
+                u64::from(pending.index),
+                Ref::Func(Some(func)),
+            )
+            .map_err(table_error)?;
+        let slot = s.cx().config.import_slots.get(&name).copied();
+        let program_slot = match slot {
+            Some(slot) if u64::from(slot) < program_table.size(&*s.caller) => {
+                let before = match program_table.get(&mut *s.caller, u64::from(slot)) {
+                    Some(Ref::Func(f)) => f,
+                    _ => None,
+                };
+                program_table
+                    .set(&mut *s.caller, u64::from(slot), Ref::Func(Some(func)))
+                    .map_err(table_error)?;
+                let cx = s.cx();
+                cx.space.forget(slot);
+                cx.space.record(key, slot);
+                Some((slot, before))
+            }
+            _ => None,
+        };
+        let cx = s.cx();
+        if let Some(lib) = cx.scope.get_mut(provider) {
+            lib.nodelete = true;
+            crate::trace::bind(&cx.config.program_name, &name, &lib.name);
+        }
+        bound.push(Bound {
+            name,
+            pending,
+            program_slot,
+        });
+    }
+    Ok(())
+}
+
+/// Undoes what a failed `dlopen` bound (its libraries are about to go).
+pub(crate) fn unbind<T: 'static>(s: &mut Session<'_, '_, T>, bound: Vec<Bound>) {
+    let Some(stub_table) = s.cx().program_imports.as_ref().map(|i| i.table) else {
+        return;
+    };
+    let program_table = s.cx().program.as_ref().map(|p| p.table);
+    for bound in bound {
+        let _ = stub_table.set(
+            &mut *s.caller,
+            u64::from(bound.pending.index),
+            Ref::Func(Some(bound.pending.unbound)),
+        );
+        if let (Some((slot, before)), Some(table)) = (bound.program_slot, program_table) {
+            let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(before));
+            let key = before.map(|f| f.to_raw(&mut *s.caller) as usize);
+            let cx = s.cx();
+            cx.space.forget(slot);
+            if let Some(key) = key {
+                cx.space.record(key, slot);
+            }
+        }
+        if let Some(imports) = s.cx().program_imports.as_mut() {
+            imports.pending.insert(bound.name, bound.pending);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_slots_of_imported_functions() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "lib_a" (func $a (param i32) (result i32)))
+                (import "wasi" "other" (func $o))
+                (import "env" "lib_b" (func $b))
+                (func $own)
+                (table 8 funcref)
+                (elem (i32.const 1) func $own $b $a $o))"#,
+        )
+        .unwrap();
+        let slots = import_slots(&wasm);
+        assert_eq!(slots.get("lib_b"), Some(&2));
+        assert_eq!(slots.get("lib_a"), Some(&3));
+        assert_eq!(slots.len(), 2, "only env imports: {slots:?}");
+        assert!(import_slots(b"not wasm").is_empty());
+    }
+
+    #[test]
+    fn stubs_call_through_their_table() {
+        let engine = wasmtime::Engine::default();
+        let mut store = Store::new(&engine, ());
+        let i32_to_i32 = FuncType::new(&engine, [ValType::I32], [ValType::I32]);
+        let unit = FuncType::new(&engine, [], []);
+        let bytes = stub_module([&unit, &i32_to_i32].into_iter()).unwrap();
+        let module = Module::new(&engine, bytes).unwrap();
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let table = instance.get_table(&mut store, "table").unwrap();
+        let double = Func::wrap(&mut store, |x: i32| x * 2);
+        table.set(&mut store, 1, Ref::Func(Some(double))).unwrap();
+        let f1 = instance
+            .get_typed_func::<i32, i32>(&mut store, "f1")
+            .unwrap();
+        assert_eq!(f1.call(&mut store, 21).unwrap(), 42);
+        let f0 = instance.get_typed_func::<(), ()>(&mut store, "f0").unwrap();
+        assert!(f0.call(&mut store, ()).is_err(), "an empty entry traps");
+    }
+}

@@ -1,0 +1,15 @@
+/* A library the program is linked against (-lapi) and a plugin needs too: one instance. */
+#include <stdio.h>
+
+static int registered;
+
+void api_register(const char *who)
+{
+    registered++;
+    printf("api: %s registered (%d in all)\n", who, registered);
+}
+
+int api_count(void) { return registered; }
+
+__attribute__((constructor)) static void init(void) { printf("api: constructor\n"); }
+__attribute__((destructor)) static void fini(void) { printf("api: destructor, %d registered\n", registered); }
