@@ -92,6 +92,10 @@ __wasi_dl_errno_t __wasi_dl_last_error(uint8_t *buf, uint32_t buf_len,
 __wasi_dl_errno_t __wasi_dl_watch(uint64_t *generation)
     __WASI_DL_IMPORT("watch");
 
+/* At exit, after every exit handler: run the pending destructors of every
+ * loaded library in glibc's _dl_fini order. Nothing is unloaded. */
+__wasi_dl_errno_t __wasi_dl_fini(void) __WASI_DL_IMPORT("fini");
+
 /* Map an address (data address or table index) to library + nearest symbol. */
 __wasi_dl_errno_t __wasi_dl_addr(uint32_t address, uint8_t *name_buf,
                                  uint32_t name_buf_len, uint8_t *symbol_buf,

@@ -1400,6 +1400,41 @@ fn unload_pass<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
     failure.map_or(Ok(true), Err)
 }
 
+/// At exit: every loaded library's pending destructors, in `_dl_fini` order (see
+/// `Scope::fini_order`). Nothing is unloaded: the program is ending.
+pub(crate) fn fini<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
+    let finalize = s.program()?.finalize.clone();
+    let Some(finalize) = finalize else {
+        return Ok(());
+    };
+    let stack_pointer = s.program()?.stack_pointer;
+    let stack_at_entry = stack_pointer.get(&mut *s.caller);
+    let mut failure = None;
+    for id in s.cx().scope.fini_order() {
+        if s.cx().fatal.is_some() {
+            break;
+        }
+        let Some((base, end, name)) = s
+            .cx()
+            .scope
+            .get(id)
+            .map(|l| (l.mem_base, l.mem_end(), l.display_name().to_string()))
+        else {
+            continue;
+        };
+        if let Err(e) = finalize.call(&mut *s.caller, (base, end)) {
+            let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
+            let reason = guest_failure(s, e);
+            failure.get_or_insert(DlError::Init {
+                name,
+                phase: "running destructors",
+                reason,
+            });
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
 // ---------------------------------------------------------------------------------------------
 // dlsym
 

@@ -248,6 +248,31 @@ impl Scope {
         }
     }
 
+    /// The order glibc's `_dl_fini` finalizes loaded libraries in at exit: load order, except
+    /// that a library comes before those it depends on (NEEDED or symbol bindings). A cycle
+    /// is broken at its earliest-loaded member.
+    pub(crate) fn fini_order(&self) -> Vec<LibId> {
+        let mut left: Vec<LibId> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&id| self.get(id).is_some_and(|l| l.state == LibState::Ready))
+            .collect();
+        let depends = |user: LibId, on: LibId| {
+            self.get(user)
+                .is_some_and(|l| l.deps.contains(&on) || l.bound.contains(&on))
+        };
+        let mut out = Vec::with_capacity(left.len());
+        while !left.is_empty() {
+            let next = left
+                .iter()
+                .position(|&id| !left.iter().any(|&user| user != id && depends(user, id)))
+                .unwrap_or(0);
+            out.push(left.remove(next));
+        }
+        out
+    }
+
     pub(crate) fn order(&self) -> &[LibId] {
         &self.order
     }

@@ -160,6 +160,12 @@ pub fn add_to_linker<T: 'static>(
             call.finish(errno)
         },
     )?;
+    let g = glue.clone();
+    linker.func_wrap(module, "fini", move |mut caller: Caller<'_, T>| {
+        let mut call = HostCall::new(&mut caller, &g);
+        let errno = wasi_dl::fini(&mut call, &mut no_memory())?;
+        call.finish(errno)
+    })?;
     let g = glue;
     linker.func_wrap(
         module,
@@ -393,6 +399,10 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         let result = loader::close(&mut self.session, handle).map_err(|e| self.fail(e));
         self.advance_generation();
         result
+    }
+
+    fn fini(&mut self, _: &mut GuestMemory<'_>) -> Result<(), types::Error> {
+        loader::fini(&mut self.session).map_err(|e| self.fail(e))
     }
 
     fn watch(

@@ -7,10 +7,13 @@
 //! its proper place among the program's other `atexit` handlers. When a
 //! library is unloaded, the host calls [`__wasi_dl_finalize`] with the
 //! library's data block: its entries run then (newest first) and are
-//! forgotten, and their trampolines later do nothing.
+//! forgotten, and their trampolines later do nothing. A library's
+//! `__attribute__((destructor))` functions are the exception at exit: they
+//! run last, after every handler (see [`__wasi_dl_install_late_destructors`]).
 
 use std::ffi::{c_int, c_void};
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// A destructor function: `void (*)(void *)`, a table index on wasm.
@@ -21,6 +24,7 @@ unsafe extern "C" {
     fn posix_memalign(memptr: *mut *mut c_void, alignment: usize, size: usize) -> c_int;
     fn free(ptr: *mut c_void);
     fn __cxa_atexit(func: DtorFn, arg: *mut c_void, dso: *mut c_void) -> c_int;
+    fn atexit(func: AtexitFn) -> c_int;
 }
 
 /// Memory for a library's data block: `size` bytes aligned to `align` (a power
@@ -72,6 +76,9 @@ struct Entry {
     /// `arg` and `dso` as addresses (raw pointers are not Send).
     arg: usize,
     dso: usize,
+    /// A library's `__attribute__((destructor))` functions: at exit they run after every
+    /// exit handler and the program's own destructors (see [`__wasi_dl_run_late_destructors`]).
+    late: bool,
 }
 
 impl Entry {
@@ -138,10 +145,16 @@ pub unsafe extern "C" fn __wasi_dl_cxa_atexit(
     dso: *mut c_void,
 ) -> c_int {
     let Some(func) = func else { return -1 };
+    // clang's wasm backend turns a library's `__attribute__((destructor))` functions into one
+    // `__cxa_atexit(call_dtors, NULL, &__dso_handle)` per priority, made by its constructors; a
+    // C++ object's destructor always gets the object's address. glibc runs the former from
+    // `.fini_array`, after all exit handlers: so do we.
+    let late = arg.is_null();
     register(
         Handler::WithArg(func),
         arg.expose_provenance(),
         dso as usize,
+        late,
     )
 }
 
@@ -155,10 +168,10 @@ pub unsafe extern "C" fn __wasi_dl_cxa_atexit(
 #[no_mangle]
 pub unsafe extern "C" fn __wasi_dl_atexit(func: Option<AtexitFn>, dso: *mut c_void) -> c_int {
     let Some(func) = func else { return -1 };
-    register(Handler::NoArg(func), 0, dso as usize)
+    register(Handler::NoArg(func), 0, dso as usize, false)
 }
 
-fn register(func: Handler, arg: usize, dso: usize) -> c_int {
+fn register(func: Handler, arg: usize, dso: usize, late: bool) -> c_int {
     let id = {
         let mut reg = registry();
         let id = reg.next_id;
@@ -166,9 +179,23 @@ fn register(func: Handler, arg: usize, dso: usize) -> c_int {
             return -1;
         };
         reg.next_id = next;
-        reg.pending.push((id, Entry { func, arg, dso }));
+        reg.pending.push((
+            id,
+            Entry {
+                func,
+                arg,
+                dso,
+                late,
+            },
+        ));
         id
     };
+    if late {
+        // Run by run_late_destructors at exit, or at dlclose. A program without wasi-dl's
+        // start-up code (a Rust guest) installs the runner here, later than glibc would.
+        __wasi_dl_install_late_destructors();
+        return 0;
+    }
     // SAFETY: run_at_exit has the right type and accepts any argument.
     let rc = unsafe {
         __cxa_atexit(
@@ -182,6 +209,45 @@ fn register(func: Handler, arg: usize, dso: usize) -> c_int {
         return -1;
     }
     0
+}
+
+static LATE_RUNNER: AtomicBool = AtomicBool::new(false);
+
+/// Registers, once, the exit handler that runs libraries' `__attribute__((destructor))`
+/// functions. The start-up code calls it before anything else, so that it runs last: after
+/// every exit handler and the program's own destructors, as glibc's `_dl_fini` comes last.
+#[no_mangle]
+pub extern "C" fn __wasi_dl_install_late_destructors() {
+    if !LATE_RUNNER.swap(true, Ordering::Relaxed) {
+        // SAFETY: run_late_destructors is a `void (*)(void)`. If libc is out of room the
+        // destructors still run at dlclose.
+        unsafe { atexit(run_late_destructors) };
+    }
+}
+
+/// At exit: the `__attribute__((destructor))` functions of the libraries still loaded. The
+/// host calls [`__wasi_dl_finalize`] for each library in `_dl_fini`'s order (load order, a
+/// library before its dependencies); whatever is left (a host that failed) runs newest first.
+extern "C" fn run_late_destructors() {
+    // SAFETY: no pointers; the host calls back into __wasi_dl_finalize.
+    let _ = unsafe { crate::sys::fini() };
+    loop {
+        let next = {
+            let reg = registry();
+            reg.pending
+                .iter()
+                .rev()
+                .find(|(_, e)| e.late)
+                .map(|(id, _)| *id)
+        };
+        let Some(id) = next else { return };
+        // No lock is held while a destructor runs: it may dlclose, or register more.
+        let entry = registry().remove(id);
+        if let Some(entry) = entry {
+            // SAFETY: still pending, so its library was not unloaded.
+            unsafe { entry.run() }
+        }
+    }
 }
 
 /// Runs, newest first, every pending destructor whose `dso` lies in
