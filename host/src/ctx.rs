@@ -179,9 +179,11 @@ impl WasiDlCtxBuilder {
     /// Also searches the directories of a guest-visible `LD_LIBRARY_PATH` value (pass the
     /// value you put in the guest's environment), before the embedder's search path.
     pub fn guest_library_path(mut self, value: &str) -> Self {
+        // As in glibc, an empty entry (`a::b`, a leading or trailing `:`) is the current
+        // directory: what `LD_LIBRARY_PATH=/x:$LD_LIBRARY_PATH` gives when it was unset.
         self.sources.guest_library_path = value
             .split(':')
-            .filter(|d| !d.is_empty())
+            .map(|d| if d.is_empty() { "." } else { d })
             .map(str::to_string)
             .collect();
         self

@@ -95,6 +95,10 @@ pub enum DlError {
     #[error("invalid argument: {0}")]
     Invalid(String),
 
+    /// A `dlopen` mode with neither RTLD_LAZY nor RTLD_NOW (glibc's words).
+    #[error("{}invalid mode for dlopen(): Invalid argument", if name.is_empty() { String::new() } else { format!("{name}: ") })]
+    InvalidMode { name: String },
+
     /// `dladdr` found nothing at that address.
     #[error("address {address:#x} is not inside any loaded module")]
     NoAddress { address: u32 },
@@ -118,7 +122,7 @@ impl DlError {
             DlError::Init { .. } => Errno::Init,
             DlError::Program(_) => Errno::Link,
             DlError::Fault(_) => Errno::Fault,
-            DlError::Invalid(_) => Errno::Inval,
+            DlError::Invalid(_) | DlError::InvalidMode { .. } => Errno::Inval,
         }
     }
 }

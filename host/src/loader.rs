@@ -1410,6 +1410,9 @@ pub(crate) fn fini<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
     let stack_pointer = s.program()?.stack_pointer;
     let stack_at_entry = stack_pointer.get(&mut *s.caller);
     let mut failure = None;
+    // A dlclose from one of these destructors only drops its reference (glibc keeps every
+    // object during _dl_fini): the library is finalized in its turn below.
+    s.cx().unloading = true;
     for id in s.cx().scope.fini_order() {
         if s.cx().fatal.is_some() {
             break;
@@ -1432,6 +1435,7 @@ pub(crate) fn fini<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
             });
         }
     }
+    s.cx().unloading = false;
     failure.map_or(Ok(()), Err)
 }
 

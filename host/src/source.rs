@@ -256,7 +256,7 @@ impl Sources {
         };
         Ok(Some(Fetched {
             bytes: bytes.into(),
-            key: format!("file:{guest_path}"),
+            key: file_key(&meta, &guest_path),
             path: Some(guest_path),
         }))
     }
@@ -366,6 +366,23 @@ pub(crate) fn expand_runtime_path(entries: &[String], library_path: Option<&str>
         .collect()
 }
 
+/// What makes two opened files one library: as in glibc, the file itself (device and inode),
+/// so that a symlink, a hard link or another path to a loaded library finds it. Elsewhere, the
+/// normalized guest path.
+fn file_key(meta: &cap_std::fs::Metadata, guest_path: &str) -> String {
+    #[cfg(unix)]
+    {
+        use cap_std::fs::MetadataExt;
+        let _ = guest_path;
+        format!("file:{}:{}", meta.dev(), meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        format!("file:{guest_path}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,7 +444,18 @@ mod tests {
         let found = sources
             .fetch("/plugins/sub/../sub/libb.so", &NOBODY, 1 << 20)
             .unwrap();
-        assert_eq!(found.key, "file:/plugins/sub/libb.so");
+        assert_eq!(found.path.as_deref(), Some("/plugins/sub/libb.so"));
+        let again = sources
+            .fetch("/plugins/sub/libb.so", &NOBODY, 1 << 20)
+            .unwrap();
+        assert_eq!(found.key, again.key, "one file, one key");
+        assert_ne!(
+            found.key,
+            sources
+                .fetch("/plugins/liba.so", &NOBODY, 1 << 20)
+                .unwrap()
+                .key
+        );
 
         let err = sources
             .fetch("/plugins/../secret.so", &NOBODY, 1 << 20)

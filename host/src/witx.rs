@@ -271,6 +271,10 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
         handle_out: GuestPtr<Handle>,
     ) -> Result<(), types::Error> {
         let path = self.read_str("library name", path)?;
+        // glibc's wording: a mode must ask for RTLD_LAZY or RTLD_NOW (also for dlopen(NULL)).
+        if !flags.intersects(OpenFlags::LAZY | OpenFlags::NOW) {
+            return Err(self.fail(DlError::InvalidMode { name: path }));
+        }
         // Check the output pointer before loading anything: a library the guest gets no handle
         // for could never be closed.
         self.write("handle pointer", handle_out, 0)?;
