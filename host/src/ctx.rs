@@ -181,8 +181,10 @@ impl WasiDlCtxBuilder {
     pub fn guest_library_path(mut self, value: &str) -> Self {
         // As in glibc, an empty entry (`a::b`, a leading or trailing `:`) is the current
         // directory: what `LD_LIBRARY_PATH=/x:$LD_LIBRARY_PATH` gives when it was unset.
+        // An empty value is no path at all.
         self.sources.guest_library_path = value
             .split(':')
+            .filter(|_| !value.is_empty())
             .map(|d| if d.is_empty() { "." } else { d })
             .map(str::to_string)
             .collect();
@@ -265,5 +267,21 @@ impl WasiDlCtxBuilder {
             program_imports: None,
             fatal: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_library_path_entries_are_the_current_directory() {
+        let b = WasiDlCtxBuilder::new().guest_library_path("/lib::/usr/lib:");
+        assert_eq!(
+            b.sources.guest_library_path,
+            vec!["/lib", ".", "/usr/lib", "."]
+        );
+        let b = WasiDlCtxBuilder::new().guest_library_path("");
+        assert!(b.sources.guest_library_path.is_empty(), "unset or empty: no path");
     }
 }
