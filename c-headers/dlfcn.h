@@ -16,8 +16,35 @@ extern "C" {
 #define RTLD_GLOBAL 256
 #define RTLD_LOCAL 0
 
+#define RTLD_BINDING_MASK 3
+/* Accepted, and ignored: a library's own definitions are not preferred over
+ * the global scope (README, Limits). */
+#define RTLD_DEEPBIND 8
+
 #define RTLD_NEXT ((void *)-1)
 #define RTLD_DEFAULT ((void *)0)
+
+/* Link-map namespaces: only the base one exists. */
+typedef long int Lmid_t;
+#define LM_ID_BASE 0
+#define LM_ID_NEWLM (-1)
+
+/* dlinfo requests (glibc's values). wasi-dl answers RTLD_DI_LMID; the others
+ * fail with a dlerror message. */
+enum {
+    RTLD_DI_LMID = 1,
+    RTLD_DI_LINKMAP = 2,
+    RTLD_DI_CONFIGADDR = 3,
+    RTLD_DI_SERINFO = 4,
+    RTLD_DI_SERINFOSIZE = 5,
+    RTLD_DI_ORIGIN = 6,
+    RTLD_DI_PROFILENAME = 7,
+    RTLD_DI_PROFILEOUT = 8,
+    RTLD_DI_TLS_MODID = 9,
+    RTLD_DI_TLS_DATA = 10,
+    RTLD_DI_PHDR = 11,
+    RTLD_DI_MAX = 11
+};
 
 typedef struct {
     const char *dli_fname; /* name of the library (or program) holding the address */
@@ -32,6 +59,13 @@ char *dlerror(void);
 void *dlopen(const char *file, int mode);
 void *dlsym(void *__restrict handle, const char *__restrict name);
 int dladdr(const void *addr, Dl_info *info);
+/* GNU extensions. dlmopen knows only LM_ID_BASE; dlvsym ignores the version
+ * (side modules have no symbol versions, and glibc accepts an unversioned
+ * definition for any version). */
+void *dlmopen(Lmid_t lmid, const char *file, int mode);
+void *dlvsym(void *__restrict handle, const char *__restrict name,
+             const char *__restrict version);
+int dlinfo(void *__restrict handle, int request, void *__restrict arg);
 
 /*
  * A wasm module cannot see who called it, so the loader learns the calling
@@ -45,6 +79,11 @@ void *__wasi_dl_sym_from(void *__restrict handle, const char *__restrict name,
                          const void *caller);
 #define dlopen(file, mode) __wasi_dl_open_from((file), (mode), __dso_handle)
 #define dlsym(handle, name) __wasi_dl_sym_from((handle), (name), __dso_handle)
+#define dlmopen(lmid, file, mode) \
+    ((lmid) == LM_ID_BASE ? __wasi_dl_open_from((file), (mode), __dso_handle) \
+                          : dlmopen((lmid), (file), (mode)))
+#define dlvsym(handle, name, version) \
+    ((void)(version), __wasi_dl_sym_from((handle), (name), __dso_handle))
 
 #ifdef __cplusplus
 }

@@ -36,7 +36,7 @@ main_flags="--target=wasm32-wasi -fvisibility=default -I$sysroot/include
  -Wl,--export=__wasi_dl_alloc -Wl,--export=__wasi_dl_free
  -Wl,--export=__wasi_dl_cxa_atexit -Wl,--export=__wasi_dl_finalize
  -Wl,--export=dlopen -Wl,--export=dlsym -Wl,--export=dlclose -Wl,--export=dlerror
- -Wl,--export=dladdr -Wl,--export=__wasi_dl_open_from -Wl,--export=__wasi_dl_sym_from
+ -Wl,--export=dladdr -Wl,--export=dlmopen -Wl,--export=dlvsym -Wl,--export=dlinfo -Wl,--export=__wasi_dl_open_from -Wl,--export=__wasi_dl_sym_from
  -Wl,--export-dynamic"
 side_flags="--target=wasm32-wasi -O2 -fPIC -fvisibility=default -shared -nostdlib
  -Wl,--no-entry -Wl,--unresolved-symbols=import-dynamic -Wl,--export=__wasm_call_ctors"
@@ -64,7 +64,7 @@ check_main() {
     fi
     for name in memory __indirect_function_table __stack_pointer _start \
         __wasi_dl_alloc __wasi_dl_free __wasi_dl_cxa_atexit __wasi_dl_finalize \
-        dlopen dlsym dlclose dlerror dladdr __wasi_dl_open_from __wasi_dl_sym_from; do
+        dlopen dlsym dlclose dlerror dladdr dlmopen dlvsym dlinfo __wasi_dl_open_from __wasi_dl_sym_from; do
         grep -q -- "-> \"$name\"\$" "$details" || fail "$wasm: does not export $name"
     done
     if grep -q 'command_export' "$details"; then

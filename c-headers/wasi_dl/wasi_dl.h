@@ -41,6 +41,7 @@ typedef uint32_t __wasi_dl_open_flags_t;
 #define __WASI_DL_OPEN_FLAGS_LAZY ((__wasi_dl_open_flags_t)0x001)
 #define __WASI_DL_OPEN_FLAGS_NOW ((__wasi_dl_open_flags_t)0x002)
 #define __WASI_DL_OPEN_FLAGS_NOLOAD ((__wasi_dl_open_flags_t)0x004)
+#define __WASI_DL_OPEN_FLAGS_DEEPBIND ((__wasi_dl_open_flags_t)0x008)
 #define __WASI_DL_OPEN_FLAGS_GLOBAL ((__wasi_dl_open_flags_t)0x100)
 #define __WASI_DL_OPEN_FLAGS_NODELETE ((__wasi_dl_open_flags_t)0x1000)
 

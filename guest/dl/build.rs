@@ -46,6 +46,9 @@ const MAIN_LINK_ARGS: &[&str] = &[
     "--export=dlclose",
     "--export=dlerror",
     "--export=dladdr",
+    "--export=dlmopen",
+    "--export=dlvsym",
+    "--export=dlinfo",
     "--export=__wasi_dl_open_from",
     "--export=__wasi_dl_sym_from",
 ];

@@ -10,7 +10,7 @@
 //! The Rust API ([`Library`](crate::Library)) returns its errors instead and
 //! leaves this state alone.
 
-use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::ffi::{c_char, c_int, c_long, c_void, CStr, CString};
 use std::ptr;
 use std::sync::{Mutex, PoisonError};
 
@@ -160,6 +160,65 @@ pub extern "C" fn dlerror() -> *mut c_char {
     match &state.returned {
         Some(text) => text.as_ptr().cast_mut(),
         None => ptr::null_mut(),
+    }
+}
+
+/// `dlmopen(lmid, file, mode)`: only the base namespace exists, so
+/// `LM_ID_BASE` is `dlopen`; any other namespace fails.
+///
+/// # Safety
+/// As [`dlopen`].
+#[no_mangle]
+pub unsafe extern "C" fn dlmopen(lmid: c_long, file: *const c_char, mode: c_int) -> *mut c_void {
+    if lmid != 0 {
+        set_dlerror(&Error::local(format!(
+            "dlmopen: namespace {lmid}: only LM_ID_BASE is supported"
+        )));
+        return ptr::null_mut();
+    }
+    // SAFETY: same contract.
+    unsafe { __wasi_dl_open_from(file, mode, ptr::null()) }
+}
+
+/// `dlvsym(handle, name, version)`: `dlsym`, whatever the version (side
+/// modules have no symbol versions; glibc accepts an unversioned definition
+/// for any version).
+///
+/// # Safety
+/// As [`dlsym`]; `version` is not read.
+#[no_mangle]
+pub unsafe extern "C" fn dlvsym(
+    handle: *mut c_void,
+    name: *const c_char,
+    _version: *const c_char,
+) -> *mut c_void {
+    // SAFETY: same contract.
+    unsafe { __wasi_dl_sym_from(handle, name, ptr::null()) }
+}
+
+/// `RTLD_DI_LMID` (glibc's value): the library's namespace.
+const RTLD_DI_LMID: c_int = 1;
+
+/// `dlinfo(handle, request, arg)`: `RTLD_DI_LMID` stores `LM_ID_BASE`; other
+/// requests fail (-1) with a `dlerror` message.
+///
+/// # Safety
+/// For `RTLD_DI_LMID`, `arg` must point to a writable `Lmid_t`.
+#[no_mangle]
+pub unsafe extern "C" fn dlinfo(handle: *mut c_void, request: c_int, arg: *mut c_void) -> c_int {
+    let _ = handle;
+    match request {
+        RTLD_DI_LMID if !arg.is_null() => {
+            // SAFETY: the caller's contract.
+            unsafe { arg.cast::<c_long>().write(0) };
+            0
+        }
+        _ => {
+            set_dlerror(&Error::local(format!(
+                "dlinfo: request {request} is not supported by wasi-dl"
+            )));
+            -1
+        }
     }
 }
 
