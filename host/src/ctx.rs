@@ -282,6 +282,9 @@ mod tests {
             vec!["/lib", ".", "/usr/lib", "."]
         );
         let b = WasiDlCtxBuilder::new().guest_library_path("");
-        assert!(b.sources.guest_library_path.is_empty(), "unset or empty: no path");
+        assert!(
+            b.sources.guest_library_path.is_empty(),
+            "unset or empty: no path"
+        );
     }
 }

@@ -46,6 +46,9 @@ void *dlsym(void *h, const char *n) { return 0; }
 int dlclose(void *h) { return 0; }
 char *dlerror(void) { return "stand-in"; }
 int dladdr(const void *a, void *info) { return 0; }
+void *dlmopen(long l, const char *f, int m) { return 0; }
+void *dlvsym(void *h, const char *n, const char *v) { return 0; }
+int dlinfo(void *h, int r, void *a) { return -1; }
 uintptr_t __stack_chk_guard = 0x5a5a1234;
 void __stack_chk_fail(void) { abort(); }
 extern void __wasm_call_ctors(void);
