@@ -1614,7 +1614,7 @@ pub(crate) fn addr<T: 'static>(s: &mut Session<'_, '_, T>, address: u32) -> DlRe
             symbol,
         });
     }
-    if program.data_end.is_some_and(|end| address < end) {
+    if address >= program.data_start && program.data_end.is_some_and(|end| address < end) {
         let nearest = names.and_then(|n| n.data.range(..=address).next_back());
         return Ok(AddrFound {
             handle: PROGRAM_HANDLE,

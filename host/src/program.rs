@@ -26,8 +26,10 @@ pub(crate) struct Program {
     pub(crate) atexit: Option<TypedFunc<(u32, u32), i32>>,
     /// `__wasi_dl_finalize(base, end)`: runs the destructors registered from a data block.
     pub(crate) finalize: Option<TypedFunc<(u32, u32), ()>>,
-    /// End of the program's static data (`__heap_base`), when exported: `dladdr` attributes
-    /// addresses below it to the program.
+    /// Start of the program's static data (`__global_base`, 0 if not exported).
+    pub(crate) data_start: u32,
+    /// End of the program's static data (`__data_end`, else `__heap_base`), when exported:
+    /// `dladdr` attributes addresses from `data_start` to it to the program.
     pub(crate) data_end: Option<u32>,
     /// Symbols already looked up. The program's exports never change, so both answers can be
     /// kept; misses are bounded, since a guest chooses the names it asks for.
@@ -104,11 +106,17 @@ impl Program {
             .get_export("__wasi_dl_cxa_atexit")
             .and_then(Extern::into_func);
         let atexit = typed::<T, (u32, u32), i32>(caller, "__wasi_dl_atexit")?;
-        let data_end = caller
-            .get_export("__heap_base")
-            .and_then(Extern::into_global)
-            .and_then(|g| g.get(&mut *caller).i32())
-            .map(|v| v as u32);
+        let mut address_of = |name: &str| {
+            caller
+                .get_export(name)
+                .and_then(Extern::into_global)
+                .and_then(|g| g.get(&mut *caller).i32())
+                .map(|v| v as u32)
+        };
+        // The static data only: not the stack, which wasm-ld puts after the data (or before
+        // it, with --stack-first), nor the heap.
+        let data_end = address_of("__data_end").or_else(|| address_of("__heap_base"));
+        let data_start = address_of("__global_base").unwrap_or(0);
         Ok(Program {
             memory,
             table,
@@ -118,6 +126,7 @@ impl Program {
             cxa_atexit,
             atexit,
             finalize,
+            data_start,
             data_end,
             symbols: rustc_hash::FxHashMap::default(),
             missing: Default::default(),

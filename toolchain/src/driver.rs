@@ -56,8 +56,10 @@ pub const CONTRACT_EXPORTS: &[&str] = &[
     "__wasi_dl_free",
     "__wasi_dl_cxa_atexit",
     "__wasi_dl_atexit",
-    // The end of static data: dladdr attributes addresses below it to the program.
+    // The program's static data, for dladdr (the stack and heap around it are nobody's).
     "__heap_base",
+    "__global_base",
+    "__data_end",
     "__wasi_dl_finalize",
     "dlopen",
     "dlsym",

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int ends_with(const char *s, const char *suffix)
@@ -34,6 +35,12 @@ int main(void)
     printf("static function still callable: %d\n", fn_ptr()(5));
     Dl_info info;
     printf("dladdr(NULL): %s\n", dladdr(NULL, &info) ? "non-zero" : "0");
+    /* Neither the stack nor the heap belongs to any object. */
+    volatile int on_stack = 1;
+    printf("dladdr(a stack variable): %s\n", dladdr((const void *)&on_stack, &info) ? "non-zero" : "0");
+    void *block = malloc(64);
+    printf("dladdr(a heap block): %s\n", dladdr(block, &info) ? "non-zero" : "0");
+    free(block);
     dlclose(h);
     return 0;
 }
