@@ -57,6 +57,7 @@ for lib, deps in list(needs.items()) + [("main", meta.get("main_needs", []))]:
         if name != "main" and name not in libs:
             sys.exit(f"case.toml: {name} has no source {name}.c/.cpp")
 for name, content in meta.get("files", {}).items():
+    os.makedirs(os.path.dirname(os.path.join(build, name)), exist_ok=True)
     with open(os.path.join(build, name), "w") as f:
         f.write(content)
 q = shlex.quote

@@ -97,6 +97,11 @@ __wasi_dl_errno_t __wasi_dl_watch(uint64_t *generation)
  * loaded library in glibc's _dl_fini order. Nothing is unloaded. */
 __wasi_dl_errno_t __wasi_dl_fini(void) __WASI_DL_IMPORT("fini");
 
+/* The program's own RUNPATH (its -rpath directories, ':'-separated, $ORIGIN
+ * unexpanded): searched after LD_LIBRARY_PATH for the names it opens. */
+__wasi_dl_errno_t __wasi_dl_program_runpath(const char *paths, size_t paths_len)
+    __WASI_DL_IMPORT("program_runpath");
+
 /* Map an address (data address or table index) to library + nearest symbol. */
 __wasi_dl_errno_t __wasi_dl_addr(uint32_t address, uint8_t *name_buf,
                                  uint32_t name_buf_len, uint8_t *symbol_buf,

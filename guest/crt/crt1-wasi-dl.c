@@ -41,11 +41,19 @@ long write(int fd, const void *buf, size_t count);
  */
 extern const char *const __wasi_dl_needed[] __attribute__((weak));
 
+/* The program's -rpath directories (':'-separated), written by `wasi-dl cc`
+ * when its link line has any. */
+extern const char __wasi_dl_rpath_list[] __attribute__((weak));
+void __wasi_dl_use_runpath(const char *paths);
+
 static void say(const char *text) {
     write(2, text, strlen(text));
 }
 
 static void load_needed(void) {
+    if (__wasi_dl_rpath_list) {
+        __wasi_dl_use_runpath(__wasi_dl_rpath_list);
+    }
     if (!__wasi_dl_needed) {
         return;
     }

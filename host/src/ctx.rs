@@ -85,6 +85,8 @@ pub struct WasiDlCtx {
     pub(crate) generation_at: Option<u32>,
     /// Whether a `dlclose` is running destructors (a nested one then only drops its reference).
     pub(crate) unloading: bool,
+    /// The program's own RUNPATH (`-rpath` at its link), `$ORIGIN` expanded.
+    pub(crate) program_runpath: Vec<String>,
     /// Stubs for functions the program imports from libraries it was linked against.
     pub(crate) program_imports: Option<crate::startup::ProgramImports>,
     /// An exit or interruption raised while the loader ran guest code, raised again when the
@@ -265,6 +267,7 @@ impl WasiDlCtxBuilder {
             generation_at: None,
             unloading: false,
             program_imports: None,
+            program_runpath: Vec::new(),
             fatal: None,
         }
     }

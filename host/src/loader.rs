@@ -172,7 +172,7 @@ fn open_loaded<T: 'static>(
     let config = s.cx().config.clone();
     let runtime_path = match requester {
         Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
-        None => Vec::new(),
+        None => s.cx().program_runpath.clone(),
     };
     let fetched = config.sources.fetch(
         name,
@@ -296,7 +296,7 @@ fn map_one<T: 'static>(
     }
     let runtime_path = match requester {
         Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
-        None => Vec::new(),
+        None => s.cx().program_runpath.clone(),
     };
     let fetched = config.sources.fetch(
         name,

@@ -161,6 +161,16 @@ pub fn add_to_linker<T: 'static>(
         },
     )?;
     let g = glue.clone();
+    linker.func_wrap(
+        module,
+        "program_runpath",
+        move |mut caller: Caller<'_, T>, paths: i32, paths_len: i32| {
+            let mut call = HostCall::new(&mut caller, &g);
+            let errno = wasi_dl::program_runpath(&mut call, &mut no_memory(), paths, paths_len)?;
+            call.finish(errno)
+        },
+    )?;
+    let g = glue.clone();
     linker.func_wrap(module, "fini", move |mut caller: Caller<'_, T>| {
         let mut call = HostCall::new(&mut caller, &g);
         let errno = wasi_dl::fini(&mut call, &mut no_memory())?;
@@ -403,6 +413,23 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         let result = loader::close(&mut self.session, handle).map_err(|e| self.fail(e));
         self.advance_generation();
         result
+    }
+
+    fn program_runpath(
+        &mut self,
+        _: &mut GuestMemory<'_>,
+        paths: GuestPtr<str>,
+    ) -> Result<(), types::Error> {
+        let paths = self.read_str("run path", paths)?;
+        let cx = self.session.cx();
+        let entries: Vec<String> = paths
+            .split(':')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+        let program = cx.config.program_name.clone();
+        cx.program_runpath = crate::source::expand_runtime_path(&entries, Some(&program));
+        Ok(())
     }
 
     fn fini(&mut self, _: &mut GuestMemory<'_>) -> Result<(), types::Error> {

@@ -126,7 +126,11 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
         std::fs::copy(file, dir.join(name))?;
     }
     for (name, content) in &case.manifest.files {
-        std::fs::write(dir.join(name), content)?;
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, content)?;
     }
     Ok(dir)
 }

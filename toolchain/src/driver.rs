@@ -348,6 +348,16 @@ impl Driver {
                         other => args.extend(other.into_args()),
                     }
                 }
+                if side_modules.is_empty() && !p.rpaths.is_empty() {
+                    let startup = startup_files(&[], &[], &p.rpaths, &tc.cache_dir())?;
+                    notes.push(format!(
+                        "-rpath {}: the program's RUNPATH for its dlopen calls",
+                        p.rpaths.join(":")
+                    ));
+                    args.extend(["-x".into(), "c".into()]);
+                    args.push(startup.needed_list.into());
+                    args.extend(["-x".into(), "none".into()]);
+                }
                 if !side_modules.is_empty() {
                     notes.push(format!(
                         "side modules {} are loaded when the program starts (before its \
@@ -363,7 +373,8 @@ impl Driver {
                             ""
                         }
                     ));
-                    let startup = startup_files(&side_modules, &needed, &tc.cache_dir())?;
+                    let startup =
+                        startup_files(&side_modules, &needed, &p.rpaths, &tc.cache_dir())?;
                     args.push(joined("-Wl,--allow-undefined-file=", &startup.functions));
                     args.extend(["-x".into(), "c".into()]);
                     args.push(startup.needed_list.into());
@@ -469,6 +480,7 @@ struct StartupFiles {
 fn startup_files(
     side_modules: &[PathBuf],
     needed: &[String],
+    rpaths: &[String],
     cache_dir: &Path,
 ) -> Result<StartupFiles> {
     let mut functions = BTreeSet::new();
@@ -485,29 +497,25 @@ fn startup_files(
         list.push('\n');
     }
     let mut source = String::from(
-        "/* Written by wasi-dl cc: the libraries this program was linked against. */\n\
-         __attribute__((visibility(\"hidden\"))) const char *const __wasi_dl_needed[] = {",
+        "/* Written by wasi-dl cc: the libraries this program was linked against, and its\n\
+         \x20* RUNPATH (-rpath). */\n",
     );
-    for name in needed {
-        source.push('"');
-        for c in name.chars() {
-            match c {
-                '"' | '\\' => {
-                    source.push('\\');
-                    source.push(c);
-                }
-                c if c.is_ascii_graphic() || c == ' ' => source.push(c),
-                c => {
-                    let mut buf = [0u8; 4];
-                    for byte in c.encode_utf8(&mut buf).bytes() {
-                        source.push_str(&format!("\\{byte:03o}"));
-                    }
-                }
-            }
+    if !needed.is_empty() {
+        source.push_str(
+            "__attribute__((visibility(\"hidden\"))) const char *const __wasi_dl_needed[] = {",
+        );
+        for name in needed {
+            source.push_str(&c_string(name));
+            source.push_str(", ");
         }
-        source.push_str("\", ");
+        source.push_str("0};\n");
     }
-    source.push_str("0};\n");
+    if !rpaths.is_empty() {
+        source.push_str(&format!(
+            "__attribute__((visibility(\"hidden\"))) const char __wasi_dl_rpath_list[] = {};\n",
+            c_string(&rpaths.join(":"))
+        ));
+    }
     std::fs::create_dir_all(cache_dir)
         .with_context(|| format!("creating the cache directory {}", cache_dir.display()))?;
     let key = {
@@ -530,6 +538,28 @@ fn startup_files(
         functions,
         needed_list,
     })
+}
+
+/// `text` as a C string literal.
+fn c_string(text: &str) -> String {
+    let mut out = String::from('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_ascii_graphic() || c == ' ' => out.push(c),
+            c => {
+                let mut buf = [0u8; 4];
+                for byte in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\{byte:03o}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -618,6 +648,10 @@ struct Parsed {
     user_nostdlib: bool,
     user_nostdlibxx: bool,
     wants_rpath: bool,
+    /// The `-rpath` directories, in order (for a main program: its RUNPATH, see `startup`).
+    rpaths: Vec<String>,
+    /// A `-Xlinker -rpath` waiting for its `-Xlinker DIR`.
+    xlinker_rpath_pending: bool,
     mode: ExportMode,
     /// `-mdl-exports-for=PATH`: side modules the program will dlopen, named for slim mode.
     exports_for: Vec<PathBuf>,
@@ -673,6 +707,13 @@ const TAKES_VALUE: &[&str] = &[
     "--param",
 ];
 
+/// `DIR` of `-rpath=DIR` / `--rpath=DIR`.
+fn rpath_value(linker_arg: &str) -> Option<&str> {
+    linker_arg
+        .strip_prefix("-rpath=")
+        .or_else(|| linker_arg.strip_prefix("--rpath="))
+}
+
 fn is_rpath_flag(linker_arg: &str) -> bool {
     matches!(linker_arg, "-rpath" | "--rpath")
         || linker_arg.starts_with("-rpath=")
@@ -710,8 +751,18 @@ fn parse(args: &[OsString]) -> Result<Parsed> {
                 "-L" => p.lib_dirs.push(PathBuf::from(&value)),
                 "-target" | "--target" => p.user_target = true,
                 "--sysroot" => p.user_sysroot = true,
-                "-rpath" => p.wants_rpath = true,
+                "-rpath" => {
+                    p.wants_rpath = true;
+                    p.rpaths.push(v.clone());
+                }
                 "-Xlinker" => {
+                    if std::mem::take(&mut p.xlinker_rpath_pending) {
+                        p.rpaths.push(v.clone());
+                    } else if matches!(v.as_str(), "-rpath" | "--rpath") {
+                        p.xlinker_rpath_pending = true;
+                    } else if let Some(dir) = rpath_value(&v) {
+                        p.rpaths.push(dir.to_string());
+                    }
                     if filter_linker_args(&mut p, &v).is_none() {
                         continue;
                     }
@@ -770,6 +821,16 @@ fn parse(args: &[OsString]) -> Result<Parsed> {
         } else if a.starts_with("-fuse-ld=") || a.starts_with("--ld-path=") {
             p.user_fuse_ld = true;
         } else if let Some(list) = a.strip_prefix("-Wl,") {
+            let mut parts = list.split(',');
+            while let Some(part) = parts.next() {
+                if matches!(part, "-rpath" | "--rpath") {
+                    if let Some(dir) = parts.next() {
+                        p.rpaths.push(dir.to_string());
+                    }
+                } else if let Some(dir) = rpath_value(part) {
+                    p.rpaths.push(dir.to_string());
+                }
+            }
             match filter_linker_args(&mut p, list) {
                 None => continue,
                 Some(kept) if kept != list => {

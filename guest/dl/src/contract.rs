@@ -280,3 +280,19 @@ pub unsafe extern "C" fn __wasi_dl_finalize(base: usize, end: usize) {
         }
     }
 }
+
+/// Hands the host the program's own RUNPATH (`-rpath` at its link, `:`-separated, as the
+/// linker got it). The start-up code calls it with what `wasi-dl cc` wrote.
+///
+/// # Safety
+/// `paths` must be NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn __wasi_dl_use_runpath(paths: *const std::ffi::c_char) {
+    if paths.is_null() {
+        return;
+    }
+    // SAFETY: the caller's contract.
+    let paths = unsafe { std::ffi::CStr::from_ptr(paths) }.to_bytes();
+    // SAFETY: a live slice; the host only reads it. A failure leaves the run path empty.
+    let _ = unsafe { crate::sys::program_runpath(paths.as_ptr().cast(), paths.len()) };
+}
