@@ -39,6 +39,8 @@ int main(int argc, char **argv) {
     show("watch-oob", __wasi_dl_watch(BAD));
     show("watch-unaligned", __wasi_dl_watch((void *)unaligned));
     show("watch-ok", __wasi_dl_watch(&generation));
+    show("runpath-oob", __wasi_dl_program_runpath(BAD, 20));
+    show("runpath-ok", __wasi_dl_program_runpath("/nowhere", 8));
     printf("watch-stored %d\n", generation != 12345);
 
     /* open */
@@ -134,6 +136,8 @@ const EXPECT: &[(&str, u32, &[&str], u32)] = &[
     ("watch-oob", 1, &["generation pointer"], 0),
     ("watch-unaligned", 1, &["generation pointer", "align"], 0),
     ("watch-ok", 0, &[], 0),
+    ("runpath-oob", 1, &["invalid argument from the program: run path"], 0),
+    ("runpath-ok", 0, &[], 0),
     (
         "open-path-oob",
         1,

@@ -1,0 +1,1 @@
+int gnu_value(void) { return 7; }
