@@ -86,7 +86,9 @@ fn trampoline_module(ty: &FuncType) -> Option<Vec<u8>> {
     Some(module.finish())
 }
 
-fn encoder_type(ty: &ValType) -> Option<wasm_encoder::ValType> {
+/// A wasm value type for wasm-encoder; reference types have none here (no C signature has
+/// one).
+pub(crate) fn encoder_type(ty: &ValType) -> Option<wasm_encoder::ValType> {
     Some(match ty {
         ValType::I32 => wasm_encoder::ValType::I32,
         ValType::I64 => wasm_encoder::ValType::I64,

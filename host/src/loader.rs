@@ -169,18 +169,7 @@ fn open_loaded<T: 'static>(
     global: bool,
     nodelete: bool,
 ) -> DlResult<u32> {
-    let config = s.cx().config.clone();
-    let runtime_path = match requester {
-        Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
-        None => s.cx().program_runpath.clone(),
-    };
-    let fetched = config.sources.fetch(
-        name,
-        &Requester {
-            runtime_path: &runtime_path,
-        },
-        config.limits.max_module_bytes,
-    )?;
+    let fetched = fetch(s, name, requester)?;
     match s.cx().scope.find_by_key(&fetched.key) {
         Some(id) => {
             s.cx().scope.add_name(name, id);
@@ -188,6 +177,27 @@ fn open_loaded<T: 'static>(
         }
         None => Ok(HANDLE_DEFAULT),
     }
+}
+
+/// Finds and reads `name` for `requester` (a library, whose RUNTIME_PATH is searched, or the
+/// program, whose RUNPATH is).
+fn fetch<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    requester: Option<LibId>,
+) -> DlResult<crate::source::Fetched> {
+    let config = s.cx().config.clone();
+    let runtime_path = match requester {
+        Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
+        None => s.cx().program_runpath.clone(),
+    };
+    config.sources.fetch(
+        name,
+        &Requester {
+            runtime_path: &runtime_path,
+        },
+        config.limits.max_module_bytes,
+    )
 }
 
 /// `dlopen` of a library that is already loaded: one more reference, maybe promoted.
@@ -294,17 +304,7 @@ fn map_one<T: 'static>(
     if let Some(id) = s.cx().scope.find_by_name(name) {
         return Ok((id, None));
     }
-    let runtime_path = match requester {
-        Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
-        None => s.cx().program_runpath.clone(),
-    };
-    let fetched = config.sources.fetch(
-        name,
-        &Requester {
-            runtime_path: &runtime_path,
-        },
-        limits.max_module_bytes,
-    )?;
+    let fetched = fetch(s, name, requester)?;
     if let Some(id) = s.cx().scope.find_by_key(&fetched.key) {
         s.cx().scope.add_name(name, id);
         return Ok((id, None));

@@ -16,7 +16,7 @@
 //! one slot: the program's pointer, `dlsym` and the libraries' pointers then agree.
 
 use rustc_hash::FxHashMap;
-use wasmtime::{ExternType, Func, FuncType, Instance, Linker, Module, Ref, Store, Table, ValType};
+use wasmtime::{ExternType, Func, FuncType, Instance, Linker, Module, Ref, Store, Table};
 
 use crate::ctx::WasiDlCtx;
 use crate::error::{DlError, DlResult};
@@ -134,11 +134,11 @@ fn stub_module<'a>(types: impl Iterator<Item = &'a FuncType>) -> Option<Vec<u8>>
         let index = u32::try_from(index).ok()?;
         let params: Vec<_> = ty
             .params()
-            .map(|t| encoder_type(&t))
+            .map(|t| crate::foreign::encoder_type(&t))
             .collect::<Option<_>>()?;
         let results: Vec<_> = ty
             .results()
-            .map(|t| encoder_type(&t))
+            .map(|t| crate::foreign::encoder_type(&t))
             .collect::<Option<_>>()?;
         // One type per function keeps the indices trivial; the engine deduplicates them.
         type_section
@@ -174,17 +174,6 @@ fn stub_module<'a>(types: impl Iterator<Item = &'a FuncType>) -> Option<Vec<u8>>
         .section(&exports)
         .section(&codes);
     Some(module.finish())
-}
-
-fn encoder_type(ty: &ValType) -> Option<wasm_encoder::ValType> {
-    Some(match ty {
-        ValType::I32 => wasm_encoder::ValType::I32,
-        ValType::I64 => wasm_encoder::ValType::I64,
-        ValType::F32 => wasm_encoder::ValType::F32,
-        ValType::F64 => wasm_encoder::ValType::F64,
-        ValType::V128 => wasm_encoder::ValType::V128,
-        ValType::Ref(_) => return None,
-    })
 }
 
 /// The table slots wasm-ld gave the program's `env` function imports (its element
@@ -361,6 +350,7 @@ pub(crate) fn unbind<T: 'static>(s: &mut Session<'_, '_, T>, bound: Vec<Bound>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasmtime::ValType;
 
     #[test]
     fn finds_the_slots_of_imported_functions() {
