@@ -268,10 +268,10 @@ impl Sources {
         let mut best: Option<(&DirSource, String, usize)> = None;
         for mount in &self.dirs {
             let rel = if mount.guest_path == "." {
-                if absolute {
-                    continue;
-                }
-                Some(normalized.clone())
+                // wasi-libc's working directory starts at "/", and after a chdir it makes
+                // relative paths absolute from there; with only a "." preopen, "/sub/x" is
+                // "./sub/x" (the last resort: any other mount that matches wins).
+                Some(normalized.trim_start_matches('/').to_string())
             } else if mount.guest_path == "/" {
                 Some(normalized.trim_start_matches('/').to_string())
             } else if !absolute {
@@ -281,7 +281,11 @@ impl Sources {
                 strip_mount(&normalized, &mount.guest_path)
             };
             if let Some(rel) = rel {
-                let weight = mount.guest_path.len() + usize::from(mount.guest_path == ".") * 4096;
+                let weight = match (mount.guest_path.as_str(), absolute) {
+                    (".", true) => 0,
+                    (".", false) => mount.guest_path.len() + 4096,
+                    _ => mount.guest_path.len(),
+                };
                 if best.as_ref().is_none_or(|(_, _, w)| weight > *w) {
                     best = Some((mount, rel, weight));
                 }

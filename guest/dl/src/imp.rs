@@ -54,6 +54,8 @@ impl SymbolKind {
 /// `Ok(None)`: RTLD_NOLOAD and the library is not loaded (no error: glibc
 /// leaves dlerror alone then).
 pub(crate) fn open(path: &[u8], flags: u32, caller: u32) -> Result<Option<u32>, Error> {
+    let absolute = from_working_directory(path);
+    let path: &[u8] = absolute.as_deref().unwrap_or(path);
     let mut handle: sys::__wasi_dl_handle_t = 0;
     // SAFETY: path is a live slice, handle a live u32; the host reads/writes only those.
     let rc = unsafe { sys::open(path.as_ptr().cast(), path.len(), flags, caller, &mut handle) };
@@ -68,6 +70,34 @@ pub(crate) fn open(path: &[u8], flags: u32, caller: u32) -> Result<Option<u32>, 
         )));
     }
     Ok(Some(handle))
+}
+
+/// A relative path with a `/` names a file from the working directory, which only the
+/// program knows (wasi-libc keeps it, starting at "/"): made absolute after a `chdir`. Bare
+/// names are searched for, not resolved, and are left alone; so is everything while the
+/// working directory is "/".
+fn from_working_directory(path: &[u8]) -> Option<Vec<u8>> {
+    unsafe extern "C" {
+        fn getcwd(buf: *mut std::ffi::c_char, size: usize) -> *mut std::ffi::c_char;
+    }
+    if path.first() == Some(&b'/') || !path.contains(&b'/') {
+        return None;
+    }
+    let mut buf = [0u8; 1024];
+    // SAFETY: buf is live and writable for its whole length.
+    let cwd = unsafe { getcwd(buf.as_mut_ptr().cast(), buf.len()) };
+    if cwd.is_null() {
+        return None;
+    }
+    // SAFETY: getcwd succeeded, so buf holds a NUL-terminated string.
+    let cwd = unsafe { CStr::from_ptr(cwd) }.to_bytes();
+    if cwd == b"/" || cwd.is_empty() {
+        return None;
+    }
+    let mut absolute = cwd.to_vec();
+    absolute.push(b'/');
+    absolute.extend_from_slice(path);
+    Some(absolute)
 }
 
 /// `sym`: a symbol's kind and value (a table index or an address). An answer
