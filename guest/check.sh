@@ -34,7 +34,7 @@ main_flags="--target=wasm32-wasi -fvisibility=default -I$sysroot/include
  -nostartfiles $sysroot/lib/crt1-wasi-dl.o
  -Wl,--export-table -Wl,--growable-table -Wl,--export=__stack_pointer
  -Wl,--export=__wasi_dl_alloc -Wl,--export=__wasi_dl_free
- -Wl,--export=__wasi_dl_cxa_atexit -Wl,--export=__wasi_dl_finalize
+ -Wl,--export=__wasi_dl_cxa_atexit -Wl,--export=__wasi_dl_finalize -Wl,--export=__wasi_dl_late_destructor
  -Wl,--export=dlopen -Wl,--export=dlsym -Wl,--export=dlclose -Wl,--export=dlerror
  -Wl,--export=dladdr -Wl,--export=dlmopen -Wl,--export=dlvsym -Wl,--export=dlinfo -Wl,--export=__wasi_dl_open_from -Wl,--export=__wasi_dl_sym_from
  -Wl,--export-dynamic"
@@ -63,7 +63,7 @@ check_main() {
         fail "$wasm: unexpected imports: $(printf '%s\n' "$imports" | grep -v -e '^wasi_dl\.' -e '^wasi_snapshot_preview1\.' | tr '\n' ' ')"
     fi
     for name in memory __indirect_function_table __stack_pointer _start \
-        __wasi_dl_alloc __wasi_dl_free __wasi_dl_cxa_atexit __wasi_dl_finalize \
+        __wasi_dl_alloc __wasi_dl_free __wasi_dl_cxa_atexit __wasi_dl_finalize __wasi_dl_late_destructor \
         dlopen dlsym dlclose dlerror dladdr dlmopen dlvsym dlinfo __wasi_dl_open_from __wasi_dl_sym_from; do
         grep -q -- "-> \"$name\"\$" "$details" || fail "$wasm: does not export $name"
     done

@@ -31,6 +31,7 @@ int getentropy(void *buffer, size_t length);
 void *dlopen(const char *file, int mode);
 char *dlerror(void);
 size_t strlen(const char *s);
+void __wasi_dl_promise_late_destructors(void);
 void __wasi_dl_install_late_destructors(void);
 long write(int fd, const void *buf, size_t count);
 
@@ -96,10 +97,14 @@ __attribute__((export_name("_start"))) void _start(void) {
         __stack_chk_guard = guard;
     }
 
-    /* First registered, last run: libraries' __attribute__((destructor))
-     * functions run after every exit handler and the program's destructors. */
-    __wasi_dl_install_late_destructors();
+    __wasi_dl_promise_late_destructors();
     load_needed();
+    /* Registered before the program's constructors run, so it runs after every
+     * exit handler and the program's destructors: libraries' destructors come
+     * last. After load_needed, as glibc registers _dl_fini after the program's
+     * NEEDED libraries are initialised (their atexit handlers run in their
+     * finalization). */
+    __wasi_dl_install_late_destructors();
     __wasm_call_ctors();
     /* wasi-libc's __main_void gets argc/argv and calls main (clang names an
      * `int main(void)` __main_void itself, so then that is called directly). */

@@ -41,6 +41,7 @@ const MAIN_LINK_ARGS: &[&str] = &[
     "--export=__wasi_dl_cxa_atexit",
     "--export=__wasi_dl_atexit",
     "--export=__wasi_dl_finalize",
+    "--export=__wasi_dl_late_destructor",
     "--export=dlopen",
     "--export=dlsym",
     "--export=dlclose",

@@ -23,6 +23,9 @@ pub(crate) struct CompiledLibrary {
     pub(crate) info: SideModuleInfo,
     /// How to reset its data block when a parked instance is revived, or why it cannot be.
     pub(crate) reset: Result<ResetImage, &'static str>,
+    /// Table offsets (from `__table_base`) of the functions clang made of its
+    /// `__attribute__((destructor))` functions (see `dylink::late_destructor_offsets`).
+    pub(crate) late_destructors: Vec<u32>,
 }
 
 type Hash256 = [u8; 32];
@@ -152,10 +155,12 @@ impl ModuleCache {
             }
         };
         let reset = reset_image(bytes, &info.mem);
+        let late_destructors = crate::dylink::late_destructor_offsets(bytes);
         let compiled = CompiledLibrary {
             module,
             info,
             reset,
+            late_destructors,
         };
         Ok(self.insert(engine, hash, Arc::new(compiled)))
     }

@@ -534,8 +534,107 @@ fn parse_dylink0(data: &[u8], offset: usize, info: &mut SideModuleInfo) -> Resul
     Ok(())
 }
 
+/// Where a side module's `__attribute__((destructor))` functions are, as offsets into its
+/// table slots, in the order its constructors would register them (rising priority). clang's wasm backend gathers them into `call_dtors` functions (one per
+/// priority), which the constructors register with `__cxa_atexit(call_dtors, NULL, ...)`,
+/// exactly as a C++ object's destructor is registered. glibc runs the former after every exit
+/// handler, the latter among them: the loader tells the program which is which (see
+/// `__wasi_dl_late_destructor`). Found by name (the `name` section); a stripped module has
+/// none, and its destructors then run among the exit handlers.
+pub fn late_destructor_offsets(bytes: &[u8]) -> Vec<u32> {
+    use wasmparser::{ElementItems, ElementKind, KnownCustom, Name, Operator, Parser, Payload};
+    // (priority, function index): clang names them `call_dtors` (default priority 65535) or
+    // `call_dtors.<priority>[.<associated>]`, and registers them in rising priority.
+    let mut late_funcs: Vec<(u32, u32)> = Vec::new();
+    let mut elements: Vec<(u32, u32)> = Vec::new(); // (offset, function index)
+    for payload in Parser::new(0).parse_all(bytes) {
+        let Ok(payload) = payload else {
+            return Vec::new();
+        };
+        match payload {
+            Payload::ElementSection(reader) => {
+                for element in reader.into_iter().flatten() {
+                    let ElementKind::Active { offset_expr, .. } = element.kind else {
+                        continue;
+                    };
+                    // A side module's segment starts at `global.get __table_base` (plus a
+                    // constant, for a second segment).
+                    let mut base = 0u32;
+                    for op in offset_expr.get_operators_reader().into_iter().flatten() {
+                        if let Operator::I32Const { value } = op {
+                            base = value as u32;
+                        }
+                    }
+                    if let ElementItems::Functions(funcs) = element.items {
+                        for (position, func) in funcs.into_iter().flatten().enumerate() {
+                            elements.push((base.wrapping_add(position as u32), func));
+                        }
+                    }
+                }
+            }
+            Payload::CustomSection(custom) => {
+                if let KnownCustom::Name(reader) = custom.as_known() {
+                    for name in reader.into_iter().flatten() {
+                        if let Name::Function(map) = name {
+                            for naming in map.into_iter().flatten() {
+                                let plain = naming.name.trim_start_matches(".L");
+                                let Some(rest) = plain.strip_prefix("call_dtors") else {
+                                    continue;
+                                };
+                                if !(rest.is_empty() || rest.starts_with('.')) {
+                                    continue;
+                                }
+                                let priority = rest
+                                    .trim_start_matches('.')
+                                    .split('.')
+                                    .next()
+                                    .and_then(|p| p.parse::<u32>().ok())
+                                    .filter(|&p| p <= 65535)
+                                    .unwrap_or(65535);
+                                late_funcs.push((priority, naming.index));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found: Vec<(u32, u32)> = elements
+        .into_iter()
+        .filter_map(|(offset, func)| {
+            let (priority, _) = late_funcs.iter().find(|(_, f)| *f == func)?;
+            Some((*priority, offset))
+        })
+        .collect();
+    found.sort_by_key(|&(priority, offset)| (priority, offset));
+    found.into_iter().map(|(_, offset)| offset).collect()
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn late_destructors_are_found_by_name_in_priority_order() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "__table_base" (global $tb i32))
+                (table 4 funcref)
+                (func $obj_dtor (param i32))
+                (func $call_dtors (param i32))
+                (func $call_dtors.101 (param i32))
+                (elem (global.get $tb) func $obj_dtor $call_dtors $call_dtors.101))"#,
+        )
+        .unwrap();
+        // Priority 101 is registered (and so runs at dlclose) before the default 65535.
+        assert_eq!(late_destructor_offsets(&wasm), vec![2, 1]);
+        let stripped = wat::parse_str(
+            r#"(module (table 1 funcref) (func (param i32)) (elem (i32.const 0) func 0))"#,
+        )
+        .unwrap();
+        assert!(late_destructor_offsets(&stripped).is_empty());
+    }
+
     use super::*;
     use wasm_encoder::Encode;
 

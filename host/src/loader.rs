@@ -1146,6 +1146,7 @@ fn construct_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) -> DlR
         };
         let Some(instance) = instance else { continue };
         s.cx().scope.mark_initialized(id);
+        tell_late_destructors(s, id)?;
         for (export, phase) in [
             ("__wasm_apply_data_relocs", "applying data relocations"),
             ("__wasm_call_ctors", "running constructors"),
@@ -1166,6 +1167,38 @@ fn construct_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) -> DlR
                 reason: guest_failure(s, e),
             })?;
         }
+    }
+    Ok(())
+}
+
+/// Before a library's constructors run: which functions they will register are its
+/// `__attribute__((destructor))` functions (glibc runs those after every exit handler).
+fn tell_late_destructors<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) -> DlResult<()> {
+    let Some(tell) = s.program()?.late_destructor.clone() else {
+        return Ok(());
+    };
+    let (base, end, table_base, offsets) = {
+        let lib = s.cx().scope.lib(id)?;
+        (
+            lib.mem_base,
+            lib.mem_end(),
+            lib.table_base,
+            lib.compiled.late_destructors.clone(),
+        )
+    };
+    for offset in offsets {
+        let slot = table_base.wrapping_add(offset);
+        tell.call(&mut *s.caller, (base, end, slot))
+            .map_err(|e| DlError::Init {
+                name: s
+                    .cx()
+                    .scope
+                    .get(id)
+                    .map(|l| l.display_name().to_string())
+                    .unwrap_or_default(),
+                phase: "registering destructors",
+                reason: guest_failure(s, e),
+            })?;
     }
     Ok(())
 }
@@ -1309,6 +1342,11 @@ pub(crate) fn close<T: 'static>(s: &mut Session<'_, '_, T>, handle: u32) -> DlRe
     let cx = s.cx();
     let id = cx.scope.by_handle(handle)?;
     let lib = cx.scope.lib_mut(id)?;
+    // glibc: closing a library that can never be unloaded (RTLD_NODELETE, or pinned by
+    // dlsym(RTLD_DEFAULT)) succeeds and changes nothing, however often.
+    if lib.nodelete && lib.state != LibState::Closing {
+        return Ok(());
+    }
     if lib.state == LibState::Closing || lib.open_count == 0 {
         return Err(DlError::BadHandle {
             handle,

@@ -26,6 +26,10 @@ pub(crate) struct Program {
     pub(crate) atexit: Option<TypedFunc<(u32, u32), i32>>,
     /// `__wasi_dl_finalize(base, end)`: runs the destructors registered from a data block.
     pub(crate) finalize: Option<TypedFunc<(u32, u32), ()>>,
+    /// `__wasi_dl_late_destructor(base, end, slot)`: tells the program that the function in
+    /// `slot`, registered from the data block `[base, end)`, is a library's
+    /// `__attribute__((destructor))` functions (see `dylink::late_destructor_offsets`).
+    pub(crate) late_destructor: Option<TypedFunc<(u32, u32, u32), ()>>,
     /// Start of the program's static data (`__global_base`, 0 if not exported).
     pub(crate) data_start: u32,
     /// End of the program's static data (`__data_end`, else `__heap_base`), when exported:
@@ -102,6 +106,7 @@ impl Program {
         let free = typed::<T, u32, ()>(caller, "__wasi_dl_free")?
             .ok_or_else(|| missing("__wasi_dl_free", "link the wasi-dl guest library"))?;
         let finalize = typed::<T, (u32, u32), ()>(caller, "__wasi_dl_finalize")?;
+        let late_destructor = typed::<T, (u32, u32, u32), ()>(caller, "__wasi_dl_late_destructor")?;
         let cxa_atexit = caller
             .get_export("__wasi_dl_cxa_atexit")
             .and_then(Extern::into_func);
@@ -126,6 +131,7 @@ impl Program {
             cxa_atexit,
             atexit,
             finalize,
+            late_destructor,
             data_start,
             data_end,
             symbols: rustc_hash::FxHashMap::default(),

@@ -256,7 +256,14 @@ impl Scope {
             .order
             .iter()
             .copied()
-            .filter(|&id| self.get(id).is_some_and(|l| l.state == LibState::Ready))
+            // As glibc, also a library whose constructors started (exit() inside one of
+            // them) or whose destructors were running (exit() inside one of those).
+            .filter(|&id| {
+                self.get(id).is_some_and(|l| match l.state {
+                    LibState::Ready | LibState::Closing => true,
+                    LibState::Loading => l.init_seq != 0,
+                })
+            })
             .collect();
         let depends = |user: LibId, on: LibId| {
             self.get(user)

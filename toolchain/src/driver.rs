@@ -61,6 +61,7 @@ pub const CONTRACT_EXPORTS: &[&str] = &[
     "__global_base",
     "__data_end",
     "__wasi_dl_finalize",
+    "__wasi_dl_late_destructor",
     "dlopen",
     "dlsym",
     "dlclose",

@@ -8,12 +8,14 @@
 //! library is unloaded, the host calls [`__wasi_dl_finalize`] with the
 //! library's data block: its entries run then (newest first) and are
 //! forgotten, and their trampolines later do nothing. A library's
-//! `__attribute__((destructor))` functions are the exception at exit: they
-//! run last, after every handler (see [`__wasi_dl_install_late_destructors`]).
+//! `__attribute__((destructor))` functions (which the host names, see
+//! [`__wasi_dl_late_destructor`]) are kept out of libc's list: at dlclose they
+//! run first, at exit after every handler and the program's destructors (see
+//! [`__wasi_dl_install_late_destructors`]).
 
 use std::ffi::{c_int, c_void};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// A destructor function: `void (*)(void *)`, a table index on wasm.
@@ -146,10 +148,14 @@ pub unsafe extern "C" fn __wasi_dl_cxa_atexit(
 ) -> c_int {
     let Some(func) = func else { return -1 };
     // clang's wasm backend turns a library's `__attribute__((destructor))` functions into one
-    // `__cxa_atexit(call_dtors, NULL, &__dso_handle)` per priority, made by its constructors; a
-    // C++ object's destructor always gets the object's address. glibc runs the former from
-    // `.fini_array`, after all exit handlers: so do we.
-    let late = arg.is_null();
+    // `__cxa_atexit(call_dtors, NULL, &__dso_handle)` per priority, made by its constructors,
+    // just as it registers a C++ object's destructor. glibc runs the former from `.fini_array`,
+    // after all exit handlers: the host told us which functions those are.
+    if arg.is_null() && is_late_destructor(func as usize, dso as usize) {
+        // Registered already, when the host named it (see __wasi_dl_late_destructor).
+        return 0;
+    }
+    let late = false;
     register(
         Handler::WithArg(func),
         arg.expose_provenance(),
@@ -193,7 +199,9 @@ fn register(func: Handler, arg: usize, dso: usize, late: bool) -> c_int {
     if late {
         // Run by run_late_destructors at exit, or at dlclose. A program without wasi-dl's
         // start-up code (a Rust guest) installs the runner here, later than glibc would.
-        __wasi_dl_install_late_destructors();
+        if LATE_RUNNER.load(Ordering::Relaxed) == LATE_NONE {
+            __wasi_dl_install_late_destructors();
+        }
         return 0;
     }
     // SAFETY: run_at_exit has the right type and accepts any argument.
@@ -211,14 +219,64 @@ fn register(func: Handler, arg: usize, dso: usize, late: bool) -> c_int {
     0
 }
 
-static LATE_RUNNER: AtomicBool = AtomicBool::new(false);
+/// The exit handler for libraries' destructors: not registered, promised by the start-up
+/// code (which registers it itself, at the right moment), or registered.
+/// `(base, end, slot)`: the function in table slot `slot`, when registered from the data
+/// block `[base, end)`, is a library's `__attribute__((destructor))` functions.
+static LATE_DESTRUCTORS: Mutex<Vec<(usize, usize, usize)>> = Mutex::new(Vec::new());
+
+fn is_late_destructor(slot: usize, dso: usize) -> bool {
+    LATE_DESTRUCTORS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .any(|&(base, end, s)| s == slot && base <= dso && dso < end)
+}
+
+/// The host, before a library's constructors run: the function in `slot` that they will
+/// register is the library's `__attribute__((destructor))` functions (see
+/// [`__wasi_dl_cxa_atexit`]).
+/// It is registered right away, as `.fini_array` holds it from the start: a constructor that
+/// calls `exit` before the library's own registration still leaves it to run (that later
+/// registration is then skipped).
+#[no_mangle]
+pub extern "C" fn __wasi_dl_late_destructor(base: usize, end: usize, slot: usize) {
+    if slot == 0 {
+        return;
+    }
+    LATE_DESTRUCTORS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push((base, end, slot));
+    // SAFETY: on wasm32 a function pointer is its table index, and the host found a
+    // `void (*)(void *)` (clang's call_dtors) in this slot.
+    let func: DtorFn = unsafe { std::mem::transmute::<usize, DtorFn>(slot) };
+    register(Handler::WithArg(func), 0, base, true);
+}
+
+static LATE_RUNNER: AtomicU8 = AtomicU8::new(LATE_NONE);
+const LATE_NONE: u8 = 0;
+const LATE_PROMISED: u8 = 1;
+const LATE_INSTALLED: u8 = 2;
+
+/// The start-up code will call [`__wasi_dl_install_late_destructors`] itself: libraries it
+/// loads before that (the program's NEEDED ones) must not install the handler early.
+#[no_mangle]
+pub extern "C" fn __wasi_dl_promise_late_destructors() {
+    let _ = LATE_RUNNER.compare_exchange(
+        LATE_NONE,
+        LATE_PROMISED,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+}
 
 /// Registers, once, the exit handler that runs libraries' `__attribute__((destructor))`
-/// functions. The start-up code calls it before anything else, so that it runs last: after
-/// every exit handler and the program's own destructors, as glibc's `_dl_fini` comes last.
+/// functions. The start-up code calls it just before the program's constructors, so that it
+/// runs after every exit handler and the program's own destructors, as glibc's `_dl_fini`.
 #[no_mangle]
 pub extern "C" fn __wasi_dl_install_late_destructors() {
-    if !LATE_RUNNER.swap(true, Ordering::Relaxed) {
+    if LATE_RUNNER.swap(LATE_INSTALLED, Ordering::Relaxed) != LATE_INSTALLED {
         // SAFETY: run_late_destructors is a `void (*)(void)`. If libc is out of room the
         // destructors still run at dlclose.
         unsafe { atexit(run_late_destructors) };
@@ -228,9 +286,18 @@ pub extern "C" fn __wasi_dl_install_late_destructors() {
 /// At exit: the `__attribute__((destructor))` functions of the libraries still loaded. The
 /// host calls [`__wasi_dl_finalize`] for each library in `_dl_fini`'s order (load order, a
 /// library before its dependencies); whatever is left (a host that failed) runs newest first.
+/// Set once the program exits and the libraries' destructors run (see `__wasi_dl_finalize`).
+static EXITING: AtomicBool = AtomicBool::new(false);
+
 extern "C" fn run_late_destructors() {
+    EXITING.store(true, Ordering::Relaxed);
     // SAFETY: no pointers; the host calls back into __wasi_dl_finalize.
-    let _ = unsafe { crate::sys::fini() };
+    let rc = unsafe { crate::sys::fini() };
+    if rc == crate::sys::__WASI_DL_ERRNO_SUCCESS {
+        // What registered while those ran (a library dlopened by a destructor) is not
+        // finalized: glibc's _dl_fini works on the libraries loaded when it started.
+        return;
+    }
     loop {
         let next = {
             let reg = registry();
@@ -250,7 +317,7 @@ extern "C" fn run_late_destructors() {
     }
 }
 
-/// Runs, newest first, every pending destructor whose `dso` lies in
+/// Runs (see the order below) every pending destructor whose `dso` lies in
 /// `[base, end)`, and forgets them. The host calls this before it unloads the
 /// library whose data block that is. Destructors registered while these run
 /// (for the same range) run too.
@@ -259,23 +326,39 @@ extern "C" fn run_late_destructors() {
 /// Only for the host, while the library is still loaded.
 #[no_mangle]
 pub unsafe extern "C" fn __wasi_dl_finalize(base: usize, end: usize) {
-    loop {
-        let batch: Vec<u32> = registry()
-            .pending
-            .iter()
-            .rev()
-            .filter(|(_, e)| base <= e.dso && e.dso < end)
-            .map(|(id, _)| *id)
-            .collect();
-        if batch.is_empty() {
-            return;
+    let exiting = EXITING.load(Ordering::Relaxed);
+    if !exiting {
+        // The block may hold another library next time.
+        LATE_DESTRUCTORS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|&(b, _, _)| !(base <= b && b < end));
+    }
+    // As glibc's dlclose: the library's `__attribute__((destructor))` functions first (its
+    // .fini_array), then its C++ objects and exit handlers (__cxa_finalize), each newest
+    // first. At exit only the former: the others are exit handlers libc runs in their turn.
+    for late in [true, false] {
+        if exiting && !late {
+            break;
         }
-        for id in batch {
-            // No lock is held while a destructor runs: it may dlclose, or register more.
-            let entry = registry().remove(id);
-            if let Some(entry) = entry {
-                // SAFETY: pending, and the host has not unloaded the library yet.
-                unsafe { entry.run() }
+        loop {
+            let batch: Vec<u32> = registry()
+                .pending
+                .iter()
+                .rev()
+                .filter(|(_, e)| e.late == late && base <= e.dso && e.dso < end)
+                .map(|(id, _)| *id)
+                .collect();
+            if batch.is_empty() {
+                break;
+            }
+            for id in batch {
+                // No lock is held while a destructor runs: it may dlclose, or register more.
+                let entry = registry().remove(id);
+                if let Some(entry) = entry {
+                    // SAFETY: pending, and the host has not unloaded the library yet.
+                    unsafe { entry.run() }
+                }
             }
         }
     }

@@ -136,7 +136,12 @@ const EXPECT: &[(&str, u32, &[&str], u32)] = &[
     ("watch-oob", 1, &["generation pointer"], 0),
     ("watch-unaligned", 1, &["generation pointer", "align"], 0),
     ("watch-ok", 0, &[], 0),
-    ("runpath-oob", 1, &["invalid argument from the program: run path"], 0),
+    (
+        "runpath-oob",
+        1,
+        &["invalid argument from the program: run path"],
+        0,
+    ),
     ("runpath-ok", 0, &[], 0),
     (
         "open-path-oob",

@@ -1,5 +1,6 @@
 /* A library the program is linked against (-lapi) and a plugin needs too: one instance. */
 #include <stdio.h>
+#include <stdlib.h>
 
 static int registered;
 
@@ -11,5 +12,11 @@ void api_register(const char *who)
 
 int api_count(void) { return registered; }
 
-__attribute__((constructor)) static void init(void) { printf("api: constructor\n"); }
+static void api_exit_handler(void) { printf("api: exit handler\n"); }
+
+__attribute__((constructor)) static void init(void)
+{
+    printf("api: constructor\n");
+    atexit(api_exit_handler);
+}
 __attribute__((destructor)) static void fini(void) { printf("api: destructor, %d registered\n", registered); }

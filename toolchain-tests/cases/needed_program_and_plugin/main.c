@@ -6,7 +6,8 @@
 /* The program is linked against libapi.so (-lapi): it is loaded before the program's
  * constructors, the program calls it directly, a plugin that needs it shares the same
  * instance, one function pointer for each function, and its destructor runs at exit after
- * the program's own exit handlers. */
+ * the program's own exit handlers; its exit handler, registered while it was initialised, after
+ * that (glibc registers _dl_fini after initialising the program's NEEDED libraries). */
 void api_register(const char *who);
 int api_count(void);
 

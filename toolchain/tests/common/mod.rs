@@ -39,6 +39,7 @@ void __wasi_dl_free(void *p) { free(p); }
 int32_t __wasi_dl_cxa_atexit(void (*f)(void *), void *arg, void *dso) { return 0; }
 int32_t __wasi_dl_atexit(void (*f)(void), void *dso) { return 0; }
 void __wasi_dl_finalize(uint32_t base, uint32_t end) {}
+void __wasi_dl_late_destructor(uint32_t base, uint32_t end, uint32_t slot) {}
 void *__wasi_dl_open_from(const char *f, int m, const void *c) { return 0; }
 void *__wasi_dl_sym_from(void *h, const char *n, const void *c) { return 0; }
 void *dlopen(const char *f, int m) { return 0; }
