@@ -3,7 +3,7 @@
 # main program (tests/dlsmoke.c) with the main-program flags, builds the side
 # module libgreet.so and the Rust example rust-loader, and checks with
 # wasm-objdump (wabt) that each main program
-#   - imports exactly wasi_dl.{open,sym,close,last_error,addr,watch,fini,program_runpath} and nothing
+#   - imports exactly wasi_dl.{open,sym,close,last_error,addr,watch,fini,open_needed,program_runpath} and nothing
 #     from "env" (no undefined symbols left over),
 #   - exports memory, __indirect_function_table, __stack_pointer, _start and
 #     every function of the main-program contract,
@@ -57,7 +57,7 @@ check_main() {
     wasm-objdump -x "$wasm" >"$details"
     imports=$(sed -n 's/.* <- \([^ ]*\)$/\1/p' "$details" | sort)
     dl_imports=$(printf '%s\n' "$imports" | grep '^wasi_dl\.' | tr '\n' ' ')
-    [ "$dl_imports" = "wasi_dl.addr wasi_dl.close wasi_dl.fini wasi_dl.last_error wasi_dl.open wasi_dl.program_runpath wasi_dl.sym wasi_dl.watch " ] \
+    [ "$dl_imports" = "wasi_dl.addr wasi_dl.close wasi_dl.fini wasi_dl.last_error wasi_dl.open wasi_dl.open_needed wasi_dl.program_runpath wasi_dl.sym wasi_dl.watch " ] \
         || fail "$wasm: wasi_dl imports are: $dl_imports"
     if printf '%s\n' "$imports" | grep -v -e '^wasi_dl\.' -e '^wasi_snapshot_preview1\.' >/dev/null; then
         fail "$wasm: unexpected imports: $(printf '%s\n' "$imports" | grep -v -e '^wasi_dl\.' -e '^wasi_snapshot_preview1\.' | tr '\n' ' ')"

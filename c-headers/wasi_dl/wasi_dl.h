@@ -97,6 +97,11 @@ __wasi_dl_errno_t __wasi_dl_watch(uint64_t *generation)
  * loaded library in glibc's _dl_fini order. Nothing is unloaded. */
 __wasi_dl_errno_t __wasi_dl_fini(void) __WASI_DL_IMPORT("fini");
 
+/* The libraries the program was linked against ('\n'-separated, link order):
+ * loaded as one group before its constructors, as NEEDED entries are. */
+__wasi_dl_errno_t __wasi_dl_open_needed(const char *names, size_t names_len)
+    __WASI_DL_IMPORT("open_needed");
+
 /* The program's own RUNPATH (its -rpath directories, ':'-separated, $ORIGIN
  * unexpanded): searched after LD_LIBRARY_PATH for the names it opens. */
 __wasi_dl_errno_t __wasi_dl_program_runpath(const char *paths, size_t paths_len)

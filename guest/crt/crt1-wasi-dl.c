@@ -28,7 +28,7 @@ void __wasm_call_ctors(void);
 int __main_void(void);
 _Noreturn void exit(int status);
 int getentropy(void *buffer, size_t length);
-void *dlopen(const char *file, int mode);
+int __wasi_dl_open_needed(const char *const *names);
 char *dlerror(void);
 size_t strlen(const char *s);
 void __wasi_dl_promise_late_destructors(void);
@@ -58,19 +58,17 @@ static void load_needed(void) {
     if (!__wasi_dl_needed) {
         return;
     }
-    for (const char *const *name = __wasi_dl_needed; *name; name++) {
-        /* RTLD_LAZY | RTLD_GLOBAL | RTLD_NODELETE: in the global scope after
-         * the program, for good, functions bound at first call (glibc's
-         * defaults for an executable's NEEDED entries). */
-        if (!dlopen(*name, 0x001 | 0x100 | 0x1000)) {
-            const char *error = dlerror();
-            say("error while loading shared libraries: ");
-            say(error ? error : *name);
-            say("\n");
-            /* glibc's loader exits with 127, which WASI's proc_exit refuses
-             * (wasmtime-wasi takes 0..125). */
-            exit(1);
-        }
+    /* One group, as the dynamic linker loads an executable's NEEDED entries:
+     * in the global scope for good, functions bound at first call,
+     * constructed dependencies first and then last-named first. */
+    if (__wasi_dl_open_needed(__wasi_dl_needed) != 0) {
+        const char *error = dlerror();
+        say("error while loading shared libraries: ");
+        say(error ? error : "(no message)");
+        say("\n");
+        /* glibc's loader exits with 127, which WASI's proc_exit refuses
+         * (wasmtime-wasi takes 0..125). */
+        exit(1);
     }
 }
 

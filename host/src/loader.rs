@@ -138,8 +138,11 @@ pub(crate) fn open<T: 'static>(
     let stack_at_entry = stack_pointer.get(&mut *s.caller);
     let mut group = Group::default();
     let result = map_tree(s, name, requester, &mut group)
-        .and_then(|root| link_group(s, &mut group, lazy, global.then_some(root)).map(|()| root))
-        .and_then(|root| construct_group(s, &group).map(|()| root));
+        .and_then(|root| {
+            let roots: &[LibId] = if global { &[root] } else { &[] };
+            link_group(s, &mut group, lazy, roots).map(|()| root)
+        })
+        .and_then(|root| construct_group(s, &group.post_order.clone()).map(|()| root));
     match result {
         Ok(root) => {
             let cx = s.cx();
@@ -157,6 +160,60 @@ pub(crate) fn open<T: 'static>(
             Err(err)
         }
     }
+}
+
+/// The libraries a program was linked against (its NEEDED list), at start-up: loaded as one
+/// group the way glibc's loader does, all named libraries first and then their dependencies,
+/// in the global scope for good; constructed dependencies first and otherwise last-named
+/// first (the reverse of `Scope::fini_order`).
+pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]) -> DlResult<()> {
+    s.program()?;
+    let stack_pointer = s.program()?.stack_pointer;
+    let stack_at_entry = stack_pointer.get(&mut *s.caller);
+    let mut group = Group::default();
+    let mut roots = Vec::new();
+    let result = load_needed_group(s, names, &mut group, &mut roots);
+    match result {
+        Ok(()) => {
+            let cx = s.cx();
+            for &id in &group.post_order {
+                if let Some(lib) = cx.scope.get_mut(id) {
+                    lib.state = LibState::Ready;
+                }
+            }
+            for root in roots {
+                add_reference(cx, root, true, true)?;
+            }
+            Ok(())
+        }
+        Err(err) => {
+            let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
+            crate::startup::unbind(s, std::mem::take(&mut group.bound_imports));
+            roll_back(s, &group);
+            Err(err)
+        }
+    }
+}
+
+fn load_needed_group<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    names: &[&str],
+    group: &mut Group,
+    roots: &mut Vec<LibId>,
+) -> DlResult<()> {
+    let mut below = Vec::new();
+    for name in names {
+        let (root, needed) = map_one(s, name, None, 0, group)?;
+        roots.push(root);
+        below.push((root, needed));
+    }
+    for (root, needed) in below {
+        map_below(s, root, needed, group)?;
+    }
+    link_group(s, group, true, &roots.clone())?;
+    let mut order = s.cx().scope.fini_order_of(&group.registered);
+    order.reverse();
+    construct_group(s, &order)
 }
 
 /// RTLD_NOLOAD of a name not opened before: the library if the name leads to a file that is
@@ -260,6 +317,18 @@ fn map_tree<T: 'static>(
     group: &mut Group,
 ) -> DlResult<LibId> {
     let (root, needed) = map_one(s, name, requester, 0, group)?;
+    map_below(s, root, needed, group)?;
+    Ok(root)
+}
+
+/// The dependencies of `root` (just mapped, with its NEEDED names), depth first; `root` goes
+/// into the group's post-order after them.
+fn map_below<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    root: LibId,
+    needed: Option<Vec<String>>,
+    group: &mut Group,
+) -> DlResult<()> {
     // The libraries being mapped, each with the NEEDED names still to map.
     let mut stack: Vec<(LibId, std::vec::IntoIter<String>)> = Vec::new();
     if let Some(needed) = needed {
@@ -281,7 +350,7 @@ fn map_tree<T: 'static>(
             stack.push((dep, needed.into_iter()));
         }
     }
-    Ok(root)
+    Ok(())
 }
 
 /// Finds, fetches, compiles and reserves one library: a new one comes with its NEEDED names,
@@ -552,13 +621,13 @@ fn take_slots_contents<T: 'static>(
 }
 
 /// Phase 2: instantiate every new library, dependencies first; then phase 3, fill the GOTs.
-/// `global_root`: the library an RTLD_GLOBAL `dlopen` asked for (it may define functions the
-/// program imports, see `startup`).
+/// `global_roots`: the libraries an RTLD_GLOBAL `dlopen` asked for (they may define functions
+/// the program imports, see `startup`).
 fn link_group<T: 'static>(
     s: &mut Session<'_, '_, T>,
     group: &mut Group,
     lazy: bool,
-    global_root: Option<LibId>,
+    global_roots: &[LibId],
 ) -> DlResult<()> {
     {
         let cx = s.cx();
@@ -570,7 +639,7 @@ fn link_group<T: 'static>(
     for &id in &group.post_order {
         instantiate(s, id, lazy)?;
     }
-    if let Some(root) = global_root {
+    for &root in global_roots {
         crate::startup::bind_pending(s, root, &mut group.bound_imports)?;
     }
     // Every new library's symbols are known now (this is what makes cycles work).
@@ -1138,8 +1207,9 @@ fn slot_for<T: 'static>(
 }
 
 /// Phase 4: data relocations, then constructors, dependencies first.
-fn construct_group<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) -> DlResult<()> {
-    for &id in &group.post_order {
+/// `order`: dependencies before the libraries that need them.
+fn construct_group<T: 'static>(s: &mut Session<'_, '_, T>, order: &[LibId]) -> DlResult<()> {
+    for &id in order {
         let (instance, name) = {
             let lib = s.cx().scope.lib(id)?;
             (lib.instance, lib.display_name().to_string())

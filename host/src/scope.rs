@@ -252,7 +252,7 @@ impl Scope {
     /// that a library comes before those it depends on (NEEDED or symbol bindings). A cycle
     /// is broken at its earliest-loaded member.
     pub(crate) fn fini_order(&self) -> Vec<LibId> {
-        let mut left: Vec<LibId> = self
+        let live: Vec<LibId> = self
             .order
             .iter()
             .copied()
@@ -265,6 +265,12 @@ impl Scope {
                 })
             })
             .collect();
+        self.fini_order_of(&live)
+    }
+
+    /// [`Self::fini_order`] for the libraries `ids` (in load order).
+    pub(crate) fn fini_order_of(&self, ids: &[LibId]) -> Vec<LibId> {
+        let mut left = ids.to_vec();
         let depends = |user: LibId, on: LibId| {
             self.get(user)
                 .is_some_and(|l| l.deps.contains(&on) || l.bound.contains(&on))

@@ -163,6 +163,16 @@ pub fn add_to_linker<T: 'static>(
     let g = glue.clone();
     linker.func_wrap(
         module,
+        "open_needed",
+        move |mut caller: Caller<'_, T>, names: i32, names_len: i32| {
+            let mut call = HostCall::new(&mut caller, &g);
+            let errno = wasi_dl::open_needed(&mut call, &mut no_memory(), names, names_len)?;
+            call.finish(errno)
+        },
+    )?;
+    let g = glue.clone();
+    linker.func_wrap(
+        module,
         "program_runpath",
         move |mut caller: Caller<'_, T>, paths: i32, paths_len: i32| {
             let mut call = HostCall::new(&mut caller, &g);
@@ -411,6 +421,19 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
     fn close(&mut self, _: &mut GuestMemory<'_>, handle: Handle) -> Result<(), types::Error> {
         self.advance_generation();
         let result = loader::close(&mut self.session, handle).map_err(|e| self.fail(e));
+        self.advance_generation();
+        result
+    }
+
+    fn open_needed(
+        &mut self,
+        _: &mut GuestMemory<'_>,
+        names: GuestPtr<str>,
+    ) -> Result<(), types::Error> {
+        let names = self.read_str("library names", names)?;
+        let names: Vec<&str> = names.split('\n').filter(|n| !n.is_empty()).collect();
+        self.advance_generation();
+        let result = loader::open_needed(&mut self.session, &names).map_err(|e| self.fail(e));
         self.advance_generation();
         result
     }

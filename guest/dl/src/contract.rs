@@ -379,3 +379,29 @@ pub unsafe extern "C" fn __wasi_dl_use_runpath(paths: *const std::ffi::c_char) {
     // SAFETY: a live slice; the host only reads it. A failure leaves the run path empty.
     let _ = unsafe { crate::sys::program_runpath(paths.as_ptr().cast(), paths.len()) };
 }
+
+/// Loads the libraries the program was linked against (`names`: NULL-ended, link order) as
+/// one group, before its constructors. 0, or -1 with `dlerror` set.
+///
+/// # Safety
+/// `names` must be a NULL-ended array of NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn __wasi_dl_open_needed(names: *const *const std::ffi::c_char) -> c_int {
+    let mut list = Vec::new();
+    let mut at = names;
+    // SAFETY: the caller's contract: each entry until NULL is a C string.
+    unsafe {
+        while !at.is_null() && !(*at).is_null() {
+            list.extend_from_slice(std::ffi::CStr::from_ptr(*at).to_bytes());
+            list.push(b'\n');
+            at = at.add(1);
+        }
+    }
+    match crate::imp::open_needed(&list) {
+        Ok(()) => 0,
+        Err(e) => {
+            crate::dlfcn::set_dlerror_from(&e);
+            -1
+        }
+    }
+}

@@ -39,6 +39,11 @@ static DLERROR: Mutex<DlErrorState> = Mutex::new(DlErrorState {
     returned: None,
 });
 
+/// Sets the `dlerror` text (for the start-up code's loading, in `contract`).
+pub(crate) fn set_dlerror_from(error: &Error) {
+    set_dlerror(error);
+}
+
 fn set_dlerror(error: &Error) {
     let text = imp::to_cstring(error.message().as_bytes());
     DLERROR

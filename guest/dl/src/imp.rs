@@ -72,6 +72,13 @@ pub(crate) fn open(path: &[u8], flags: u32, caller: u32) -> Result<Option<u32>, 
     Ok(Some(handle))
 }
 
+/// `open_needed`: the program's linked-against libraries, `\n`-separated.
+pub(crate) fn open_needed(names: &[u8]) -> Result<(), Error> {
+    // SAFETY: names is a live slice; the host only reads it.
+    let rc = unsafe { sys::open_needed(names.as_ptr().cast(), names.len()) };
+    check(rc, || Cow::Borrowed("the program's libraries"))
+}
+
 /// A relative path with a `/` names a file from the working directory, which only the
 /// program knows (wasi-libc keeps it, starting at "/"): made absolute after a `chdir`. Bare
 /// names are searched for, not resolved, and are left alone; so is everything while the
