@@ -106,6 +106,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
 
     let mut linker: Linker<State> = Linker::new(&engine);
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
+    // wasmtime-wasi traps on an exit status outside 0..126; a C program's `exit(127)` or
+    // `return -1` from main means status 127 or 255 to a shell, as natively (status & 0xff).
+    // Defined before wasi-dl, so that side modules calling proc_exit get this one too.
+    linker.allow_shadowing(true);
+    linker.func_wrap(
+        "wasi_snapshot_preview1",
+        "proc_exit",
+        |status: i32| -> wasmtime::Result<()> { Err(I32Exit(status & 0xff).into()) },
+    )?;
+    linker.allow_shadowing(false);
     wasi_dl::add_to_linker(&mut linker, |s: &mut State| &mut s.dl)?;
 
     let limits = StoreLimitsBuilder::new().instances(MAX_INSTANCES).build();

@@ -133,6 +133,47 @@ fn run_passes_the_exit_status_and_searches_granted_directories() {
 }
 
 #[test]
+fn run_passes_any_exit_status_as_a_shell_sees_it() {
+    let dir = scratch("status");
+    std::fs::write(
+        dir.join("status.c"),
+        "#include <stdlib.h>\nint main(int argc, char **argv) { exit(atoi(argv[1])); }\n",
+    )
+    .unwrap();
+    ok(wasi_dl()
+        .current_dir(&dir)
+        .args(["cc", "status.c", "-o", "status.wasm"])
+        .output()
+        .unwrap());
+    // wasmtime-wasi alone traps outside 0..126; natively the status is taken modulo 256.
+    for (asked, seen) in [
+        ("0", 0),
+        ("125", 125),
+        ("127", 127),
+        ("255", 255),
+        ("300", 44),
+        ("-1", 255),
+    ] {
+        let out = wasi_dl()
+            .current_dir(&dir)
+            .args(["run", "status.wasm", asked])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(seen),
+            "exit({asked}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "exit({asked}) printed {:?}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn inspect_shows_metadata_and_what_stays_unresolved() {
     let dir = scratch("inspect");
     build(&dir);
