@@ -542,29 +542,37 @@ fn parse_dylink0(data: &[u8], offset: usize, info: &mut SideModuleInfo) -> Resul
 /// `__wasi_dl_late_destructor`). Found by name (the `name` section); a stripped module has
 /// none, and its destructors then run among the exit handlers.
 pub fn late_destructor_offsets(bytes: &[u8]) -> Vec<u32> {
-    use wasmparser::{ElementItems, ElementKind, KnownCustom, Name, Operator, Parser, Payload};
+    use wasmparser::{ElementItems, ElementKind, KnownCustom, Name, Parser, Payload, TypeRef};
     // (priority, function index): clang names them `call_dtors` (default priority 65535) or
     // `call_dtors.<priority>[.<associated>]`, and registers them in rising priority.
     let mut late_funcs: Vec<(u32, u32)> = Vec::new();
     let mut elements: Vec<(u32, u32)> = Vec::new(); // (offset, function index)
+    let mut table_base = None; // the index of the `__table_base` global import
     for payload in Parser::new(0).parse_all(bytes) {
         let Ok(payload) = payload else {
             return Vec::new();
         };
         match payload {
+            Payload::ImportSection(reader) => {
+                let mut globals = 0;
+                for import in reader.into_imports().flatten() {
+                    if let TypeRef::Global(_) = import.ty {
+                        if (import.module, import.name) == ("env", "__table_base") {
+                            table_base = Some(globals);
+                        }
+                        globals += 1;
+                    }
+                }
+            }
             Payload::ElementSection(reader) => {
                 for element in reader.into_iter().flatten() {
                     let ElementKind::Active { offset_expr, .. } = element.kind else {
                         continue;
                     };
-                    // A side module's segment starts at `global.get __table_base` (plus a
-                    // constant, for a second segment).
-                    let mut base = 0u32;
-                    for op in offset_expr.get_operators_reader().into_iter().flatten() {
-                        if let Operator::I32Const { value } = op {
-                            base = value as u32;
-                        }
-                    }
+                    // Placed at `__table_base` (plus a constant, for a second segment).
+                    let Some(base) = crate::reuse::relative_offset(&offset_expr, table_base) else {
+                        continue;
+                    };
                     if let ElementItems::Functions(funcs) = element.items {
                         for (position, func) in funcs.into_iter().flatten().enumerate() {
                             elements.push((base.wrapping_add(position as u32), func));

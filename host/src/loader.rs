@@ -154,9 +154,7 @@ pub(crate) fn open<T: 'static>(
             add_reference(cx, root, global, nodelete)
         }
         Err(err) => {
-            let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
-            crate::startup::unbind(s, std::mem::take(&mut group.bound_imports));
-            roll_back(s, &group);
+            undo_failed_open(s, &mut group, stack_at_entry);
             Err(err)
         }
     }
@@ -187,9 +185,7 @@ pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]
             Ok(())
         }
         Err(err) => {
-            let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
-            crate::startup::unbind(s, std::mem::take(&mut group.bound_imports));
-            roll_back(s, &group);
+            undo_failed_open(s, &mut group, stack_at_entry);
             Err(err)
         }
     }
@@ -1273,6 +1269,21 @@ fn tell_late_destructors<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) -> D
     Ok(())
 }
 
+/// After a failed `dlopen`: the shadow stack pointer as it was when the import was called (a
+/// trap in guest code leaves it where the trapping frames had moved it), the program's imports
+/// it bound unbound, and everything it registered rolled back.
+fn undo_failed_open<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    group: &mut Group,
+    stack_at_entry: Val,
+) {
+    if let Some(stack_pointer) = s.cx().program.as_ref().map(|p| p.stack_pointer) {
+        let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
+    }
+    crate::startup::unbind(s, std::mem::take(&mut group.bound_imports));
+    roll_back(s, group);
+}
+
 /// Undoes a failed `dlopen`: every library it registered goes, with its memory and slots.
 ///
 /// A constructor of the group may have loaded another library (a nested `dlopen`) that needs
@@ -1490,15 +1501,8 @@ fn unload_pass<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
             (lib.mem_base, lib.mem_end(), lib.display_name().to_string())
         };
         if let Some(finalize) = &finalize {
-            if let Err(e) = finalize.call(&mut *s.caller, (base, end)) {
-                // The trapping destructor's frames moved the shadow stack pointer.
-                let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
-                let reason = guest_failure(s, e);
-                failure.get_or_insert(DlError::Init {
-                    name,
-                    phase: "running destructors",
-                    reason,
-                });
+            if let Some(err) = finalize_library(s, finalize, (base, end, name), stack_at_entry) {
+                failure.get_or_insert(err);
             }
         }
     }
@@ -1506,6 +1510,25 @@ fn unload_pass<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
         release_library(s, id);
     }
     failure.map_or(Ok(true), Err)
+}
+
+/// Runs the destructors registered from the data block `[base, end)` of library `name`; if one
+/// traps, puts the shadow stack pointer back (the trapping frames moved it) and says why.
+fn finalize_library<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    finalize: &wasmtime::TypedFunc<(u32, u32), ()>,
+    (base, end, name): (u32, u32, String),
+    stack_at_entry: Val,
+) -> Option<DlError> {
+    let e = finalize.call(&mut *s.caller, (base, end)).err()?;
+    if let Some(stack_pointer) = s.cx().program.as_ref().map(|p| p.stack_pointer) {
+        let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
+    }
+    Some(DlError::Init {
+        name,
+        phase: "running destructors",
+        reason: guest_failure(s, e),
+    })
 }
 
 /// At exit: every loaded library's pending destructors, in `_dl_fini` order (see
@@ -1533,14 +1556,8 @@ pub(crate) fn fini<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
         else {
             continue;
         };
-        if let Err(e) = finalize.call(&mut *s.caller, (base, end)) {
-            let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
-            let reason = guest_failure(s, e);
-            failure.get_or_insert(DlError::Init {
-                name,
-                phase: "running destructors",
-                reason,
-            });
+        if let Some(err) = finalize_library(s, &finalize, (base, end, name), stack_at_entry) {
+            failure.get_or_insert(err);
         }
     }
     s.cx().unloading = false;

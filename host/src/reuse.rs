@@ -117,7 +117,9 @@ pub(crate) fn reset_image(bytes: &[u8], mem: &MemInfo) -> Result<ResetImage, &'s
 
 /// `global.get base` or `global.get base; i32.const k; i32.add` (either order): the offset
 /// from `base`.
-fn relative_offset(expr: &wasmparser::ConstExpr<'_>, base: Option<u32>) -> Option<u32> {
+/// The offset an active segment's `expr` adds to the imported global `base`
+/// (`global.get base`, optionally `+ i32.const k`); `None` for any other placement.
+pub(crate) fn relative_offset(expr: &wasmparser::ConstExpr<'_>, base: Option<u32>) -> Option<u32> {
     let base = base?;
     let mut ops = Vec::new();
     let mut reader = expr.get_operators_reader();
