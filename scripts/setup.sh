@@ -21,7 +21,7 @@ as_root() {
 #   clang-19, lld-19 (wasm-ld), wasi-libc, compiler-rt builtins for wasm32,
 #   lld-22 (its wasm-ld writes RUNTIME_PATH for -Wl,-rpath),
 #   libclang1-19 (bindgen reads c-headers/ with it), wabt (wasm-objdump, for debugging).
-packages=(libclang1-19 wabt)
+packages=(libclang1-19 wabt cmake autoconf automake libtool)  # the build-system tests (cli/tests/buildsys.rs)
 if [ -n "${WASI_SDK_PATH:-}" ]; then
     [ -x "$WASI_SDK_PATH/bin/clang" ] && [ -d "$WASI_SDK_PATH/share/wasi-sysroot" ] ||
         die "WASI_SDK_PATH=$WASI_SDK_PATH is not a wasi-sdk (expected \$WASI_SDK_PATH/bin/clang and \$WASI_SDK_PATH/share/wasi-sysroot); unset it to use Debian's clang"
