@@ -79,8 +79,14 @@ pub trait ModuleSource: Send + Sync {
 
 /// A host directory mounted at a guest path.
 pub(crate) struct DirSource {
-    /// Normalised guest path: `.` for the working directory, else absolute without a trailing `/`.
+    /// Normalised guest path as granted, for the paths the guest is told (`dladdr`,
+    /// `$ORIGIN`): `.` for the working directory, else without a trailing `/` (`plugins` for
+    /// `--dir plugins`, `/plugins` for `--dir HOST::/plugins`).
     guest_path: String,
+    /// What the mount matches, as wasi-libc matches preopens: without leading `/` or `./`,
+    /// so `plugins`, `./plugins` and `/plugins` are one directory, and `.` and `/` (empty)
+    /// match every path.
+    prefix: String,
     dir: Dir,
 }
 
@@ -92,7 +98,15 @@ impl DirSource {
             Some(p) => p,
             None => "/".to_string(),
         };
-        Ok(DirSource { guest_path, dir })
+        let prefix = match guest_path.as_str() {
+            "." => String::new(),
+            p => p.trim_start_matches('/').to_string(),
+        };
+        Ok(DirSource {
+            guest_path,
+            prefix,
+            dir,
+        })
     }
 }
 
@@ -261,37 +275,31 @@ impl Sources {
         }))
     }
 
-    /// The mount holding `path` and the path relative to it (the longest matching mount).
+    /// The mount holding `path` and the path relative to it, chosen as wasi-libc chooses the
+    /// preopen for a file: the longest matching prefix, the later grant on a tie. A relative
+    /// path is taken from "/" (wasi-libc's working directory until a `chdir`, after which the
+    /// guest sends absolute paths), so `--dir plugins` serves `plugins/libx.so` and
+    /// `/plugins/libx.so` alike, exactly as it serves `fopen`.
     fn mount_for(&self, path: &str) -> Option<(&DirSource, String)> {
-        let absolute = path.starts_with('/');
         let normalized = normalize(path)?;
-        let mut best: Option<(&DirSource, String, usize)> = None;
+        let key = normalized.trim_start_matches('/');
+        let mut best: Option<(&DirSource, String)> = None;
         for mount in &self.dirs {
-            let rel = if mount.guest_path == "." {
-                // wasi-libc's working directory starts at "/", and after a chdir it makes
-                // relative paths absolute from there; with only a "." preopen, "/sub/x" is
-                // "./sub/x" (the last resort: any other mount that matches wins).
-                Some(normalized.trim_start_matches('/').to_string())
-            } else if mount.guest_path == "/" {
-                Some(normalized.trim_start_matches('/').to_string())
-            } else if !absolute {
-                // wasi-libc resolves relative paths against "/" when there is no "." preopen.
-                strip_mount(&format!("/{normalized}"), &mount.guest_path)
+            let rel = if mount.prefix.is_empty() {
+                Some(key.to_string())
             } else {
-                strip_mount(&normalized, &mount.guest_path)
+                strip_mount(key, &mount.prefix)
             };
             if let Some(rel) = rel {
-                let weight = match (mount.guest_path.as_str(), absolute) {
-                    (".", true) => 0,
-                    (".", false) => mount.guest_path.len() + 4096,
-                    _ => mount.guest_path.len(),
-                };
-                if best.as_ref().is_none_or(|(_, _, w)| weight > *w) {
-                    best = Some((mount, rel, weight));
+                if best
+                    .as_ref()
+                    .is_none_or(|(b, _)| mount.prefix.len() >= b.prefix.len())
+                {
+                    best = Some((mount, rel));
                 }
             }
         }
-        best.map(|(m, rel, _)| (m, rel))
+        best
     }
 }
 
@@ -517,6 +525,32 @@ mod tests {
         sources.memory = Some(memory);
         let found = sources.fetch("libm.so", &NOBODY, 1 << 20).unwrap();
         assert_eq!((found.key.as_str(), found.path), ("memory:libm.so", None));
+    }
+
+    #[test]
+    fn relative_grants_match_as_wasi_libc_preopens_do() {
+        // `--dir plugins`: wasmtime preopens "plugins", which wasi-libc matches for both
+        // "plugins/x" and "/plugins/x"; a search path "plugins" finds bare names there.
+        let (tmp, _) = tree();
+        let mut sources = Sources::default();
+        sources.add_dir(DirSource::open(&tmp.path().join("plugins"), "plugins").unwrap());
+        for path in ["plugins/liba.so", "/plugins/liba.so", "./plugins/sub/../liba.so"] {
+            let found = sources.fetch(path, &NOBODY, 1 << 20).unwrap();
+            assert_eq!(&*found.bytes, b"A", "{path}");
+            assert_eq!(found.path.as_deref(), Some("plugins/liba.so"), "{path}");
+        }
+        sources.search_path.push("plugins/sub".into());
+        let found = sources.fetch("libb.so", &NOBODY, 1 << 20).unwrap();
+        assert_eq!(found.path.as_deref(), Some("plugins/sub/libb.so"));
+        let err = sources.fetch("other/liba.so", &NOBODY, 1 << 20).unwrap_err();
+        assert!(matches!(err, DlError::Denied { .. }), "{err}");
+
+        // The longest grant wins over ".", as in wasi-libc, for relative paths too.
+        let mut sources = Sources::default();
+        sources.add_dir(DirSource::open(tmp.path(), ".").unwrap());
+        sources.add_dir(DirSource::open(&tmp.path().join("plugins/sub"), "plugins").unwrap());
+        let found = sources.fetch("plugins/libb.so", &NOBODY, 1 << 20).unwrap();
+        assert_eq!(&*found.bytes, b"B");
     }
 
     #[test]
