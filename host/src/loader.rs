@@ -1538,9 +1538,6 @@ pub(crate) fn fini<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
     let Some(finalize) = finalize else {
         return Ok(());
     };
-    let stack_pointer = s.program()?.stack_pointer;
-    let stack_at_entry = stack_pointer.get(&mut *s.caller);
-    let mut failure = None;
     // A dlclose from one of these destructors only drops its reference (glibc keeps every
     // object during _dl_fini): the library is finalized in its turn below.
     s.cx().unloading = true;
@@ -1548,20 +1545,18 @@ pub(crate) fn fini<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
         if s.cx().fatal.is_some() {
             break;
         }
-        let Some((base, end, name)) = s
-            .cx()
-            .scope
-            .get(id)
-            .map(|l| (l.mem_base, l.mem_end(), l.display_name().to_string()))
-        else {
+        let Some((base, end)) = s.cx().scope.get(id).map(|l| (l.mem_base, l.mem_end())) else {
             continue;
         };
-        if let Some(err) = finalize_library(s, &finalize, (base, end, name), stack_at_entry) {
-            failure.get_or_insert(err);
+        // A destructor that traps at exit ends the program as that trap (natively the process
+        // dies of the signal): kept as fatal, it is raised again when the import returns,
+        // instead of becoming an error code the exiting program would ignore.
+        if let Err(e) = finalize.call(&mut *s.caller, (base, end)) {
+            s.cx().fatal.get_or_insert(e);
         }
     }
     s.cx().unloading = false;
-    failure.map_or(Ok(()), Err)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
