@@ -100,7 +100,7 @@ fn run_passes_the_exit_status_and_searches_granted_directories() {
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "dlopen: libscale.so: cannot open shared object file: No such file or directory\n"
+        "dlopen: libscale.so: cannot open shared object file: No such file or directory (no directory was searched: the library search path is empty; `wasi-dl run --lib-path DIR` grants and searches DIR)\n"
     );
 
     // LD_LIBRARY_PATH given to the program is honoured, within the preopened directory.

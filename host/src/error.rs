@@ -13,6 +13,12 @@ pub enum DlError {
     #[error("{name}: cannot open shared object file: No such file or directory")]
     NotFound { name: String },
 
+    /// A name without a `/`, and no directory to search it in: the guest's `LD_LIBRARY_PATH`,
+    /// the RUNTIME_PATH and the embedder's search path
+    /// ([`crate::WasiDlCtxBuilder::search_path`]) are all empty.
+    #[error("{name}: cannot open shared object file: No such file or directory (no directory was searched: the library search path is empty; `wasi-dl run --lib-path DIR` grants and searches DIR)")]
+    NotSearched { name: String },
+
     /// The path leaves the directories the embedder allows (a `..` or a symlink escape, an
     /// absolute path outside every preopen, ...).
     #[error("{name}: cannot open shared object file: Permission denied (outside the directories this program may load from)")]
@@ -108,7 +114,7 @@ impl DlError {
     /// The coarse code the guest receives with the message.
     pub fn errno(&self) -> Errno {
         match self {
-            DlError::NotFound { .. } => Errno::Noent,
+            DlError::NotFound { .. } | DlError::NotSearched { .. } => Errno::Noent,
             DlError::Denied { .. } => Errno::Access,
             DlError::IsDirectory { .. } | DlError::Io { .. } => Errno::Io,
             DlError::NotSideModule { .. }

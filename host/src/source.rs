@@ -158,33 +158,46 @@ impl Sources {
             )));
         }
         if name.contains('/') {
-            return match self.read_path(name, max_bytes)? {
+            let result = self.read_path(name, max_bytes);
+            if crate::trace::enabled() {
+                crate::trace::open_path(name, &self.outcome(name, &result));
+            }
+            return match result? {
                 Some(found) => Ok(found),
                 None => Err(DlError::NotFound {
                     name: name.to_string(),
                 }),
             };
         }
-        let dirs = self
-            .guest_library_path
-            .iter()
-            .chain(requester.runtime_path.iter())
-            .chain(self.search_path.iter());
-        for dir in dirs {
-            let candidate = format!("{}/{name}", dir.trim_end_matches('/'));
-            match self.read_path(&candidate, max_bytes) {
-                Ok(Some(found)) => {
-                    crate::trace::search(name, &candidate, true);
-                    return Ok(found);
+        let steps = [
+            ("LD_LIBRARY_PATH", &self.guest_library_path[..]),
+            ("RUNTIME_PATH", requester.runtime_path),
+            ("search path", &self.search_path[..]),
+        ];
+        let mut searched = false;
+        for (list, dirs) in steps {
+            for dir in dirs {
+                searched = true;
+                let candidate = format!("{}/{name}", dir.trim_end_matches('/'));
+                let result = self.read_path(&candidate, max_bytes);
+                if crate::trace::enabled() {
+                    let outcome = self.outcome(&candidate, &result);
+                    crate::trace::search(name, &candidate, list, &outcome);
                 }
-                Ok(None) | Err(DlError::Denied { .. }) => {
-                    crate::trace::search(name, &candidate, false)
+                match result {
+                    Ok(Some(found)) => return Ok(found),
+                    // As glibc does, a directory the library is not in (or may not be read
+                    // from) is passed over, and the next one tried.
+                    Ok(None) | Err(DlError::Denied { .. }) => {}
+                    Err(e) => return Err(e),
                 }
-                Err(e) => return Err(e),
             }
         }
+        if !searched {
+            crate::trace::no_search(name);
+        }
         if let Some(bytes) = self.memory.as_ref().and_then(|m| m.modules.get(name)) {
-            crate::trace::search(name, "(registered module)", true);
+            crate::trace::source(name, "registered module");
             check_size(name, bytes.len(), max_bytes)?;
             return Ok(Fetched {
                 bytes: bytes.clone(),
@@ -195,6 +208,7 @@ impl Sources {
         for (i, source) in self.custom.iter().enumerate() {
             match source.fetch(name, max_bytes) {
                 Ok(Some(mut found)) => {
+                    crate::trace::source(name, &format!("source {i}"));
                     check_size(name, found.bytes.len(), max_bytes)?;
                     found.key = format!("source{i}:{}", found.key);
                     return Ok(found);
@@ -208,9 +222,41 @@ impl Sources {
                 }
             }
         }
+        if !searched && self.custom.is_empty() {
+            return Err(DlError::NotSearched {
+                name: name.to_string(),
+            });
+        }
         Err(DlError::NotFound {
             name: name.to_string(),
         })
+    }
+
+    /// What one step of a search came to, for the trace: found, absent, or refused and why.
+    fn outcome(&self, path: &str, result: &DlResult<Option<Fetched>>) -> String {
+        match result {
+            Ok(Some(_)) => "found".to_string(),
+            Ok(None) => "no such file".to_string(),
+            Err(DlError::Denied { .. }) => match self.mount_for(path) {
+                None if self.dirs.is_empty() => {
+                    "refused: no directory is granted for loading".to_string()
+                }
+                None => {
+                    let granted: Vec<&str> =
+                        self.dirs.iter().map(|d| d.guest_path.as_str()).collect();
+                    format!(
+                        "refused: outside the granted directories ({})",
+                        granted.join(", ")
+                    )
+                }
+                Some((mount, _)) => format!(
+                    "refused: leaves the granted directory {} (through `..` or a symlink), \
+                     or the host denied access",
+                    mount.guest_path
+                ),
+            },
+            Err(e) => format!("failed: {e}"),
+        }
     }
 
     /// Reads a guest path through the mount that contains it. `Ok(None)`: no such file.

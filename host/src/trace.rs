@@ -13,16 +13,33 @@ pub(crate) fn enabled() -> bool {
 macro_rules! trace_line {
     ($($arg:tt)*) => {
         if enabled() {
-            eprintln!("wasi-dl: {}", format_args!($($arg)*));
+            // Its own prefix: a trace line is never mistaken for the runner's own errors.
+            eprintln!("wasi-dl: debug: {}", format_args!($($arg)*));
         }
     };
 }
 
-pub(crate) fn search(name: &str, candidate: &str, found: bool) {
+/// One step of the search for a bare name: the directory tried, which list it came from
+/// (LD_LIBRARY_PATH, RUNTIME_PATH, search path) and what came of it.
+pub(crate) fn search(name: &str, candidate: &str, list: &str, outcome: &str) {
+    trace_line!("search {name}: trying {candidate} ({list}): {outcome}");
+}
+
+/// A bare name with no directory to search.
+pub(crate) fn no_search(name: &str) {
     trace_line!(
-        "search {name}: trying {candidate}{}",
-        if found { ": found" } else { "" }
+        "search {name}: no directory to search (LD_LIBRARY_PATH, RUNTIME_PATH and the search path are empty)"
     );
+}
+
+/// A name with a `/`: opened as a path, not searched.
+pub(crate) fn open_path(path: &str, outcome: &str) {
+    trace_line!("open {path}: {outcome}");
+}
+
+/// A library found in a source of the embedder's (registered modules, custom sources).
+pub(crate) fn source(name: &str, source: &str) {
+    trace_line!("search {name}: {source}: found");
 }
 
 pub(crate) fn cache(name: &str, what: &str) {
@@ -59,5 +76,5 @@ pub(crate) fn unload(name: &str) {
 }
 
 pub(crate) fn error(err: &DlError) {
-    trace_line!("error: {err}");
+    trace_line!("failed: {err}");
 }
