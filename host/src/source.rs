@@ -401,7 +401,7 @@ fn check_size(name: &str, len: usize, max: usize) -> DlResult<()> {
 
 /// Expands `$ORIGIN` / `${ORIGIN}` in a RUNTIME_PATH entry against the library's directory.
 /// Entries that need an origin the library does not have (it came from memory) are dropped.
-pub(crate) fn expand_runtime_path(entries: &[String], library_path: Option<&str>) -> Vec<String> {
+pub fn expand_runtime_path(entries: &[String], library_path: Option<&str>) -> Vec<String> {
     let origin = library_path.map(|p| match p.rfind('/') {
         Some(0) => "/".to_string(),
         Some(i) => p[..i].to_string(),
@@ -438,6 +438,52 @@ fn file_key(meta: &cap_std::fs::Metadata, guest_path: &str) -> String {
     {
         let _ = meta;
         format!("file:{guest_path}")
+    }
+}
+
+/// Finds libraries as the loader does, outside a running program: the same grants, search
+/// order, `$ORIGIN` expansion and refusals. `wasi-dl inspect` answers with it what `dlopen`
+/// would load under given `--dir`/`--lib-path` flags, never reaching the host's file system
+/// outside them.
+///
+/// ```
+/// let mut finder = wasi_dl::source::LibraryFinder::new();
+/// let err = finder.find("libx.so", &[], 1 << 20).unwrap_err();
+/// assert!(err.to_string().contains("no directory was searched"));
+/// ```
+#[derive(Default)]
+pub struct LibraryFinder {
+    sources: Sources,
+}
+
+impl LibraryFinder {
+    /// A finder with nothing granted: like a program given no directory, it finds nothing.
+    pub fn new() -> Self {
+        LibraryFinder::default()
+    }
+
+    /// Grants `host_dir` at `guest_path`, as `WasiDlCtxBuilder::preopened_dir` and
+    /// `library_dir` do.
+    pub fn grant(&mut self, host_dir: &Path, guest_path: &str) -> std::io::Result<()> {
+        self.sources.add_dir(DirSource::open(host_dir, guest_path)?);
+        Ok(())
+    }
+
+    /// Searches `guest_dir` for names without a `/`, as `WasiDlCtxBuilder::search_path`.
+    pub fn search_path(&mut self, guest_dir: &str) {
+        self.sources.search_path.push(guest_dir.to_string());
+    }
+
+    /// Finds and reads `name` as a library whose expanded RUNTIME_PATH is `runtime_path`
+    /// ([`expand_runtime_path`]) would: the error is the `dlerror()` text `dlopen` would give.
+    pub fn find(
+        &self,
+        name: &str,
+        runtime_path: &[String],
+        max_bytes: usize,
+    ) -> Result<Fetched, DlError> {
+        self.sources
+            .fetch(name, &Requester { runtime_path }, max_bytes)
     }
 }
 
