@@ -6,7 +6,7 @@
 //! | anything | `--target=` (and `--sysroot=` for a wasi-sdk) unless given |
 //! | compiling (`-c`, `-S`, `-E`, linking) | `-I<guest sysroot>/include` (ahead of the system headers: our `dlfcn.h` wins), `-fvisibility=default` (clang's wasm default is hidden: nothing would be exported) |
 //! | linking with `-shared`: a side module | `-fPIC -shared -nostdlib -Wl,--no-entry -Wl,--unresolved-symbols=import-dynamic -Wl,--export=__wasm_call_ctors` |
-//! | linking without `-shared`: a main program | `-nostartfiles`, the guest sysroot's start-up objects and `libwasi_dl.a`, `-Wl,--export-table -Wl,--growable-table -Wl,--export=__stack_pointer -Wl,--export-dynamic`, `-Wl,--export=` for each of [`CONTRACT_EXPORTS`], and libc's symbols for side modules (see [`ExportMode`]) |
+//! | linking without `-shared`: a main program | `-Wl,--stack-first -Wl,-z,stack-size=1048576` (see [`STACK_SIZE`]), `-nostartfiles`, the guest sysroot's start-up objects and `libwasi_dl.a`, `-Wl,--export-table -Wl,--growable-table -Wl,--export=__stack_pointer -Wl,--export-dynamic`, `-Wl,--export=` for each of [`CONTRACT_EXPORTS`], and libc's symbols for side modules (see [`ExportMode`]) |
 //! | `-rpath` / `-Wl,-rpath,...` | `-fuse-ld=` a wasm-ld that supports it (wasm-ld 19 does not), unless `-fuse-ld=` is given |
 //!
 //! Own options and special cases:
@@ -24,6 +24,12 @@
 //!   `--no-as-needed`, `--hash-style=`, `--eh-frame-hdr`, `--enable-new-dtags`,
 //!   `--no-undefined`, ...) are dropped from `-Wl,` / `-Xlinker`; `--version-script` too,
 //!   with a warning.
+//! - Only wasm headers are searched: clang's own, the wasm sysroot's (libc, libc++), the
+//!   guest library's and the user's `-I`/`-isystem`, never the host's `/usr/include` or
+//!   `/usr/local/include` (`-nostdlibinc` plus the sysroot's directories, see
+//!   [`crate::IncludeDirs`]; a user's `-nostdinc`/`-nostdlibinc` is left alone).
+//! - `-print-prog-name=ld` (and `ar`, `nm`, `ranlib`, `strip`, `objcopy`, ...) name the wasm
+//!   tools (`wasm-ld`, `llvm-ar`, ...), not the host's GNU binutils.
 //! - `-ldl` and `-lpthread` are accepted and ignored (dlopen lives in the guest library);
 //!   `-lc` is ignored for side modules (libc comes from the main program);
 //!   `-rdynamic` is implied; `-pthread` is ignored with a warning.
@@ -77,6 +83,14 @@ pub const CONTRACT_EXPORTS: &[&str] = &[
     "calloc",
     "realloc",
 ];
+
+/// The default size of a program's shadow stack (the C stack in linear memory): 1 MiB,
+/// as rustc's wasm targets and glibc threads' minimum use, not wasm-ld's 64 KiB. The
+/// stack comes first in memory (`--stack-first`), so an overflow wraps below address 0
+/// and traps instead of growing down into the program's data. Side modules share the
+/// program's `__stack_pointer`, so their frames live on this stack and obey the same
+/// bound. `-Wl,-z,stack-size=N` overrides the size.
+pub const STACK_SIZE: u32 = 1 << 20;
 
 /// Which libc symbols a main program exports so that side modules can call them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -280,6 +294,20 @@ impl Driver {
             });
         }
         args.push(joined("-I", &tc.guest_sysroot().include_dir()?));
+        if !p.user_nostdinc {
+            let dirs = crate::includes::include_dirs(tc)?;
+            if !dirs.host.is_empty() {
+                notes.push(format!(
+                    "-nostdlibinc: the host's headers are not searched ({})",
+                    dirs.host
+                        .iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            args.extend(dirs.args());
+        }
         args.push("-fvisibility=default".into());
 
         if p.link && p.wants_rpath && !p.user_fuse_ld {
@@ -382,6 +410,12 @@ impl Driver {
                     args.extend(["-x".into(), "none".into()]);
                 }
                 args.push(library.into());
+                if !p.user_layout {
+                    args.push("-Wl,--stack-first".into());
+                }
+                if !p.user_stack_size {
+                    args.push(format!("-Wl,-z,stack-size={STACK_SIZE}").into());
+                }
                 for flag in [
                     "-Wl,--export-table",
                     "-Wl,--growable-table",
@@ -648,7 +682,13 @@ struct Parsed {
     user_nostartfiles: bool,
     user_nostdlib: bool,
     user_nostdlibxx: bool,
+    /// `-nostdinc` / `-nostdlibinc`: the user chose the system header directories.
+    user_nostdinc: bool,
     wants_rpath: bool,
+    /// The user set the stack size (`-Wl,-z,stack-size=N`, `-z stack-size=N`, ...).
+    user_stack_size: bool,
+    /// The user chose the memory layout (`--stack-first`, `--global-base=`).
+    user_layout: bool,
     /// The `-rpath` directories, in order (for a main program: its RUNPATH, see `startup`).
     rpaths: Vec<String>,
     /// A `-Xlinker -rpath` waiting for its `-Xlinker DIR`.
@@ -752,11 +792,13 @@ fn parse(args: &[OsString]) -> Result<Parsed> {
                 "-L" => p.lib_dirs.push(PathBuf::from(&value)),
                 "-target" | "--target" => p.user_target = true,
                 "--sysroot" => p.user_sysroot = true,
+                "-z" => note_linker_layout(&mut p, &v),
                 "-rpath" => {
                     p.wants_rpath = true;
                     p.rpaths.push(v.clone());
                 }
                 "-Xlinker" => {
+                    note_linker_layout(&mut p, &v);
                     if std::mem::take(&mut p.xlinker_rpath_pending) {
                         p.rpaths.push(v.clone());
                     } else if matches!(v.as_str(), "-rpath" | "--rpath") {
@@ -794,8 +836,21 @@ fn parse(args: &[OsString]) -> Result<Parsed> {
             "-nostartfiles" => p.user_nostartfiles = true,
             "-nostdlib" | "-nodefaultlibs" | "-nolibc" => p.user_nostdlib = true,
             "-nostdlib++" => p.user_nostdlibxx = true,
+            "-nostdinc" | "-nostdlibinc" => p.user_nostdinc = true,
             "-" => p.inputs += 1,
             _ => {}
+        }
+        if let Some(tool) = a.strip_prefix("-print-prog-name=") {
+            let wasm_tool = wasm_prog_name(tool);
+            if wasm_tool != tool {
+                p.notes.push(format!(
+                    "-print-prog-name={tool}: the wasm tool is {wasm_tool}"
+                ));
+            }
+            p.items.push(Item::Args(vec![
+                format!("-print-prog-name={wasm_tool}").into()
+            ]));
+            continue;
         }
         if let Some(path) = a.strip_prefix("-mdl-exports-for=") {
             p.exports_for.push(PathBuf::from(path));
@@ -822,6 +877,9 @@ fn parse(args: &[OsString]) -> Result<Parsed> {
         } else if a.starts_with("-fuse-ld=") || a.starts_with("--ld-path=") {
             p.user_fuse_ld = true;
         } else if let Some(list) = a.strip_prefix("-Wl,") {
+            for part in list.split(',') {
+                note_linker_layout(&mut p, part);
+            }
             let mut parts = list.split(',');
             while let Some(part) = parts.next() {
                 if matches!(part, "-rpath" | "--rpath") {
@@ -851,6 +909,40 @@ fn parse(args: &[OsString]) -> Result<Parsed> {
         p.items.push(Item::Args(vec![raw.clone()]));
     }
     Ok(p)
+}
+
+/// The wasm tool that does the job of the GNU tool `name`, for `-print-prog-name=`:
+/// clang answers `ld` or `ar` with the host's GNU binutils, which cannot handle wasm
+/// objects; build systems then use them for wasm. Other names are unchanged.
+fn wasm_prog_name(name: &str) -> &str {
+    match name {
+        "ld" | "ld.lld" | "lld" | "ld.bfd" | "ld.gold" => "wasm-ld",
+        "ar" => "llvm-ar",
+        "ranlib" => "llvm-ranlib",
+        "nm" => "llvm-nm",
+        "strip" => "llvm-strip",
+        "objcopy" => "llvm-objcopy",
+        "objdump" => "llvm-objdump",
+        "readelf" => "llvm-readelf",
+        "size" => "llvm-size",
+        "strings" => "llvm-strings",
+        "addr2line" => "llvm-addr2line",
+        // clang assembles wasm itself (its integrated assembler).
+        "as" => "clang",
+        other => other,
+    }
+}
+
+/// Notes a linker argument that sets the program's memory layout, so that the driver's
+/// defaults (see [`STACK_SIZE`]) stay out of its way. `-z stack-size=N` reaches here
+/// as its value `stack-size=N` (after `-z`, `-Xlinker` or in a `-Wl,` list).
+fn note_linker_layout(p: &mut Parsed, linker_arg: &str) {
+    let bare = linker_arg.trim_start_matches('-');
+    if bare.starts_with("stack-size=") {
+        p.user_stack_size = true;
+    } else if bare == "stack-first" || bare == "no-stack-first" || bare.starts_with("global-base") {
+        p.user_layout = true;
+    }
 }
 
 /// GNU ld options that wasm-ld rejects and that mean nothing for wasm
