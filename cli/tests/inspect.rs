@@ -1,0 +1,268 @@
+//! `wasi-dl inspect` on NEEDED graphs it must survive (a 20,000-deep chain, a diamond),
+//! files it must refuse without blocking (a FIFO, `/dev/zero`), and resolution exactly as
+//! the runtime's grants allow. The side modules are written byte by byte: only their
+//! `dylink.0` section matters here.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn wasi_dl() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasi-dl"));
+    cmd.env_remove("WASI_DL_DEBUG");
+    cmd
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A scratch directory under target/ (kept for inspection after a failure).
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/cli-tests/inspect")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn leb(out: &mut Vec<u8>, mut v: usize) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn names(out: &mut Vec<u8>, list: &[&str]) {
+    leb(out, list.len());
+    for name in list {
+        leb(out, name.len());
+        out.extend_from_slice(name.as_bytes());
+    }
+}
+
+/// A side module with nothing but its `dylink.0` section: MEM_INFO (all zero), NEEDED and
+/// RUNTIME_PATH.
+fn side_module(needed: &[&str], runtime_path: &[&str]) -> Vec<u8> {
+    let mut subsections = Vec::new();
+    let mut sub = |id: u8, payload: Vec<u8>| {
+        subsections.push(id);
+        leb(&mut subsections, payload.len());
+        subsections.extend(payload);
+    };
+    sub(1, vec![0, 0, 0, 0]);
+    if !needed.is_empty() {
+        let mut p = Vec::new();
+        names(&mut p, needed);
+        sub(2, p);
+    }
+    if !runtime_path.is_empty() {
+        let mut p = Vec::new();
+        names(&mut p, runtime_path);
+        sub(5, p);
+    }
+    let mut section = Vec::new();
+    names(&mut section, &["dylink.0"][..]);
+    section.remove(0); // a section name is not a vector: drop the count
+    section.extend(subsections);
+    let mut module = b"\0asm\x01\0\0\0".to_vec();
+    module.push(0);
+    leb(&mut module, section.len());
+    module.extend(section);
+    module
+}
+
+/// Runs `wasi-dl inspect ARGS` in `dir`; a run that has not ended after a minute is killed
+/// (a guard against a hang, not a measurement).
+fn inspect(dir: &Path, args: &[&str]) -> Output {
+    let mut child = wasi_dl()
+        .current_dir(dir)
+        .arg("inspect")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    // Drain stdout on a thread so a large output cannot stall the child.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut buf);
+        buf
+    });
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("wasi-dl inspect {args:?} did not end (blocked?)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut output = child.wait_with_output().unwrap();
+    output.stdout = reader.join().unwrap();
+    output
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed ({:?}):\n{}{}",
+        output.status,
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+/// The lines of the NEEDED listing.
+fn needed_lines(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("NEEDED"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect()
+}
+
+#[test]
+fn a_deep_chain_is_walked_without_recursion_and_cut_at_the_loaders_depth() {
+    const DEPTH: usize = 20_000;
+    let dir = scratch("deep");
+    for i in 0..DEPTH {
+        let next = format!("lib{}.so", i + 1);
+        let needed: Vec<&str> = if i + 1 < DEPTH { vec![&next] } else { vec![] };
+        std::fs::write(dir.join(format!("lib{i}.so")), side_module(&needed, &[])).unwrap();
+    }
+    let out = inspect(&dir, &["--lib-path", ".", "lib0.so"]);
+    let stdout = ok(&out);
+    let max = wasi_dl::Limits::default().max_dependency_depth;
+    let lines = needed_lines(&stdout);
+    // lib1 .. lib{max} are mapped (the root is depth 0), lib{max+1} is where dlopen stops.
+    assert_eq!(lines.len(), max + 2, "{}", &stdout[..stdout.len().min(4000)]);
+    assert_eq!(lines[0], "  lib1.so => ./lib1.so");
+    assert_eq!(lines[1], "  lib2.so => ./lib2.so (needed by lib1.so)");
+    assert_eq!(
+        lines[max],
+        format!(
+            "  lib{}.so (needed by lib{max}.so): not loaded: dependency chain deeper than {max} \
+             libraries (the loader's limit, Limits::max_dependency_depth); dlopen would fail",
+            max + 1
+        )
+    );
+    assert_eq!(
+        lines[max + 1],
+        "  (1 problem above: dlopen of this library would fail)"
+    );
+    // One line per library: the output grows with the libraries listed, not their depth.
+    assert!(stdout.len() < 64 * 1024, "{} bytes of output", stdout.len());
+}
+
+#[test]
+fn each_library_is_listed_once() {
+    let dir = scratch("diamond");
+    let modules: [(&str, &[&str]); 4] = [
+        ("liba.so", &["libb.so", "libc.so", "libb.so"]),
+        ("libb.so", &["libd.so"]),
+        ("libc.so", &["libd.so", "liba.so"]),
+        ("libd.so", &["libb.so"]),
+    ];
+    for (name, needed) in modules {
+        std::fs::write(dir.join(name), side_module(needed, &["$ORIGIN"])).unwrap();
+    }
+    let stdout = ok(&inspect(&dir, &["liba.so"]));
+    assert_eq!(
+        needed_lines(&stdout),
+        [
+            "  libb.so => ./libb.so",
+            "  libd.so => ./libd.so (needed by libb.so)",
+            "  libc.so => ./libc.so",
+        ],
+        "{stdout}"
+    );
+    assert!(stdout.contains("  runtime path: $ORIGIN\n"), "{stdout}");
+}
+
+#[test]
+fn files_that_are_not_regular_are_refused_without_blocking() {
+    let dir = scratch("odd");
+    let status = Command::new("mkfifo")
+        .arg(dir.join("fifo.so"))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    for path in [dir.join("fifo.so"), PathBuf::from("/dev/zero")] {
+        let out = inspect(&dir, &[path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.starts_with("wasi-dl: error: ") && stderr.contains("not a regular file"),
+            "{path:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn needed_libraries_resolve_through_the_grants_as_the_runtime_would() {
+    let dir = scratch("grants");
+    let outside = dir.join("outside");
+    std::fs::create_dir_all(dir.join("plugins/deps")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    let outside_str = outside.to_str().unwrap();
+    std::fs::write(
+        dir.join("plugins/libtop.so"),
+        side_module(
+            &["libdep.so", "libout.so", "libsearched.so"],
+            &["$ORIGIN/deps", outside_str],
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("plugins/deps/libdep.so"), side_module(&[], &[])).unwrap();
+    // On the host, but outside every grant: the runtime cannot reach it, nor may inspect.
+    std::fs::write(outside.join("libout.so"), side_module(&[], &[])).unwrap();
+    std::fs::write(dir.join("libsearched.so"), side_module(&[], &[])).unwrap();
+
+    let stdout = ok(&inspect(&dir, &["--dir", "plugins", "plugins/libtop.so"]));
+    assert!(stdout.contains("  guest path: plugins/libtop.so\n"), "{stdout}");
+    assert_eq!(
+        needed_lines(&stdout),
+        [
+            "  libdep.so => plugins/deps/libdep.so",
+            "  libout.so => not found: libout.so: cannot open shared object file: No such file \
+             or directory",
+            "  libsearched.so => not found: libsearched.so: cannot open shared object file: No \
+             such file or directory",
+            "  (2 problems above: dlopen of this library would fail)",
+        ],
+        "{stdout}"
+    );
+
+    // --lib-path grants and searches, as in `wasi-dl run`; a guest path of its own too.
+    let stdout = ok(&inspect(
+        &dir,
+        &["--dir", "plugins", "--lib-path", ".::/lib", "plugins/libtop.so"],
+    ));
+    assert_eq!(
+        needed_lines(&stdout)[2],
+        "  libsearched.so => /lib/libsearched.so",
+        "{stdout}"
+    );
+
+    // A library outside every grant has no guest path: its $ORIGIN means nothing.
+    let stdout = ok(&inspect(&dir, &["--lib-path", "plugins/deps", "plugins/libtop.so"]));
+    assert!(stdout.contains("  guest path: none (outside every"), "{stdout}");
+    assert_eq!(
+        needed_lines(&stdout)[0],
+        "  libdep.so => plugins/deps/libdep.so",
+        "{stdout}"
+    );
+}
