@@ -1,0 +1,6 @@
+#include <stdio.h>
+
+void greet(const char *who)
+{
+    printf("hello, %s\n", who);
+}
