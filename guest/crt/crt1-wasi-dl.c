@@ -51,6 +51,25 @@ static void say(const char *text) {
     write(2, text, strlen(text));
 }
 
+/* wasi-libc's raw WASI calls and allocator: argv[0] before __main_void made argv. */
+unsigned short __wasi_args_sizes_get(size_t *argc, size_t *argv_buf_size);
+unsigned short __wasi_args_get(unsigned char **argv, unsigned char *argv_buf);
+void *malloc(size_t size);
+
+/* "PROG: ", as glibc's loader starts its messages (nothing when there is no argv[0]). */
+static void say_program_name(void) {
+    size_t argc = 0, size = 0;
+    if (__wasi_args_sizes_get(&argc, &size) != 0 || argc == 0 || size == 0) {
+        return;
+    }
+    unsigned char **argv = malloc(argc * sizeof *argv);
+    unsigned char *buffer = malloc(size);
+    if (argv && buffer && __wasi_args_get(argv, buffer) == 0 && argv[0][0]) {
+        say((const char *)argv[0]);
+        say(": ");
+    }
+}
+
 static void load_needed(void) {
     if (__wasi_dl_rpath_list) {
         __wasi_dl_use_runpath(__wasi_dl_rpath_list);
@@ -63,12 +82,14 @@ static void load_needed(void) {
      * constructed dependencies first and then last-named first. */
     if (__wasi_dl_open_needed(__wasi_dl_needed) != 0) {
         const char *error = dlerror();
+        say_program_name();
         say("error while loading shared libraries: ");
         say(error ? error : "(no message)");
         say("\n");
-        /* glibc's loader exits with 127, which WASI's proc_exit refuses
-         * (wasmtime-wasi takes 0..125). */
-        exit(1);
+        /* glibc's loader's status. wasmtime-wasi's own proc_exit refuses
+         * statuses above 125 (a trap that says so); `wasi-dl run` passes
+         * every status through as natively. */
+        exit(127);
     }
 }
 

@@ -136,6 +136,7 @@ pub(crate) fn open<T: 'static>(
     // where the trapping frames had moved it: put it back if this dlopen fails.
     let stack_pointer = s.program()?.stack_pointer;
     let stack_at_entry = stack_pointer.get(&mut *s.caller);
+    let _nested = Nesting::enter(s, name, &stack_at_entry)?;
     let mut group = Group::default();
     let result = map_tree(s, name, requester, &mut group)
         .and_then(|root| {
@@ -160,6 +161,81 @@ pub(crate) fn open<T: 'static>(
     }
 }
 
+/// How deep `dlopen`s nest: a constructor that loads a library whose constructor loads
+/// another, and so on. Each level costs the host's native stack (which wasmtime's
+/// `max_wasm_stack`, 512 KiB by default, bounds together with the wasm frames) and the
+/// program's shadow stack. Left to run out, either one traps at an arbitrary point of the
+/// deepest level, possibly inside the guest library while it holds a lock or inside the
+/// allocator, and every level above then fails in turn. So a nested load is refused, with
+/// a `dlerror()` that says why, while the level that asks still has room to report it.
+pub(crate) const MAX_NESTED_OPENS: u32 = 64;
+/// The host stack nested loads may use below the outermost one (half of wasmtime's default
+/// `max_wasm_stack`; the rest is for the constructors of the deepest level).
+pub(crate) const NESTED_HOST_STACK: usize = 256 * 1024;
+/// The program's shadow stack a `dlopen` leaves for the constructors it runs: 64 KiB, or a
+/// quarter of a smaller stack.
+pub(crate) const SHADOW_STACK_RESERVE: u32 = 64 * 1024;
+
+thread_local! {
+    /// (depth, host stack address of the outermost load). Loads nest only within one
+    /// synchronous host call, so one thread's count is one store's.
+    static NESTING: std::cell::Cell<(u32, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// One level of nested loading, left when dropped (on every path out of the load).
+struct Nesting;
+
+impl Nesting {
+    fn enter<T: 'static>(s: &mut Session<'_, '_, T>, name: &str, stack_at_entry: &Val) -> DlResult<Nesting> {
+        let here = std::hint::black_box(0u8);
+        let host_sp = std::ptr::addr_of!(here) as usize;
+        let (depth, top) = NESTING.with(|n| n.get());
+        let top = if depth == 0 { host_sp } else { top };
+        let refuse = |detail: String| DlError::Limit {
+            name: name.to_string(),
+            what: "nested dlopen",
+            detail,
+        };
+        if depth >= MAX_NESTED_OPENS {
+            return Err(refuse(format!(
+                "a constructor's dlopen {depth} levels deep; at most {MAX_NESTED_OPENS} nest"
+            )));
+        }
+        let used = top.saturating_sub(host_sp);
+        if depth > 0 && used > NESTED_HOST_STACK {
+            return Err(refuse(format!(
+                "a constructor's dlopen {depth} levels deep has used {} KiB of the host's stack, at most {} KiB allowed",
+                used / 1024,
+                NESTED_HOST_STACK / 1024
+            )));
+        }
+        // With the stack first in memory (`wasi-dl cc` links so), it runs from address 0
+        // up to the data at `__global_base`: what is left is the stack pointer itself.
+        let data_start = s.program()?.data_start;
+        let sp = stack_at_entry.i32().map(|v| v as u32);
+        if let Some(sp) = sp.filter(|&sp| sp <= data_start && data_start > 0) {
+            let reserve = SHADOW_STACK_RESERVE.min(data_start / 4);
+            if sp < reserve {
+                return Err(refuse(format!(
+                    "the program's stack is nearly exhausted ({sp} of {data_start} bytes left, \
+                     {reserve} kept for constructors)"
+                )));
+            }
+        }
+        NESTING.with(|n| n.set((depth + 1, top)));
+        Ok(Nesting)
+    }
+}
+
+impl Drop for Nesting {
+    fn drop(&mut self) {
+        NESTING.with(|n| {
+            let (depth, top) = n.get();
+            n.set((depth.saturating_sub(1), top));
+        });
+    }
+}
+
 /// The libraries a program was linked against (its NEEDED list), at start-up: loaded as one
 /// group the way glibc's loader does, all named libraries first and then their dependencies,
 /// in the global scope for good; constructed dependencies first and otherwise last-named
@@ -168,6 +244,7 @@ pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]
     s.program()?;
     let stack_pointer = s.program()?.stack_pointer;
     let stack_at_entry = stack_pointer.get(&mut *s.caller);
+    let _nested = Nesting::enter(s, names.first().copied().unwrap_or_default(), &stack_at_entry)?;
     let mut group = Group::default();
     let mut roots = Vec::new();
     let result = load_needed_group(s, names, &mut group, &mut roots);
@@ -186,6 +263,14 @@ pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]
         }
         Err(err) => {
             undo_failed_open(s, &mut group, stack_at_entry);
+            // Guest code that traps here (a start function, relocations, a constructor) kills
+            // the process natively before main runs: the trap ends the program, rather than a
+            // load error the start-up code would report with status 127.
+            if let DlError::Init { .. } = err {
+                s.cx().fatal.get_or_insert_with(|| {
+                    wasmtime::Error::msg(format!("error while loading shared libraries: {err}"))
+                });
+            }
             Err(err)
         }
     }
