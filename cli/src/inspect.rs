@@ -179,7 +179,10 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<()> {
     let mut defined: BTreeSet<&str> = BTreeSet::new();
     for node in &nodes[1..] {
         for e in &node.info.exports {
-            if matches!(e.kind, ExportKind::Function { .. } | ExportKind::Data { .. }) {
+            if matches!(
+                e.kind,
+                ExportKind::Function { .. } | ExportKind::Data { .. }
+            ) {
                 defined.insert(&e.name);
             }
         }
@@ -214,8 +217,8 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<()> {
     }
 
     if let Some(program) = &args.against {
-        let bytes = std::fs::read(program)
-            .with_context(|| format!("cannot read {}", program.display()))?;
+        let bytes =
+            std::fs::read(program).with_context(|| format!("cannot read {}", program.display()))?;
         let exported = program_exports(&bytes).with_context(|| program.display().to_string())?;
         let mut unresolved: Vec<&str> = wanted
             .into_iter()
@@ -288,8 +291,7 @@ fn needed_graph(
             failed.insert(name);
             continue;
         }
-        let fetched = match finder.find(&name, &nodes[id].runtime_path, limits.max_module_bytes)
-        {
+        let fetched = match finder.find(&name, &nodes[id].runtime_path, limits.max_module_bytes) {
             Ok(f) => f,
             Err(e) => {
                 writeln!(out, "  {name} => not found{needed_by}: {e}")?;

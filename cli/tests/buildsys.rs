@@ -65,7 +65,12 @@ fn cmake_builds_side_modules_whose_build_tree_runpaths_work_under_dir_dot() {
     }
     let dir = project("cmake");
     let build = dir.join("build");
-    ok(
+    // Checks link real programs: what wasi-libc lacks is not found.
+    let lists = dir.join("src/CMakeLists.txt");
+    let mut text_of_lists = std::fs::read_to_string(&lists).unwrap();
+    text_of_lists.push_str("include(CheckFunctionExists)\ncheck_function_exists(fork HAVE_FORK)\n");
+    std::fs::write(&lists, text_of_lists).unwrap();
+    let configure = ok(
         "cmake configure",
         Command::new("cmake")
             .current_dir(&dir)
@@ -78,6 +83,11 @@ fn cmake_builds_side_modules_whose_build_tree_runpaths_work_under_dir_dot() {
             .output()
             .unwrap(),
     );
+    assert!(
+        configure.contains("Looking for dlopen - found")
+            && configure.contains("Looking for fork - not found"),
+        "{configure}"
+    );
     ok(
         "cmake --build",
         Command::new("cmake")
@@ -88,7 +98,12 @@ fn cmake_builds_side_modules_whose_build_tree_runpaths_work_under_dir_dot() {
     );
 
     // SHARED and MODULE are side modules named as on Linux; the executable is .wasm.
-    for file in ["libgreet.so", "libshout.so", "plugins/libloud.so", "greeter.wasm"] {
+    for file in [
+        "libgreet.so",
+        "libshout.so",
+        "plugins/libloud.so",
+        "greeter.wasm",
+    ] {
         assert!(build.join(file).is_file(), "{file} was not built");
     }
     // The plugin's RUNPATH is relative to it, not CMake's absolute build directory.
@@ -99,7 +114,10 @@ fn cmake_builds_side_modules_whose_build_tree_runpaths_work_under_dir_dot() {
             .output()
             .unwrap(),
     );
-    assert!(inspect.contains("  runtime path: $ORIGIN/../\n"), "{inspect}");
+    assert!(
+        inspect.contains("  runtime path: $ORIGIN/../\n"),
+        "{inspect}"
+    );
     assert!(
         inspect.contains("  libshout.so => ./plugins/../libshout.so\n")
             || inspect.contains("  libshout.so => ./libshout.so\n"),

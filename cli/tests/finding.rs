@@ -63,7 +63,14 @@ fn build(name: &str) -> PathBuf {
     std::fs::write(dir.join("main.c"), MAIN).unwrap();
     ok(wasi_dl()
         .current_dir(&dir)
-        .args(["cc", "-fPIC", "-shared", "plugins/x.c", "-o", "plugins/libx.so"])
+        .args([
+            "cc",
+            "-fPIC",
+            "-shared",
+            "plugins/x.c",
+            "-o",
+            "plugins/libx.so",
+        ])
         .output()
         .unwrap());
     ok(wasi_dl()
@@ -94,9 +101,17 @@ fn relative_grants_serve_dlopen_as_they_serve_fopen() {
         assert_eq!(out, format!("fopen {path}: ok\ndlopen {path}: 42\n"));
     }
     // `--lib-path plugins` grants it for loading only, and searches it for bare names.
-    let out = ok(run(&dir, &["--lib-path", "plugins"], &["plugins/libx.so", "libx.so"]));
+    let out = ok(run(
+        &dir,
+        &["--lib-path", "plugins"],
+        &["plugins/libx.so", "libx.so"],
+    ));
     assert_eq!(out, "fopen plugins/libx.so: NULL\ndlopen libx.so: 42\n");
-    let out = ok(run(&dir, &["--lib-path", "./plugins"], &["-", "plugins/libx.so"]));
+    let out = ok(run(
+        &dir,
+        &["--lib-path", "./plugins"],
+        &["-", "plugins/libx.so"],
+    ));
     assert_eq!(out, "fopen -: NULL\ndlopen plugins/libx.so: 42\n");
 }
 
@@ -173,10 +188,16 @@ fn debug_traces_every_search_step_with_its_reason_on_its_own_prefix() {
         ),
         "{stderr}"
     );
-    assert!(stderr.contains("wasi-dl: debug: failed: libx.so: "), "{stderr}");
+    assert!(
+        stderr.contains("wasi-dl: debug: failed: libx.so: "),
+        "{stderr}"
+    );
     assert!(!stderr.contains("wasi-dl: error:"), "{stderr}");
     for line in stderr.lines() {
-        assert!(line.starts_with("wasi-dl: debug: "), "{line:?} in\n{stderr}");
+        assert!(
+            line.starts_with("wasi-dl: debug: "),
+            "{line:?} in\n{stderr}"
+        );
     }
 }
 

@@ -148,7 +148,12 @@ fn a_deep_chain_is_walked_without_recursion_and_cut_at_the_loaders_depth() {
     let max = wasi_dl::Limits::default().max_dependency_depth;
     let lines = needed_lines(&stdout);
     // lib1 .. lib{max} are mapped (the root is depth 0), lib{max+1} is where dlopen stops.
-    assert_eq!(lines.len(), max + 2, "{}", &stdout[..stdout.len().min(4000)]);
+    assert_eq!(
+        lines.len(),
+        max + 2,
+        "{}",
+        &stdout[..stdout.len().min(4000)]
+    );
     assert_eq!(lines[0], "  lib1.so => ./lib1.so");
     assert_eq!(lines[1], "  lib2.so => ./lib2.so (needed by lib1.so)");
     assert_eq!(
@@ -232,7 +237,10 @@ fn needed_libraries_resolve_through_the_grants_as_the_runtime_would() {
     std::fs::write(dir.join("libsearched.so"), side_module(&[], &[])).unwrap();
 
     let stdout = ok(&inspect(&dir, &["--dir", "plugins", "plugins/libtop.so"]));
-    assert!(stdout.contains("  guest path: plugins/libtop.so\n"), "{stdout}");
+    assert!(
+        stdout.contains("  guest path: plugins/libtop.so\n"),
+        "{stdout}"
+    );
     assert_eq!(
         needed_lines(&stdout),
         [
@@ -249,7 +257,13 @@ fn needed_libraries_resolve_through_the_grants_as_the_runtime_would() {
     // --lib-path grants and searches, as in `wasi-dl run`; a guest path of its own too.
     let stdout = ok(&inspect(
         &dir,
-        &["--dir", "plugins", "--lib-path", ".::/lib", "plugins/libtop.so"],
+        &[
+            "--dir",
+            "plugins",
+            "--lib-path",
+            ".::/lib",
+            "plugins/libtop.so",
+        ],
     ));
     assert_eq!(
         needed_lines(&stdout)[2],
@@ -258,8 +272,14 @@ fn needed_libraries_resolve_through_the_grants_as_the_runtime_would() {
     );
 
     // A library outside every grant has no guest path: its $ORIGIN means nothing.
-    let stdout = ok(&inspect(&dir, &["--lib-path", "plugins/deps", "plugins/libtop.so"]));
-    assert!(stdout.contains("  guest path: none (outside every"), "{stdout}");
+    let stdout = ok(&inspect(
+        &dir,
+        &["--lib-path", "plugins/deps", "plugins/libtop.so"],
+    ));
+    assert!(
+        stdout.contains("  guest path: none (outside every"),
+        "{stdout}"
+    );
     assert_eq!(
         needed_lines(&stdout)[0],
         "  libdep.so => plugins/deps/libdep.so",

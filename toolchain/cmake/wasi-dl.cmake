@@ -39,9 +39,8 @@ list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES WASI_DL_EXECUTABLE)
 
 set(CMAKE_C_COMPILER "${WASI_DL_EXECUTABLE}" cc)
 set(CMAKE_CXX_COMPILER "${WASI_DL_EXECUTABLE}" c++)
-# The compiler's ID check links a whole program (every libc symbol exported): a static
-# library is enough to try compiling, and much faster.
-set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+# try_compile links real programs (no CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY): a
+# function check such as check_function_exists(fork ...) must fail when wasi-libc lacks it.
 
 # The wasm archiver and friends, as the driver names them (not the host's binutils).
 foreach(tool ar ranlib nm)
