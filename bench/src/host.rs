@@ -125,7 +125,7 @@ impl Runner {
         }
         let dl = WasiDlCtx::builder()
             .program_module(module)
-            .cache(self.cache.clone())
+            .cache(self.cache.clone())?
             .program_name("bench.wasm")
             .library_dir(dir, ".")
             .with_context(|| format!("granting {}", dir.display()))?

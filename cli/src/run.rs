@@ -75,7 +75,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         .compile_program(&engine, &bytes)
         .with_context(|| format!("cannot compile {}", args.program.display()))?;
     let mut dl = WasiDlCtx::builder()
-        .cache(cache.clone())
+        .cache(cache.clone())?
         .program_name(&program_name)
         .program_module(&module)
         .program_bytes(&bytes);

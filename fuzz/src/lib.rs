@@ -502,6 +502,7 @@ pub fn fuzz_limits() -> Limits {
         max_data_bytes: 16 << 20,
         max_table_slots: 1 << 16,
         max_module_bytes: 1 << 20,
+        max_module_functions: 10_000,
         max_dependency_depth: 32,
         max_align_log2: 16,
         max_parked_libraries: 4,
@@ -535,11 +536,14 @@ impl Session {
     pub fn new(extra: &[(&str, &[u8])], shared_cache: bool) -> Session {
         let w = world();
         let mut builder = WasiDlCtx::builder().limits(fuzz_limits());
-        builder = builder.cache(if shared_cache {
+        let cache = if shared_cache {
             w.cache.clone()
         } else {
             ModuleCache::new()
-        });
+        };
+        builder = builder
+            .cache(cache)
+            .expect("an in-memory cache overlaps no grant");
         for (name, bytes) in &w.libs {
             if let Some(bytes) = bytes {
                 builder = builder.module_bytes(name, bytes.clone());

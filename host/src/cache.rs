@@ -4,15 +4,39 @@
 //! opened by many programs (a server running many guests) or many times by one. A
 //! [`ModuleCache`] compiles each distinct module once per engine and hands every store the same
 //! compiled code; with an on-disk directory, a second process skips compilation too.
+//!
+//! ## What the disk cache trusts
+//!
+//! Compiled code read back from disk runs as native code in the host, so the disk cache never
+//! takes a file on its word:
+//! - the directory must be owned by the host's user and not writable by group or others (as
+//!   ssh requires of its keys); a missing one is created with mode 0700;
+//! - it may not lie inside, nor contain, a directory granted to the guest
+//!   ([`crate::WasiDlCtxBuilder`] refuses the combination with
+//!   [`crate::BuildError::CacheOverlapsGrant`]);
+//! - an entry is opened without following symlinks, and used only if it is a regular file owned
+//!   by the host's user, not writable by others, whose header names the expected module and
+//!   engine and whose BLAKE3 checksum matches its payload: all checked before wasmtime sees a
+//!   byte. Anything else is recompiled and rewritten;
+//! - entries are written to exclusively created temporary files, then renamed into place, so
+//!   concurrent processes never see half an entry and a planted symlink is never followed;
+//! - the directory's total size is capped (least recently used entries are evicted).
+//!
+//! What remains trusted: files the host's own user writes into the directory.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::hash::{Hash, Hasher};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
 
+use crate::ctx::BuildError;
 use crate::dylink::{self, SideModuleInfo};
 use crate::error::{one_line, DlError, DlResult};
 use crate::reuse::{reset_image, ResetImage};
@@ -30,14 +54,18 @@ pub(crate) struct CompiledLibrary {
 
 type Hash256 = [u8; 32];
 
+/// The disk cache's size cap when none is given ([`ModuleCache::with_disk_cache`]): 1 GiB.
+pub const DEFAULT_DISK_CACHE_BYTES: u64 = 1 << 30;
+
 /// A thread-safe cache of compiled side modules, shared by cloning.
 ///
 /// ```
 /// let cache = wasi_dl::ModuleCache::new();
 /// // every store of the engine gets a clone:
-/// let ctx = wasi_dl::WasiDlCtx::builder().cache(cache.clone()).build();
+/// let ctx = wasi_dl::WasiDlCtx::builder().cache(cache.clone())?.build();
 /// assert_eq!(cache.len(), 0);
 /// # drop(ctx);
+/// # Ok::<(), wasi_dl::BuildError>(())
 /// ```
 #[derive(Clone, Default)]
 pub struct ModuleCache {
@@ -51,7 +79,70 @@ type PerEngine = Vec<(Engine, HashMap<Hash256, Arc<CompiledLibrary>>)>;
 #[derive(Default)]
 struct Inner {
     engines: Mutex<PerEngine>,
-    disk: Option<PathBuf>,
+    disk: Option<Disk>,
+}
+
+/// The on-disk part of a cache.
+struct Disk {
+    /// Canonical path, checked when the cache was made (see [`check_private_dir`]).
+    dir: PathBuf,
+    max_bytes: u64,
+    stats: Counters,
+}
+
+#[derive(Default)]
+struct Counters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    stores: AtomicU64,
+    rejected: AtomicU64,
+    evicted: AtomicU64,
+}
+
+/// What the disk cache did since it was made (this process only), from
+/// [`ModuleCache::disk_stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DiskStats {
+    /// Compiled code loaded from disk instead of compiling.
+    pub hits: u64,
+    /// Lookups that found no usable entry (absent or rejected): each one compiled.
+    pub misses: u64,
+    /// Entries written.
+    pub stores: u64,
+    /// Entries found but refused (not a regular file, wrong owner or mode, bad header,
+    /// checksum mismatch, or refused by wasmtime); they were recompiled and rewritten.
+    pub rejected: u64,
+    /// Entries removed to keep the directory under its size cap.
+    pub evicted: u64,
+}
+
+/// Why a directory cannot hold a disk cache.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheDirError {
+    /// Creating, resolving or reading the directory failed.
+    #[error("cache directory {}: {source}", dir.display())]
+    Io {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The path exists but is not a directory.
+    #[error("cache directory {}: not a directory", dir.display())]
+    NotADirectory { dir: PathBuf },
+    /// Another user owns the directory: they could plant compiled code in it.
+    #[error(
+        "cache directory {} is owned by uid {owner}, not by this user (uid {uid}): refusing to run compiled code from it",
+        dir.display()
+    )]
+    NotOwned { dir: PathBuf, owner: u32, uid: u32 },
+    /// Group or others may write into the directory: they could plant compiled code in it.
+    #[error(
+        "cache directory {} is writable by group or others (mode {mode:03o}): refusing to run compiled code from it (chmod go-w it)",
+        dir.display()
+    )]
+    WritableByOthers { dir: PathBuf, mode: u32 },
 }
 
 impl ModuleCache {
@@ -61,16 +152,34 @@ impl ModuleCache {
     }
 
     /// A cache that also keeps compiled code in `dir`, so that another process with a
-    /// compatible engine loads it instead of compiling.
+    /// compatible engine loads it instead of compiling; at most
+    /// [`DEFAULT_DISK_CACHE_BYTES`] of it (see [`ModuleCache::with_disk_cache_limit`]).
     ///
-    /// The directory must be trusted like the host binary itself: compiled code read from it is
-    /// run as is (wasmtime checks it was made by a compatible engine, not that it is benign).
-    pub fn with_disk_cache(dir: impl AsRef<Path>) -> std::io::Result<Self> {
-        std::fs::create_dir_all(dir.as_ref())?;
+    /// `dir` is created with mode 0700 when missing. It is refused when another user owns it
+    /// or when group or others may write into it (compiled code read from it runs as native
+    /// code in the host), and a [`crate::WasiDlCtxBuilder`] refuses it when it overlaps a
+    /// directory granted to the guest. Every entry is checked (owner, checksum, which module
+    /// and engine it is for) before it is used; see the [module documentation](self).
+    pub fn with_disk_cache(dir: impl AsRef<Path>) -> Result<Self, CacheDirError> {
+        Self::with_disk_cache_limit(dir, DEFAULT_DISK_CACHE_BYTES)
+    }
+
+    /// [`ModuleCache::with_disk_cache`] with a cap on the directory's total size: after
+    /// writing an entry, least recently used entries are removed until the directory holds at
+    /// most `max_bytes` (the entry just written is kept even if it alone is larger).
+    pub fn with_disk_cache_limit(
+        dir: impl AsRef<Path>,
+        max_bytes: u64,
+    ) -> Result<Self, CacheDirError> {
+        let dir = check_private_dir(dir.as_ref())?;
         Ok(ModuleCache {
             inner: Arc::new(Inner {
                 engines: Mutex::default(),
-                disk: Some(dir.as_ref().into()),
+                disk: Some(Disk {
+                    dir,
+                    max_bytes,
+                    stats: Counters::default(),
+                }),
             }),
         })
     }
@@ -79,6 +188,43 @@ impl ModuleCache {
     pub(crate) fn process_wide() -> Self {
         static CACHE: OnceLock<ModuleCache> = OnceLock::new();
         CACHE.get_or_init(ModuleCache::new).clone()
+    }
+
+    /// The disk cache's directory (canonical), if the cache has one.
+    pub fn disk_dir(&self) -> Option<&Path> {
+        self.inner.disk.as_ref().map(|d| d.dir.as_path())
+    }
+
+    /// What the disk cache did so far; all zero without a disk cache.
+    pub fn disk_stats(&self) -> DiskStats {
+        let Some(disk) = &self.inner.disk else {
+            return DiskStats::default();
+        };
+        let c = &disk.stats;
+        DiskStats {
+            hits: c.hits.load(Ordering::Relaxed),
+            misses: c.misses.load(Ordering::Relaxed),
+            stores: c.stores.load(Ordering::Relaxed),
+            rejected: c.rejected.load(Ordering::Relaxed),
+            evicted: c.evicted.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Whether the guest may be granted `dir` (to write into, or to load from) while this cache
+    /// is used: `Err(BuildError::CacheOverlapsGrant)` when the disk cache's directory lies
+    /// inside `dir` or contains it, `Err(BuildError::Grant)` when `dir` cannot be resolved.
+    /// [`crate::WasiDlCtxBuilder`] checks its own grants; call this for directories you give
+    /// the guest otherwise (a WASI preopen the loader does not know about), or to decide
+    /// before building whether to use the disk cache at all.
+    pub fn check_grant(&self, dir: &Path) -> Result<(), BuildError> {
+        let Some(cache) = self.disk_dir() else {
+            return Ok(());
+        };
+        let grant = std::fs::canonicalize(dir).map_err(|source| BuildError::Grant {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+        check_overlap(cache, &grant)
     }
 
     /// How many compiled modules the cache holds (all engines).
@@ -139,7 +285,7 @@ impl ModuleCache {
             name: name.to_string(),
             source,
         })?;
-        let module = match self.load_from_disk(engine, &hash) {
+        let module = match self.load_from_disk(engine, &hash, name) {
             Some(module) => {
                 crate::trace::cache(name, "disk hit");
                 module
@@ -150,7 +296,7 @@ impl ModuleCache {
                     name: name.to_string(),
                     reason: one_line(&e),
                 })?;
-                self.store_on_disk(engine, &hash, &module);
+                self.store_on_disk(engine, &hash, &module, name);
                 module
             }
         };
@@ -166,48 +312,333 @@ impl ModuleCache {
     }
 
     /// Compiles a main program (no `dylink.0` needed), using the on-disk cache when there is
-    /// one, so that starting a program twice compiles it once.
+    /// one (with the same checks as for libraries), so that starting a program twice compiles
+    /// it once.
     pub fn compile_program(&self, engine: &Engine, bytes: &[u8]) -> anyhow::Result<Module> {
         let hash: Hash256 = Sha256::digest(bytes).into();
-        if let Some(module) = self.load_from_disk(engine, &hash) {
+        if let Some(module) = self.load_from_disk(engine, &hash, "(program)") {
+            crate::trace::cache("(program)", "disk hit");
             return Ok(module);
         }
         let module = Module::new(engine, bytes).map_err(|e| anyhow::anyhow!(one_line(&e)))?;
-        self.store_on_disk(engine, &hash, &module);
+        self.store_on_disk(engine, &hash, &module, "(program)");
         Ok(module)
     }
 
-    fn disk_path(&self, engine: &Engine, hash: &Hash256) -> Option<PathBuf> {
-        let dir = self.inner.disk.as_ref()?;
+    /// Compiled code from the disk cache, if it holds a sound entry for this module and engine.
+    fn load_from_disk(&self, engine: &Engine, hash: &Hash256, name: &str) -> Option<Module> {
+        let disk = self.inner.disk.as_ref()?;
+        let key = EntryKey::new(engine, hash);
+        let refused = |why: String| {
+            disk.stats.rejected.fetch_add(1, Ordering::Relaxed);
+            disk.stats.misses.fetch_add(1, Ordering::Relaxed);
+            crate::trace::cache(name, &format!("disk entry refused ({why}), compiling"));
+            None
+        };
+        let (file, bytes) = match read_entry(&disk.dir.join(key.file_name()), &key) {
+            Ok(Some(entry)) => entry,
+            Ok(None) => {
+                disk.stats.misses.fetch_add(1, Ordering::Relaxed);
+                return None;
+            }
+            Err(why) => return refused(why),
+        };
+        // SAFETY: deserialising runs no code, but the result is native code the host will run.
+        // These bytes come from a directory only the host's user can write (checked when the
+        // cache was made), from a regular file that user owns, and match the checksum in the
+        // entry's header, which also names this module's hash and this engine's compatibility
+        // hash; wasmtime also refuses artifacts of an incompatible engine.
+        match unsafe { Module::deserialize(engine, &bytes[HEADER_LEN..]) } {
+            Ok(module) => {
+                disk.stats.hits.fetch_add(1, Ordering::Relaxed);
+                // The file's mtime is its last use, for eviction. A failure only makes it an
+                // earlier candidate.
+                let _ = file.set_modified(SystemTime::now());
+                Some(module)
+            }
+            Err(e) => refused(format!("wasmtime refused it: {}", one_line(&e))),
+        }
+    }
+
+    fn store_on_disk(&self, engine: &Engine, hash: &Hash256, module: &Module, name: &str) {
+        let Some(disk) = &self.inner.disk else {
+            return;
+        };
+        let Ok(payload) = module.serialize() else {
+            return;
+        };
+        let key = EntryKey::new(engine, hash);
+        let path = disk.dir.join(key.file_name());
+        // A failure only costs the next process a compile.
+        match write_entry(&disk.dir, &path, &key, &payload) {
+            Ok(()) => {
+                disk.stats.stores.fetch_add(1, Ordering::Relaxed);
+                disk.evict(&path);
+            }
+            Err(e) => crate::trace::cache(name, &format!("cannot write the disk entry: {e}")),
+        }
+    }
+}
+
+/// `Err(CacheOverlapsGrant)` when one of two canonical paths lies inside the other.
+pub(crate) fn check_overlap(cache: &Path, grant: &Path) -> Result<(), BuildError> {
+    if cache.starts_with(grant) || grant.starts_with(cache) {
+        return Err(BuildError::CacheOverlapsGrant {
+            cache: cache.to_path_buf(),
+            grant: grant.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Creates `dir` (mode 0700) when missing, and checks that only this user can write into it.
+/// Returns its canonical path.
+fn check_private_dir(dir: &Path) -> Result<PathBuf, CacheDirError> {
+    let io = |source| CacheDirError::Io {
+        dir: dir.to_path_buf(),
+        source,
+    };
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            create_private_dir(dir).map_err(io)?
+        }
+        Err(e) => return Err(io(e)),
+        Ok(_) => {}
+    }
+    let canonical = std::fs::canonicalize(dir).map_err(io)?;
+    let meta = std::fs::metadata(&canonical).map_err(io)?;
+    if !meta.is_dir() {
+        return Err(CacheDirError::NotADirectory { dir: canonical });
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let uid = current_uid();
+        if meta.uid() != uid {
+            return Err(CacheDirError::NotOwned {
+                dir: canonical,
+                owner: meta.uid(),
+                uid,
+            });
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(CacheDirError::WritableByOthers {
+                dir: canonical,
+                mode: meta.mode() & 0o7777,
+            });
+        }
+    }
+    Ok(canonical)
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(dir) {
+        // Another process made it meanwhile: it is checked like any existing directory.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    }
+}
+
+#[cfg(unix)]
+fn current_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// An entry's file: `MAGIC`, format version (u32 LE), reserved (u32), the module's SHA-256,
+/// the engine's compatibility hash (u64 LE), the payload's length (u64 LE), the payload's
+/// BLAKE3 hash, then the payload (wasmtime's serialized module).
+const MAGIC: &[u8; 8] = b"wasidlc\0";
+const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 4 + 32 + 8 + 8 + 32;
+/// No entry is larger (compiled code of a module within any sane size limit is far smaller):
+/// a bigger file is refused before it is read.
+const MAX_ENTRY_BYTES: u64 = 4 << 30;
+/// Temporary files start with this; older ones than `STALE_TEMP` were left by a crash.
+const TEMP_PREFIX: &str = ".wasi-dl-tmp-";
+const STALE_TEMP: Duration = Duration::from_secs(3600);
+
+/// Which entry: the module's content hash and the engine's compatibility hash.
+struct EntryKey {
+    hash: Hash256,
+    compat: u64,
+}
+
+impl EntryKey {
+    fn new(engine: &Engine, hash: &Hash256) -> Self {
         let mut compat = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut compat);
-        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-        Some(dir.join(format!("{hex}-{:016x}.cwasm", compat.finish())))
-    }
-
-    fn load_from_disk(&self, engine: &Engine, hash: &Hash256) -> Option<Module> {
-        let path = self.disk_path(engine, hash)?;
-        if !path.is_file() {
-            return None;
+        EntryKey {
+            hash: *hash,
+            compat: compat.finish(),
         }
-        // SAFETY: the embedder vouched for the cache directory (see `with_disk_cache`), and
-        // the file name binds the content hash and the engine's compatibility hash; wasmtime
-        // also rejects artifacts from incompatible engines.
-        unsafe { Module::deserialize_file(engine, &path) }.ok()
     }
 
-    fn store_on_disk(&self, engine: &Engine, hash: &Hash256, module: &Module) {
-        let Some(path) = self.disk_path(engine, hash) else {
+    fn file_name(&self) -> String {
+        let hex: String = self.hash.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{hex}-{:016x}.cwasm", self.compat)
+    }
+
+    fn header(&self, payload: &[u8]) -> Vec<u8> {
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend_from_slice(MAGIC);
+        header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        header.extend_from_slice(&0u32.to_le_bytes());
+        header.extend_from_slice(&self.hash);
+        header.extend_from_slice(&self.compat.to_le_bytes());
+        header.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        header.extend_from_slice(blake3::hash(payload).as_bytes());
+        header
+    }
+
+    /// Whether `entry` (header and payload) is this key's, whole and unaltered; why not.
+    fn verify(&self, entry: &[u8]) -> Result<(), String> {
+        let field = |at: usize, len: usize| entry.get(at..at + len).unwrap_or_default();
+        let le_u64 =
+            |at: usize| <[u8; 8]>::try_from(field(at, 8)).map_or(u64::MAX, u64::from_le_bytes);
+        if entry.len() < HEADER_LEN || field(0, 8) != MAGIC {
+            return Err("not a wasi-dl cache entry".into());
+        }
+        let version = <[u8; 4]>::try_from(field(8, 4)).map_or(0, u32::from_le_bytes);
+        if version != FORMAT_VERSION {
+            return Err(format!("entry format {version}, expected {FORMAT_VERSION}"));
+        }
+        if field(16, 32) != self.hash || le_u64(48) != self.compat {
+            return Err("the entry is for another module or engine".into());
+        }
+        let payload = &entry[HEADER_LEN..];
+        if le_u64(56) != payload.len() as u64 {
+            return Err(format!(
+                "truncated or extended: the header says {} bytes of compiled code, the file holds {}",
+                le_u64(56),
+                payload.len()
+            ));
+        }
+        if field(64, 32) != blake3::hash(payload).as_bytes() {
+            return Err("checksum mismatch".into());
+        }
+        Ok(())
+    }
+}
+
+/// Reads the entry at `path`: `Ok(None)` when there is none, `Err(why)` when the file is not a
+/// sound entry for `key`. The file is read once; the bytes checked are the bytes returned.
+fn read_entry(path: &Path, key: &EntryKey) -> Result<Option<(File, Vec<u8>)>, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Never through a symlink; and a FIFO planted under the name must not block the open.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot open it without following symlinks: {e}")),
+    };
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.uid() != current_uid() {
+            return Err(format!("owned by uid {}", meta.uid()));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(format!(
+                "writable by group or others (mode {:03o})",
+                meta.mode() & 0o7777
+            ));
+        }
+    }
+    let len = meta.len();
+    if len > MAX_ENTRY_BYTES {
+        return Err(format!("{len} bytes, larger than any entry"));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    // `take`: a file that grows while it is read is not read past its size.
+    (&file)
+        .take(len.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    key.verify(&bytes)?;
+    Ok(Some((file, bytes)))
+}
+
+/// Writes an entry: to an exclusively created temporary file in `dir` (never through a
+/// symlink), renamed onto `path` once complete, so readers see a whole entry or none.
+fn write_entry(dir: &Path, path: &Path, key: &EntryKey, payload: &[u8]) -> std::io::Result<()> {
+    let mut temp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)?;
+    temp.write_all(&key.header(payload))?;
+    temp.write_all(payload)?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+impl Disk {
+    /// Removes least recently used entries (oldest mtime first) until the directory holds at
+    /// most `max_bytes`, never `keep` (the entry just written). Other processes may evict at
+    /// the same time: a file that vanished is simply gone.
+    fn evict(&self, keep: &Path) {
+        let Ok(listing) = std::fs::read_dir(&self.dir) else {
             return;
         };
-        let Ok(bytes) = module.serialize() else {
+        let now = SystemTime::now();
+        let mut entries = Vec::new();
+        let mut total: u64 = 0;
+        for item in listing.flatten() {
+            // `DirEntry::metadata` does not follow symlinks.
+            let Ok(meta) = item.metadata() else {
+                continue;
+            };
+            if !meta.is_file() {
+                continue;
+            }
+            let name = item.file_name();
+            let name = name.to_string_lossy();
+            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            if name.starts_with(TEMP_PREFIX) {
+                if now.duration_since(modified).unwrap_or_default() > STALE_TEMP {
+                    let _ = std::fs::remove_file(item.path());
+                }
+                continue;
+            }
+            if !name.ends_with(".cwasm") {
+                continue;
+            }
+            total = total.saturating_add(meta.len());
+            entries.push((modified, meta.len(), item.path()));
+        }
+        if total <= self.max_bytes {
             return;
-        };
-        // Write then rename, so a concurrent reader never sees half a file. A failure only
-        // costs the next process a compile.
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &path).is_err() {
-            let _ = std::fs::remove_file(&tmp);
+        }
+        entries.sort_by_key(|(modified, _, _)| *modified);
+        for (_, len, path) in entries {
+            if total <= self.max_bytes {
+                break;
+            }
+            if path == keep {
+                continue;
+            }
+            match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    self.stats.evicted.fetch_add(1, Ordering::Relaxed);
+                    total -= len;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => total -= len,
+                Err(_) => {}
+            }
         }
     }
 }

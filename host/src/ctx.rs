@@ -2,7 +2,7 @@
 //! come from, limits, the compile cache) and what the loader keeps (loaded libraries, the
 //! program's memory blocks and table slots, the last error).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cache::ModuleCache;
@@ -22,8 +22,13 @@ pub struct Limits {
     pub max_data_bytes: u64,
     /// Function-table slots the loader may add to the program's table.
     pub max_table_slots: u32,
-    /// Size of one side module file, in bytes.
+    /// Size of one side module file, in bytes. Checked from the file's metadata before
+    /// anything is read, and bounds the compile cost together with `max_module_functions`.
     pub max_module_bytes: usize,
+    /// Functions one side module may define, counted from its function section's header
+    /// before it is compiled. Compiling costs time and host memory per function (about
+    /// 0.2 ms and 12 KB for a tiny one), uninterruptible by epochs or fuel.
+    pub max_module_functions: u32,
     /// Depth of a chain of NEEDED dependencies.
     pub max_dependency_depth: usize,
     /// Largest data or table alignment a side module may ask for, in bytes/slots (log2).
@@ -43,7 +48,12 @@ impl Default for Limits {
             max_libraries: 4096,
             max_data_bytes: 1 << 30,
             max_table_slots: 1 << 20,
-            max_module_bytes: 256 << 20,
+            // Even large real libraries are a few MiB of wasm; 64 MiB leaves a wide margin.
+            max_module_bytes: 64 << 20,
+            // Big real C and C++ libraries define thousands to some tens of thousands of
+            // functions; 100,000 admits them while bounding what a hostile module can make
+            // the host compile (100,000 tiny functions: ~18 s and ~1.2 GB in release).
+            max_module_functions: 100_000,
             max_dependency_depth: 256,
             max_align_log2: 16,
             max_parked_libraries: 16,
@@ -117,12 +127,48 @@ impl WasiDlCtx {
     }
 }
 
+/// Why a [`WasiDlCtxBuilder`] refused a setting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A directory to grant cannot be opened or resolved.
+    #[error("cannot grant {}: {source}", dir.display())]
+    Grant {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The compile cache's disk directory lies inside a directory granted to the guest, or
+    /// contains one (canonical paths are compared): the guest could plant compiled code there
+    /// that the host would run. Use another cache directory, or no disk cache.
+    #[error(
+        "the compile cache directory {} {} {}, a directory granted to the guest: a guest could plant compiled code there (use a cache directory outside every granted directory, or no disk cache)",
+        cache.display(),
+        if cache.starts_with(grant) { "lies inside" } else { "contains" },
+        grant.display()
+    )]
+    CacheOverlapsGrant { cache: PathBuf, grant: PathBuf },
+}
+
+impl From<BuildError> for std::io::Error {
+    fn from(e: BuildError) -> Self {
+        match &e {
+            BuildError::Grant { source, .. } => std::io::Error::new(source.kind(), e),
+            BuildError::CacheOverlapsGrant { .. } => {
+                std::io::Error::new(std::io::ErrorKind::PermissionDenied, e)
+            }
+        }
+    }
+}
+
 /// Builds a [`WasiDlCtx`]. By default a guest may load nothing: grant directories (or register
 /// modules) explicitly.
 pub struct WasiDlCtxBuilder {
     sources: Sources,
     limits: Limits,
     cache: Option<ModuleCache>,
+    /// Canonical host paths of the granted directories, checked against the cache's.
+    grants: Vec<PathBuf>,
     program_name: String,
     program_exports: Option<Vec<String>>,
     import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
@@ -141,6 +187,7 @@ impl WasiDlCtxBuilder {
             sources: Sources::default(),
             limits: Limits::default(),
             cache: None,
+            grants: Vec::new(),
             program_name: "main".to_string(),
             program_exports: None,
             import_slots: Default::default(),
@@ -151,13 +198,27 @@ impl WasiDlCtxBuilder {
     /// preopen: pass the same host directory and guest path you gave
     /// `WasiCtxBuilder::preopened_dir`. Paths resolve with WASI's rules: no escape through `..`
     /// or symlinks.
+    ///
+    /// Refused with [`BuildError::CacheOverlapsGrant`] when the compile cache given to
+    /// [`WasiDlCtxBuilder::cache`] keeps compiled code inside `host_dir`, or in a directory
+    /// containing it.
     pub fn preopened_dir(
         mut self,
         host_dir: impl AsRef<Path>,
         guest_path: &str,
-    ) -> std::io::Result<Self> {
-        self.sources
-            .add_dir(DirSource::open(host_dir.as_ref(), guest_path)?);
+    ) -> Result<Self, BuildError> {
+        let host_dir = host_dir.as_ref();
+        let grant_error = |source| BuildError::Grant {
+            dir: host_dir.to_path_buf(),
+            source,
+        };
+        let source = DirSource::open(host_dir, guest_path).map_err(grant_error)?;
+        let canonical = std::fs::canonicalize(host_dir).map_err(grant_error)?;
+        if let Some(cache_dir) = self.cache.as_ref().and_then(ModuleCache::disk_dir) {
+            crate::cache::check_overlap(cache_dir, &canonical)?;
+        }
+        self.sources.add_dir(source);
+        self.grants.push(canonical);
         Ok(self)
     }
 
@@ -167,7 +228,7 @@ impl WasiDlCtxBuilder {
         self,
         host_dir: impl AsRef<Path>,
         guest_path: &str,
-    ) -> std::io::Result<Self> {
+    ) -> Result<Self, BuildError> {
         self.preopened_dir(host_dir, guest_path)
     }
 
@@ -216,10 +277,19 @@ impl WasiDlCtxBuilder {
     }
 
     /// Uses this compile cache (clone one [`ModuleCache`] into every store of an engine, or
-    /// give it an on-disk directory). Without it, a process-wide cache is used.
-    pub fn cache(mut self, cache: ModuleCache) -> Self {
+    /// give it an on-disk directory). Without it, a process-wide in-memory cache is used.
+    ///
+    /// Refused with [`BuildError::CacheOverlapsGrant`] when the cache's disk directory lies
+    /// inside, or contains, a directory granted with `preopened_dir`/`library_dir` (before or
+    /// after this call): the guest could write compiled code the host would run.
+    pub fn cache(mut self, cache: ModuleCache) -> Result<Self, BuildError> {
+        if let Some(cache_dir) = cache.disk_dir() {
+            for grant in &self.grants {
+                crate::cache::check_overlap(cache_dir, grant)?;
+            }
+        }
         self.cache = Some(cache);
-        self
+        Ok(self)
     }
 
     /// The name `dladdr` reports for addresses inside the main program.
@@ -246,7 +316,8 @@ impl WasiDlCtxBuilder {
     }
 
     /// Finishes the context.
-    pub fn build(self) -> WasiDlCtx {
+    pub fn build(mut self) -> WasiDlCtx {
+        self.sources.max_functions = Some(self.limits.max_module_functions);
         let config = Config {
             sources: self.sources,
             limits: self.limits,

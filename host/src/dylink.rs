@@ -201,6 +201,11 @@ pub enum DylinkError {
     /// A valid module without `dylink.0`.
     #[error("not a side module: no dylink.0 section (build it with -fPIC -shared)")]
     NoDylinkSection,
+    /// A file whose first section is not `dylink.0`, refused from its first bytes (see
+    /// [`check_start`]) before the rest is read: either a module without `dylink.0` or one
+    /// where it comes later. The text names the first section.
+    #[error("not a side module: no dylink.0 section at the start of the file (the first section is {0}; build it with -fPIC -shared)")]
+    FirstSectionNotDylink(String),
     /// `dylink.0` exists but another section precedes it.
     #[error("malformed side module: the dylink.0 section is not the first section of the module")]
     DylinkNotFirst,
@@ -319,6 +324,98 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
         return Err(DylinkError::NoDylinkSection);
     }
     Ok(info)
+}
+
+/// How many leading bytes of a file [`check_start`] looks at: the 8-byte header, a section
+/// id, two LEB128 lengths and the 8-byte name `dylink.0`, with room to spare.
+pub const START_LEN: usize = 32;
+
+/// Checks a file's first bytes, before the rest is read: the wasm magic number and version,
+/// and a first section that is the custom section `dylink.0`. `prefix` holds the first
+/// [`START_LEN`] bytes of the file, or all of it when `complete` (the file is shorter).
+/// Passing says nothing about the rest; [`read`] checks the whole module.
+pub fn check_start(prefix: &[u8], complete: bool) -> Result<(), DylinkError> {
+    check_header(prefix)?;
+    let mut r = BinaryReader::new(prefix.get(8..).unwrap_or_default(), 8);
+    if r.eof() {
+        return if complete {
+            Err(DylinkError::NoDylinkSection)
+        } else {
+            Ok(())
+        };
+    }
+    let cut = |e: BinaryReaderError| {
+        DylinkError::Malformed(format!(
+            "first section header: {} (at byte offset {})",
+            e.message(),
+            e.offset()
+        ))
+    };
+    let id = r.read_u8().map_err(cut)?;
+    if id != 0 {
+        return Err(DylinkError::FirstSectionNotDylink(format!(
+            "the {} section (id {id})",
+            section_name(id)
+        )));
+    }
+    let section_len = r.read_var_u32().map_err(cut)?;
+    let name_len = r.read_var_u32().map_err(cut)?;
+    if name_len > section_len {
+        return Err(DylinkError::Malformed(format!(
+            "the first section's name is {name_len} bytes long, but the section only {section_len}"
+        )));
+    }
+    let name_len = usize::try_from(name_len).unwrap_or(usize::MAX);
+    if name_len > r.bytes_remaining() && name_len > DYLINK_SECTION.len() {
+        // Longer than any name we accept: no need to see it.
+        return Err(DylinkError::FirstSectionNotDylink(
+            "a custom section".into(),
+        ));
+    }
+    let name = r.read_bytes(name_len).map_err(cut)?;
+    match name {
+        n if n == DYLINK_SECTION.as_bytes() => Ok(()),
+        n if n == OLD_DYLINK_SECTION.as_bytes() => Err(DylinkError::OldDylinkSection),
+        n => Err(DylinkError::FirstSectionNotDylink(format!(
+            "the custom section {:?}",
+            String::from_utf8_lossy(n)
+        ))),
+    }
+}
+
+fn section_name(id: u8) -> &'static str {
+    match id {
+        1 => "type",
+        2 => "import",
+        3 => "function",
+        4 => "table",
+        5 => "memory",
+        6 => "global",
+        7 => "export",
+        8 => "start",
+        9 => "element",
+        10 => "code",
+        11 => "data",
+        12 => "data count",
+        13 => "tag",
+        _ => "unknown",
+    }
+}
+
+/// How many functions a module defines, from its function section's header (a few bytes
+/// past the sections before it, which are skipped, not parsed): the compile cost bound of
+/// `Limits::max_module_functions`. 0 when there is no function section or the module is
+/// malformed before it (compiling reports that).
+pub fn defined_function_count(bytes: &[u8]) -> u32 {
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload {
+            Ok(Payload::FunctionSection(reader)) => return reader.count(),
+            // The function section comes before code and data; nothing later counts.
+            Ok(Payload::CodeSectionStart { .. }) | Err(_) => return 0,
+            Ok(_) => {}
+        }
+    }
+    0
 }
 
 /// Magic number and version, checked by hand for precise errors (the parser checks them again).
@@ -1218,6 +1315,64 @@ mod tests {
             &custom("producers", &[0]),
         );
         assert_eq!(read(&behind_custom), Err(DylinkError::DylinkNotFirst));
+    }
+
+    /// What `check_start` decides from a file's first bytes, for every kind of start.
+    #[test]
+    fn the_start_of_a_file_is_checked_alone() {
+        let start = |bytes: &[u8]| {
+            let prefix = &bytes[..bytes.len().min(START_LEN)];
+            check_start(prefix, bytes.len() <= START_LEN)
+        };
+        let plain = wat::parse_str("(module (func (export \"f\")))").unwrap();
+        let valid = side(Dylink::default(), "(module (func (export \"f\")))");
+        assert_eq!(start(&valid), Ok(()));
+        // A big dylink.0 section: the name is all that is needed.
+        let big = side(Dylink(vec![0; 5000]), EMPTY);
+        assert_eq!(check_start(&big[..START_LEN], false), Ok(()));
+        assert_eq!(start(b"\x7fELF\x02\x01\x01\0"), Err(DylinkError::NotWasm));
+        assert_eq!(
+            start(b"\0asm\x02\0\0\0"),
+            Err(DylinkError::UnsupportedVersion(2))
+        );
+        assert_eq!(start(b"\0asm\x01\0\0\0"), Err(DylinkError::NoDylinkSection));
+        let e = start(&plain).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "not a side module: no dylink.0 section at the start of the file (the first section \
+             is the type section (id 1); build it with -fPIC -shared)"
+        );
+        let late = [plain.as_slice(), &custom(DYLINK_SECTION, &[])].concat();
+        assert!(matches!(
+            start(&late),
+            Err(DylinkError::FirstSectionNotDylink(_))
+        ));
+        let named = with_first_section(&plain, &custom("producers", &[0]));
+        assert!(start(&named)
+            .unwrap_err()
+            .to_string()
+            .contains("the custom section \"producers\""));
+        let long_name = with_first_section(&plain, &custom(&"x".repeat(100), &[]));
+        assert!(matches!(
+            check_start(&long_name[..START_LEN], false),
+            Err(DylinkError::FirstSectionNotDylink(_))
+        ));
+        let old = with_first_section(&plain, &custom("dylink", &[0, 0, 0, 0]));
+        assert_eq!(start(&old), Err(DylinkError::OldDylinkSection));
+        // Cut inside the first section's header or name.
+        for cut in 9..8 + 1 + 1 + 1 + DYLINK_SECTION.len() {
+            let r = check_start(&valid[..cut], true);
+            assert!(matches!(r, Err(DylinkError::Malformed(_))), "{cut}: {r:?}");
+        }
+    }
+
+    #[test]
+    fn defined_functions_are_counted_from_the_function_section() {
+        let three = wat::parse_str("(module (func) (func) (func (export \"f\")))").unwrap();
+        assert_eq!(defined_function_count(&three), 3);
+        let imported_only = wat::parse_str("(module (import \"env\" \"g\" (func)))").unwrap();
+        assert_eq!(defined_function_count(&imported_only), 0);
+        assert_eq!(defined_function_count(b"not wasm"), 0);
     }
 
     #[test]

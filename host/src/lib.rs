@@ -79,8 +79,8 @@ mod startup;
 mod trace;
 pub mod witx;
 
-pub use cache::ModuleCache;
-pub use ctx::{Limits, WasiDlCtx, WasiDlCtxBuilder};
+pub use cache::{CacheDirError, DiskStats, ModuleCache};
+pub use ctx::{BuildError, Limits, WasiDlCtx, WasiDlCtxBuilder};
 pub use error::DlError;
 pub use source::{Fetched, ModuleSource};
 pub use startup::instantiate;

@@ -130,6 +130,8 @@ pub(crate) struct Sources {
     pub(crate) search_path: Vec<String>,
     pub(crate) memory: Option<MemorySource>,
     pub(crate) custom: Vec<Box<dyn ModuleSource>>,
+    /// `Limits::max_module_functions`, set when the context is built (`None`: no bound).
+    pub(crate) max_functions: Option<u32>,
 }
 
 /// Who asks, for the search: the requesting library's expanded RUNTIME_PATH.
@@ -198,7 +200,7 @@ impl Sources {
         }
         if let Some(bytes) = self.memory.as_ref().and_then(|m| m.modules.get(name)) {
             crate::trace::source(name, "registered module");
-            check_size(name, bytes.len(), max_bytes)?;
+            self.check_module(name, bytes, max_bytes)?;
             return Ok(Fetched {
                 bytes: bytes.clone(),
                 key: format!("memory:{name}"),
@@ -209,7 +211,7 @@ impl Sources {
             match source.fetch(name, max_bytes) {
                 Ok(Some(mut found)) => {
                     crate::trace::source(name, &format!("source {i}"));
-                    check_size(name, found.bytes.len(), max_bytes)?;
+                    self.check_module(name, &found.bytes, max_bytes)?;
                     found.key = format!("source{i}:{}", found.key);
                     return Ok(found);
                 }
@@ -272,8 +274,14 @@ impl Sources {
                 name: path.to_string(),
             });
         }
-        let file = match mount.dir.open(&rel) {
-            Ok(f) => f,
+        let mut options = cap_std::fs::OpenOptions::new();
+        options.read(true);
+        // A FIFO must not block the open itself (neither fuel nor epochs could end the wait):
+        // what was opened is checked on the handle.
+        #[cfg(unix)]
+        cap_std::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+        let file = match mount.dir.open_with(&rel, &options) {
+            Ok(f) => f.into_std(),
             Err(e) => {
                 return match e.kind() {
                     std::io::ErrorKind::NotFound => Ok(None),
@@ -291,22 +299,9 @@ impl Sources {
             name: path.to_string(),
             reason: e.to_string(),
         })?;
-        if meta.is_dir() {
-            return Err(DlError::IsDirectory {
-                name: path.to_string(),
-            });
-        }
-        let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
-        check_size(path, len, max_bytes)?;
-        let mut bytes = Vec::with_capacity(len);
-        // `take` guards against a file that grows while we read it.
-        file.take(max_bytes as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| DlError::Io {
-                name: path.to_string(),
-                reason: e.to_string(),
-            })?;
-        check_size(path, bytes.len(), max_bytes)?;
+        let bytes = read_opened(&file, &meta, Path::new(path), max_bytes as u64)
+            .map_err(ReadError::into_dl_error)?;
+        self.check_functions(path, &bytes)?;
         let guest_path = if mount.guest_path == "." {
             format!("./{rel}")
         } else if mount.guest_path == "/" {
@@ -347,6 +342,199 @@ impl Sources {
         }
         best
     }
+}
+
+impl Sources {
+    /// The limits a module from memory or a custom source must meet (a file's size was
+    /// checked before it was read).
+    fn check_module(&self, name: &str, bytes: &[u8], max_bytes: usize) -> DlResult<()> {
+        check_size(name, bytes.len(), max_bytes)?;
+        self.check_functions(name, bytes)
+    }
+
+    /// `Limits::max_module_functions`, from the function section's header, before compiling.
+    fn check_functions(&self, name: &str, bytes: &[u8]) -> DlResult<()> {
+        let Some(max) = self.max_functions else {
+            return Ok(());
+        };
+        let count = crate::dylink::defined_function_count(bytes);
+        if count > max {
+            return Err(DlError::Limit {
+                name: name.to_string(),
+                what: "function count",
+                detail: format!("{count} functions defined, at most {max} allowed"),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Why a module file cannot be read ([`read_module_file`]). `Display` says which file and
+/// why, in `dlerror()`'s words.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// Opening the file failed.
+    #[error("{}: cannot open shared object file: {error}", path.display())]
+    Open {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+    /// A directory.
+    #[error("{}: cannot read file data: Is a directory", path.display())]
+    IsDirectory { path: std::path::PathBuf },
+    /// A FIFO, a device, a socket: refused without reading (reading one could block forever
+    /// or never end).
+    #[error("{}: cannot read file data: not a regular file ({kind})", path.display())]
+    NotRegularFile {
+        path: std::path::PathBuf,
+        kind: &'static str,
+    },
+    /// Larger than allowed (from the file's metadata before reading, or as read).
+    #[error("{}: module size limit exceeded ({len} bytes, at most {max} allowed)", path.display())]
+    TooLarge {
+        path: std::path::PathBuf,
+        len: u64,
+        max: u64,
+    },
+    /// The first bytes show it is not a side module (not wasm, or not `dylink.0` first).
+    #[error("{}: {error}", path.display())]
+    NotSideModule {
+        path: std::path::PathBuf,
+        error: crate::dylink::DylinkError,
+    },
+    /// Reading failed.
+    #[error("{}: cannot read file data: {error}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+}
+
+impl ReadError {
+    /// The same failure as `dlopen` reports it (the path is the guest's).
+    fn into_dl_error(self) -> DlError {
+        let name = |path: std::path::PathBuf| path.to_string_lossy().into_owned();
+        match self {
+            ReadError::Open { path, error } | ReadError::Read { path, error } => DlError::Io {
+                name: name(path),
+                reason: error.to_string(),
+            },
+            ReadError::IsDirectory { path } => DlError::IsDirectory { name: name(path) },
+            ReadError::NotRegularFile { path, kind } => DlError::Io {
+                name: name(path),
+                reason: format!("not a regular file ({kind})"),
+            },
+            ReadError::TooLarge { path, len, max } => DlError::Limit {
+                name: name(path),
+                what: "module size",
+                detail: format!("{len} bytes, at most {max} allowed"),
+            },
+            ReadError::NotSideModule { path, error } => DlError::NotSideModule {
+                name: name(path),
+                source: error,
+            },
+        }
+    }
+}
+
+/// Reads a side module from a host path with the loader's checks: only a regular file
+/// (checked on the opened handle; the open itself does not block on a FIFO), at most
+/// `max_bytes` (checked from its metadata before reading), the wasm header and a first
+/// `dylink.0` section checked from its first bytes before the rest is read, and the file read
+/// once. The whole module is not validated (see [`crate::dylink::read`]).
+pub fn read_module_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(|error| ReadError::Open {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let meta = file.metadata().map_err(|error| ReadError::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    read_opened(&file, &meta, path, max_bytes)
+}
+
+/// The checks and the read shared by `dlopen` and [`read_module_file`]; `meta` is the opened
+/// handle's (fstat, not a second lookup of the path).
+fn read_opened(
+    file: &std::fs::File,
+    meta: &std::fs::Metadata,
+    path: &Path,
+    max_bytes: u64,
+) -> Result<Vec<u8>, ReadError> {
+    let path_buf = || path.to_path_buf();
+    if meta.is_dir() {
+        return Err(ReadError::IsDirectory { path: path_buf() });
+    }
+    if !meta.is_file() {
+        return Err(ReadError::NotRegularFile {
+            path: path_buf(),
+            kind: file_kind(&meta.file_type()),
+        });
+    }
+    let too_large = |len: u64| ReadError::TooLarge {
+        path: path_buf(),
+        len,
+        max: max_bytes,
+    };
+    if meta.len() > max_bytes {
+        return Err(too_large(meta.len()));
+    }
+    let read_error = |error| ReadError::Read {
+        path: path_buf(),
+        error,
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // The first bytes say whether it can be a side module at all: nothing more is read if not.
+    let start = crate::dylink::START_LEN as u64;
+    file.take(start)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    crate::dylink::check_start(&bytes, (bytes.len() as u64) < start).map_err(|error| {
+        ReadError::NotSideModule {
+            path: path_buf(),
+            error,
+        }
+    })?;
+    // The rest, once. `take`: a file that grew since its size was checked is not read past
+    // the limit.
+    let rest = max_bytes
+        .saturating_add(1)
+        .saturating_sub(bytes.len() as u64);
+    file.take(rest)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// What a file that is not a regular file is, for the error.
+fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = file_type;
+    "not a file"
 }
 
 fn strip_mount(path: &str, mount: &str) -> Option<String> {
@@ -427,10 +615,10 @@ pub fn expand_runtime_path(entries: &[String], library_path: Option<&str>) -> Ve
 /// What makes two opened files one library: as in glibc, the file itself (device and inode),
 /// so that a symlink, a hard link or another path to a loaded library finds it. Elsewhere, the
 /// normalized guest path.
-fn file_key(meta: &cap_std::fs::Metadata, guest_path: &str) -> String {
+fn file_key(meta: &std::fs::Metadata, guest_path: &str) -> String {
     #[cfg(unix)]
     {
-        use cap_std::fs::MetadataExt;
+        use std::os::unix::fs::MetadataExt;
         let _ = guest_path;
         format!("file:{}:{}", meta.dev(), meta.ino())
     }
@@ -520,12 +708,20 @@ mod tests {
         );
     }
 
+    /// The smallest file that passes the checks made before reading it all: the wasm header
+    /// and a `dylink.0` section holding `tag`.
+    fn lib(tag: u8) -> Vec<u8> {
+        let mut bytes = b"\0asm\x01\0\0\0\0\x0a\x08dylink.0".to_vec();
+        bytes.push(tag);
+        bytes
+    }
+
     fn tree() -> (tempfile::TempDir, Sources) {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(tmp.path().join("plugins/sub")).unwrap();
-        std::fs::write(tmp.path().join("plugins/liba.so"), b"A").unwrap();
-        std::fs::write(tmp.path().join("plugins/sub/libb.so"), b"B").unwrap();
-        std::fs::write(tmp.path().join("secret.so"), b"S").unwrap();
+        std::fs::write(tmp.path().join("plugins/liba.so"), lib(b'A')).unwrap();
+        std::fs::write(tmp.path().join("plugins/sub/libb.so"), lib(b'B')).unwrap();
+        std::fs::write(tmp.path().join("secret.so"), lib(b'S')).unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(
             tmp.path().join("secret.so"),
@@ -543,7 +739,7 @@ mod tests {
     fn paths_resolve_inside_their_mount_only() {
         let (_tmp, sources) = tree();
         let found = sources.fetch("/plugins/liba.so", &NOBODY, 1 << 20).unwrap();
-        assert_eq!(&*found.bytes, b"A");
+        assert_eq!(*found.bytes, *lib(b'A'));
         assert_eq!(found.path.as_deref(), Some("/plugins/liba.so"));
         let found = sources
             .fetch("/plugins/sub/../sub/libb.so", &NOBODY, 1 << 20)
@@ -606,10 +802,10 @@ mod tests {
                 1 << 20,
             )
             .unwrap();
-        assert_eq!(&*found.bytes, b"B");
+        assert_eq!(*found.bytes, *lib(b'B'));
         assert_eq!(
-            &*sources.fetch("liba.so", &NOBODY, 1 << 20).unwrap().bytes,
-            b"A"
+            *sources.fetch("liba.so", &NOBODY, 1 << 20).unwrap().bytes,
+            *lib(b'A')
         );
 
         let mut memory = MemorySource::default();
@@ -626,15 +822,21 @@ mod tests {
         let (tmp, _) = tree();
         let mut sources = Sources::default();
         sources.add_dir(DirSource::open(&tmp.path().join("plugins"), "plugins").unwrap());
-        for path in ["plugins/liba.so", "/plugins/liba.so", "./plugins/sub/../liba.so"] {
+        for path in [
+            "plugins/liba.so",
+            "/plugins/liba.so",
+            "./plugins/sub/../liba.so",
+        ] {
             let found = sources.fetch(path, &NOBODY, 1 << 20).unwrap();
-            assert_eq!(&*found.bytes, b"A", "{path}");
+            assert_eq!(*found.bytes, *lib(b'A'), "{path}");
             assert_eq!(found.path.as_deref(), Some("plugins/liba.so"), "{path}");
         }
         sources.search_path.push("plugins/sub".into());
         let found = sources.fetch("libb.so", &NOBODY, 1 << 20).unwrap();
         assert_eq!(found.path.as_deref(), Some("plugins/sub/libb.so"));
-        let err = sources.fetch("other/liba.so", &NOBODY, 1 << 20).unwrap_err();
+        let err = sources
+            .fetch("other/liba.so", &NOBODY, 1 << 20)
+            .unwrap_err();
         assert!(matches!(err, DlError::Denied { .. }), "{err}");
 
         // The longest grant wins over ".", as in wasi-libc, for relative paths too.
@@ -642,7 +844,7 @@ mod tests {
         sources.add_dir(DirSource::open(tmp.path(), ".").unwrap());
         sources.add_dir(DirSource::open(&tmp.path().join("plugins/sub"), "plugins").unwrap());
         let found = sources.fetch("plugins/libb.so", &NOBODY, 1 << 20).unwrap();
-        assert_eq!(&*found.bytes, b"B");
+        assert_eq!(*found.bytes, *lib(b'B'));
     }
 
     #[test]
@@ -651,7 +853,7 @@ mod tests {
         let err = sources.fetch("/plugins/liba.so", &NOBODY, 0).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "/plugins/liba.so: module size limit exceeded (1 bytes, at most 0 allowed)"
+            "/plugins/liba.so: module size limit exceeded (20 bytes, at most 0 allowed)"
         );
     }
 }

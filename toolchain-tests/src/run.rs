@@ -76,7 +76,7 @@ pub fn run_wasm(dir: &Path, program: &str, args: &[String]) -> Result<Output> {
     let dl = WasiDlCtx::builder()
         .program_module(&module)
         .program_bytes(&bytes)
-        .cache(cache().clone())
+        .cache(cache().clone())?
         .program_name(program)
         .preopened_dir(dir, ".")?
         .guest_library_path(".")

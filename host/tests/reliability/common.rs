@@ -370,7 +370,8 @@ pub fn run(run: Run<'_>) -> Output {
     let mut dl = WasiDlCtx::builder()
         .program_module(&module)
         .program_bytes(&std::fs::read(run.program).unwrap())
-        .cache(library_cache().clone());
+        .cache(library_cache().clone())
+        .unwrap();
     for (host, guest) in &run.dirs {
         wasi.preopened_dir(host, guest, FsPerms::ReadOnly).unwrap();
         dl = dl.preopened_dir(host, guest).unwrap();

@@ -270,6 +270,78 @@ fn max_module_bytes() {
     );
 }
 
+/// A side module defining `count` functions (as a generator would make one to tie up the
+/// host's compiler).
+fn with_functions(count: usize) -> Vec<u8> {
+    let funcs = "(func (result i32) (i32.const 7))\n".repeat(count);
+    side_module(
+        &Dylink::new(),
+        &format!("(module {PROLOGUE} {funcs} (export \"f\" (func 0)))"),
+    )
+}
+
+#[test]
+fn max_module_functions() {
+    let tmp = temp_dir();
+    let many = with_functions(41);
+    std::fs::write(tmp.path().join("many.so"), &many).unwrap();
+    std::fs::write(tmp.path().join("few.so"), with_functions(40)).unwrap();
+    let program = script_program();
+    let out = run(Run::new(&program)
+        .args([
+            "s",
+            "o:/lib/many.so",
+            "s",
+            "o:memmany.so",
+            "s",
+            "o:/lib/few.so",
+        ])
+        .dir(tmp.path(), "/lib")
+        .dl(move |b| {
+            b.limits(Limits {
+                max_module_functions: 40,
+                ..limits()
+            })
+            .module_bytes("memmany.so", many.clone())
+        }))
+    .success();
+    let lines: Vec<String> = out.stdout.lines().map(str::to_string).collect();
+    let too_many = "function count limit exceeded (41 functions defined, at most 40 allowed)";
+    check(
+        &lines,
+        &[
+            ("open /lib/many.so NULL", &["/lib/many.so: ", too_many]),
+            ("open memmany.so NULL", &["memmany.so: ", too_many]),
+            ("open /lib/few.so ok", &[]),
+        ],
+    );
+}
+
+/// The default bound refuses a module past it before compiling anything (compiling 100,001
+/// functions would take minutes in a debug build), and the program carries on.
+#[test]
+fn max_module_functions_default() {
+    let tmp = temp_dir();
+    std::fs::write(tmp.path().join("huge.so"), with_functions(100_001)).unwrap();
+    std::fs::write(tmp.path().join("small.so"), plain(Dylink::new())).unwrap();
+    let program = script_program();
+    let out = run(Run::new(&program)
+        .args(["s", "o:/lib/huge.so", "s", "o:/lib/small.so"])
+        .dir(tmp.path(), "/lib"))
+    .success();
+    let lines: Vec<String> = out.stdout.lines().map(str::to_string).collect();
+    check(
+        &lines,
+        &[
+            (
+                "open /lib/huge.so NULL",
+                &["function count limit exceeded (100001 functions defined, at most 100000 allowed)"],
+            ),
+            ("open /lib/small.so ok", &[]),
+        ],
+    );
+}
+
 #[test]
 fn max_dependency_depth() {
     let files: Vec<(String, Vec<u8>)> = (0..5)
@@ -356,7 +428,8 @@ fn defaults() {
             max_libraries: 4096,
             max_data_bytes: 1 << 30,
             max_table_slots: 1 << 20,
-            max_module_bytes: 256 << 20,
+            max_module_bytes: 64 << 20,
+            max_module_functions: 100_000,
             max_dependency_depth: 256,
             max_align_log2: 16,
             max_parked_libraries: 16,

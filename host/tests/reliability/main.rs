@@ -4,7 +4,9 @@
 //! - `raw_abi`: the raw `wasi_dl` imports called with bad pointers, handles, names and flags;
 //! - `limits`: every field of `wasi_dl::Limits`;
 //! - `leaks`: long open/close loops, with numbers;
-//! - `startup`: programs linked against side modules, when those go missing or change.
+//! - `startup`: programs linked against side modules, when those go missing or change;
+//! - `files`: FIFOs, devices and large non-modules, refused before they are read;
+//! - `disk_cache`: the on-disk compile cache, which must never be a way into the host.
 
 #[path = "../../../fuzz/src/lib.rs"]
 #[allow(unused)]
@@ -12,6 +14,8 @@ mod wasi_dl_fuzz;
 
 mod common;
 mod hostile;
+mod disk_cache;
+mod files;
 mod leaks;
 mod limits;
 mod raw_abi;
