@@ -277,9 +277,10 @@ fn needed_graph(
         } else {
             format!(" (needed by {})", nodes[id].name)
         };
-        if by_name.contains_key(&name) || failed.contains(&name) {
+        if failed.contains(&name) {
             continue;
         }
+        // The loader checks the depth first, even for a library it already has.
         if depth > limits.max_dependency_depth {
             writeln!(
                 out,
@@ -289,6 +290,9 @@ fn needed_graph(
             )?;
             problems += 1;
             failed.insert(name);
+            continue;
+        }
+        if by_name.contains_key(&name) {
             continue;
         }
         let fetched = match finder.find(&name, &nodes[id].runtime_path, limits.max_module_bytes) {
