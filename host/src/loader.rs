@@ -186,7 +186,11 @@ thread_local! {
 struct Nesting;
 
 impl Nesting {
-    fn enter<T: 'static>(s: &mut Session<'_, '_, T>, name: &str, stack_at_entry: &Val) -> DlResult<Nesting> {
+    fn enter<T: 'static>(
+        s: &mut Session<'_, '_, T>,
+        name: &str,
+        stack_at_entry: &Val,
+    ) -> DlResult<Nesting> {
         let here = std::hint::black_box(0u8);
         let host_sp = std::ptr::addr_of!(here) as usize;
         let (depth, top) = NESTING.with(|n| n.get());
@@ -217,8 +221,8 @@ impl Nesting {
             let reserve = SHADOW_STACK_RESERVE.min(data_start / 4);
             if sp < reserve {
                 return Err(refuse(format!(
-                    "the program's stack is nearly exhausted ({sp} of {data_start} bytes left, \
-                     {reserve} kept for constructors)"
+                    "the program's stack has {sp} of {data_start} bytes left, {reserve} are \
+                     kept for constructors"
                 )));
             }
         }
@@ -244,7 +248,11 @@ pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]
     s.program()?;
     let stack_pointer = s.program()?.stack_pointer;
     let stack_at_entry = stack_pointer.get(&mut *s.caller);
-    let _nested = Nesting::enter(s, names.first().copied().unwrap_or_default(), &stack_at_entry)?;
+    let _nested = Nesting::enter(
+        s,
+        names.first().copied().unwrap_or_default(),
+        &stack_at_entry,
+    )?;
     let mut group = Group::default();
     let mut roots = Vec::new();
     let result = load_needed_group(s, names, &mut group, &mut roots);

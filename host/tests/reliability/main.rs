@@ -3,6 +3,7 @@
 //! - `hostile`: a corpus of broken and malicious side modules;
 //! - `raw_abi`: the raw `wasi_dl` imports called with bad pointers, handles, names and flags;
 //! - `limits`: every field of `wasi_dl::Limits`;
+//! - `nesting`: constructors that `dlopen` in a chain until a stack or the nesting bound runs out;
 //! - `leaks`: long open/close loops, with numbers;
 //! - `startup`: programs linked against side modules, when those go missing or change;
 //! - `files`: FIFOs, devices and large non-modules, refused before they are read;
@@ -18,5 +19,6 @@ mod disk_cache;
 mod files;
 mod leaks;
 mod limits;
+mod nesting;
 mod raw_abi;
 mod startup;
