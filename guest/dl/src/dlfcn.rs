@@ -46,10 +46,16 @@ pub(crate) fn set_dlerror_from(error: &Error) {
 
 fn set_dlerror(error: &Error) {
     let text = imp::to_cstring(error.message().as_bytes());
-    DLERROR
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .pending = Some(text);
+    // The old text is freed after the lock is released: the less runs under it, the less a
+    // trap can cut short there (a trap abandons the guard, and the lock stays taken).
+    let old = std::mem::replace(
+        &mut DLERROR
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pending,
+        Some(text),
+    );
+    drop(old);
 }
 
 /// A wasm address as the u32 the ABI uses (pointers are 32-bit on wasm32).
@@ -160,12 +166,16 @@ pub unsafe extern "C" fn dlclose(handle: *mut c_void) -> c_int {
 #[no_mangle]
 pub extern "C" fn dlerror() -> *mut c_char {
     let mut state = DLERROR.lock().unwrap_or_else(PoisonError::into_inner);
-    // The previous text is freed only now, as POSIX allows.
-    state.returned = state.pending.take();
-    match &state.returned {
+    // The previous text is freed only now, as POSIX allows, and after the lock is released.
+    let pending = state.pending.take();
+    let old = std::mem::replace(&mut state.returned, pending);
+    let text = match &state.returned {
         Some(text) => text.as_ptr().cast_mut(),
         None => ptr::null_mut(),
-    }
+    };
+    drop(state);
+    drop(old);
+    text
 }
 
 /// `dlmopen(lmid, file, mode)`: only the base namespace exists, so
