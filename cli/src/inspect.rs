@@ -14,7 +14,7 @@ use anyhow::Context;
 use clap::Args;
 use wasi_dl::dylink::{self, ExportKind, ImportKind, SideModuleInfo};
 use wasi_dl::source::{expand_runtime_path, LibraryFinder};
-use wasi_dl::Limits;
+use wasi_dl::{DlError, Limits};
 
 #[derive(Args)]
 pub struct InspectArgs {
@@ -55,33 +55,10 @@ fn mapping(spec: &str) -> Grant {
 /// Reads a module from the host path given on the command line: regular files only, refused
 /// before anything blocks or is read in full (a FIFO, `/dev/zero`), at most `max_bytes`.
 fn read_module(path: &Path, max_bytes: usize) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read;
-    let refuse = |what: &str| anyhow::anyhow!("{}: {what}", path.display());
-    // Checked before opening (opening a FIFO for reading blocks until a writer comes), and
-    // again on the opened handle.
-    let meta = std::fs::metadata(path).map_err(|e| refuse(&e.to_string()))?;
-    if !meta.is_file() {
-        return Err(refuse("cannot read file data: not a regular file"));
-    }
-    let file = std::fs::File::open(path).map_err(|e| refuse(&e.to_string()))?;
-    let meta = file.metadata().map_err(|e| refuse(&e.to_string()))?;
-    if !meta.is_file() {
-        return Err(refuse("cannot read file data: not a regular file"));
-    }
-    if meta.len() > max_bytes as u64 {
-        return Err(refuse(&format!(
-            "module size limit exceeded ({} bytes, at most {max_bytes} allowed)",
-            meta.len()
-        )));
-    }
-    let mut bytes = Vec::new();
-    file.take(max_bytes as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| refuse(&e.to_string()))?;
-    if bytes.len() > max_bytes {
-        return Err(refuse("module size limit exceeded"));
-    }
-    Ok(bytes)
+    // The loader's own checks (its error names the file and says why, in dlerror()'s words):
+    // the file type on the opened handle (a FIFO's open does not block), the size from its
+    // metadata, the wasm header and a first dylink.0 section before the rest is read.
+    Ok(wasi_dl::source::read_module_file(path, max_bytes as u64)?)
 }
 
 /// One library of the NEEDED graph.
@@ -298,7 +275,11 @@ fn needed_graph(
         let fetched = match finder.find(&name, &nodes[id].runtime_path, limits.max_module_bytes) {
             Ok(f) => f,
             Err(e) => {
-                writeln!(out, "  {name} => not found{needed_by}: {e}")?;
+                let what = match e {
+                    DlError::NotFound { .. } | DlError::NotSearched { .. } => "not found",
+                    _ => "cannot be loaded",
+                };
+                writeln!(out, "  {name} => {what}{needed_by}: {e}")?;
                 problems += 1;
                 failed.insert(name);
                 continue;
