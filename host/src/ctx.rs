@@ -42,6 +42,25 @@ pub struct Limits {
     pub max_parked_bytes: u64,
 }
 
+impl Limits {
+    /// `max_module_functions`, from the function section's header: checked before a module
+    /// is compiled (not when it is only looked at, as by `RTLD_NOLOAD`).
+    pub(crate) fn check_functions(&self, name: &str, bytes: &[u8]) -> crate::error::DlResult<()> {
+        let count = crate::dylink::defined_function_count(bytes);
+        if count > self.max_module_functions {
+            return Err(crate::DlError::Limit {
+                name: name.to_string(),
+                what: "function count",
+                detail: format!(
+                    "{count} functions defined, at most {} allowed",
+                    self.max_module_functions
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -316,8 +335,7 @@ impl WasiDlCtxBuilder {
     }
 
     /// Finishes the context.
-    pub fn build(mut self) -> WasiDlCtx {
-        self.sources.max_functions = Some(self.limits.max_module_functions);
+    pub fn build(self) -> WasiDlCtx {
         let config = Config {
             sources: self.sources,
             limits: self.limits,

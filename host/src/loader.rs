@@ -481,6 +481,7 @@ fn map_one<T: 'static>(
     let engine = s.caller.engine().clone();
     let compiled = config.cache.get_or_compile(&engine, name, &fetched.bytes)?;
     let mem = compiled.info.mem;
+    limits.check_functions(name, &fetched.bytes)?;
     if mem.memory_align_log2 > limits.max_align_log2 || mem.table_align_log2 > limits.max_align_log2
     {
         return Err(DlError::Limit {

@@ -130,8 +130,6 @@ pub(crate) struct Sources {
     pub(crate) search_path: Vec<String>,
     pub(crate) memory: Option<MemorySource>,
     pub(crate) custom: Vec<Box<dyn ModuleSource>>,
-    /// `Limits::max_module_functions`, set when the context is built (`None`: no bound).
-    pub(crate) max_functions: Option<u32>,
 }
 
 /// Who asks, for the search: the requesting library's expanded RUNTIME_PATH.
@@ -200,7 +198,7 @@ impl Sources {
         }
         if let Some(bytes) = self.memory.as_ref().and_then(|m| m.modules.get(name)) {
             crate::trace::source(name, "registered module");
-            self.check_module(name, bytes, max_bytes)?;
+            check_size(name, bytes.len(), max_bytes)?;
             return Ok(Fetched {
                 bytes: bytes.clone(),
                 key: format!("memory:{name}"),
@@ -211,7 +209,7 @@ impl Sources {
             match source.fetch(name, max_bytes) {
                 Ok(Some(mut found)) => {
                     crate::trace::source(name, &format!("source {i}"));
-                    self.check_module(name, &found.bytes, max_bytes)?;
+                    check_size(name, found.bytes.len(), max_bytes)?;
                     found.key = format!("source{i}:{}", found.key);
                     return Ok(found);
                 }
@@ -301,7 +299,6 @@ impl Sources {
         })?;
         let bytes = read_opened(&file, &meta, Path::new(path), max_bytes as u64)
             .map_err(ReadError::into_dl_error)?;
-        self.check_functions(path, &bytes)?;
         let guest_path = if mount.guest_path == "." {
             format!("./{rel}")
         } else if mount.guest_path == "/" {
@@ -341,31 +338,6 @@ impl Sources {
             }
         }
         best
-    }
-}
-
-impl Sources {
-    /// The limits a module from memory or a custom source must meet (a file's size was
-    /// checked before it was read).
-    fn check_module(&self, name: &str, bytes: &[u8], max_bytes: usize) -> DlResult<()> {
-        check_size(name, bytes.len(), max_bytes)?;
-        self.check_functions(name, bytes)
-    }
-
-    /// `Limits::max_module_functions`, from the function section's header, before compiling.
-    fn check_functions(&self, name: &str, bytes: &[u8]) -> DlResult<()> {
-        let Some(max) = self.max_functions else {
-            return Ok(());
-        };
-        let count = crate::dylink::defined_function_count(bytes);
-        if count > max {
-            return Err(DlError::Limit {
-                name: name.to_string(),
-                what: "function count",
-                detail: format!("{count} functions defined, at most {max} allowed"),
-            });
-        }
-        Ok(())
     }
 }
 
