@@ -22,7 +22,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a program (a wasm32-wasip1 command) that may load side modules.
+    /// Run a program (a wasm32-wasip1 command) that may load side modules. Options come
+    /// before the program: everything after it is the program's own argv.
+    #[command(override_usage = "wasi-dl run [OPTIONS] PROGRAM [ARGS]...")]
     Run(run::RunArgs),
     /// Show a side module's dynamic-linking metadata, its NEEDED tree and, against a
     /// program, what would stay unresolved (like ldd and nm).
@@ -53,7 +55,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("wasi-dl: error: {err:#}");
+            run::say(format_args!("wasi-dl: error: {err:#}"));
             ExitCode::from(1)
         }
     }

@@ -4,8 +4,16 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// `wasi-dl` with a private cache home: `run` caches compiled code under $XDG_CACHE_HOME by
+/// default, and a test must never touch the real home.
 fn wasi_dl() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wasi-dl"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasi-dl"));
+    command.env("XDG_CACHE_HOME", xdg_cache());
+    command
+}
+
+fn xdg_cache() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/cli-tests/xdg-cache")
 }
 
 fn ok(output: Output) -> String {
@@ -229,6 +237,9 @@ fn inspect_shows_metadata_and_what_stays_unresolved() {
 fn disk_cache_is_filled_and_reused() {
     let dir = scratch("cache");
     build(&dir);
+    // The cache must lie outside every grant.
+    std::fs::create_dir(dir.join("lib")).unwrap();
+    std::fs::rename(dir.join("libscale.so"), dir.join("lib/libscale.so")).unwrap();
     for _ in 0..2 {
         let out = wasi_dl()
             .current_dir(&dir)
@@ -237,9 +248,9 @@ fn disk_cache_is_filled_and_reused() {
                 "--cache-dir",
                 "cache",
                 "--lib-path",
-                ".",
+                "lib",
                 "main.wasm",
-                "./libscale.so",
+                "lib/libscale.so",
             ])
             .output()
             .unwrap();
@@ -259,6 +270,7 @@ fn disk_cache_is_filled_and_reused() {
 fn the_demo_runs_its_plugins() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let text = ok(Command::new("bash")
+        .env("XDG_CACHE_HOME", xdg_cache())
         .arg(root.join("examples/demo/run.sh"))
         .arg("Hello plugin world")
         .output()
