@@ -12,7 +12,11 @@
 # The wasi-dl command is, in this order: -DWASI_DL_EXECUTABLE=PATH, $WASI_DL, `wasi-dl` on
 # PATH, or the one this repository built (target/release, then target/debug).
 
-cmake_minimum_required(VERSION 3.19) # a compiler given as a list (`wasi-dl;cc`)
+# A compiler given as a list (`wasi-dl;cc`) needs CMake 3.19. (Not cmake_minimum_required: in
+# a toolchain file it would reset the project's own policy settings.)
+if(CMAKE_VERSION VERSION_LESS 3.19)
+  message(FATAL_ERROR "the wasi-dl toolchain file needs CMake 3.19 or later (this is ${CMAKE_VERSION})")
+endif()
 
 set(CMAKE_SYSTEM_NAME WasiDl)
 set(CMAKE_SYSTEM_PROCESSOR wasm32)
