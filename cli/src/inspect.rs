@@ -61,6 +61,24 @@ fn read_module(path: &Path, max_bytes: usize) -> anyhow::Result<Vec<u8>> {
     Ok(wasi_dl::source::read_module_file(path, max_bytes as u64)?)
 }
 
+/// Reads the program given with `--against`: a regular file only (a FIFO or a device is
+/// refused before it is opened, and again on the opened handle), read once.
+fn read_program(path: &Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let cannot = || format!("cannot read {}", path.display());
+    let not_regular = || anyhow::anyhow!("cannot read {}: not a regular file", path.display());
+    if !std::fs::metadata(path).with_context(cannot)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut file = std::fs::File::open(path).with_context(cannot)?;
+    if !file.metadata().with_context(cannot)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).with_context(cannot)?;
+    Ok(bytes)
+}
+
 /// One library of the NEEDED graph.
 struct Node {
     name: String,
@@ -194,8 +212,7 @@ pub fn inspect(args: InspectArgs) -> anyhow::Result<()> {
     }
 
     if let Some(program) = &args.against {
-        let bytes =
-            std::fs::read(program).with_context(|| format!("cannot read {}", program.display()))?;
+        let bytes = read_program(program)?;
         let exported = program_exports(&bytes).with_context(|| program.display().to_string())?;
         let mut unresolved: Vec<&str> = wanted
             .into_iter()

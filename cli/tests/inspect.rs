@@ -239,6 +239,18 @@ fn files_that_are_not_regular_are_refused_without_blocking() {
         "{stdout}"
     );
 
+    // Nor as the program to check against.
+    std::fs::write(dir.join("libplain.so"), side_module(&[], &[])).unwrap();
+    for program in [dir.join("fifo.so"), PathBuf::from("/dev/zero")] {
+        let program = program.to_str().unwrap();
+        let out = inspect(&dir, &["--against", program, "libplain.so"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+        assert_eq!(
+            text(&out.stderr),
+            format!("wasi-dl: error: cannot read {program}: not a regular file\n")
+        );
+    }
+
     for path in [dir.join("fifo.so"), PathBuf::from("/dev/zero")] {
         let out = inspect(&dir, &[path.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
