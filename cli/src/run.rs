@@ -73,7 +73,7 @@ pub struct RunArgs {
 
     /// The program, then its arguments.
     #[arg(
-        value_name = "PROGRAM [ARGS]...",
+        value_name = "PROGRAM",
         required = true,
         num_args = 1..,
         trailing_var_arg = true

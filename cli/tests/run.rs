@@ -574,4 +574,23 @@ fn a_trap_names_the_file_its_function_came_from() {
     assert!(stderr.contains("- ./libother.so!crash_here\n"), "{stderr}");
     assert!(stderr.contains("- prog.wasm!"), "{stderr}");
     assert!(!stderr.contains("libcrash.so"), "{stderr}");
+
+    // With DWARF and WASMTIME_BACKTRACE_DETAILS=1: the source line, and still the file.
+    cc(
+        &dir,
+        "libcrash.c",
+        "void crash_here(void) { __builtin_trap(); }\n",
+        &["-g", "-shared", "-fPIC", "-o", "libdebug.so"],
+    );
+    let out = wasi_dl()
+        .current_dir(&dir)
+        .env("WASMTIME_BACKTRACE_DETAILS", "1")
+        .args(["run", "--dir", ".", "prog.wasm", "./libdebug.so"])
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("- ./libdebug.so!crash_here\n") && stderr.contains("libcrash.c:1"),
+        "{stderr}"
+    );
 }
