@@ -300,6 +300,8 @@ fn load_needed_group<T: 'static>(
         map_below(s, root, needed, group)?;
     }
     link_group(s, group, true, &roots.clone())?;
+    crate::startup::check_program_got(s)?;
+    crate::startup::apply_program_data_relocs(s)?;
     let mut order = s.cx().scope.fini_order_of(&group.registered);
     order.reverse();
     construct_group(s, &order)
@@ -1254,7 +1256,7 @@ fn program_symbol<T: 'static>(s: &mut Session<'_, '_, T>, name: &str) -> Option<
 /// The table slot of a function, giving it one if it has none yet. `owner` is where the
 /// symbol was found: a slot given to a library's function is freed with the library; slots of
 /// the program's own functions stay for the program's life.
-fn slot_for<T: 'static>(
+pub(crate) fn slot_for<T: 'static>(
     s: &mut Session<'_, '_, T>,
     owner: ScopeEntry,
     sym: Symbol,

@@ -9,6 +9,14 @@
 //! that defines an imported name, points entry *i* at the definition. A call from the program
 //! costs one direct call and one indirect call more than a call inside it.
 //!
+//! Data: the driver compiles such a program position-independently and links it with
+//! `--unresolved-symbols=import-dynamic`, so its references to a library's data objects (and
+//! the addresses it takes of the library's functions) go through `GOT.mem.NAME` /
+//! `GOT.func.NAME` global imports. [`instantiate`] gives it a mutable global for each, and the
+//! loader fills them, like the libraries' own GOT entries, when it links the first library of
+//! a start-up load that defines the name; one the start-up load leaves undefined fails it (as
+//! glibc's loader does), since the program would otherwise read through address 0.
+//!
 //! Function-pointer identity: a program that takes the address of such a function holds the
 //! table slot wasm-ld gave the *import*. When the embedder handed over the program's bytes
 //! ([`crate::WasiDlCtxBuilder::program_bytes`]), the loader knows those slots from the
@@ -16,12 +24,15 @@
 //! one slot: the program's pointer, `dlsym` and the libraries' pointers then agree.
 
 use rustc_hash::FxHashMap;
-use wasmtime::{ExternType, Func, FuncType, Instance, Linker, Module, Ref, Store, Table};
+use wasmtime::{
+    ExternType, Func, FuncType, Global, GlobalType, Instance, Linker, Module, Mutability, Ref,
+    Store, Table, Val, ValType,
+};
 
 use crate::ctx::WasiDlCtx;
 use crate::error::{DlError, DlResult};
 use crate::loader::Session;
-use crate::scope::{LibId, Symbol};
+use crate::scope::{LibId, ScopeEntry, Symbol};
 
 /// The stubs of one program, kept in its context.
 pub(crate) struct ProgramImports {
@@ -29,6 +40,18 @@ pub(crate) struct ProgramImports {
     pub(crate) table: Table,
     /// Imports no library has defined yet, by name.
     pub(crate) pending: FxHashMap<Box<str>, Pending>,
+    /// The program's `GOT.mem` / `GOT.func` imports no library has defined yet, by name.
+    pub(crate) got: FxHashMap<Box<str>, GotImport>,
+    /// How many of them are bound.
+    pub(crate) got_bound: usize,
+}
+
+/// A `GOT.mem.NAME` or `GOT.func.NAME` import of the program: the address of a library's
+/// data object, or the table slot of its function.
+#[derive(Clone, Copy)]
+pub(crate) struct GotImport {
+    pub(crate) global: Global,
+    pub(crate) func: bool,
 }
 
 /// An import waiting for its library.
@@ -41,11 +64,15 @@ pub(crate) struct Pending {
 }
 
 /// An import bound by a `dlopen` in progress, with what to restore if it fails.
-pub(crate) struct Bound {
-    pub(crate) name: Box<str>,
-    pub(crate) pending: Pending,
-    /// The program's table slot for the import and what it held before.
-    pub(crate) program_slot: Option<(u32, Option<Func>)>,
+pub(crate) enum Bound {
+    Func {
+        name: Box<str>,
+        pending: Pending,
+        /// The program's table slot for the import and what it held before.
+        program_slot: Option<(u32, Option<Func>)>,
+    },
+    /// A GOT entry, 0 until bound.
+    Got { name: Box<str>, import: GotImport },
 }
 
 /// Instantiates the program: `linker.instantiate`, plus stubs for functions it imports from
@@ -73,17 +100,28 @@ pub fn instantiate<T: 'static>(
     get_cx: impl Fn(&mut T) -> &mut WasiDlCtx,
 ) -> wasmtime::Result<Instance> {
     let mut missing: Vec<(String, FuncType)> = Vec::new();
+    let mut got_imports: Vec<(String, String)> = Vec::new();
     for import in module.imports() {
-        if import.module() != "env" {
-            continue;
-        }
-        if let ExternType::Func(ty) = import.ty() {
-            if linker.get(&mut *store, "env", import.name()).is_err() {
+        let defined = |store: &mut Store<T>| {
+            linker
+                .get(&mut *store, import.module(), import.name())
+                .is_ok()
+        };
+        match (import.module(), import.ty()) {
+            ("env", ExternType::Func(ty)) if !defined(&mut *store) => {
                 missing.push((import.name().to_string(), ty));
             }
+            ("GOT.mem" | "GOT.func", ExternType::Global(g))
+                if !defined(&mut *store)
+                    && matches!(g.content(), ValType::I32)
+                    && g.mutability() == Mutability::Var =>
+            {
+                got_imports.push((import.module().to_string(), import.name().to_string()));
+            }
+            _ => {}
         }
     }
-    if missing.is_empty() {
+    if missing.is_empty() && got_imports.is_empty() {
         return linker.instantiate(&mut *store, module);
     }
     let Some(bytes) = stub_module(missing.iter().map(|(_, ty)| ty)) else {
@@ -114,7 +152,26 @@ pub fn instantiate<T: 'static>(
         linker.define(&mut *store, "env", &name, stub)?;
         pending.insert(name.into_boxed_str(), Pending { index, unbound });
     }
-    get_cx(store.data_mut()).program_imports = Some(ProgramImports { table, pending });
+    let mut got = FxHashMap::default();
+    for (got_module, name) in got_imports {
+        let global = Global::new(
+            &mut *store,
+            GlobalType::new(ValType::I32, Mutability::Var),
+            Val::I32(0),
+        )?;
+        linker.define(&mut *store, &got_module, &name, global)?;
+        let import = GotImport {
+            global,
+            func: got_module == "GOT.func",
+        };
+        got.insert(name.into_boxed_str(), import);
+    }
+    get_cx(store.data_mut()).program_imports = Some(ProgramImports {
+        table,
+        pending,
+        got,
+        got_bound: 0,
+    });
     linker.instantiate(&mut *store, module)
 }
 
@@ -247,7 +304,7 @@ pub(crate) fn bind_pending<T: 'static>(
     let Some(imports) = s.cx().program_imports.as_ref() else {
         return Ok(());
     };
-    if imports.pending.is_empty() {
+    if imports.pending.is_empty() && imports.got.is_empty() {
         return Ok(());
     }
     let stub_table = imports.table;
@@ -311,13 +368,116 @@ pub(crate) fn bind_pending<T: 'static>(
             lib.nodelete = true;
             crate::trace::bind(&cx.config.program_name, &name, &lib.name);
         }
-        bound.push(Bound {
+        bound.push(Bound::Func {
             name,
             pending,
             program_slot,
         });
     }
+    bind_got(s, &order, bound)
+}
+
+/// The program's GOT entries that a library of `order` defines (the first one, in order).
+fn bind_got<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    order: &[LibId],
+    bound: &mut Vec<Bound>,
+) -> DlResult<()> {
+    let mut found: Vec<(Box<str>, GotImport, LibId, Symbol)> = Vec::new();
+    {
+        let cx = s.cx();
+        let Some(imports) = cx.program_imports.as_ref() else {
+            return Ok(());
+        };
+        for (name, import) in &imports.got {
+            let definition = order.iter().find_map(|&id| {
+                let sym = *cx.scope.get(id)?.exports.get(name.as_bytes())?;
+                Some((id, sym))
+            });
+            if let Some((id, sym)) = definition {
+                found.push((name.clone(), *import, id, sym));
+            }
+        }
+    }
+    for (name, import, provider, sym) in found {
+        let value = match sym {
+            Symbol::Data { addr } if !import.func => addr,
+            Symbol::Data { .. } => {
+                return Err(DlError::Link {
+                    library: s.cx().config.program_name.clone(),
+                    import: format!("GOT.func.{name}"),
+                    reason: "it is a data symbol, used as a function".into(),
+                })
+            }
+            func @ Symbol::Func { .. } => {
+                crate::loader::slot_for(s, ScopeEntry::Lib(provider), func, &name)?
+            }
+        };
+        import
+            .global
+            .set(&mut *s.caller, Val::I32(value as i32))
+            .map_err(|e| DlError::Program(format!("internal: GOT update failed: {e}")))?;
+        let cx = s.cx();
+        if let Some(imports) = cx.program_imports.as_mut() {
+            imports.got.remove(&name);
+            imports.got_bound += 1;
+        }
+        if let Some(lib) = cx.scope.get_mut(provider) {
+            lib.nodelete = true;
+            crate::trace::bind(&cx.config.program_name, &name, &lib.name);
+        }
+        bound.push(Bound::Got { name, import });
+    }
     Ok(())
+}
+
+/// After the start-up load has filled the program's GOT: runs the program's
+/// `__wasm_apply_data_relocs`, which wasm-ld writes for static data holding a library
+/// object's address (`int *p = &foo_count;`), before any constructor can read it.
+pub(crate) fn apply_program_data_relocs<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
+    if s.cx()
+        .program_imports
+        .as_ref()
+        .is_none_or(|i| i.got_bound == 0)
+    {
+        return Ok(());
+    }
+    let Some(func) = s
+        .caller
+        .get_export("__wasm_apply_data_relocs")
+        .and_then(wasmtime::Extern::into_func)
+    else {
+        return Ok(());
+    };
+    let name = s.cx().config.program_name.clone();
+    let init = |reason: String| DlError::Init {
+        name: name.clone(),
+        phase: "applying the program's data relocations",
+        reason,
+    };
+    let typed = func
+        .typed::<(), ()>(&*s.caller)
+        .map_err(|e| init(format!("it has the wrong type: {e}")))?;
+    typed
+        .call(&mut *s.caller, ())
+        .map_err(|e| init(crate::error::one_line(&e)))
+}
+
+/// After the start-up load has linked: a data object (or function address) the program refers
+/// to that none of its libraries defines fails the load, naming it, as glibc's loader does for
+/// an undefined symbol of the executable.
+pub(crate) fn check_program_got<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
+    let cx = s.cx();
+    let Some(imports) = cx.program_imports.as_ref() else {
+        return Ok(());
+    };
+    match imports.got.keys().min() {
+        Some(name) => Err(DlError::UndefinedSymbol {
+            library: cx.config.program_name.clone(),
+            symbol: name.to_string(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Undoes what a failed `dlopen` bound (its libraries are about to go).
@@ -327,12 +487,27 @@ pub(crate) fn unbind<T: 'static>(s: &mut Session<'_, '_, T>, bound: Vec<Bound>) 
     };
     let program_table = s.cx().program.as_ref().map(|p| p.table);
     for bound in bound {
+        let (name, pending, program_slot) = match bound {
+            Bound::Func {
+                name,
+                pending,
+                program_slot,
+            } => (name, pending, program_slot),
+            Bound::Got { name, import } => {
+                let _ = import.global.set(&mut *s.caller, Val::I32(0));
+                if let Some(imports) = s.cx().program_imports.as_mut() {
+                    imports.got.insert(name, import);
+                    imports.got_bound = imports.got_bound.saturating_sub(1);
+                }
+                continue;
+            }
+        };
         let _ = stub_table.set(
             &mut *s.caller,
-            u64::from(bound.pending.index),
-            Ref::Func(Some(bound.pending.unbound)),
+            u64::from(pending.index),
+            Ref::Func(Some(pending.unbound)),
         );
-        if let (Some((slot, before)), Some(table)) = (bound.program_slot, program_table) {
+        if let (Some((slot, before)), Some(table)) = (program_slot, program_table) {
             let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(before));
             let key = before.map(|f| f.to_raw(&mut *s.caller) as usize);
             let cx = s.cx();
@@ -342,7 +517,7 @@ pub(crate) fn unbind<T: 'static>(s: &mut Session<'_, '_, T>, bound: Vec<Bound>) 
             }
         }
         if let Some(imports) = s.cx().program_imports.as_mut() {
-            imports.pending.insert(bound.name, bound.pending);
+            imports.pending.insert(name, pending);
         }
     }
 }

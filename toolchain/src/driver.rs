@@ -16,7 +16,10 @@
 //!   linked in; their functions may stay undefined (the program imports them), and a generated
 //!   `__wasi_dl_needed` list makes the start-up code load them (`libfoo.so` for `-lfoo`, a
 //!   path as written) before the program's constructors; slim mode exports what they import.
-//!   Their data objects cannot be imported by a program (it is not position-independent).
+//!   Such a program's code is compiled `-fPIC` and linked with
+//!   `-Wl,--unresolved-symbols=import-dynamic`, so it can also use their data objects
+//!   (`extern int foo_count;`): they become `GOT.mem` imports the start-up load fills.
+//!   (Objects compiled separately with `-c` for such a program need `-fPIC` too.)
 //! - `-mdl-exports-for=PATH`: a side module the program will only dlopen, read for slim-mode
 //!   exports.
 //! - A side module's `-lfoo` finds `libfoo.so` through `-L` and records it in NEEDED.
@@ -127,6 +130,16 @@ pub struct Invocation {
     cwd: Option<PathBuf>,
     warnings: Vec<String>,
     notes: Vec<String>,
+    after_link: Option<AfterLink>,
+}
+
+/// What [`Driver::run`] does after linking a program against side modules.
+#[derive(Clone, Debug)]
+struct AfterLink {
+    /// The program (`-o`, else `a.out`), relative to the build's directory.
+    output: PathBuf,
+    /// Names the side modules define: other imports are reported as undefined symbols.
+    defined: BTreeSet<String>,
 }
 
 impl Invocation {
@@ -148,6 +161,41 @@ impl Invocation {
     /// Explanations of what was added or ignored (printed with `WASI_DL_VERBOSE=1`).
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// After a successful link of a program against side modules: removes the `dylink.0`
+    /// section wasm-ld writes under `--unresolved-symbols=import-dynamic` (the program is a
+    /// program, not a side module, and `wasi-dl run` tells them apart by it), and returns a
+    /// warning for each import no side module defines (with import-dynamic wasm-ld no longer
+    /// reports them: they would fail at run time). Nothing to do for other builds.
+    pub fn finish_link(&self) -> Result<Vec<String>> {
+        let Some(after) = &self.after_link else {
+            return Ok(Vec::new());
+        };
+        let path = match &self.cwd {
+            Some(dir) if after.output.is_relative() => dir.join(&after.output),
+            _ => after.output.clone(),
+        };
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let (stripped, imports) = without_dylink(&bytes)
+            .with_context(|| format!("{}: not a wasm module", path.display()))?;
+        if stripped.len() != bytes.len() {
+            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+            std::fs::write(&tmp, &stripped)
+                .with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(imports
+            .into_iter()
+            .filter(|name| !after.defined.contains(name))
+            .map(|name| {
+                format!(
+                    "{}: undefined symbol: {name} (no side module it is linked against defines it: \
+                     the program imports it and fails at run time)",
+                    after.output.display()
+                )
+            })
+            .collect())
     }
 
     /// The command, ready to run (in [`Driver::current_dir`], if set).
@@ -249,9 +297,16 @@ impl Driver {
             }
             eprintln!("{me}: {}", inv.command_line());
         }
-        inv.command()
+        let status = inv
+            .command()
             .status()
-            .with_context(|| format!("running {}", inv.program.display()))
+            .with_context(|| format!("running {}", inv.program.display()))?;
+        if status.success() {
+            for w in inv.finish_link()? {
+                eprintln!("{me}: warning: {w}");
+            }
+        }
+        Ok(status)
     }
 
     fn build(&self, p: Parsed) -> Result<Invocation> {
@@ -265,6 +320,7 @@ impl Driver {
         let lib_dirs: Vec<PathBuf> = p.lib_dirs.iter().map(|d| resolve(d)).collect();
         let mut notes = p.notes;
         let mut warnings = p.warnings;
+        let mut after_link = None;
         let mut args: Vec<OsString> = Vec::new();
         if !p.user_target {
             args.push(format!("--target={}", tc.target()).into());
@@ -291,6 +347,7 @@ impl Driver {
                 cwd,
                 warnings,
                 notes,
+                after_link: None,
             });
         }
         args.push(joined("-I", &tc.guest_sysroot().include_dir()?));
@@ -405,6 +462,23 @@ impl Driver {
                     let startup =
                         startup_files(&side_modules, &needed, &p.rpaths, &tc.cache_dir())?;
                     args.push(joined("-Wl,--allow-undefined-file=", &startup.functions));
+                    // The program's own code reaches the libraries' data through GOT.mem
+                    // imports, which the start-up load fills (wasm-ld cannot import data
+                    // otherwise); libc's non-PIC code is linked in as always (a non-PIE program).
+                    args.push("-fPIC".into());
+                    args.push("-Wl,--unresolved-symbols=import-dynamic".into());
+                    // Silences wasm-ld's "dynamic imports are not yet stable".
+                    args.push("-Wl,--experimental-pic".into());
+                    after_link = Some(AfterLink {
+                        output: p.output.clone().unwrap_or_else(|| PathBuf::from("a.out")),
+                        defined: startup.defined.clone(),
+                    });
+                    notes.push(
+                        "linked against side modules: the program's code is compiled -fPIC and \
+                         linked with --unresolved-symbols=import-dynamic, so it can use their \
+                         data objects (GOT.mem imports the start-up load fills)"
+                            .into(),
+                    );
                     args.extend(["-x".into(), "c".into()]);
                     args.push(startup.needed_list.into());
                     args.extend(["-x".into(), "none".into()]);
@@ -498,8 +572,50 @@ impl Driver {
             cwd,
             warnings,
             notes,
+            after_link,
         })
     }
+}
+
+/// `bytes` without its `dylink.0` custom section (always the first section, right after the
+/// 8-byte header), and the names it imports from `env` (functions) and `GOT.mem` / `GOT.func`.
+fn without_dylink(bytes: &[u8]) -> Result<(Vec<u8>, BTreeSet<String>)> {
+    use wasmparser::{BinaryReader, Parser, Payload, TypeRef};
+    let mut imports = BTreeSet::new();
+    let mut first_custom = None;
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload? {
+            Payload::CustomSection(c) if first_custom.is_none() => {
+                first_custom = Some(c.name() == "dylink.0");
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import?;
+                    match (import.module, import.ty) {
+                        ("env", TypeRef::Func(_))
+                        | ("GOT.mem" | "GOT.func", TypeRef::Global(_)) => {
+                            imports.insert(import.name.to_string());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if bytes.get(8) != Some(&0) || first_custom != Some(true) {
+        return Ok((bytes.to_vec(), imports));
+    }
+    let mut reader = BinaryReader::new(&bytes[9..], 9);
+    let size = reader.read_var_u32()? as usize;
+    let end = reader
+        .original_position()
+        .checked_add(size)
+        .filter(|&end| end <= bytes.len())
+        .context("a dylink.0 section longer than the module")?;
+    let mut out = bytes[..8].to_vec();
+    out.extend_from_slice(&bytes[end..]);
+    Ok((out, imports))
 }
 
 /// What a program linked against side modules needs at link time.
@@ -510,6 +626,8 @@ struct StartupFiles {
     /// C source of `__wasi_dl_needed`, the NULL-ended list of libraries the start-up code
     /// (`crt1-wasi-dl.o`) opens before the program's constructors run.
     needed_list: PathBuf,
+    /// What the side modules export (functions and data).
+    defined: BTreeSet<String>,
 }
 
 fn startup_files(
@@ -519,12 +637,14 @@ fn startup_files(
     cache_dir: &Path,
 ) -> Result<StartupFiles> {
     let mut functions = BTreeSet::new();
+    let mut defined = BTreeSet::new();
     for path in side_modules {
         let bytes = std::fs::read(path)
             .with_context(|| format!("reading side module {}", path.display()))?;
         let info = crate::side_modules::read_side_module(&bytes)
             .with_context(|| format!("{}", path.display()))?;
         functions.extend(info.functions);
+        defined.extend(info.exports);
     }
     let mut list = String::new();
     for name in functions {
@@ -545,7 +665,10 @@ fn startup_files(
         }
         source.push_str("0};\n");
     }
-    if !rpaths.is_empty() {
+    // With side modules the program is linked with --unresolved-symbols=import-dynamic, and
+    // wasm-ld then refuses the start-up code's weak reference to an undefined list: always
+    // define it (empty: no RUNPATH).
+    if !rpaths.is_empty() || !needed.is_empty() {
         source.push_str(&format!(
             "__attribute__((visibility(\"hidden\"))) const char __wasi_dl_rpath_list[] = {};\n",
             c_string(&rpaths.join(":"))
@@ -572,6 +695,7 @@ fn startup_files(
     Ok(StartupFiles {
         functions,
         needed_list,
+        defined,
     })
 }
 
@@ -684,6 +808,8 @@ struct Parsed {
     user_nostdlibxx: bool,
     /// `-nostdinc` / `-nostdlibinc`: the user chose the system header directories.
     user_nostdinc: bool,
+    /// `-o FILE`.
+    output: Option<PathBuf>,
     wants_rpath: bool,
     /// The user set the stack size (`-Wl,-z,stack-size=N`, `-z stack-size=N`, ...).
     user_stack_size: bool,
@@ -790,6 +916,7 @@ fn parse(args: &[OsString]) -> Result<Parsed> {
                     continue;
                 }
                 "-L" => p.lib_dirs.push(PathBuf::from(&value)),
+                "-o" => p.output = Some(PathBuf::from(&value)),
                 "-target" | "--target" => p.user_target = true,
                 "--sysroot" => p.user_sysroot = true,
                 "-z" => note_linker_layout(&mut p, &v),

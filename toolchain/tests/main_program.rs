@@ -50,6 +50,9 @@ const PROGRAM_OWN: &[&str] = &[
     "_start",
     "__stack_chk_guard",
     "__stack_chk_fail",
+    // A program linked against side modules (`-lfoo`): its data relocations against their
+    // objects, which the start-up load runs (see `linked_data.rs`).
+    "__wasm_apply_data_relocs",
 ];
 
 fn abi_exports() -> BTreeSet<String> {
