@@ -38,9 +38,12 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// A fresh copy of `examples/<name>` under target/ (kept for inspection after a failure).
+/// A fresh copy of `examples/<name>` under target/, one per test process (another `cargo
+/// test` may be building the same example), kept for inspection after a failure.
 fn project(name: &str) -> PathBuf {
-    let dir = repo().join("target/cli-tests/buildsys").join(name);
+    let dir = repo()
+        .join("target/cli-tests/buildsys")
+        .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let src = dir.join("src");
     std::fs::create_dir_all(&src).expect("scratch dir");
@@ -132,6 +135,7 @@ fn cmake_builds_side_modules_whose_build_tree_runpaths_work_under_dir_dot() {
         ok("wasi-dl run", out),
         "hello, world\nhello, PLUGIN\nlibshout.so came with the plugin: yes\n"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -201,4 +205,5 @@ fn autotools_and_libtool_build_side_modules_with_the_config_site() {
         .output()
         .unwrap();
     assert_eq!(ok("wasi-dl run", out), "hello, PLUGIN\n");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -26,11 +26,12 @@ fn ok(output: Output) -> String {
     text(&output.stdout)
 }
 
-/// A scratch directory under target/ (kept for inspection after a failure).
+/// A scratch directory under target/, one per test process (kept for inspection after a
+/// failure).
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../target/cli-tests/finding")
-        .join(name);
+        .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir

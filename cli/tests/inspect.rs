@@ -17,11 +17,12 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A scratch directory under target/ (kept for inspection after a failure).
+/// A scratch directory under target/, one per test process (kept for inspection after a
+/// failure).
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/cli-tests/inspect")
-        .join(name);
+        .join("../target/cli-tests/inspect-cmd")
+        .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
@@ -137,18 +138,25 @@ fn needed_lines(stdout: &str) -> Vec<&str> {
 #[test]
 fn a_deep_chain_is_walked_without_recursion_and_cut_at_the_loaders_depth() {
     const DEPTH: usize = 20_000;
-    // 20,000 files take a while to write on a busy disk: kept from the last run once complete.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/cli-tests/inspect/deep");
-    let complete = dir.join(format!("complete-{DEPTH}"));
-    if !complete.exists() {
-        let dir = scratch("deep");
+    // 20,000 files take a while to write on a busy disk: generated once, then moved into
+    // place whole (a concurrent run sees all of them or none), and kept for the next run.
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../target/cli-tests/inspect-cmd/deep-{DEPTH}"));
+    let dir = if shared.join("complete").exists() {
+        shared
+    } else {
+        let fresh = scratch("deep");
         for i in 0..DEPTH {
             let next = format!("lib{}.so", i + 1);
             let needed: Vec<&str> = if i + 1 < DEPTH { vec![&next] } else { vec![] };
-            std::fs::write(dir.join(format!("lib{i}.so")), side_module(&needed, &[])).unwrap();
+            std::fs::write(fresh.join(format!("lib{i}.so")), side_module(&needed, &[])).unwrap();
         }
-        std::fs::write(&complete, b"").unwrap();
-    }
+        std::fs::write(fresh.join("complete"), b"").unwrap();
+        match std::fs::rename(&fresh, &shared) {
+            Ok(()) => shared,
+            Err(_) => fresh,
+        }
+    };
     let out = inspect(&dir, &["--lib-path", ".", "lib0.so"]);
     let stdout = ok(&out);
     let max = wasi_dl::Limits::default().max_dependency_depth;
