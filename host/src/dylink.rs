@@ -227,9 +227,41 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
     let mut saw_dylink = false;
     let mut first_section = true;
 
-    for payload in Parser::new(0).parse_all(bytes) {
-        let payload = payload.map_err(|e| wasm_error("", e))?;
+    // IMPORT_INFO borrowed from the section's bytes, for the weak-flag lookup of every import
+    // without an allocation per import (`info.import_flags` owns the same entries).
+    let mut weak_flags: HashMap<(&str, &str), SymbolFlags> = HashMap::new();
+    // Section by section, skipping function bodies: nothing here needs them, and they are
+    // most of a module's bytes (wasmtime validates them when it compiles the module).
+    let mut parser = Parser::new(0);
+    let mut at = 0usize;
+    loop {
+        let rest = bytes.get(at..).unwrap_or_default();
+        let (consumed, payload) = match parser.parse(rest, true) {
+            Ok(wasmparser::Chunk::Parsed { consumed, payload }) => (consumed, payload),
+            // With `eof` the parser reports a short input as an error, never as this.
+            Ok(wasmparser::Chunk::NeedMoreData(_)) => {
+                return Err(DylinkError::Malformed(format!(
+                    "unexpected end of the module (at byte offset {})",
+                    bytes.len()
+                )))
+            }
+            Err(e) => return Err(wasm_error("", e)),
+        };
+        at += consumed;
         match payload {
+            Payload::End(_) => break,
+            Payload::CodeSectionStart { size, range, .. } => {
+                if range.end > bytes.len() {
+                    return Err(DylinkError::Malformed(format!(
+                        "the code section ({size} bytes from byte offset {}) runs past the end \
+                         of the module (at byte offset {})",
+                        range.start,
+                        bytes.len()
+                    )));
+                }
+                parser.skip_section();
+                at = at.saturating_add(size as usize);
+            }
             Payload::Version { encoding, .. } => {
                 if encoding != Encoding::Module {
                     return Err(DylinkError::Component);
@@ -248,6 +280,7 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                         return Err(DylinkError::DylinkNotFirst);
                     }
                     parse_dylink0(section.data(), section.data_offset(), &mut info)?;
+                    weak_flags = import_info_flags(section.data(), section.data_offset());
                     saw_dylink = true;
                 }
                 OLD_DYLINK_SECTION if !saw_dylink => return Err(DylinkError::OldDylinkSection),
@@ -261,7 +294,7 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                         globals.push(false);
                     }
                     let kind = classify_import(import.module, import.name, import.ty);
-                    let weak = is_weak_import(&info.import_flags, import.module, import.name);
+                    let weak = is_weak_import(&weak_flags, import.module, import.name);
                     info.imports.push(Import {
                         module: import.module.to_owned(),
                         name: import.name.to_owned(),
@@ -457,16 +490,8 @@ fn classify_import(module: &str, name: &str, ty: TypeRef) -> ImportKind {
 /// IMPORT_INFO's weak flag for an import. wasm-ld writes the entry for a weak undefined symbol
 /// under `env` even when the module reaches it only through `GOT.mem` / `GOT.func` (clang 19:
 /// `extern int x __attribute__((weak))` gives IMPORT_INFO `env.x` and an import `GOT.mem.x`).
-fn is_weak_import(
-    flags: &HashMap<(String, String), SymbolFlags>,
-    module: &str,
-    name: &str,
-) -> bool {
-    let weak_in = |m: &str| {
-        flags
-            .get(&(m.to_owned(), name.to_owned()))
-            .is_some_and(|f| f.is_weak())
-    };
+fn is_weak_import(flags: &HashMap<(&str, &str), SymbolFlags>, module: &str, name: &str) -> bool {
+    let weak_in = |m: &str| flags.get(&(m, name)).is_some_and(|f| f.is_weak());
     weak_in(module) || (matches!(module, "GOT.mem" | "GOT.func") && weak_in("env"))
 }
 
@@ -629,6 +654,38 @@ fn parse_dylink0(data: &[u8], offset: usize, info: &mut SideModuleInfo) -> Resul
         }
     }
     Ok(())
+}
+
+/// IMPORT_INFO entries of a `dylink.0` section already checked by [`parse_dylink0`], borrowed
+/// from its bytes (a later entry for the same import wins, as in `import_flags`).
+fn import_info_flags(data: &[u8], offset: usize) -> HashMap<(&str, &str), SymbolFlags> {
+    let mut flags = HashMap::new();
+    let mut r = BinaryReader::new(data, offset);
+    while !r.eof() {
+        let (Ok(id), Ok(len)) = (r.read_u8(), r.read_var_u32()) else {
+            break;
+        };
+        let Ok(body) = r.read_bytes(len as usize) else {
+            break;
+        };
+        if id != SUB_IMPORT_INFO {
+            continue;
+        }
+        let mut sub = BinaryReader::new(body, 0);
+        let count = sub.read_var_u32().unwrap_or(0);
+        for _ in 0..count {
+            let entry = (|| {
+                let module = sub.read_unlimited_string()?;
+                let field = sub.read_unlimited_string()?;
+                Ok::<_, BinaryReaderError>((module, field, sub.read_var_u32()?))
+            })();
+            let Ok((module, field, bits)) = entry else {
+                break;
+            };
+            flags.insert((module, field), SymbolFlags(bits));
+        }
+    }
+    flags
 }
 
 /// Where a side module's `__attribute__((destructor))` functions are, as offsets into its
