@@ -80,6 +80,48 @@ fn a_trap_reported_on_a_closed_stderr_is_still_a_trap() {
     assert_eq!(out.status.code(), Some(134));
 }
 
+/// `WASI_DL_DEBUG=1` traces on stderr; a stderr whose reader is gone drops the trace lines
+/// instead of panicking the host (`eprintln!` would, status 101) in the middle of a `dlopen`.
+#[test]
+fn debug_tracing_on_a_closed_stderr_never_panics() {
+    let dir = scratch("closed-stderr-debug");
+    cc(
+        &dir,
+        "libx.c",
+        "int answer(void) { return 42; }\n",
+        &["-shared", "-fPIC", "-o", "libx.so"],
+    );
+    cc(
+        &dir,
+        "main.c",
+        "#include <dlfcn.h>\n#include <stdio.h>\n\
+         int main(void) {\n\
+           getchar();\n\
+           void *h = dlopen(\"./libx.so\", RTLD_NOW);\n\
+           if (!h) return 3;\n\
+           printf(\"%d\\n\", ((int (*)(void))dlsym(h, \"answer\"))());\n\
+           return 0;\n\
+         }\n",
+        &["-o", "main.wasm"],
+    );
+    let mut child = wasi_dl()
+        .current_dir(&dir)
+        .args(["run", "--dir", ".", "main.wasm"])
+        .env("WASI_DL_DEBUG", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"go\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(text(&out.stdout), "42\n");
+    assert_eq!(out.status.code(), Some(0));
+}
+
 /// `RUST_BACKTRACE=1` is for bugs of the host: a guest trap prints the guest's backtrace only.
 #[test]
 fn a_trap_does_not_dump_the_hosts_backtrace() {

@@ -14,7 +14,10 @@ macro_rules! trace_line {
     ($($arg:tt)*) => {
         if enabled() {
             // Its own prefix: a trace line is never mistaken for the runner's own errors.
-            eprintln!("wasi-dl: debug: {}", format_args!($($arg)*));
+            // A closed or full stderr must not panic the host (eprintln! would): the line
+            // is dropped instead.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr().lock(), "wasi-dl: debug: {}", format_args!($($arg)*));
         }
     };
 }
