@@ -16,35 +16,49 @@
 //!   [`crate::BuildError::CacheOverlapsGrant`]);
 //! - an entry is opened without following symlinks, and used only if it is a regular file owned
 //!   by the host's user, not writable by others, whose header names the expected module and
-//!   engine and whose BLAKE3 checksum matches its payload: all checked before wasmtime sees a
-//!   byte. Anything else is recompiled and rewritten;
+//!   engine and whose BLAKE3 checksum matches its payload: all checked (over a read-only
+//!   mapping of the file) before wasmtime sees a byte. Anything else is recompiled and
+//!   rewritten;
 //! - entries are written to exclusively created temporary files, then renamed into place, so
 //!   concurrent processes never see half an entry and a planted symlink is never followed;
 //! - the directory's total size is capped (least recently used entries are evicted).
 //!
-//! What remains trusted: files the host's own user writes into the directory.
+//! What remains trusted: files the host's own user writes into the directory (an entry, once
+//! checked, is mapped by wasmtime from the same open file; entries are replaced by renaming,
+//! never rewritten in place).
+//!
+//! ## Keys
+//!
+//! Modules are keyed by the BLAKE3 hash of their bytes. A library read from a file also has
+//! that file's identity (device, inode, size, modification and change times): a cache
+//! remembers which content hash each identity had, so a file seen before is not hashed again.
+//! (A file rewritten in place with the same size within one timestamp tick would keep its old
+//! hash: the loader then gets the module the file held before, compiled and checked as any
+//! other, never a mix of the two.)
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest, Sha256};
+use rustc_hash::FxHashMap;
 use wasmtime::{Engine, Module};
 
 use crate::ctx::BuildError;
-use crate::dylink::{self, SideModuleInfo};
+use crate::dylink;
 use crate::error::{one_line, DlError, DlResult};
+use crate::libmeta::{LibraryMeta, LinkInfo};
 use crate::reuse::{reset_image, ResetImage};
+use crate::source::FileIdentity;
 
-/// A compiled side module and its `dylink.0` metadata.
+/// A compiled side module and what the loader needs of its metadata.
 pub(crate) struct CompiledLibrary {
     pub(crate) module: Module,
-    pub(crate) info: SideModuleInfo,
+    pub(crate) info: LinkInfo,
     /// How to reset its data block when a parked instance is revived, or why it cannot be.
     pub(crate) reset: Result<ResetImage, &'static str>,
     /// Table offsets (from `__table_base`) of the functions clang made of its
@@ -74,13 +88,26 @@ pub struct ModuleCache {
 
 /// Compiled libraries by content hash, one map per engine: compiled code belongs to the engine
 /// that compiled it.
-type PerEngine = Vec<(Engine, HashMap<Hash256, Arc<CompiledLibrary>>)>;
+type PerEngine = Vec<EngineModules>;
+
+struct EngineModules {
+    engine: Engine,
+    /// The engine's compatibility hash (part of every disk entry's name), computed once.
+    compat: u64,
+    modules: HashMap<Hash256, Arc<CompiledLibrary>>,
+}
 
 #[derive(Default)]
 struct Inner {
     engines: Mutex<PerEngine>,
+    /// The content hash of each file identity seen (see the module docs, "Keys").
+    identities: Mutex<FxHashMap<FileIdentity, Hash256>>,
     disk: Option<Disk>,
 }
+
+/// The identity map starts over when it holds this many files (a guest chooses how many files
+/// it opens).
+const MAX_IDENTITIES: usize = 1 << 16;
 
 /// The on-disk part of a cache.
 struct Disk {
@@ -175,6 +202,7 @@ impl ModuleCache {
         Ok(ModuleCache {
             inner: Arc::new(Inner {
                 engines: Mutex::default(),
+                identities: Mutex::default(),
                 disk: Some(Disk {
                     dir,
                     max_bytes,
@@ -229,7 +257,7 @@ impl ModuleCache {
 
     /// How many compiled modules the cache holds (all engines).
     pub fn len(&self) -> usize {
-        self.lock().iter().map(|(_, m)| m.len()).sum()
+        self.lock().iter().map(|e| e.modules.len()).sum()
     }
 
     /// Whether the cache is empty.
@@ -243,10 +271,12 @@ impl ModuleCache {
         self.inner.engines.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn lookup(&self, engine: &Engine, hash: &Hash256) -> Option<Arc<CompiledLibrary>> {
-        let engines = self.lock();
-        let (_, map) = engines.iter().find(|(e, _)| Engine::same(e, engine))?;
-        map.get(hash).cloned()
+    /// The engine's compatibility hash, and the compiled module for `hash` if there is one.
+    fn lookup(&self, engine: &Engine, hash: &Hash256) -> (u64, Option<Arc<CompiledLibrary>>) {
+        let mut engines = self.lock();
+        let at = engine_index(&mut engines, engine);
+        let entry = &engines[at];
+        (entry.compat, entry.modules.get(hash).cloned())
     }
 
     fn insert(
@@ -256,28 +286,66 @@ impl ModuleCache {
         lib: Arc<CompiledLibrary>,
     ) -> Arc<CompiledLibrary> {
         let mut engines = self.lock();
-        let index = match engines.iter().position(|(e, _)| Engine::same(e, engine)) {
-            Some(i) => i,
-            None => {
-                engines.push((engine.clone(), HashMap::new()));
-                engines.len() - 1
-            }
-        };
+        let at = engine_index(&mut engines, engine);
         // Another thread may have compiled the same module meanwhile: keep the first.
-        engines[index].1.entry(hash).or_insert(lib).clone()
+        engines[at].modules.entry(hash).or_insert(lib).clone()
+    }
+
+    /// The content hash of `bytes`, from the identity map when the file was seen before.
+    fn content_hash(&self, bytes: &[u8], identity: Option<&FileIdentity>) -> Hash256 {
+        let Some(identity) = identity else {
+            return *blake3::hash(bytes).as_bytes();
+        };
+        let known = self
+            .inner
+            .identities
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(identity)
+            .copied();
+        // The identity includes the size: a cheap check that these are the bytes it named.
+        if let Some(hash) = known.filter(|_| identity.size == bytes.len() as u64) {
+            return hash;
+        }
+        let hash = *blake3::hash(bytes).as_bytes();
+        let mut identities = self
+            .inner
+            .identities
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if identities.len() >= MAX_IDENTITIES {
+            identities.clear();
+        }
+        identities.insert(*identity, hash);
+        hash
     }
 
     /// Returns the compiled module for `bytes`, compiling (and validating) it on a miss.
+    /// `identity` is the file the bytes were read from, if any (see the module docs, "Keys").
     pub(crate) fn get_or_compile(
         &self,
         engine: &Engine,
         name: &str,
         bytes: &[u8],
+        identity: Option<&FileIdentity>,
     ) -> DlResult<Arc<CompiledLibrary>> {
-        let hash: Hash256 = Sha256::digest(bytes).into();
-        if let Some(hit) = self.lookup(engine, &hash) {
+        let hash = self.content_hash(bytes, identity);
+        let (compat, hit) = self.lookup(engine, &hash);
+        if let Some(hit) = hit {
             crate::trace::cache(name, "hit");
             return Ok(hit);
+        }
+        let key = EntryKey { hash, compat };
+        // A disk entry carries the metadata: no need to parse the module at all.
+        if let Some((module, Some(meta))) = self.load_from_disk(engine, &key, name, true) {
+            crate::trace::cache(name, "disk hit");
+            let compiled = CompiledLibrary {
+                module,
+                info: meta.info,
+                reset: meta.reset,
+                late_destructors: meta.late_destructors,
+            };
+            return Ok(self.insert(engine, hash, Arc::new(compiled)));
         }
         // Read the metadata first: it gives the precise error for files that are not side
         // modules, and is cheap next to compiling.
@@ -285,28 +353,22 @@ impl ModuleCache {
             name: name.to_string(),
             source,
         })?;
-        let module = match self.load_from_disk(engine, &hash, name) {
-            Some(module) => {
-                crate::trace::cache(name, "disk hit");
-                module
-            }
-            None => {
-                crate::trace::cache(name, "compile");
-                let module = Module::new(engine, bytes).map_err(|e| DlError::Compile {
-                    name: name.to_string(),
-                    reason: one_line(&e),
-                })?;
-                self.store_on_disk(engine, &hash, &module, name);
-                module
-            }
+        let meta = LibraryMeta {
+            reset: reset_image(bytes, &info.mem),
+            late_destructors: dylink::late_destructor_offsets(bytes),
+            info: LinkInfo::new(info),
         };
-        let reset = reset_image(bytes, &info.mem);
-        let late_destructors = crate::dylink::late_destructor_offsets(bytes);
+        crate::trace::cache(name, "compile");
+        let module = Module::new(engine, bytes).map_err(|e| DlError::Compile {
+            name: name.to_string(),
+            reason: one_line(&e),
+        })?;
+        self.store_on_disk(&key, &module, &meta.encode(), name);
         let compiled = CompiledLibrary {
             module,
-            info,
-            reset,
-            late_destructors,
+            info: meta.info,
+            reset: meta.reset,
+            late_destructors: meta.late_destructors,
         };
         Ok(self.insert(engine, hash, Arc::new(compiled)))
     }
@@ -315,27 +377,35 @@ impl ModuleCache {
     /// one (with the same checks as for libraries), so that starting a program twice compiles
     /// it once.
     pub fn compile_program(&self, engine: &Engine, bytes: &[u8]) -> anyhow::Result<Module> {
-        let hash: Hash256 = Sha256::digest(bytes).into();
-        if let Some(module) = self.load_from_disk(engine, &hash, "(program)") {
+        let hash = *blake3::hash(bytes).as_bytes();
+        let (compat, _) = self.lookup(engine, &hash);
+        let key = EntryKey { hash, compat };
+        if let Some((module, _)) = self.load_from_disk(engine, &key, "(program)", false) {
             crate::trace::cache("(program)", "disk hit");
             return Ok(module);
         }
         let module = Module::new(engine, bytes).map_err(|e| anyhow::anyhow!(one_line(&e)))?;
-        self.store_on_disk(engine, &hash, &module, "(program)");
+        self.store_on_disk(&key, &module, &[], "(program)");
         Ok(module)
     }
 
-    /// Compiled code from the disk cache, if it holds a sound entry for this module and engine.
-    fn load_from_disk(&self, engine: &Engine, hash: &Hash256, name: &str) -> Option<Module> {
+    /// Compiled code from the disk cache, if it holds a sound entry for this module and engine,
+    /// with the library metadata stored beside it (`with_meta`: a library's entry must have it).
+    fn load_from_disk(
+        &self,
+        engine: &Engine,
+        key: &EntryKey,
+        name: &str,
+        with_meta: bool,
+    ) -> Option<(Module, Option<LibraryMeta>)> {
         let disk = self.inner.disk.as_ref()?;
-        let key = EntryKey::new(engine, hash);
         let refused = |why: String| {
             disk.stats.rejected.fetch_add(1, Ordering::Relaxed);
             disk.stats.misses.fetch_add(1, Ordering::Relaxed);
             crate::trace::cache(name, &format!("disk entry refused ({why}), compiling"));
             None
         };
-        let (file, bytes) = match read_entry(&disk.dir.join(key.file_name()), &key) {
+        let (file, entry) = match open_entry(&disk.dir.join(key.file_name()), key) {
             Ok(Some(entry)) => entry,
             Ok(None) => {
                 disk.stats.misses.fetch_add(1, Ordering::Relaxed);
@@ -343,34 +413,53 @@ impl ModuleCache {
             }
             Err(why) => return refused(why),
         };
+        let meta = if with_meta {
+            match LibraryMeta::decode(entry.meta()) {
+                Some(meta) => Some(meta),
+                None => return refused("its library metadata is unreadable".into()),
+            }
+        } else {
+            None
+        };
         // SAFETY: deserialising runs no code, but the result is native code the host will run.
         // These bytes come from a directory only the host's user can write (checked when the
         // cache was made), from a regular file that user owns, and match the checksum in the
-        // entry's header, which also names this module's hash and this engine's compatibility
-        // hash; wasmtime also refuses artifacts of an incompatible engine.
-        match unsafe { Module::deserialize(engine, &bytes[HEADER_LEN..]) } {
+        // entry's trailer, which also names this module's hash and this engine's compatibility
+        // hash; wasmtime also refuses artifacts of an incompatible engine. wasmtime maps the
+        // same open file (the artifact starts it; the trailer after it is not looked at);
+        // entries are never modified in place. A mount that refuses executable mappings gets
+        // a copy of the checked bytes instead.
+        let mapped = match file.try_clone() {
+            Ok(dup) => unsafe { Module::deserialize_open_file(engine, dup) },
+            Err(e) => Err(e.into()),
+        };
+        let module = match mapped {
+            Ok(module) => Ok(module),
+            Err(_) => unsafe { Module::deserialize(engine, entry.payload()) },
+        };
+        drop(entry);
+        match module {
             Ok(module) => {
                 disk.stats.hits.fetch_add(1, Ordering::Relaxed);
                 // The file's mtime is its last use, for eviction. A failure only makes it an
                 // earlier candidate.
                 let _ = file.set_modified(SystemTime::now());
-                Some(module)
+                Some((module, meta))
             }
             Err(e) => refused(format!("wasmtime refused it: {}", one_line(&e))),
         }
     }
 
-    fn store_on_disk(&self, engine: &Engine, hash: &Hash256, module: &Module, name: &str) {
+    fn store_on_disk(&self, key: &EntryKey, module: &Module, meta: &[u8], name: &str) {
         let Some(disk) = &self.inner.disk else {
             return;
         };
         let Ok(payload) = module.serialize() else {
             return;
         };
-        let key = EntryKey::new(engine, hash);
         let path = disk.dir.join(key.file_name());
         // A failure only costs the next process a compile.
-        match write_entry(&disk.dir, &path, &key, &payload) {
+        match write_entry(&disk.dir, &path, key, &payload, meta) {
             Ok(()) => {
                 disk.stats.stores.fetch_add(1, Ordering::Relaxed);
                 disk.evict(&path);
@@ -451,14 +540,32 @@ fn current_uid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// An entry's file: `MAGIC`, format version (u32 LE), reserved (u32), the module's SHA-256,
-/// the engine's compatibility hash (u64 LE), the payload's length (u64 LE), the payload's
-/// BLAKE3 hash, then the payload (wasmtime's serialized module).
+/// The index of `engine`'s modules, added (with its compatibility hash) on first use.
+fn engine_index(engines: &mut PerEngine, engine: &Engine) -> usize {
+    if let Some(at) = engines.iter().position(|e| Engine::same(&e.engine, engine)) {
+        return at;
+    }
+    let mut compat = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut compat);
+    engines.push(EngineModules {
+        engine: engine.clone(),
+        compat: compat.finish(),
+        modules: HashMap::new(),
+    });
+    engines.len() - 1
+}
+
+/// An entry's file: the payload (wasmtime's serialized module, an ELF image that must start
+/// the file so that wasmtime can map it in place), the library metadata
+/// ([`LibraryMeta::encode`], empty for a program), then a trailer of `TRAILER_LEN` bytes:
+/// `MAGIC`, format version (u32 LE), reserved (u32), the module's BLAKE3 hash, the engine's
+/// compatibility hash (u64 LE), the payload's and the metadata's lengths (u64 LE each), and
+/// the BLAKE3 hash of payload and metadata together.
 const MAGIC: &[u8; 8] = b"wasidlc\0";
-const FORMAT_VERSION: u32 = 1;
-const HEADER_LEN: usize = 8 + 4 + 4 + 32 + 8 + 8 + 32;
+const FORMAT_VERSION: u32 = 2;
+const TRAILER_LEN: usize = 8 + 4 + 4 + 32 + 8 + 8 + 8 + 32;
 /// No entry is larger (compiled code of a module within any sane size limit is far smaller):
-/// a bigger file is refused before it is read.
+/// a bigger file is refused before it is mapped.
 const MAX_ENTRY_BYTES: u64 = 4 << 30;
 /// Temporary files start with this; older ones than `STALE_TEMP` were left by a crash.
 const TEMP_PREFIX: &str = ".wasi-dl-tmp-";
@@ -471,38 +578,44 @@ struct EntryKey {
 }
 
 impl EntryKey {
-    fn new(engine: &Engine, hash: &Hash256) -> Self {
-        let mut compat = std::collections::hash_map::DefaultHasher::new();
-        engine.precompile_compatibility_hash().hash(&mut compat);
-        EntryKey {
-            hash: *hash,
-            compat: compat.finish(),
-        }
-    }
-
     fn file_name(&self) -> String {
-        let hex: String = self.hash.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{hex}-{:016x}.cwasm", self.compat)
+        use std::fmt::Write as _;
+        let mut name = String::with_capacity(64 + 1 + 16 + 6);
+        for b in self.hash {
+            let _ = write!(name, "{b:02x}");
+        }
+        let _ = write!(name, "-{:016x}.cwasm", self.compat);
+        name
     }
 
-    fn header(&self, payload: &[u8]) -> Vec<u8> {
-        let mut header = Vec::with_capacity(HEADER_LEN);
-        header.extend_from_slice(MAGIC);
-        header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        header.extend_from_slice(&0u32.to_le_bytes());
-        header.extend_from_slice(&self.hash);
-        header.extend_from_slice(&self.compat.to_le_bytes());
-        header.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        header.extend_from_slice(blake3::hash(payload).as_bytes());
-        header
+    fn trailer(&self, payload: &[u8], meta: &[u8]) -> Vec<u8> {
+        let mut sum = blake3::Hasher::new();
+        sum.update(payload);
+        sum.update(meta);
+        let mut trailer = Vec::with_capacity(TRAILER_LEN);
+        trailer.extend_from_slice(MAGIC);
+        trailer.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        trailer.extend_from_slice(&0u32.to_le_bytes());
+        trailer.extend_from_slice(&self.hash);
+        trailer.extend_from_slice(&self.compat.to_le_bytes());
+        trailer.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        trailer.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+        trailer.extend_from_slice(sum.finalize().as_bytes());
+        trailer
     }
 
-    /// Whether `entry` (header and payload) is this key's, whole and unaltered; why not.
-    fn verify(&self, entry: &[u8]) -> Result<(), String> {
-        let field = |at: usize, len: usize| entry.get(at..at + len).unwrap_or_default();
+    /// Whether `entry` (the whole file) is this key's, whole and unaltered; why not. Returns
+    /// the payload's and the metadata's lengths.
+    fn verify(&self, entry: &[u8]) -> Result<(usize, usize), String> {
+        if entry.len() < TRAILER_LEN {
+            return Err("not a wasi-dl cache entry".into());
+        }
+        let body_len = entry.len() - TRAILER_LEN;
+        let (body, trailer) = entry.split_at(body_len);
+        let field = |at: usize, len: usize| trailer.get(at..at + len).unwrap_or_default();
         let le_u64 =
             |at: usize| <[u8; 8]>::try_from(field(at, 8)).map_or(u64::MAX, u64::from_le_bytes);
-        if entry.len() < HEADER_LEN || field(0, 8) != MAGIC {
+        if field(0, 8) != MAGIC {
             return Err("not a wasi-dl cache entry".into());
         }
         let version = <[u8; 4]>::try_from(field(8, 4)).map_or(0, u32::from_le_bytes);
@@ -512,24 +625,40 @@ impl EntryKey {
         if field(16, 32) != self.hash || le_u64(48) != self.compat {
             return Err("the entry is for another module or engine".into());
         }
-        let payload = &entry[HEADER_LEN..];
-        if le_u64(56) != payload.len() as u64 {
+        let (payload_len, meta_len) = (le_u64(56), le_u64(64));
+        if payload_len.checked_add(meta_len) != Some(body_len as u64) {
             return Err(format!(
-                "truncated or extended: the header says {} bytes of compiled code, the file holds {}",
-                le_u64(56),
-                payload.len()
+                "truncated or extended: the trailer says {payload_len} + {meta_len} bytes of compiled code and metadata, the file holds {body_len}"
             ));
         }
-        if field(64, 32) != blake3::hash(payload).as_bytes() {
+        if field(72, 32) != blake3::hash(body).as_bytes() {
             return Err("checksum mismatch".into());
         }
-        Ok(())
+        Ok((payload_len as usize, meta_len as usize))
     }
 }
 
-/// Reads the entry at `path`: `Ok(None)` when there is none, `Err(why)` when the file is not a
-/// sound entry for `key`. The file is read once; the bytes checked are the bytes returned.
-fn read_entry(path: &Path, key: &EntryKey) -> Result<Option<(File, Vec<u8>)>, String> {
+/// A checked entry, mapped read-only.
+struct Entry {
+    map: Mapped,
+    payload_len: usize,
+    meta_len: usize,
+}
+
+impl Entry {
+    fn payload(&self) -> &[u8] {
+        &self.map[..self.payload_len]
+    }
+
+    fn meta(&self) -> &[u8] {
+        &self.map[self.payload_len..self.payload_len + self.meta_len]
+    }
+}
+
+/// Opens and checks the entry at `path`: `Ok(None)` when there is none, `Err(why)` when the
+/// file is not a sound entry for `key`. The bytes checked are the bytes of the open file
+/// returned.
+fn open_entry(path: &Path, key: &EntryKey) -> Result<Option<(File, Entry)>, String> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     // Never through a symlink; and a FIFO planted under the name must not block the open.
@@ -564,24 +693,116 @@ fn read_entry(path: &Path, key: &EntryKey) -> Result<Option<(File, Vec<u8>)>, St
     if len > MAX_ENTRY_BYTES {
         return Err(format!("{len} bytes, larger than any entry"));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-    // `take`: a file that grows while it is read is not read past its size.
-    (&file)
-        .take(len.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    key.verify(&bytes)?;
-    Ok(Some((file, bytes)))
+    if len < TRAILER_LEN as u64 {
+        return Err("not a wasi-dl cache entry".into());
+    }
+    let map = Mapped::new(&file, len as usize).map_err(|e| format!("cannot read it: {e}"))?;
+    let (payload_len, meta_len) = key.verify(&map)?;
+    Ok(Some((
+        file,
+        Entry {
+            map,
+            payload_len,
+            meta_len,
+        },
+    )))
+}
+
+/// A file's first `len` bytes, mapped read-only (read into memory where mapping is not
+/// available).
+struct Mapped {
+    #[cfg(unix)]
+    ptr: std::ptr::NonNull<u8>,
+    #[cfg(unix)]
+    len: usize,
+    #[cfg(not(unix))]
+    bytes: Vec<u8>,
+}
+
+impl Mapped {
+    #[cfg(unix)]
+    fn new(file: &File, len: usize) -> std::io::Result<Mapped> {
+        use std::os::unix::io::AsRawFd;
+        if len == 0 {
+            return Err(std::io::ErrorKind::InvalidInput.into());
+        }
+        // SAFETY: a fresh private read-only mapping of an open file; nothing else refers to
+        // the address range until `Drop` unmaps it. The file's pages are populated at once:
+        // every byte is about to be hashed.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE | MAP_POPULATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        let ptr = std::ptr::NonNull::new(ptr.cast::<u8>())
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::Other))?;
+        Ok(Mapped { ptr, len })
+    }
+
+    #[cfg(not(unix))]
+    fn new(file: &File, len: usize) -> std::io::Result<Mapped> {
+        use std::io::Read;
+        let mut bytes = Vec::with_capacity(len);
+        // `take`: a file that grows while it is read is not read past its size.
+        file.take(len as u64).read_to_end(&mut bytes)?;
+        Ok(Mapped { bytes })
+    }
+}
+
+#[cfg(target_os = "linux")]
+const MAP_POPULATE: libc::c_int = libc::MAP_POPULATE;
+#[cfg(all(unix, not(target_os = "linux")))]
+const MAP_POPULATE: libc::c_int = 0;
+
+impl std::ops::Deref for Mapped {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        #[cfg(unix)]
+        // SAFETY: `ptr` maps `len` readable bytes until `Drop`. (A file truncated by another
+        // process would make reading past its new end fault; entries are replaced by rename,
+        // never truncated, and only the host's user can write to the directory.)
+        unsafe {
+            std::slice::from_raw_parts(self.ptr.as_ptr(), self.len)
+        }
+        #[cfg(not(unix))]
+        &self.bytes
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, unmapped once.
+        unsafe {
+            libc::munmap(self.ptr.as_ptr().cast(), self.len);
+        }
+    }
 }
 
 /// Writes an entry: to an exclusively created temporary file in `dir` (never through a
 /// symlink), renamed onto `path` once complete, so readers see a whole entry or none.
-fn write_entry(dir: &Path, path: &Path, key: &EntryKey, payload: &[u8]) -> std::io::Result<()> {
+fn write_entry(
+    dir: &Path,
+    path: &Path,
+    key: &EntryKey,
+    payload: &[u8],
+    meta: &[u8],
+) -> std::io::Result<()> {
     let mut temp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .tempfile_in(dir)?;
-    temp.write_all(&key.header(payload))?;
     temp.write_all(payload)?;
+    temp.write_all(meta)?;
+    temp.write_all(&key.trailer(payload, meta))?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -640,5 +861,116 @@ impl Disk {
                 Err(_) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A side module with one import and one export, `needed` in its NEEDED list.
+    fn side_module(needed: &str) -> Vec<u8> {
+        let mut dylink = vec![1u8, 4, 16, 2, 0, 0]; // MEM_INFO: 16 bytes, align 4, no slots
+        let name = needed.as_bytes();
+        dylink.extend([2, (name.len() + 2) as u8, 1, name.len() as u8]);
+        dylink.extend(name);
+        let escaped: String = dylink.iter().map(|b| format!("\\{b:02x}")).collect();
+        wat::parse_str(format!(
+            r#"(module (@custom "dylink.0" (before first) "{escaped}")
+                 (import "env" "g" (func))
+                 (func (export "f")))"#
+        ))
+        .expect("valid wat")
+    }
+
+    fn identity(size: usize, mtime: i64) -> FileIdentity {
+        FileIdentity {
+            dev: 1,
+            ino: 2,
+            size: size as u64,
+            mtime: (mtime, 0),
+            ctime: (mtime, 0),
+        }
+    }
+
+    #[test]
+    fn a_known_file_identity_is_not_hashed_again() {
+        let engine = Engine::default();
+        let cache = ModuleCache::new();
+        let a = side_module("liba.so");
+        let b = side_module("libb.so");
+        assert_eq!(a.len(), b.len());
+        let first = cache
+            .get_or_compile(&engine, "x", &a, Some(&identity(a.len(), 10)))
+            .unwrap();
+        // Same identity: the content hash is the one remembered, whatever the bytes.
+        let same = cache
+            .get_or_compile(&engine, "x", &b, Some(&identity(b.len(), 10)))
+            .unwrap();
+        assert!(Arc::ptr_eq(&first, &same));
+        // A new identity (the file changed): hashed, so another module.
+        let changed = cache
+            .get_or_compile(&engine, "x", &b, Some(&identity(b.len(), 11)))
+            .unwrap();
+        assert_eq!(changed.info.needed, ["libb.so"]);
+        // No identity: always hashed.
+        let plain = cache.get_or_compile(&engine, "x", &a, None).unwrap();
+        assert!(Arc::ptr_eq(&first, &plain));
+    }
+
+    #[test]
+    fn a_disk_hit_takes_the_metadata_from_the_entry() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cache");
+        let engine = Engine::default();
+        let bytes = side_module("libneeded.so");
+        let compiled = ModuleCache::with_disk_cache(&dir)
+            .unwrap()
+            .get_or_compile(&engine, "x", &bytes, None)
+            .unwrap();
+        assert_eq!(compiled.info.needed, ["libneeded.so"]);
+        // Another process knows the file (its identity) but reads garbage of the same length:
+        // the entry alone makes the library, the bytes are not parsed.
+        let next = ModuleCache::with_disk_cache(&dir).unwrap();
+        let id = identity(bytes.len(), 1);
+        next.inner
+            .identities
+            .lock()
+            .unwrap()
+            .insert(id, *blake3::hash(&bytes).as_bytes());
+        let garbage = vec![0xee; bytes.len()];
+        let hit = next
+            .get_or_compile(&engine, "x", &garbage, Some(&id))
+            .unwrap();
+        assert_eq!(next.disk_stats().hits, 1);
+        assert_eq!(hit.info, compiled.info);
+        assert_eq!(hit.reset, compiled.reset);
+        assert_eq!(hit.late_destructors, compiled.late_destructors);
+    }
+
+    #[test]
+    fn altered_metadata_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cache");
+        let engine = Engine::default();
+        let bytes = side_module("liba.so");
+        let cache = ModuleCache::with_disk_cache(&dir).unwrap();
+        cache.get_or_compile(&engine, "x", &bytes, None).unwrap();
+        let entry = std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let mut file = std::fs::read(&entry).unwrap();
+        // Change the NEEDED name stored in the metadata (before the trailer).
+        let body = &file[..file.len() - TRAILER_LEN];
+        let at = body.windows(7).rposition(|w| w == b"liba.so").unwrap();
+        file[at + 3] = b'b';
+        std::fs::write(&entry, file).unwrap();
+        let next = ModuleCache::with_disk_cache(&dir).unwrap();
+        let again = next.get_or_compile(&engine, "x", &bytes, None).unwrap();
+        assert_eq!(next.disk_stats().rejected, 1, "checksum mismatch");
+        assert_eq!(again.info.needed, ["liba.so"]);
     }
 }

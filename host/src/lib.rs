@@ -69,6 +69,7 @@ mod ctx;
 pub mod dylink;
 mod error;
 mod foreign;
+mod libmeta;
 mod loader;
 mod program;
 mod reuse;

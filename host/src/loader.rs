@@ -317,7 +317,7 @@ fn open_loaded<T: 'static>(
     global: bool,
     nodelete: bool,
 ) -> DlResult<u32> {
-    let fetched = fetch(s, name, requester)?;
+    let (fetched, _) = fetch(s, name, requester)?;
     match s.cx().scope.find_by_key(&fetched.key) {
         Some(id) => {
             s.cx().scope.add_name(name, id);
@@ -328,18 +328,18 @@ fn open_loaded<T: 'static>(
 }
 
 /// Finds and reads `name` for `requester` (a library, whose RUNTIME_PATH is searched, or the
-/// program, whose RUNPATH is).
+/// program, whose RUNPATH is); with the file's identity when it was read from a directory.
 fn fetch<T: 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     requester: Option<LibId>,
-) -> DlResult<crate::source::Fetched> {
+) -> DlResult<(crate::source::Fetched, Option<crate::source::FileIdentity>)> {
     let config = s.cx().config.clone();
     let runtime_path = match requester {
         Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
         None => s.cx().program_runpath.clone(),
     };
-    config.sources.fetch(
+    config.sources.fetch_file(
         name,
         &Requester {
             runtime_path: &runtime_path,
@@ -464,7 +464,7 @@ fn map_one<T: 'static>(
     if let Some(id) = s.cx().scope.find_by_name(name) {
         return Ok((id, None));
     }
-    let fetched = fetch(s, name, requester)?;
+    let (fetched, identity) = fetch(s, name, requester)?;
     if let Some(id) = s.cx().scope.find_by_key(&fetched.key) {
         s.cx().scope.add_name(name, id);
         return Ok((id, None));
@@ -481,9 +481,11 @@ fn map_one<T: 'static>(
         });
     }
     let engine = s.caller.engine().clone();
-    let compiled = config.cache.get_or_compile(&engine, name, &fetched.bytes)?;
-    let mem = compiled.info.mem;
     limits.check_functions(name, &fetched.bytes)?;
+    let compiled = config
+        .cache
+        .get_or_compile(&engine, name, &fetched.bytes, identity.as_ref())?;
+    let mem = compiled.info.mem;
     if mem.memory_align_log2 > limits.max_align_log2 || mem.table_align_log2 > limits.max_align_log2
     {
         return Err(DlError::Limit {
@@ -746,9 +748,42 @@ fn link_group<T: 'static>(
 
 /// Fills a library's GOT entries from the scope.
 fn bind_got<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, got: &[GotEntry]) -> DlResult<()> {
-    for entry in got {
+    let order = s.cx().scope.lookup_order_for(id);
+    let found: Vec<_> = got
+        .iter()
+        .map(|entry| resolve_in(s, id, &order, &entry.symbol))
+        .collect();
+    // Functions without a slot yet get one each, from one reservation (one table growth, not
+    // one per entry); what is left of it is given back.
+    let space = &s.cx().space;
+    let want = found
+        .iter()
+        .filter(|f| {
+            matches!(f, Some((_, Symbol::Func { slot: None, key, .. }))
+                if !space.slot_of.contains_key(key))
+        })
+        .count() as u32;
+    let mut pool = 0..0;
+    if want > 0 {
+        let library = s.cx().scope.lib(id)?.name.clone();
+        let start = reserve_slots(s, &library, want, 1)?;
+        pool = start..start + want;
+    }
+    let bound = bind_got_entries(s, id, got, found, &mut pool);
+    release_slots(s, pool.start, pool.end - pool.start);
+    bound
+}
+
+fn bind_got_entries<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    got: &[GotEntry],
+    found: Vec<Option<(ScopeEntry, Symbol)>>,
+    pool: &mut std::ops::Range<u32>,
+) -> DlResult<()> {
+    for (entry, found) in got.iter().zip(found) {
         let name = &*entry.symbol;
-        let value = match resolve(s, id, name)? {
+        let value = match found {
             Some((_, Symbol::Data { addr })) if !entry.func => addr,
             Some((_, Symbol::Data { .. })) => {
                 return Err(DlError::Link {
@@ -758,7 +793,7 @@ fn bind_got<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, got: &[GotEntry])
                 })
             }
             // A function's address (also when code takes it as data): its slot.
-            Some((owner, sym @ Symbol::Func { .. })) => slot_for(s, owner, sym, name)?,
+            Some((owner, sym @ Symbol::Func { .. })) => slot_from(s, owner, sym, name, pool)?,
             None if entry.weak => 0,
             None => return Err(undefined(s, id, name)),
         };
@@ -810,16 +845,20 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
         program.cxa_atexit,
         program.atexit.clone(),
     );
-    let link_err = |import: &str, reason: String| DlError::Link {
+    // `module.field`, spelt out only for an error.
+    let link_err = |module: &str, field: &str, reason: String| DlError::Link {
         library: name.clone(),
-        import: import.to_string(),
+        import: format!("{module}.{field}"),
         reason,
     };
-    let mut imports = Vec::new();
+    // The same for every import of the library.
+    let order = s.cx().scope.lookup_order_for(id);
+    let mut imports = Vec::with_capacity(compiled.info.imports.len());
     let mut got = Vec::new();
     let mut direct = Vec::new();
     // A late-binding stub knows the library by handle, which a revived instance would not have.
     let mut has_stubs = false;
+    let got_type = GlobalType::new(ValType::I32, Mutability::Var);
     // The reader lists imports in module order; its `weak` also covers GOT entries, whose
     // IMPORT_INFO flags clang records under `env`.
     for (index, (import, described)) in compiled
@@ -829,7 +868,6 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
         .enumerate()
     {
         let (module, field) = (import.module(), import.name());
-        let qualified = format!("{module}.{field}");
         let weak = described.weak;
         let ty = import.ty();
         let ext: Extern = match (module, field, &ty) {
@@ -852,40 +890,38 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
                     ExternType::Memory(_) => "memory",
                     _ => "tag",
                 };
-                return Err(link_err(&qualified, format!("it must be imported as a {want}, not as a {have}")));
+                return Err(link_err(module, field, format!("it must be imported as a {want}, not as a {have}")));
             }
-            ("GOT.mem" | "GOT.func", symbol, ExternType::Global(g)) => {
+            ("GOT.mem" | "GOT.func", _, ExternType::Global(g)) => {
                 if !matches!(g.content(), ValType::I32) || g.mutability() != Mutability::Var {
-                    return Err(link_err(&qualified, "a GOT entry must be a mutable i32".into()));
+                    return Err(link_err(module, field, "a GOT entry must be a mutable i32".into()));
                 }
-                let global = Global::new(
-                    &mut *s.caller,
-                    GlobalType::new(ValType::I32, Mutability::Var),
-                    Val::I32(0),
-                )
-                .map_err(|e| link_err(&qualified, one_line(&e)))?;
+                let global = Global::new(&mut *s.caller, got_type.clone(), Val::I32(0))
+                    .map_err(|e| link_err(module, field, one_line(&e)))?;
                 got.push(GotEntry {
                     global,
-                    symbol: symbol.into(),
+                    // The metadata's copy of the name, shared (no allocation per entry).
+                    symbol: described.name.clone(),
                     func: module == "GOT.func",
                     weak,
                 });
                 global.into()
             }
             ("env", "__cxa_atexit", ExternType::Func(_)) if cxa_atexit.is_some() => {
-                let func = cxa_atexit.ok_or_else(|| link_err(&qualified, "missing".into()))?;
+                let func = cxa_atexit.ok_or_else(|| link_err(module, field, "missing".into()))?;
                 func.into()
             }
             ("env", "atexit", ExternType::Func(ft)) if atexit.is_some() => {
                 atexit_stub(s, atexit.clone(), mem_base, ft.clone()).into()
             }
             ("env", symbol, ExternType::Func(ft)) => {
-                match resolve(s, id, symbol)? {
+                match resolve_in(s, id, &order, symbol) {
                     Some((_, Symbol::Func { func, key, .. })) => {
                         if !func.matches_ty(&*s.caller, ft) {
                             let have = func.ty(&*s.caller);
                             return Err(link_err(
-                                &qualified,
+                                module,
+                                field,
                                 format!("the definition has type {have}, the import expects {ft}"),
                             ));
                         }
@@ -894,7 +930,7 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
                         func.into()
                     }
                     Some((_, Symbol::Data { .. })) => {
-                        return Err(link_err(&qualified, "it is a data symbol, called as a function".into()))
+                        return Err(link_err(module, field, "it is a data symbol, called as a function".into()))
                     }
                     None => {
                         let pending = defined_by_pending(s, id, symbol)?;
@@ -910,13 +946,13 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
             ("env", _, ExternType::Global(_)) => {
                 return Err(DlError::Unsupported {
                     name: name.clone(),
-                    reason: format!("it imports the global {qualified} (thread-local storage and other linker globals are not supported)"),
+                    reason: format!("it imports the global {module}.{field} (thread-local storage and other linker globals are not supported)"),
                 })
             }
             ("env", _, _) => {
-                return Err(link_err(&qualified, "no such memory, table or tag in the program".into()))
+                return Err(link_err(module, field, "no such memory, table or tag in the program".into()))
             }
-            (module, field, _) => foreign_import(s, module, field).map_err(|reason| link_err(&qualified, reason))?,
+            (module, field, _) => foreign_import(s, module, field).map_err(|reason| link_err(module, field, reason))?,
         };
         imports.push(ext);
     }
@@ -989,12 +1025,13 @@ fn revive<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, parked: Parked) -> 
         (lib.compiled.clone(), lib.display_name().to_string())
     };
     let mut fits = true;
+    let order = s.cx().scope.lookup_order_for(id);
     for &(index, key) in &parked.direct {
         let Some(import) = compiled.info.imports.get(index as usize) else {
             fits = false;
             break;
         };
-        if !matches!(resolve(s, id, &import.name)?, Some((_, Symbol::Func { key: k, .. })) if k == key)
+        if !matches!(resolve_in(s, id, &order, &import.name), Some((_, Symbol::Func { key: k, .. })) if k == key)
         {
             fits = false;
             break;
@@ -1097,8 +1134,7 @@ fn defined_by_pending<T: 'static>(
     for entry in order {
         if let ScopeEntry::Lib(other) = entry {
             let lib = cx.scope.lib(other)?;
-            if lib.instance.is_none() && lib.compiled.info.exports.iter().any(|e| e.name == symbol)
-            {
+            if lib.instance.is_none() && lib.compiled.info.exports.iter().any(|e| &**e == symbol) {
                 return Ok(Some(other));
             }
         }
@@ -1190,32 +1226,39 @@ fn atexit_stub<T: 'static>(
     )
 }
 
-/// Finds `symbol` for library `id`: global scope, then its local scope.
-fn resolve<T: 'static>(
+/// Finds `symbol` for library `id` along `order`, its lookup order
+/// (`Scope::lookup_order_for(id)`: global scope, then its local scope), which a caller
+/// resolving many symbols computes once.
+fn resolve_in<T: 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
+    order: &[ScopeEntry],
     symbol: &str,
-) -> DlResult<Option<(ScopeEntry, Symbol)>> {
-    let order = s.cx().scope.lookup_order_for(id);
-    let found = lookup(s, &order, symbol);
+) -> Option<(ScopeEntry, Symbol)> {
+    // Linking asks the program for every name a library imports, most of them the library's
+    // own or another library's: a miss costs a lookup, not an allocation in the miss memo
+    // (which is for `dlsym`'s repeated questions).
+    let found = lookup(s, order, symbol, false);
     if let Some((ScopeEntry::Lib(provider), _)) = found {
         s.cx().scope.note_binding(id, provider);
     }
-    Ok(found)
+    found
 }
 
-/// The first definition of `name` along `order`.
+/// The first definition of `name` along `order`. `remember_miss`: note in the program's miss
+/// memo that the program does not define `name`.
 fn lookup<T: 'static>(
     s: &mut Session<'_, '_, T>,
     order: &[ScopeEntry],
     name: &str,
+    remember_miss: bool,
 ) -> Option<(ScopeEntry, Symbol)> {
     if is_plumbing(name) {
         return None;
     }
     for &entry in order {
         let found = match entry {
-            ScopeEntry::Program => program_symbol(s, name),
+            ScopeEntry::Program => program_symbol(s, name, remember_miss),
             ScopeEntry::Lib(id) => s
                 .cx()
                 .scope
@@ -1229,7 +1272,11 @@ fn lookup<T: 'static>(
     None
 }
 
-fn program_symbol<T: 'static>(s: &mut Session<'_, '_, T>, name: &str) -> Option<Symbol> {
+fn program_symbol<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    remember_miss: bool,
+) -> Option<Symbol> {
     let program = s.cx().program.as_ref()?;
     if let Some(sym) = program.symbols.get(name.as_bytes()) {
         return Some(*sym);
@@ -1243,6 +1290,7 @@ fn program_symbol<T: 'static>(s: &mut Session<'_, '_, T>, name: &str) -> Option<
         Some(sym) => {
             program.symbols.insert(name.as_bytes().into(), sym);
         }
+        None if !remember_miss => {}
         None => {
             if program.missing.len() >= program::MISSING_CACHE_LIMIT {
                 program.missing.clear();
@@ -1262,6 +1310,17 @@ pub(crate) fn slot_for<T: 'static>(
     sym: Symbol,
     name: &str,
 ) -> DlResult<u32> {
+    slot_from(s, owner, sym, name, &mut (0..0))
+}
+
+/// [`slot_for`], taking a new slot from `pool` (reserved slots) while it lasts.
+fn slot_from<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    owner: ScopeEntry,
+    sym: Symbol,
+    name: &str,
+    pool: &mut std::ops::Range<u32>,
+) -> DlResult<u32> {
     let Symbol::Func { func, key, slot } = sym else {
         return Err(DlError::Program(format!(
             "internal: {name} is not a function"
@@ -1273,7 +1332,10 @@ pub(crate) fn slot_for<T: 'static>(
     if let Some(&slot) = s.cx().space.slot_of.get(&key) {
         return Ok(slot);
     }
-    let slot = reserve_slots(s, name, 1, 1)?;
+    let slot = match pool.next() {
+        Some(slot) => slot,
+        None => reserve_slots(s, name, 1, 1)?,
+    };
     let table = s.program()?.table;
     table
         .set(&mut *s.caller, u64::from(slot), Ref::Func(Some(func)))
@@ -1758,7 +1820,7 @@ pub(crate) fn sym<T: 'static>(
             }
         }
     };
-    let found = lookup(s, &order, name);
+    let found = lookup(s, &order, name, true);
     if let (HANDLE_DEFAULT, Some((ScopeEntry::Lib(provider), _))) = (handle, &found) {
         let scope = &mut s.cx().scope;
         let caller = scope.lib_at(caller_addr);

@@ -156,7 +156,7 @@ impl Library {
 /// slot from.
 pub(crate) struct GotEntry {
     pub(crate) global: Global,
-    pub(crate) symbol: Box<str>,
+    pub(crate) symbol: std::sync::Arc<str>,
     /// `GOT.func` (a table slot) rather than `GOT.mem` (an address).
     pub(crate) func: bool,
     pub(crate) weak: bool,
@@ -509,7 +509,7 @@ mod tests {
             wat::parse_str(r#"(module (@custom "dylink.0" (before first) "\01\04\00\00\00\00"))"#)
                 .expect("valid wat");
         let compiled = ModuleCache::new()
-            .get_or_compile(&engine, "libtest.so", &bytes)
+            .get_or_compile(&engine, "libtest.so", &bytes, None)
             .expect("compiles");
         let mut scope = Scope::default();
         let mut ids = Vec::new();

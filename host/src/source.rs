@@ -149,6 +149,18 @@ impl Sources {
         requester: &Requester<'_>,
         max_bytes: usize,
     ) -> DlResult<Fetched> {
+        self.fetch_file(name, requester, max_bytes)
+            .map(|(fetched, _)| fetched)
+    }
+
+    /// [`Sources::fetch`], with the identity of the file read when it came from a granted
+    /// directory (the compile cache's key for it).
+    pub(crate) fn fetch_file(
+        &self,
+        name: &str,
+        requester: &Requester<'_>,
+        max_bytes: usize,
+    ) -> DlResult<(Fetched, Option<FileIdentity>)> {
         if name.is_empty() {
             return Err(DlError::Invalid("empty library name".into()));
         }
@@ -199,11 +211,14 @@ impl Sources {
         if let Some(bytes) = self.memory.as_ref().and_then(|m| m.modules.get(name)) {
             crate::trace::source(name, "registered module");
             check_size(name, bytes.len(), max_bytes)?;
-            return Ok(Fetched {
-                bytes: bytes.clone(),
-                key: format!("memory:{name}"),
-                path: None,
-            });
+            return Ok((
+                Fetched {
+                    bytes: bytes.clone(),
+                    key: format!("memory:{name}"),
+                    path: None,
+                },
+                None,
+            ));
         }
         for (i, source) in self.custom.iter().enumerate() {
             match source.fetch(name, max_bytes) {
@@ -211,7 +226,7 @@ impl Sources {
                     crate::trace::source(name, &format!("source {i}"));
                     check_size(name, found.bytes.len(), max_bytes)?;
                     found.key = format!("source{i}:{}", found.key);
-                    return Ok(found);
+                    return Ok((found, None));
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -233,7 +248,7 @@ impl Sources {
     }
 
     /// What one step of a search came to, for the trace: found, absent, or refused and why.
-    fn outcome(&self, path: &str, result: &DlResult<Option<Fetched>>) -> String {
+    fn outcome<F>(&self, path: &str, result: &DlResult<Option<F>>) -> String {
         match result {
             Ok(Some(_)) => "found".to_string(),
             Ok(None) => "no such file".to_string(),
@@ -260,7 +275,11 @@ impl Sources {
     }
 
     /// Reads a guest path through the mount that contains it. `Ok(None)`: no such file.
-    fn read_path(&self, path: &str, max_bytes: usize) -> DlResult<Option<Fetched>> {
+    fn read_path(
+        &self,
+        path: &str,
+        max_bytes: usize,
+    ) -> DlResult<Option<(Fetched, Option<FileIdentity>)>> {
         let denied = || DlError::Denied {
             name: path.to_string(),
         };
@@ -306,11 +325,15 @@ impl Sources {
         } else {
             format!("{}/{rel}", mount.guest_path)
         };
-        Ok(Some(Fetched {
-            bytes: bytes.into(),
-            key: file_key(&meta, &guest_path),
-            path: Some(guest_path),
-        }))
+        let identity = FileIdentity::of(&meta);
+        Ok(Some((
+            Fetched {
+                bytes: bytes.into(),
+                key: file_key(&meta, &guest_path),
+                path: Some(guest_path),
+            },
+            identity,
+        )))
     }
 
     /// The mount holding `path` and the path relative to it, chosen as wasi-libc chooses the
@@ -582,6 +605,36 @@ pub fn expand_runtime_path(entries: &[String], library_path: Option<&str>) -> Ve
             }
         })
         .collect()
+}
+
+/// Which file, in which state: device, inode, size, modification and change times. The same
+/// identity means the same bytes (see `cache`, "Keys").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct FileIdentity {
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
+    pub(crate) size: u64,
+    pub(crate) mtime: (i64, i64),
+    pub(crate) ctime: (i64, i64),
+}
+
+impl FileIdentity {
+    #[cfg(unix)]
+    pub(crate) fn of(meta: &std::fs::Metadata) -> Option<FileIdentity> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileIdentity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub(crate) fn of(_: &std::fs::Metadata) -> Option<FileIdentity> {
+        None
+    }
 }
 
 /// What makes two opened files one library: as in glibc, the file itself (device and inode),

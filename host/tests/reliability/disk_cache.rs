@@ -155,7 +155,10 @@ fn a_sound_entry_is_a_hit() {
 fn bad_entries_are_recompiled_never_run() {
     let (name, sound) = entry_of(1);
     let (_, other) = entry_of(2);
-    let payload_at = 96; // the entry header's size
+    // An entry is wasmtime's artifact, the metadata (none for a program), then a trailer.
+    let trailer = 104; // the entry trailer's size
+    let sound_body = sound.len() - trailer;
+    let other_body = other.len() - trailer;
     let mut cases: Vec<(&str, Box<dyn Fn(&Path)>)> = Vec::new();
     {
         let sound = sound.clone();
@@ -163,8 +166,7 @@ fn bad_entries_are_recompiled_never_run() {
             "a flipped payload byte",
             Box::new(move |p: &Path| {
                 let mut b = sound.clone();
-                let last = b.len() - 1;
-                b[last] ^= 1;
+                b[sound_body / 2] ^= 1;
                 std::fs::write(p, b).unwrap();
             }),
         ));
@@ -174,6 +176,16 @@ fn bad_entries_are_recompiled_never_run() {
         cases.push((
             "a truncated entry",
             Box::new(move |p: &Path| std::fs::write(p, &sound[..sound.len() - 100]).unwrap()),
+        ));
+    }
+    {
+        let sound = sound.clone();
+        cases.push((
+            "a payload cut short under a whole trailer",
+            Box::new(move |p: &Path| {
+                let cut = [&sound[..sound_body - 100], &sound[sound_body..]].concat();
+                std::fs::write(p, cut).unwrap()
+            }),
         ));
     }
     {
@@ -193,17 +205,17 @@ fn bad_entries_are_recompiled_never_run() {
     {
         let (sound, other) = (sound.clone(), other.clone());
         cases.push((
-            "another module's code under this header",
+            "another module's code under this trailer",
             Box::new(move |p: &Path| {
-                std::fs::write(p, [&sound[..payload_at], &other[payload_at..]].concat()).unwrap()
+                std::fs::write(p, [&other[..other_body], &sound[sound_body..]].concat()).unwrap()
             }),
         ));
     }
     {
         let other = other.clone();
         cases.push((
-            "wasmtime's bare artifact (no header)",
-            Box::new(move |p: &Path| std::fs::write(p, &other[payload_at..]).unwrap()),
+            "wasmtime's bare artifact (no trailer)",
+            Box::new(move |p: &Path| std::fs::write(p, &other[..other_body]).unwrap()),
         ));
     }
     {

@@ -1,0 +1,314 @@
+//! What the loader keeps of a side module beside its compiled code, and its encoding in a
+//! disk cache entry.
+//!
+//! Linking needs a little of the module's metadata (MEM_INFO, NEEDED, RUNTIME_PATH, each
+//! import's name and weak flag, the export names), how to reset its data block, and where its
+//! late destructors are. Reading them means parsing the module; a disk cache hit would pay
+//! that on every new process. So an entry stores them beside the compiled code, under the same
+//! checksum, and a hit decodes them instead of parsing the wasm.
+//!
+//! The decoder never trusts a length: every read is bounds-checked, no allocation is sized by
+//! a count before the bytes for it were seen, and any inconsistency makes the whole entry
+//! unusable (it is then recompiled), never a panic.
+
+use std::sync::Arc;
+
+use crate::dylink::{MemInfo, SideModuleInfo};
+use crate::reuse::ResetImage;
+
+/// The part of a module's `dylink.0` metadata and import/export lists the loader links with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LinkInfo {
+    pub(crate) mem: MemInfo,
+    pub(crate) needed: Vec<String>,
+    pub(crate) runtime_paths: Vec<String>,
+    /// Every import, in module order (as `Module::imports` lists them).
+    pub(crate) imports: Vec<LinkImport>,
+    /// Every export's name, in module order.
+    pub(crate) exports: Vec<Box<str>>,
+}
+
+/// One import: its field name (shared with the GOT entries made for it) and its weak flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LinkImport {
+    pub(crate) name: Arc<str>,
+    pub(crate) weak: bool,
+}
+
+impl LinkInfo {
+    pub(crate) fn new(info: SideModuleInfo) -> Self {
+        LinkInfo {
+            mem: info.mem,
+            needed: info.needed,
+            runtime_paths: info.runtime_paths,
+            imports: info
+                .imports
+                .into_iter()
+                .map(|i| LinkImport {
+                    name: i.name.into(),
+                    weak: i.weak,
+                })
+                .collect(),
+            exports: info.exports.into_iter().map(|e| e.name.into()).collect(),
+        }
+    }
+}
+
+/// Everything kept with a compiled side module besides the code.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct LibraryMeta {
+    pub(crate) info: LinkInfo,
+    pub(crate) reset: Result<ResetImage, &'static str>,
+    pub(crate) late_destructors: Vec<u32>,
+}
+
+/// Why a module cannot be reset, as stored (an index into this list; the text is only ever
+/// used to tell the cases apart).
+const RESET_REASONS: &[&str] = &[
+    "unreadable",
+    "unreadable imports",
+    "it defines its own memory",
+    "it defines its own table",
+    "unreadable data",
+    "it has passive data segments",
+    "a data segment is not placed at __memory_base",
+    "a data segment lies outside its block",
+    "unreadable elements",
+    "an element segment fills another table",
+    "an element segment is not placed at __table_base",
+    "an element segment lies outside its table slots",
+];
+const OTHER_REASON: &str = "not resettable";
+
+impl LibraryMeta {
+    /// The encoding stored in a disk cache entry (little-endian; strings as length + UTF-8).
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        let m = &self.info.mem;
+        for v in [
+            m.memory_size,
+            m.memory_align_log2,
+            m.table_size,
+            m.table_align_log2,
+        ] {
+            w.u32(v);
+        }
+        w.strings(self.info.needed.iter().map(String::as_str));
+        w.strings(self.info.runtime_paths.iter().map(String::as_str));
+        w.len(self.info.imports.len());
+        for import in &self.info.imports {
+            w.str(&import.name);
+            w.0.push(u8::from(import.weak));
+        }
+        w.strings(self.info.exports.iter().map(|e| &**e));
+        match &self.reset {
+            Ok(image) => {
+                w.0.push(1);
+                w.len(image.segments.len());
+                for (offset, bytes) in &image.segments {
+                    w.u32(*offset);
+                    w.bytes(bytes);
+                }
+            }
+            Err(why) => {
+                w.0.push(0);
+                let index = RESET_REASONS.iter().position(|r| r == why);
+                w.u32(index.map_or(u32::MAX, |i| i as u32));
+            }
+        }
+        w.len(self.late_destructors.len());
+        for &offset in &self.late_destructors {
+            w.u32(offset);
+        }
+        w.0
+    }
+
+    /// Decodes [`LibraryMeta::encode`]'s output; `None` if it is not exactly that.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<LibraryMeta> {
+        let mut r = Reader(bytes);
+        let mem = MemInfo {
+            memory_size: r.u32()?,
+            memory_align_log2: r.u32()?,
+            table_size: r.u32()?,
+            table_align_log2: r.u32()?,
+        };
+        let needed = r.list(|r| r.string())?;
+        let runtime_paths = r.list(|r| r.string())?;
+        let imports = r.list(|r| {
+            let name: Arc<str> = r.str()?.into();
+            let weak = match r.u8()? {
+                0 => false,
+                1 => true,
+                _ => return None,
+            };
+            Some(LinkImport { name, weak })
+        })?;
+        let exports = r.list(|r| r.str().map(Box::from))?;
+        let reset = match r.u8()? {
+            1 => Ok(ResetImage {
+                segments: r.list(|r| Some((r.u32()?, Box::from(r.bytes()?))))?,
+            }),
+            0 => {
+                let index = r.u32()?;
+                Err(RESET_REASONS
+                    .get(index as usize)
+                    .copied()
+                    .unwrap_or(OTHER_REASON))
+            }
+            _ => return None,
+        };
+        let late_destructors = r.list(|r| r.u32())?;
+        if !r.0.is_empty() {
+            return None;
+        }
+        Some(LibraryMeta {
+            info: LinkInfo {
+                mem,
+                needed,
+                runtime_paths,
+                imports,
+                exports,
+            },
+            reset,
+            late_destructors,
+        })
+    }
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+
+    fn len(&mut self, n: usize) {
+        self.u32(u32::try_from(n).unwrap_or(u32::MAX));
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.len(b.len());
+        self.0.extend_from_slice(b);
+    }
+
+    fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+
+    fn strings<'a>(&mut self, items: impl ExactSizeIterator<Item = &'a str>) {
+        self.len(items.len());
+        for s in items {
+            self.str(s);
+        }
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_le_bytes)
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+
+    fn str(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.str().map(str::to_owned)
+    }
+
+    /// A count, then that many entries. Every entry takes at least one byte, so the capacity
+    /// reserved never exceeds what the input holds.
+    fn list<T>(&mut self, mut entry: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let count = self.u32()? as usize;
+        let mut out = Vec::with_capacity(count.min(self.0.len()));
+        for _ in 0..count {
+            out.push(entry(self)?);
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> LibraryMeta {
+        LibraryMeta {
+            info: LinkInfo {
+                mem: MemInfo {
+                    memory_size: 100,
+                    memory_align_log2: 3,
+                    table_size: 7,
+                    table_align_log2: 0,
+                },
+                needed: vec!["libb.so".into(), "libc2.so".into()],
+                runtime_paths: vec!["$ORIGIN/lib".into()],
+                imports: vec![
+                    LinkImport {
+                        name: "memory".into(),
+                        weak: false,
+                    },
+                    LinkImport {
+                        name: "maybe".into(),
+                        weak: true,
+                    },
+                ],
+                exports: vec!["f".into(), "g".into()],
+            },
+            reset: Ok(ResetImage {
+                segments: vec![(0, Box::from(&b"abc"[..])), (16, Box::from(&b""[..]))],
+            }),
+            late_destructors: vec![4, 2],
+        }
+    }
+
+    #[test]
+    fn metadata_round_trips() {
+        let meta = sample();
+        assert_eq!(LibraryMeta::decode(&meta.encode()), Some(meta));
+        let not_resettable = LibraryMeta {
+            reset: Err("it has passive data segments"),
+            ..sample()
+        };
+        assert_eq!(
+            LibraryMeta::decode(&not_resettable.encode()),
+            Some(not_resettable)
+        );
+    }
+
+    #[test]
+    fn every_cut_or_extension_is_refused() {
+        let bytes = sample().encode();
+        for len in 0..bytes.len() {
+            assert_eq!(LibraryMeta::decode(&bytes[..len]), None, "cut at {len}");
+        }
+        let longer = [&bytes[..], &[0]].concat();
+        assert_eq!(LibraryMeta::decode(&longer), None);
+        // A count far beyond the input fails without reserving for it.
+        let mut huge = bytes.clone();
+        huge[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(LibraryMeta::decode(&huge), None);
+    }
+}
