@@ -30,7 +30,7 @@ use crate::foreign;
 use crate::program::{self, Program};
 use crate::reuse::Parked;
 use crate::scope::{
-    GotEntry, LibId, LibState, Library, ScopeEntry, Symbol, HANDLE_DEFAULT, HANDLE_NEXT,
+    GotEntry, LibId, LibState, Library, LoadedBy, ScopeEntry, Symbol, HANDLE_DEFAULT, HANDLE_NEXT,
     PROGRAM_HANDLE,
 };
 use crate::source::{expand_runtime_path, Requester};
@@ -200,6 +200,9 @@ fn load_needed_group<T: 'static>(
     let mut below = Vec::new();
     for name in names {
         let (root, needed) = map_one(s, name, None, 0, group)?;
+        if needed.is_some() {
+            s.cx().scope.lib_mut(root)?.loaded_by = LoadedBy::Program;
+        }
         roots.push(root);
         below.push((root, needed));
     }
@@ -338,6 +341,9 @@ fn map_below<T: 'static>(
             continue;
         };
         let (dep, needed) = map_one(s, &dep_name, Some(id), stack.len(), group)?;
+        if needed.is_some() {
+            s.cx().scope.lib_mut(dep)?.loaded_by = LoadedBy::Lib(id);
+        }
         let lib = s.cx().scope.lib_mut(id)?;
         if !lib.deps.contains(&dep) {
             lib.deps.push(dep);

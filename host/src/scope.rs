@@ -84,6 +84,10 @@ pub(crate) struct Library {
     pub(crate) parked: Option<Box<Parked>>,
     /// Direct dependencies (NEEDED), resolved.
     pub(crate) deps: Vec<LibId>,
+    /// Who brought it in: the library whose NEEDED entry first loaded it, the program (one
+    /// of the program's own NEEDED libraries, or theirs), or a `dlopen` (glibc's `l_loader`
+    /// chain, which `RTLD_NEXT` follows to its root).
+    pub(crate) loaded_by: LoadedBy,
     /// Libraries outside its local scope that it took a symbol from (glibc's "reldeps"):
     /// they stay loaded as long as it does.
     pub(crate) bound: Vec<LibId>,
@@ -130,6 +134,7 @@ impl Library {
             reusable: false,
             parked: None,
             deps: Vec::new(),
+            loaded_by: LoadedBy::Dlopen,
             bound: Vec::new(),
             search_list: Vec::new(),
             runtime_path: Vec::new(),
@@ -160,6 +165,17 @@ pub(crate) struct GotEntry {
     /// `GOT.func` (a table slot) rather than `GOT.mem` (an address).
     pub(crate) func: bool,
     pub(crate) weak: bool,
+}
+
+/// What brought a library in (see [`Library::loaded_by`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum LoadedBy {
+    /// The root of a `dlopen`.
+    Dlopen,
+    /// The program's start-up code (a library the program was linked against).
+    Program,
+    /// A NEEDED entry of this library.
+    Lib(LibId),
 }
 
 /// Where a symbol search goes next.
@@ -366,6 +382,13 @@ impl Scope {
         }
         self.order.retain(|&o| o != id);
         self.free_ids.push(id);
+        // Its id will be reused: whoever it brought in now counts as its own root.
+        let inherited = lib.loaded_by;
+        for other in self.libs.iter_mut().flatten() {
+            if other.loaded_by == LoadedBy::Lib(id) {
+                other.loaded_by = inherited;
+            }
+        }
         Some(lib)
     }
 
@@ -419,27 +442,53 @@ impl Scope {
         order
     }
 
-    /// `RTLD_NEXT` from `caller`, as glibc does it: from the program, the global scope after
-    /// the program; from a library, the rest of its local scope. The program comes last for a
-    /// library, because that is where libc lives in a wasm program (glibc finds libc.so in the
-    /// library's dependencies).
+    /// `RTLD_NEXT` from `caller`, as glibc does it: the objects after the caller in the lookup
+    /// scope of its root, found by following who loaded whom (glibc's `l_loader`): for a
+    /// library a `dlopen` brought in, that `dlopen`'s root's local scope (itself, then its
+    /// dependencies breadth first); for the program and the libraries it was linked against,
+    /// the global scope. For a library the program comes last, because that is where libc
+    /// lives in a wasm program (glibc finds libc.so among the library's dependencies).
     pub(crate) fn next_after(&self, caller: Option<LibId>) -> Vec<ScopeEntry> {
-        match caller.and_then(|id| self.get(id).map(|l| (id, l))) {
-            None => self.global_scope().into_iter().skip(1).collect(),
-            Some((id, lib)) => {
-                let after = lib
-                    .search_list
-                    .iter()
-                    .position(|&l| l == id)
-                    .map_or(0, |p| p + 1);
-                let mut order: Vec<ScopeEntry> = lib.search_list[after..]
-                    .iter()
-                    .map(|&l| ScopeEntry::Lib(l))
-                    .collect();
-                order.push(ScopeEntry::Program);
-                order
+        let Some(id) = caller.filter(|&id| self.get(id).is_some()) else {
+            return self.global_scope().into_iter().skip(1).collect();
+        };
+        let mut root = id;
+        let mut from_program = false;
+        // Bounded: a chain visits each library at most once.
+        for _ in 0..self.libs.len() {
+            match self.get(root).map(|l| l.loaded_by) {
+                Some(LoadedBy::Lib(up)) if self.get(up).is_some() => root = up,
+                Some(LoadedBy::Program) => {
+                    from_program = true;
+                    break;
+                }
+                _ => break,
             }
         }
+        let list: Vec<ScopeEntry> = if from_program {
+            self.global_scope()
+        } else {
+            self.get(root)
+                .map(|l| l.search_list.iter().map(|&l| ScopeEntry::Lib(l)).collect())
+                .unwrap_or_default()
+        };
+        let mut order: Vec<ScopeEntry> = match list.iter().position(|&e| e == ScopeEntry::Lib(id)) {
+            Some(at) => list[at + 1..].to_vec(),
+            // Not in its root's scope (cannot happen while the chain is intact): its own.
+            None => self
+                .get(id)
+                .map(|l| {
+                    l.search_list
+                        .iter()
+                        .skip(1)
+                        .map(|&l| ScopeEntry::Lib(l))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        order.retain(|&e| e != ScopeEntry::Program);
+        order.push(ScopeEntry::Program);
+        order
     }
 
     /// The libraries outside `ids` that need one of `ids`, directly or through others (NEEDED
@@ -599,6 +648,38 @@ mod tests {
             scope.next_after(None),
             vec![ScopeEntry::Lib(ids[2])],
             "from the program: global libraries only"
+        );
+    }
+
+    #[test]
+    fn rtld_next_searches_the_scope_of_the_callers_root() {
+        // root -> (mid, base), opened by dlopen; pre1, pre2: the program's own, global.
+        let (mut scope, ids) = scope_of(&[
+            ("root", false, &[1, 2]),
+            ("mid", false, &[]),
+            ("base", false, &[]),
+            ("pre1", true, &[]),
+            ("pre2", true, &[]),
+        ]);
+        scope.get_mut(ids[1]).unwrap().loaded_by = LoadedBy::Lib(ids[0]);
+        scope.get_mut(ids[2]).unwrap().loaded_by = LoadedBy::Lib(ids[0]);
+        scope.get_mut(ids[3]).unwrap().loaded_by = LoadedBy::Program;
+        scope.get_mut(ids[4]).unwrap().loaded_by = LoadedBy::Program;
+        assert_eq!(
+            scope.next_after(Some(ids[1])),
+            vec![ScopeEntry::Lib(ids[2]), ScopeEntry::Program],
+            "a dependency: the rest of its dlopen root's local scope"
+        );
+        assert_eq!(
+            scope.next_after(Some(ids[3])),
+            vec![ScopeEntry::Lib(ids[4]), ScopeEntry::Program],
+            "a library the program was linked against: the rest of the global scope"
+        );
+        scope.remove(ids[0]);
+        assert_eq!(
+            scope.get(ids[1]).unwrap().loaded_by,
+            LoadedBy::Dlopen,
+            "a library whose loader went is its own root"
         );
     }
 
