@@ -1147,7 +1147,10 @@ fn program_symbol<T: 'static>(s: &mut Session<'_, '_, T>, name: &str) -> Option<
     if program.missing.contains(name.as_bytes()) {
         return None;
     }
-    let found = program::find_export(s.caller, name);
+    let found = program::main_aliases(name)
+        .iter()
+        .find_map(|alias| program::find_export(s.caller, alias))
+        .or_else(|| program::find_export(s.caller, name));
     let program = s.cx().program.as_mut()?;
     match found {
         Some(sym) => {
