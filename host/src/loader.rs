@@ -121,6 +121,8 @@ pub(crate) fn open<T: 'static>(
     if name.is_empty() {
         return Ok(PROGRAM_HANDLE);
     }
+    let expanded = expand_origin(s.cx(), name, caller_addr)?;
+    let name = expanded.as_deref().unwrap_or(name);
     let global = flags.contains(OpenFlags::GLOBAL);
     let nodelete = flags.contains(OpenFlags::NODELETE);
     let lazy = !flags.contains(OpenFlags::NOW);
@@ -157,6 +159,27 @@ pub(crate) fn open<T: 'static>(
             undo_failed_open(s, &mut group, stack_at_entry);
             Err(err)
         }
+    }
+}
+
+/// `$ORIGIN` / `${ORIGIN}` in a `dlopen` file name, as glibc expands it: the directory of the
+/// calling module (a library's file, or the program's). `None`: nothing to expand.
+fn expand_origin(cx: &WasiDlCtx, name: &str, caller_addr: u32) -> DlResult<Option<String>> {
+    if !name.contains("$ORIGIN") && !name.contains("${ORIGIN}") {
+        return Ok(None);
+    }
+    let caller_path = match cx.scope.lib_at(caller_addr) {
+        Some(id) => cx.scope.lib(id)?.path.clone(),
+        // As for the program's RUNPATH: its name as run (a bare name is in ".").
+        None => Some(cx.config.program_name.clone()),
+    };
+    let expanded =
+        crate::source::expand_runtime_path(&[name.to_string()], caller_path.as_deref());
+    match expanded.into_iter().next() {
+        Some(path) => Ok(Some(path)),
+        None => Err(DlError::NoOrigin {
+            name: name.to_string(),
+        }),
     }
 }
 
