@@ -141,6 +141,7 @@ pub(crate) fn open<T: 'static>(
     let mut group = Group::default();
     let result = map_tree(s, name, requester, &mut group)
         .and_then(|root| {
+            s.cx().scope.add_root_scope(root);
             let roots: &[LibId] = if global { &[root] } else { &[] };
             link_group(s, &mut group, lazy, roots).map(|()| root)
         })
@@ -295,6 +296,7 @@ fn reopen<T: 'static>(
             reason: "the library is being unloaded (dlopen from one of its destructors)".into(),
         });
     }
+    cx.scope.add_root_scope(id);
     add_reference(cx, id, global, nodelete)
 }
 
@@ -1628,14 +1630,10 @@ pub(crate) fn sym_cached(
                         .copied()
                         .filter(|&id| scope.get(id).is_some_and(|l| l.global));
                     let local = match (handle, scope.lib_at(caller_addr)) {
-                        (HANDLE_DEFAULT, Some(caller)) => {
-                            scope.get(caller).map(|l| l.search_list.as_slice())
-                        }
+                        (HANDLE_DEFAULT, Some(caller)) => Some(scope.local_scopes_of(caller)),
                         _ => None,
                     };
-                    globals
-                        .chain(local.into_iter().flatten().copied())
-                        .find_map(in_lib)?
+                    globals.chain(local.into_iter().flatten()).find_map(in_lib)?
                 }
                 None => return None,
             }

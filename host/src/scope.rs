@@ -2,10 +2,11 @@
 //!
 //! glibc's rules, which C programs rely on:
 //! - a library's undefined symbols resolve in the *global scope* (the program, then
-//!   `RTLD_GLOBAL` libraries in load order), then in the library's own *local scope* (itself
-//!   and its dependencies, breadth first);
+//!   `RTLD_GLOBAL` libraries), then in the *local scope* (itself and its dependencies, breadth
+//!   first) of the `dlopen` root that brought it in, and of every later root that needs it;
 //! - `dlsym(handle)` searches the handle's local scope; `dlsym(RTLD_DEFAULT)` the global scope
-//!   and then the caller's local scope; `dlsym(RTLD_NEXT)` the objects loaded after the caller.
+//!   and then the caller's lookup scopes; `dlsym(RTLD_NEXT)` the objects after the caller in
+//!   its root's scope.
 //!
 //! Everything here is plain data; looking into the main program is the loader's job (it needs
 //! the store), so scopes hand back [`ScopeEntry::Program`] where the program comes in order.
@@ -93,6 +94,11 @@ pub(crate) struct Library {
     pub(crate) bound: Vec<LibId>,
     /// Its local scope: itself, then its dependencies breadth first.
     pub(crate) search_list: Vec<LibId>,
+    /// The `dlopen` roots whose local scopes its own undefined symbols are looked up in, after
+    /// the global scope (glibc's `l_scope`): the root that brought it in, then every later
+    /// `dlopen` root whose dependencies include it (so its lazy references see more). Empty
+    /// for the program's own libraries, which use the global scope (and their own).
+    pub(crate) scopes: Vec<LibId>,
     /// RUNTIME_PATH with `$ORIGIN` expanded.
     pub(crate) runtime_path: Vec<String>,
     /// `dlopen` calls not yet matched by `dlclose`.
@@ -137,6 +143,7 @@ impl Library {
             loaded_by: LoadedBy::Dlopen,
             bound: Vec::new(),
             search_list: Vec::new(),
+            scopes: Vec::new(),
             runtime_path: Vec::new(),
             open_count: 0,
             global: false,
@@ -382,12 +389,14 @@ impl Scope {
         }
         self.order.retain(|&o| o != id);
         self.free_ids.push(id);
-        // Its id will be reused: whoever it brought in now counts as its own root.
+        // Its id will be reused: whoever it brought in now counts as its own root, and its
+        // local scope leaves every library's lookup scope (as glibc's dlclose removes it).
         let inherited = lib.loaded_by;
         for other in self.libs.iter_mut().flatten() {
             if other.loaded_by == LoadedBy::Lib(id) {
                 other.loaded_by = inherited;
             }
+            other.scopes.retain(|&r| r != id);
         }
         Some(lib)
     }
@@ -416,15 +425,43 @@ impl Scope {
         list
     }
 
-    /// Where an undefined symbol of `lib` is looked for: the global scope, then its local scope.
+    /// A `dlopen` of `root` (new, or already loaded): every library of its local scope looks
+    /// up its undefined symbols in that scope too, after those it had (glibc's `dl_open_worker`
+    /// extends the `l_scope` of objects loaded before; for a library opened before as a root,
+    /// which every member already has, nothing changes).
+    pub(crate) fn add_root_scope(&mut self, root: LibId) {
+        for member in self.breadth_first(root) {
+            if let Some(lib) = self.get_mut(member) {
+                if !lib.scopes.contains(&root) {
+                    lib.scopes.push(root);
+                }
+            }
+        }
+    }
+
+    /// The libraries after the global scope in `lib`'s lookup order: the local scopes of its
+    /// roots (see [`Library::scopes`]) in order, or its own when it has none. May repeat one.
+    pub(crate) fn local_scopes_of(&self, lib: LibId) -> impl Iterator<Item = LibId> + '_ {
+        let (roots, own): (&[LibId], &[LibId]) = match self.get(lib) {
+            Some(l) if !l.scopes.is_empty() => (&l.scopes, &[]),
+            Some(l) => (&[], &l.search_list),
+            None => (&[], &[]),
+        };
+        roots
+            .iter()
+            .filter_map(|&r| self.get(r))
+            .flat_map(|r| r.search_list.iter().copied())
+            .chain(own.iter().copied())
+    }
+
+    /// Where an undefined symbol of `lib` is looked for: the global scope, then the local
+    /// scopes of its roots.
     pub(crate) fn lookup_order_for(&self, lib: LibId) -> Vec<ScopeEntry> {
         let mut order = self.global_scope();
-        if let Some(l) = self.get(lib) {
-            for &id in &l.search_list {
-                let entry = ScopeEntry::Lib(id);
-                if !order.contains(&entry) {
-                    order.push(entry);
-                }
+        for id in self.local_scopes_of(lib) {
+            let entry = ScopeEntry::Lib(id);
+            if !order.contains(&entry) {
+                order.push(entry);
             }
         }
         order
@@ -680,6 +717,32 @@ mod tests {
             scope.get(ids[1]).unwrap().loaded_by,
             LoadedBy::Dlopen,
             "a library whose loader went is its own root"
+        );
+    }
+
+    #[test]
+    fn a_group_resolves_in_its_roots_scope_which_later_roots_extend() {
+        // a -> b; c -> (b, d): b may use what a defines, and after c's dlopen what d does.
+        let (mut scope, ids) = scope_of(&[
+            ("a", false, &[1]),
+            ("b", false, &[]),
+            ("c", false, &[1, 3]),
+            ("d", false, &[]),
+        ]);
+        scope.add_root_scope(ids[0]);
+        assert_eq!(libs(&scope.lookup_order_for(ids[1])), vec![ids[0], ids[1]]);
+        scope.add_root_scope(ids[2]);
+        assert_eq!(
+            libs(&scope.lookup_order_for(ids[1])),
+            vec![ids[0], ids[1], ids[2], ids[3]]
+        );
+        scope.add_root_scope(ids[2]);
+        assert_eq!(scope.get(ids[1]).unwrap().scopes, vec![ids[0], ids[2]], "once each");
+        scope.remove(ids[0]);
+        assert_eq!(
+            libs(&scope.lookup_order_for(ids[1])),
+            vec![ids[2], ids[1], ids[3]],
+            "a closed root's scope goes"
         );
     }
 
