@@ -145,7 +145,17 @@ pub(crate) fn open<T: 'static>(
             let roots: &[LibId] = if global { &[root] } else { &[] };
             link_group(s, &mut group, lazy, roots).map(|()| root)
         })
-        .and_then(|root| construct_group(s, &group.post_order.clone()).map(|()| root));
+        .and_then(|root| {
+            // glibc's order: the root's search list sorted, the root kept first (in a cycle
+            // too), constructors from the back; only libraries this dlopen loaded run theirs.
+            let scope = &s.cx().scope;
+            let mut order = scope.sort_maps(&scope.breadth_first(root), false);
+            order.retain(|&id| id != root);
+            order.insert(0, root);
+            order.reverse();
+            order.retain(|id| group.registered.contains(id));
+            construct_group(s, &order).map(|()| root)
+        });
     match result {
         Ok(root) => {
             let cx = s.cx();
@@ -203,6 +213,10 @@ pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]
                     lib.state = LibState::Ready;
                 }
             }
+            // The program's search list: breadth first over all its libraries at once.
+            for &id in &group.registered {
+                cx.scope.make_global(id);
+            }
             for root in roots {
                 add_reference(cx, root, true, true)?;
             }
@@ -230,11 +244,10 @@ fn load_needed_group<T: 'static>(
         roots.push(root);
         below.push((root, needed));
     }
-    for (root, needed) in below {
-        map_below(s, root, needed, group)?;
-    }
+    map_below(s, below, group)?;
     link_group(s, group, true, &roots.clone())?;
-    let mut order = s.cx().scope.fini_order_of(&group.registered);
+    // The program's search list: its libraries, then theirs, breadth first (load order).
+    let mut order = s.cx().scope.sort_maps(&group.registered, false);
     order.reverse();
     construct_group(s, &order)
 }
@@ -313,9 +326,7 @@ fn add_reference(cx: &mut WasiDlCtx, id: LibId, global: bool, nodelete: bool) ->
     lib.nodelete |= nodelete;
     let handle = lib.handle;
     for id in list {
-        if let Some(lib) = cx.scope.get_mut(id) {
-            lib.global = true;
-        }
+        cx.scope.make_global(id);
     }
     Ok(handle)
 }
@@ -331,9 +342,7 @@ struct Group {
     bound_imports: Vec<crate::startup::Bound>,
 }
 
-/// Phase 1: find, fetch, compile and reserve `name` and (depth first) its dependencies.
-/// Iterative: an explicit stack holds the path through the NEEDED graph, so the host's own
-/// stack does not grow with its depth (which `max_dependency_depth` bounds).
+/// Phase 1: find, fetch, compile and reserve `name` and its dependencies.
 fn map_tree<T: 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
@@ -341,43 +350,72 @@ fn map_tree<T: 'static>(
     group: &mut Group,
 ) -> DlResult<LibId> {
     let (root, needed) = map_one(s, name, requester, 0, group)?;
-    map_below(s, root, needed, group)?;
+    map_below(s, vec![(root, needed)], group)?;
     Ok(root)
 }
 
-/// The dependencies of `root` (just mapped, with its NEEDED names), depth first; `root` goes
-/// into the group's post-order after them.
+/// The dependencies of `roots` (just mapped, each with its NEEDED names), breadth first as
+/// glibc's `_dl_map_object_deps` loads them: every NEEDED entry of one library before those of
+/// the libraries it brought in. That is the load order (exit order and the global scope follow
+/// it). Then the group's post-order (dependencies before dependents), for instantiation.
 fn map_below<T: 'static>(
     s: &mut Session<'_, '_, T>,
-    root: LibId,
-    needed: Option<Vec<String>>,
+    roots: Vec<(LibId, Option<Vec<String>>)>,
     group: &mut Group,
 ) -> DlResult<()> {
-    // The libraries being mapped, each with the NEEDED names still to map.
-    let mut stack: Vec<(LibId, std::vec::IntoIter<String>)> = Vec::new();
-    if let Some(needed) = needed {
-        stack.push((root, needed.into_iter()));
-    }
-    while let Some((id, pending)) = stack.last_mut() {
-        let id = *id;
-        let Some(dep_name) = pending.next() else {
-            stack.pop();
-            group.post_order.push(id);
-            continue;
-        };
-        let (dep, needed) = map_one(s, &dep_name, Some(id), stack.len(), group)?;
-        if needed.is_some() {
-            s.cx().scope.lib_mut(dep)?.loaded_by = LoadedBy::Lib(id);
-        }
-        let lib = s.cx().scope.lib_mut(id)?;
-        if !lib.deps.contains(&dep) {
-            lib.deps.push(dep);
-        }
-        if let Some(needed) = needed {
-            stack.push((dep, needed.into_iter()));
+    // Libraries whose NEEDED names are still to map, with their depth.
+    let mut queue: std::collections::VecDeque<(LibId, Vec<String>, usize)> = roots
+        .into_iter()
+        .filter_map(|(id, needed)| Some((id, needed?, 0)))
+        .collect();
+    while let Some((id, needed, depth)) = queue.pop_front() {
+        for dep_name in needed {
+            let (dep, dep_needed) = map_one(s, &dep_name, Some(id), depth + 1, group)?;
+            if dep_needed.is_some() {
+                s.cx().scope.lib_mut(dep)?.loaded_by = LoadedBy::Lib(id);
+            }
+            let lib = s.cx().scope.lib_mut(id)?;
+            if !lib.deps.contains(&dep) {
+                lib.deps.push(dep);
+            }
+            if let Some(dep_needed) = dep_needed {
+                queue.push_back((dep, dep_needed, depth + 1));
+            }
         }
     }
+    group.post_order = post_order(&s.cx().scope, &group.registered);
     Ok(())
+}
+
+/// `ids` with every library after the ones it needs (a cycle in NEEDED order), for
+/// instantiation: then most imports find their definitions directly.
+fn post_order(scope: &crate::scope::Scope, ids: &[LibId]) -> Vec<LibId> {
+    let mut out: Vec<LibId> = Vec::with_capacity(ids.len());
+    let mut seen: Vec<LibId> = Vec::with_capacity(ids.len());
+    for &start in ids {
+        if seen.contains(&start) {
+            continue;
+        }
+        seen.push(start);
+        let deps_of = |id: LibId| scope.get(id).map(|l| l.deps.clone()).unwrap_or_default();
+        let mut stack = vec![(start, deps_of(start), 0usize)];
+        while let Some((id, deps, at)) = stack.last_mut() {
+            match deps.get(*at).copied() {
+                Some(dep) => {
+                    *at += 1;
+                    if ids.contains(&dep) && !seen.contains(&dep) {
+                        seen.push(dep);
+                        stack.push((dep, deps_of(dep), 0));
+                    }
+                }
+                None => {
+                    out.push(*id);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Finds, fetches, compiles and reserves one library: a new one comes with its NEEDED names,
@@ -815,7 +853,9 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
                 atexit_stub(s, atexit.clone(), mem_base, ft.clone()).into()
             }
             ("env", symbol, ExternType::Func(ft)) => {
-                match resolve(s, id, symbol)? {
+                // An import nothing in the module uses (wasm-ld imports a library's own weak
+                // definitions) binds without making its provider a dependency.
+                match resolve_for(s, id, symbol, described.referenced)? {
                     Some((_, Symbol::Func { func, key, .. })) => {
                         if !func.matches_ty(&*s.caller, ft) {
                             let have = func.ty(&*s.caller);
@@ -1125,15 +1165,26 @@ fn atexit_stub<T: 'static>(
     )
 }
 
-/// Finds `symbol` for library `id`: global scope, then its local scope.
+/// Finds `symbol` for library `id`: global scope, then its lookup scopes.
 fn resolve<T: 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     symbol: &str,
 ) -> DlResult<Option<(ScopeEntry, Symbol)>> {
+    resolve_for(s, id, symbol, true)
+}
+
+/// [`resolve`]; `used`: the library really refers to the symbol, so its provider becomes a
+/// dependency (glibc's relocation-based dependencies).
+fn resolve_for<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    symbol: &str,
+    used: bool,
+) -> DlResult<Option<(ScopeEntry, Symbol)>> {
     let order = s.cx().scope.lookup_order_for(id);
     let found = lookup(s, &order, symbol);
-    if let Some((ScopeEntry::Lib(provider), _)) = found {
+    if let (true, Some((ScopeEntry::Lib(provider), _))) = (used, found) {
         s.cx().scope.note_binding(id, provider);
     }
     Ok(found)
@@ -1503,33 +1554,32 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
 
 /// One round of `unload_unreachable`: whether it unloaded anything.
 fn unload_pass<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
-    // (construction order, library): destructors run newest-constructed first, so a library's
-    // dependents are destroyed before it.
-    let mut victims: Vec<(u64, LibId)> = {
+    // Destructors in glibc's `_dl_close` order: every loaded library sorted (`sort_maps`),
+    // dependents before their dependencies, and of those the ones that go.
+    let victims: Vec<LibId> = {
         let scope = &s.cx().scope;
-        scope
+        let doomed: Vec<LibId> = scope
             .unreachable()
             .into_iter()
-            .filter_map(|id| {
-                scope
-                    .get(id)
-                    .filter(|l| l.state != LibState::Closing)
-                    .map(|l| (l.init_seq, id))
-            })
+            .filter(|&id| scope.get(id).is_some_and(|l| l.state != LibState::Closing))
+            .collect();
+        if doomed.is_empty() {
+            return Ok(false);
+        }
+        scope
+            .sort_maps(scope.order(), true)
+            .into_iter()
+            .filter(|id| doomed.contains(id))
             .collect()
     };
-    if victims.is_empty() {
-        return Ok(false);
-    }
-    victims.sort_unstable_by_key(|&(seq, _)| std::cmp::Reverse(seq));
-    for &(_, id) in &victims {
+    for &id in &victims {
         s.cx().scope.lib_mut(id)?.state = LibState::Closing;
     }
     let finalize = s.program()?.finalize.clone();
     let stack_pointer = s.program()?.stack_pointer;
     let stack_at_entry = stack_pointer.get(&mut *s.caller);
     let mut failure = None;
-    for &(_, id) in &victims {
+    for &id in &victims {
         let (base, end, name) = {
             let lib = s.cx().scope.lib(id)?;
             (lib.mem_base, lib.mem_end(), lib.display_name().to_string())
@@ -1540,7 +1590,7 @@ fn unload_pass<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
             }
         }
     }
-    for &(_, id) in &victims {
+    for &id in &victims {
         release_library(s, id);
     }
     failure.map_or(Ok(true), Err)
@@ -1624,11 +1674,7 @@ pub(crate) fn sym_cached(
             match program.symbols.get(name) {
                 Some(sym) => (None, *sym),
                 None if program.missing.contains(name) => {
-                    let globals = scope
-                        .order()
-                        .iter()
-                        .copied()
-                        .filter(|&id| scope.get(id).is_some_and(|l| l.global));
+                    let globals = scope.globals().iter().copied();
                     let local = match (handle, scope.lib_at(caller_addr)) {
                         (HANDLE_DEFAULT, Some(caller)) => Some(scope.local_scopes_of(caller)),
                         _ => None,

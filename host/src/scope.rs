@@ -204,6 +204,9 @@ pub(crate) struct Scope {
     blocks: BTreeMap<u32, LibId>,
     /// Loaded libraries in load order.
     order: Vec<LibId>,
+    /// The `RTLD_GLOBAL` libraries in the order they joined the global scope (glibc appends a
+    /// promoted library's search list at the end, whenever it was loaded).
+    global_order: Vec<LibId>,
     next_handle: Option<u32>,
     next_seq: u64,
     next_init_seq: u64,
@@ -244,8 +247,12 @@ impl Scope {
     }
 
     /// Records that `user` took a symbol from `provider`; outside `user`'s local scope this
-    /// keeps `provider` loaded while `user` is.
+    /// keeps `provider` loaded while `user` is. As in glibc, a provider that can never be
+    /// unloaded (NODELETE) gets no such dependency: nothing to keep, and exit order stays.
     pub(crate) fn note_binding(&mut self, user: LibId, provider: LibId) {
+        if self.get(provider).is_some_and(|p| p.nodelete) {
+            return;
+        }
         let Some(lib) = self.get_mut(user) else {
             return;
         };
@@ -271,9 +278,8 @@ impl Scope {
         }
     }
 
-    /// The order glibc's `_dl_fini` finalizes loaded libraries in at exit: load order, except
-    /// that a library comes before those it depends on (NEEDED or symbol bindings). A cycle
-    /// is broken at its earliest-loaded member.
+    /// The order glibc's `_dl_fini` finalizes loaded libraries in at exit: [`Self::sort_maps`]
+    /// of every loaded library in load order.
     pub(crate) fn fini_order(&self) -> Vec<LibId> {
         let live: Vec<LibId> = self
             .order
@@ -288,25 +294,72 @@ impl Scope {
                 })
             })
             .collect();
-        self.fini_order_of(&live)
+        self.sort_maps(&live, true)
     }
 
-    /// [`Self::fini_order`] for the libraries `ids` (in load order).
-    pub(crate) fn fini_order_of(&self, ids: &[LibId]) -> Vec<LibId> {
-        let mut left = ids.to_vec();
-        let depends = |user: LibId, on: LibId| {
-            self.get(user)
-                .is_some_and(|l| l.deps.contains(&on) || l.bound.contains(&on))
-        };
-        let mut out = Vec::with_capacity(left.len());
-        while !left.is_empty() {
-            let next = left
-                .iter()
-                .position(|&id| !left.iter().any(|&user| user != id && depends(user, id)))
-                .unwrap_or(0);
-            out.push(left.remove(next));
+    /// glibc's `_dl_sort_maps` (its default "dfs" algorithm): `maps` (in load order, or a
+    /// root's breadth-first search list) ordered so that a library comes before the ones it
+    /// depends on. A depth-first walk starts from each library, last first, follows NEEDED
+    /// edges in order (and, `for_fini`, symbol bindings, newest first), and places a library
+    /// in front once everything it reaches is placed. When bindings took part, a second walk
+    /// over that result with NEEDED edges only gives the answer, so that NEEDED edges win in a
+    /// cycle. Constructors run in the reverse of this order; destructors in it.
+    pub(crate) fn sort_maps(&self, maps: &[LibId], for_fini: bool) -> Vec<LibId> {
+        let (first, saw_bindings) = self.dfs_pass(maps, for_fini);
+        if !saw_bindings {
+            return first;
         }
-        out
+        self.dfs_pass(&first, false).0
+    }
+
+    /// One depth-first pass of [`Self::sort_maps`]: the order, and whether a binding edge
+    /// was seen. Iterative (load chains can be long); edges leading out of `maps` are ignored.
+    fn dfs_pass(&self, maps: &[LibId], with_bindings: bool) -> (Vec<LibId>, bool) {
+        let size = maps.iter().max().map_or(0, |&m| m + 1);
+        let mut member = vec![false; size];
+        for &m in maps {
+            member[m] = true;
+        }
+        let mut visited = vec![false; size];
+        let mut saw_bindings = false;
+        // Post-order of the walk; reversed at the end (glibc fills its array from the back).
+        let mut placed = Vec::with_capacity(maps.len());
+        let edges = |id: LibId, saw: &mut bool| -> Vec<LibId> {
+            let Some(lib) = self.get(id) else {
+                return Vec::new();
+            };
+            let mut out = lib.deps.clone();
+            if with_bindings && !lib.bound.is_empty() {
+                *saw = true;
+                out.extend(lib.bound.iter().rev());
+            }
+            out
+        };
+        for &start in maps.iter().rev() {
+            if visited[start] {
+                continue;
+            }
+            visited[start] = true;
+            let mut stack = vec![(start, edges(start, &mut saw_bindings), 0usize)];
+            while let Some((id, next, at)) = stack.last_mut() {
+                match next.get(*at).copied() {
+                    Some(dep) => {
+                        *at += 1;
+                        if dep < size && member[dep] && !visited[dep] {
+                            visited[dep] = true;
+                            let e = edges(dep, &mut saw_bindings);
+                            stack.push((dep, e, 0));
+                        }
+                    }
+                    None => {
+                        placed.push(*id);
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        placed.reverse();
+        (placed, saw_bindings)
     }
 
     pub(crate) fn order(&self) -> &[LibId] {
@@ -388,6 +441,7 @@ impl Scope {
             self.blocks.remove(&lib.mem_base);
         }
         self.order.retain(|&o| o != id);
+        self.global_order.retain(|&o| o != id);
         self.free_ids.push(id);
         // Its id will be reused: whoever it brought in now counts as its own root, and its
         // local scope leaves every library's lookup scope (as glibc's dlclose removes it).
@@ -467,16 +521,26 @@ impl Scope {
         order
     }
 
-    /// The program, then every `RTLD_GLOBAL` library in load order.
+    /// The program, then every `RTLD_GLOBAL` library in the order it became global.
     pub(crate) fn global_scope(&self) -> Vec<ScopeEntry> {
         let mut order = vec![ScopeEntry::Program];
-        order.extend(
-            self.order
-                .iter()
-                .filter(|&&id| self.get(id).is_some_and(|l| l.global))
-                .map(|&id| ScopeEntry::Lib(id)),
-        );
+        order.extend(self.global_order.iter().map(|&id| ScopeEntry::Lib(id)));
         order
+    }
+
+    /// The `RTLD_GLOBAL` libraries, in global scope order.
+    pub(crate) fn globals(&self) -> &[LibId] {
+        &self.global_order
+    }
+
+    /// Puts a library at the end of the global scope, unless it is in it already.
+    pub(crate) fn make_global(&mut self, id: LibId) {
+        if let Some(lib) = self.get_mut(id) {
+            if !lib.global {
+                lib.global = true;
+                self.global_order.push(id);
+            }
+        }
     }
 
     /// `RTLD_NEXT` from `caller`, as glibc does it: the objects after the caller in the lookup
@@ -608,9 +672,12 @@ mod tests {
                 (0x1000 * (i as u32 + 1), 0x100),
                 (0, 0),
             );
-            lib.global = *global;
             lib.state = LibState::Ready;
-            ids.push(scope.insert(lib).expect("room for handles"));
+            let id = scope.insert(lib).expect("room for handles");
+            if *global {
+                scope.make_global(id);
+            }
+            ids.push(id);
         }
         for (i, (_, _, deps)) in specs.iter().enumerate() {
             scope.get_mut(ids[i]).unwrap().deps = deps.iter().map(|&d| ids[d]).collect();
@@ -744,6 +811,27 @@ mod tests {
             vec![ids[2], ids[1], ids[3]],
             "a closed root's scope goes"
         );
+    }
+
+    #[test]
+    fn sort_maps_follows_glibc_dfs() {
+        // lib1 -> (lib3, lib4): constructors lib4, lib3, lib1; destructors lib1, lib3, lib4.
+        let (mut scope, ids) = scope_of(&[
+            ("lib1", false, &[1, 2]),
+            ("lib3", false, &[]),
+            ("lib4", false, &[]),
+            ("z", false, &[]),
+        ]);
+        assert_eq!(
+            scope.sort_maps(&[ids[0], ids[1], ids[2]], false),
+            vec![ids[0], ids[1], ids[2]]
+        );
+        // A binding z -> lib1 puts z first at exit; NEEDED edges win over bindings in a cycle.
+        scope.get_mut(ids[3]).unwrap().bound.push(ids[0]);
+        assert_eq!(scope.sort_maps(&ids, true), vec![ids[3], ids[0], ids[1], ids[2]]);
+        // lib3 -> lib1 by binding closes a cycle: the second, NEEDED-only pass keeps lib1 first.
+        scope.get_mut(ids[1]).unwrap().bound.push(ids[0]);
+        assert_eq!(scope.sort_maps(&ids, true), vec![ids[3], ids[0], ids[2], ids[1]]);
     }
 
     #[test]
