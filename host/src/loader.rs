@@ -142,16 +142,20 @@ pub(crate) fn open<T: 'static>(
     let result = map_tree(s, name, requester, &mut group)
         .and_then(|root| {
             s.cx().scope.add_root_scope(root);
+            // RTLD_NODELETE counts from relocation on (glibc's `l_nodelete_pending`): binding
+            // to the root then makes no dependency. A failed dlopen removes the root anyway.
+            if nodelete {
+                s.cx().scope.lib_mut(root)?.nodelete = true;
+            }
+            let initfini = s.cx().scope.sort_for_init(root);
+            s.cx().scope.lib_mut(root)?.initfini = initfini;
             let roots: &[LibId] = if global { &[root] } else { &[] };
             link_group(s, &mut group, lazy, roots).map(|()| root)
         })
         .and_then(|root| {
-            // glibc's order: the root's search list sorted, the root kept first (in a cycle
-            // too), constructors from the back; only libraries this dlopen loaded run theirs.
-            let scope = &s.cx().scope;
-            let mut order = scope.sort_maps(&scope.breadth_first(root), false);
-            order.retain(|&id| id != root);
-            order.insert(0, root);
+            // glibc's order (`Scope::sort_for_init`), constructors from the back; only the
+            // libraries this dlopen loaded run theirs.
+            let mut order = s.cx().scope.lib(root)?.initfini.clone();
             order.reverse();
             order.retain(|id| group.registered.contains(id));
             construct_group(s, &order).map(|()| root)
@@ -310,6 +314,12 @@ fn reopen<T: 'static>(
         });
     }
     cx.scope.add_root_scope(id);
+    // Opened by name for the first time (it was only a dependency): glibc gives it a sorted
+    // dependency list now.
+    if cx.scope.lib(id)?.initfini.is_empty() {
+        let initfini = cx.scope.sort_for_init(id);
+        cx.scope.lib_mut(id)?.initfini = initfini;
+    }
     add_reference(cx, id, global, nodelete)
 }
 
@@ -704,6 +714,18 @@ fn link_group<T: 'static>(
     for &id in &group.post_order {
         instantiate(s, id, lazy)?;
     }
+    // Calls into a library of the group that was instantiated after the caller bind now, to
+    // the definition the scope gives at load (as a relocation does), not at the first call.
+    for &id in &group.post_order {
+        let stubs = std::mem::take(&mut s.cx().scope.lib_mut(id)?.pending_stubs);
+        for (symbol, ty, target) in stubs {
+            if let Some((_, Symbol::Func { func, .. })) = resolve(s, id, &symbol)? {
+                if func.matches_ty(&*s.caller, &ty) {
+                    let _ = target.set(func);
+                }
+            }
+        }
+    }
     for &root in global_roots {
         crate::startup::bind_pending(s, root, &mut group.bound_imports)?;
     }
@@ -855,7 +877,15 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
             ("env", symbol, ExternType::Func(ft)) => {
                 // An import nothing in the module uses (wasm-ld imports a library's own weak
                 // definitions) binds without making its provider a dependency.
-                match resolve_for(s, id, symbol, described.referenced)? {
+                // The first definition in scope order may be a library of this group that is
+                // instantiated later (a cycle, or a sibling after this one): a late-binding
+                // stub then finds it at the first call.
+                let pending = defined_by_pending(s, id, symbol)?;
+                let found = match pending {
+                    Some(_) => None,
+                    None => resolve_for(s, id, symbol, described.referenced)?,
+                };
+                match found {
                     Some((_, Symbol::Func { func, key, .. })) => {
                         if !func.matches_ty(&*s.caller, ft) {
                             let have = func.ty(&*s.caller);
@@ -872,13 +902,17 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
                         return Err(link_err(&qualified, "it is a data symbol, called as a function".into()))
                     }
                     None => {
-                        let pending = defined_by_pending(s, id, symbol)?;
                         if pending.is_none() && !weak && !lazy {
                             return Err(DlError::UndefinedSymbol { library: name.clone(), symbol: symbol.to_string() });
                         }
                         trace::bind(&name, symbol, if weak && pending.is_none() { "weak, undefined" } else { "lazy" });
                         has_stubs = true;
-                        late_binding_stub(s, id, symbol, ft.clone())?.into()
+                        let (stub, target) = late_binding_stub(s, id, symbol, ft.clone())?;
+                        if pending.is_some() {
+                            // Bound as soon as the group is instantiated (`link_group`).
+                            s.cx().scope.lib_mut(id)?.pending_stubs.push((symbol.into(), ft.clone(), target));
+                        }
+                        stub.into()
                     }
                 }
             }
@@ -964,15 +998,32 @@ fn revive<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, parked: Parked) -> 
         (lib.compiled.clone(), lib.display_name().to_string())
     };
     let mut fits = true;
+    let mut providers = Vec::new();
     for &(index, key) in &parked.direct {
         let Some(import) = compiled.info.imports.get(index as usize) else {
             fits = false;
             break;
         };
-        if !matches!(resolve(s, id, &import.name)?, Some((_, Symbol::Func { key: k, .. })) if k == key)
-        {
-            fits = false;
-            break;
+        // Looked up without recording: a binding counts only once the instance is kept.
+        let found = match defined_by_pending(s, id, &import.name)? {
+            Some(_) => None,
+            None => resolve_for(s, id, &import.name, false)?,
+        };
+        match found {
+            Some((owner, Symbol::Func { key: k, .. })) if k == key => {
+                if let (true, ScopeEntry::Lib(provider)) = (import.referenced, owner) {
+                    providers.push(provider);
+                }
+            }
+            _ => {
+                fits = false;
+                break;
+            }
+        }
+    }
+    if fits {
+        for provider in providers {
+            s.cx().scope.note_binding(id, provider);
         }
     }
     let program = s.program()?;
@@ -1067,14 +1118,24 @@ fn defined_by_pending<T: 'static>(
     id: LibId,
     symbol: &str,
 ) -> DlResult<Option<LibId>> {
-    let cx = s.cx();
-    let order = cx.scope.lookup_order_for(id);
+    let order = s.cx().scope.lookup_order_for(id);
     for entry in order {
-        if let ScopeEntry::Lib(other) = entry {
-            let lib = cx.scope.lib(other)?;
-            if lib.instance.is_none() && lib.compiled.info.exports.iter().any(|e| e.name == symbol)
-            {
-                return Ok(Some(other));
+        match entry {
+            // A definition already known comes first: bind to it.
+            ScopeEntry::Program => {
+                if !is_plumbing(symbol) && program_symbol(s, symbol).is_some() {
+                    return Ok(None);
+                }
+            }
+            ScopeEntry::Lib(other) => {
+                let lib = s.cx().scope.lib(other)?;
+                if lib.instance.is_some() {
+                    if lib.exports.contains_key(symbol.as_bytes()) {
+                        return Ok(None);
+                    }
+                } else if lib.compiled.info.exports.iter().any(|e| e.name == symbol) {
+                    return Ok(Some(other));
+                }
             }
         }
     }
@@ -1089,11 +1150,12 @@ fn late_binding_stub<T: 'static>(
     id: LibId,
     symbol: &str,
     ty: FuncType,
-) -> DlResult<Func> {
+) -> DlResult<(Func, Arc<OnceLock<Func>>)> {
     let handle = s.cx().scope.lib(id)?.handle;
     let glue = s.glue.clone();
     let symbol = symbol.to_string();
     let target: Arc<OnceLock<Func>> = Arc::new(OnceLock::new());
+    let bound = target.clone();
     let func = Func::new(
         &mut *s.caller,
         ty,
@@ -1136,7 +1198,7 @@ fn late_binding_stub<T: 'static>(
             func.call(&mut caller, params, results)
         },
     );
-    Ok(func)
+    Ok((func, bound))
 }
 
 /// A library's `atexit(fn)`: the program's `__wasi_dl_atexit(fn, dso)` with the library's

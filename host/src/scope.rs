@@ -77,6 +77,9 @@ pub(crate) struct Library {
     pub(crate) exports: SymbolTable,
     /// Its GOT entries, bound after every new library of its `dlopen` is instantiated.
     pub(crate) got: Vec<GotEntry>,
+    /// Late-binding stubs for calls into libraries of its group instantiated after it: their
+    /// targets are set once the whole group is instantiated.
+    pub(crate) pending_stubs: Vec<(Box<str>, wasmtime::FuncType, PendingTarget)>,
     /// Its direct function imports as bound, to tell whether a parked instance still fits.
     pub(crate) direct: Vec<DirectImport>,
     /// Whether its instance may be parked when it unloads (see `reuse`).
@@ -85,6 +88,10 @@ pub(crate) struct Library {
     pub(crate) parked: Option<Box<Parked>>,
     /// Direct dependencies (NEEDED), resolved.
     pub(crate) deps: Vec<LibId>,
+    /// For a library opened by `dlopen` itself: its search list in constructor sort order
+    /// (glibc's `l_initfini` of a `dlopen`ed object; a dependency's is itself and its NEEDED
+    /// list). Empty until then.
+    pub(crate) initfini: Vec<LibId>,
     /// Who brought it in: the library whose NEEDED entry first loaded it, the program (one
     /// of the program's own NEEDED libraries, or theirs), or a `dlopen` (glibc's `l_loader`
     /// chain, which `RTLD_NEXT` follows to its root).
@@ -136,10 +143,12 @@ impl Library {
             extra_slots: Vec::new(),
             exports: SymbolTable::default(),
             got: Vec::new(),
+            pending_stubs: Vec::new(),
             direct: Vec::new(),
             reusable: false,
             parked: None,
             deps: Vec::new(),
+            initfini: Vec::new(),
             loaded_by: LoadedBy::Dlopen,
             bound: Vec::new(),
             search_list: Vec::new(),
@@ -163,6 +172,9 @@ impl Library {
         self.path.as_deref().unwrap_or(&self.name)
     }
 }
+
+/// Where a late-binding stub's target goes once known.
+pub(crate) type PendingTarget = Arc<std::sync::OnceLock<Func>>;
 
 /// A `GOT.mem` or `GOT.func` import: the global the library reads the symbol's address or
 /// slot from.
@@ -246,8 +258,8 @@ impl Scope {
         }
     }
 
-    /// Records that `user` took a symbol from `provider`; outside `user`'s local scope this
-    /// keeps `provider` loaded while `user` is. As in glibc, a provider that can never be
+    /// Records that `user` took a symbol from `provider`; outside `user`'s own dependencies
+    /// this keeps `provider` loaded while `user` is. As in glibc, a provider that can never be
     /// unloaded (NODELETE) gets no such dependency: nothing to keep, and exit order stays.
     pub(crate) fn note_binding(&mut self, user: LibId, provider: LibId) {
         if self.get(provider).is_some_and(|p| p.nodelete) {
@@ -256,10 +268,14 @@ impl Scope {
         let Some(lib) = self.get_mut(user) else {
             return;
         };
-        if user != provider
-            && !lib.search_list.contains(&provider)
-            && !lib.bound.contains(&provider)
-        {
+        // glibc's `add_dependency`: unless the provider is already among the user's own
+        // dependencies (its `l_initfini`).
+        let known = if lib.initfini.is_empty() {
+            lib.deps.contains(&provider)
+        } else {
+            lib.initfini.contains(&provider)
+        };
+        if user != provider && !known && !lib.bound.contains(&provider) {
             lib.bound.push(provider);
         }
     }
@@ -305,16 +321,31 @@ impl Scope {
     /// over that result with NEEDED edges only gives the answer, so that NEEDED edges win in a
     /// cycle. Constructors run in the reverse of this order; destructors in it.
     pub(crate) fn sort_maps(&self, maps: &[LibId], for_fini: bool) -> Vec<LibId> {
-        let (first, saw_bindings) = self.dfs_pass(maps, for_fini);
+        let (first, saw_bindings) = self.dfs_pass(maps, for_fini, None);
         if !saw_bindings {
             return first;
         }
-        self.dfs_pass(&first, false).0
+        self.dfs_pass(&first, false, None).0
+    }
+
+    /// The constructor sort of a `dlopen` of `root` ([`Self::sort_maps`] of its search list,
+    /// `for_fini` false): glibc sorts before it has filled in the root's own dependency list,
+    /// so the walk does not follow the root's edges, and keeps the root first.
+    pub(crate) fn sort_for_init(&self, root: LibId) -> Vec<LibId> {
+        let (mut order, _) = self.dfs_pass(&self.breadth_first(root), false, Some(root));
+        order.retain(|&id| id != root);
+        order.insert(0, root);
+        order
     }
 
     /// One depth-first pass of [`Self::sort_maps`]: the order, and whether a binding edge
     /// was seen. Iterative (load chains can be long); edges leading out of `maps` are ignored.
-    fn dfs_pass(&self, maps: &[LibId], with_bindings: bool) -> (Vec<LibId>, bool) {
+    fn dfs_pass(
+        &self,
+        maps: &[LibId],
+        with_bindings: bool,
+        no_edges: Option<LibId>,
+    ) -> (Vec<LibId>, bool) {
         let size = maps.iter().max().map_or(0, |&m| m + 1);
         let mut member = vec![false; size];
         for &m in maps {
@@ -325,10 +356,14 @@ impl Scope {
         // Post-order of the walk; reversed at the end (glibc fills its array from the back).
         let mut placed = Vec::with_capacity(maps.len());
         let edges = |id: LibId, saw: &mut bool| -> Vec<LibId> {
-            let Some(lib) = self.get(id) else {
+            let Some(lib) = self.get(id).filter(|_| Some(id) != no_edges) else {
                 return Vec::new();
             };
-            let mut out = lib.deps.clone();
+            let mut out = if lib.initfini.is_empty() {
+                lib.deps.clone()
+            } else {
+                lib.initfini.clone()
+            };
             if with_bindings && !lib.bound.is_empty() {
                 *saw = true;
                 out.extend(lib.bound.iter().rev());
@@ -451,6 +486,7 @@ impl Scope {
                 other.loaded_by = inherited;
             }
             other.scopes.retain(|&r| r != id);
+            other.initfini.retain(|&r| r != id);
         }
         Some(lib)
     }
