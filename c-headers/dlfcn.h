@@ -56,27 +56,48 @@ typedef Dl_info Dl_info_t; /* POSIX.1-2024 spelling */
 
 int dlclose(void *handle);
 char *dlerror(void);
-void *dlopen(const char *file, int mode);
-void *dlsym(void *__restrict handle, const char *__restrict name);
 int dladdr(const void *addr, Dl_info *info);
 /* GNU extensions. dlmopen knows only LM_ID_BASE; dlvsym ignores the version
  * (side modules have no symbol versions, and glibc accepts an unversioned
  * definition for any version). */
 void *dlmopen(Lmid_t lmid, const char *file, int mode);
-void *dlvsym(void *__restrict handle, const char *__restrict name,
-             const char *__restrict version);
 int dlinfo(void *__restrict handle, int request, void *__restrict arg);
 
 /*
  * A wasm module cannot see who called it, so the loader learns the calling
  * library from an address inside it: its own __dso_handle. That is what makes
- * RTLD_NEXT and a library's RUNTIME_PATH ($ORIGIN) work. The plain functions
- * above stay available (for function pointers); calls go through these.
+ * RTLD_NEXT, RTLD_DEFAULT's local scope and $ORIGIN / RUNTIME_PATH work.
+ * Direct calls go through the macros below. `dlopen`, `dlsym` and `dlvsym`
+ * named without a call (a function pointer, `(dlsym)(...)`) are this module's
+ * own hidden copies (every module that includes this header gets one), so a
+ * call through such a pointer still names the module that took it, as glibc's
+ * return-address rule does. The program's exported dlopen/dlsym (for code that
+ * declares them itself) speak for the program.
  */
 extern char __dso_handle[] __attribute__((__visibility__("hidden")));
 void *__wasi_dl_open_from(const char *file, int mode, const void *caller);
 void *__wasi_dl_sym_from(void *__restrict handle, const char *__restrict name,
                          const void *caller);
+void *dlopen(const char *file, int mode) __asm__("__wasi_dl_open_here");
+void *dlsym(void *__restrict handle, const char *__restrict name) __asm__("__wasi_dl_sym_here");
+void *dlvsym(void *__restrict handle, const char *__restrict name,
+             const char *__restrict version) __asm__("__wasi_dl_vsym_here");
+__attribute__((__weak__, __visibility__("hidden"))) void *dlopen(const char *file, int mode)
+{
+    return __wasi_dl_open_from(file, mode, __dso_handle);
+}
+__attribute__((__weak__, __visibility__("hidden"))) void *dlsym(void *__restrict handle,
+                                                                const char *__restrict name)
+{
+    return __wasi_dl_sym_from(handle, name, __dso_handle);
+}
+__attribute__((__weak__, __visibility__("hidden"))) void *dlvsym(void *__restrict handle,
+                                                                 const char *__restrict name,
+                                                                 const char *__restrict version)
+{
+    (void)version;
+    return __wasi_dl_sym_from(handle, name, __dso_handle);
+}
 #define dlopen(file, mode) __wasi_dl_open_from((file), (mode), __dso_handle)
 #define dlsym(handle, name) __wasi_dl_sym_from((handle), (name), __dso_handle)
 #define dlmopen(lmid, file, mode) \

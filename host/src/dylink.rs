@@ -152,6 +152,11 @@ pub struct Import {
     pub kind: ImportKind,
     /// IMPORT_INFO marks it weak (an unresolved weak symbol resolves to 0 / null).
     pub weak: bool,
+    /// For a function import: some code calls it or takes its address (a call, `ref.func`,
+    /// an element segment, an export or the start function). wasm-ld also imports a
+    /// library's own weak definitions, used or not; an unused import is no real reference
+    /// (glibc records dependencies from relocations only). Always true for other imports.
+    pub referenced: bool,
 }
 
 /// What an export is.
@@ -226,6 +231,18 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
     let mut globals: Vec<bool> = Vec::new();
     let mut saw_dylink = false;
     let mut first_section = true;
+    // Whether the function bodies were read for references (see CodeSectionStart).
+    let mut scanned_code = false;
+    // Function imports (their positions in `info.imports`, by function index), and which of
+    // them something refers to.
+    let mut func_imports: Vec<usize> = Vec::new();
+    let mut used: Vec<bool> = Vec::new();
+    let use_func = |used: &mut Vec<bool>, count: usize, index: u32| {
+        if let Some(slot) = usize::try_from(index).ok().filter(|&i| i < count) {
+            used.resize(count, false);
+            used[slot] = true;
+        }
+    };
 
     // IMPORT_INFO borrowed from the section's bytes, for the weak-flag lookup of every import
     // without an allocation per import (`info.import_flags` owns the same entries).
@@ -259,8 +276,22 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                         bytes.len()
                     )));
                 }
-                parser.skip_section();
-                at = at.saturating_add(size as usize);
+                // Only a function the module both imports and exports (a weak definition that
+                // another library may override) can be an import nothing calls; the bodies are
+                // read for references only then, and skipped otherwise (most of the bytes).
+                let exported = |name: &str| {
+                    info.exports
+                        .iter()
+                        .any(|e| matches!(e.kind, ExportKind::Function { .. }) && e.name == name)
+                };
+                scanned_code = func_imports
+                    .iter()
+                    .filter_map(|&at| info.imports.get(at))
+                    .any(|import| exported(&import.name));
+                if !scanned_code {
+                    parser.skip_section();
+                    at = at.saturating_add(size as usize);
+                }
             }
             Payload::Version { encoding, .. } => {
                 if encoding != Encoding::Module {
@@ -295,11 +326,15 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                     }
                     let kind = classify_import(import.module, import.name, import.ty);
                     let weak = is_weak_import(&weak_flags, import.module, import.name);
+                    if matches!(import.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)) {
+                        func_imports.push(info.imports.len());
+                    }
                     info.imports.push(Import {
                         module: import.module.to_owned(),
                         name: import.name.to_owned(),
                         kind,
                         weak,
+                        referenced: true,
                     });
                 }
             }
@@ -314,9 +349,12 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                 for export in reader.into_iter_with_offsets() {
                     let (offset, export) = export.map_err(|e| wasm_error("export section: ", e))?;
                     let kind = match export.kind {
-                        ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Function {
-                            func_index: export.index,
-                        },
+                        ExternalKind::Func | ExternalKind::FuncExact => {
+                            use_func(&mut used, func_imports.len(), export.index);
+                            ExportKind::Function {
+                                func_index: export.index,
+                            }
+                        }
                         ExternalKind::Global => {
                             match usize::try_from(export.index)
                                 .ok()
@@ -347,10 +385,61 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                     });
                 }
             }
-            Payload::StartSection { .. } => info.has_start = true,
+            Payload::StartSection { func, .. } => {
+                info.has_start = true;
+                use_func(&mut used, func_imports.len(), func);
+            }
+            Payload::ElementSection(reader) => {
+                for element in reader {
+                    let element = element.map_err(|e| wasm_error("element section: ", e))?;
+                    match element.items {
+                        wasmparser::ElementItems::Functions(funcs) => {
+                            for func in funcs {
+                                let func = func.map_err(|e| wasm_error("element section: ", e))?;
+                                use_func(&mut used, func_imports.len(), func);
+                            }
+                        }
+                        wasmparser::ElementItems::Expressions(_, exprs) => {
+                            for expr in exprs {
+                                let expr = expr.map_err(|e| wasm_error("element section: ", e))?;
+                                let mut ops = expr.get_operators_reader();
+                                while let Ok(op) = ops.read() {
+                                    if let wasmparser::Operator::RefFunc { function_index } = op {
+                                        use_func(&mut used, func_imports.len(), function_index);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) if scanned_code => {
+                let mut ops = body
+                    .get_operators_reader()
+                    .map_err(|e| wasm_error("code section: ", e))?;
+                while !ops.eof() {
+                    let op = ops.read().map_err(|e| wasm_error("code section: ", e))?;
+                    match op {
+                        wasmparser::Operator::Call { function_index }
+                        | wasmparser::Operator::ReturnCall { function_index }
+                        | wasmparser::Operator::RefFunc { function_index } => {
+                            use_func(&mut used, func_imports.len(), function_index)
+                        }
+                        _ => {}
+                    }
+                }
+            }
             _ => {}
         }
         first_section = false;
+    }
+    // Without a scan of the bodies every import counts as referenced (the default).
+    if scanned_code {
+        for (index, &at) in func_imports.iter().enumerate() {
+            if let Some(import) = info.imports.get_mut(at) {
+                import.referenced = used.get(index).copied().unwrap_or(false);
+            }
+        }
     }
 
     if !saw_dylink {

@@ -24,6 +24,11 @@ pub enum DlError {
     #[error("{name}: cannot open shared object file: Permission denied (outside the directories this program may load from)")]
     Denied { name: String },
 
+    /// `$ORIGIN` in a `dlopen` file name, from a module that has no directory (it came from
+    /// memory or an embedder's source).
+    #[error("{name}: cannot expand $ORIGIN: the calling module has no file name")]
+    NoOrigin { name: String },
+
     /// The name is a directory, not a file.
     #[error("{name}: cannot read file data: Is a directory")]
     IsDirectory { name: String },
@@ -114,7 +119,9 @@ impl DlError {
     /// The coarse code the guest receives with the message.
     pub fn errno(&self) -> Errno {
         match self {
-            DlError::NotFound { .. } | DlError::NotSearched { .. } => Errno::Noent,
+            DlError::NotFound { .. } | DlError::NotSearched { .. } | DlError::NoOrigin { .. } => {
+                Errno::Noent
+            }
             DlError::Denied { .. } => Errno::Access,
             DlError::IsDirectory { .. } | DlError::Io { .. } => Errno::Io,
             DlError::NotSideModule { .. }

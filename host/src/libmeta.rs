@@ -28,11 +28,13 @@ pub(crate) struct LinkInfo {
     pub(crate) exports: Vec<Box<str>>,
 }
 
-/// One import: its field name (shared with the GOT entries made for it) and its weak flag.
+/// One import: its field name (shared with the GOT entries made for it), its weak flag, and
+/// whether the module's code really refers to it (see `dylink::Import::referenced`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LinkImport {
     pub(crate) name: Arc<str>,
     pub(crate) weak: bool,
+    pub(crate) referenced: bool,
 }
 
 impl LinkInfo {
@@ -47,6 +49,7 @@ impl LinkInfo {
                 .map(|i| LinkImport {
                     name: i.name.into(),
                     weak: i.weak,
+                    referenced: i.referenced,
                 })
                 .collect(),
             exports: info.exports.into_iter().map(|e| e.name.into()).collect(),
@@ -98,7 +101,7 @@ impl LibraryMeta {
         w.len(self.info.imports.len());
         for import in &self.info.imports {
             w.str(&import.name);
-            w.0.push(u8::from(import.weak));
+            w.0.push(u8::from(import.weak) | u8::from(import.referenced) << 1);
         }
         w.strings(self.info.exports.iter().map(|e| &**e));
         match &self.reset {
@@ -136,12 +139,15 @@ impl LibraryMeta {
         let runtime_paths = r.list(|r| r.string())?;
         let imports = r.list(|r| {
             let name: Arc<str> = r.str()?.into();
-            let weak = match r.u8()? {
-                0 => false,
-                1 => true,
-                _ => return None,
-            };
-            Some(LinkImport { name, weak })
+            let flags = r.u8()?;
+            if flags > 3 {
+                return None;
+            }
+            Some(LinkImport {
+                name,
+                weak: flags & 1 != 0,
+                referenced: flags & 2 != 0,
+            })
         })?;
         let exports = r.list(|r| r.str().map(Box::from))?;
         let reset = match r.u8()? {
@@ -269,10 +275,12 @@ mod tests {
                     LinkImport {
                         name: "memory".into(),
                         weak: false,
+                        referenced: true,
                     },
                     LinkImport {
                         name: "maybe".into(),
                         weak: true,
+                        referenced: false,
                     },
                 ],
                 exports: vec!["f".into(), "g".into()],

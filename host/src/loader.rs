@@ -30,7 +30,7 @@ use crate::foreign;
 use crate::program::{self, Program};
 use crate::reuse::Parked;
 use crate::scope::{
-    GotEntry, LibId, LibState, Library, ScopeEntry, Symbol, HANDLE_DEFAULT, HANDLE_NEXT,
+    GotEntry, LibId, LibState, Library, LoadedBy, ScopeEntry, Symbol, HANDLE_DEFAULT, HANDLE_NEXT,
     PROGRAM_HANDLE,
 };
 use crate::source::{expand_runtime_path, Requester};
@@ -121,6 +121,8 @@ pub(crate) fn open<T: 'static>(
     if name.is_empty() {
         return Ok(PROGRAM_HANDLE);
     }
+    let expanded = expand_origin(s.cx(), name, caller_addr)?;
+    let name = expanded.as_deref().unwrap_or(name);
     let global = flags.contains(OpenFlags::GLOBAL);
     let nodelete = flags.contains(OpenFlags::NODELETE);
     let lazy = !flags.contains(OpenFlags::NOW);
@@ -140,10 +142,25 @@ pub(crate) fn open<T: 'static>(
     let mut group = Group::default();
     let result = map_tree(s, name, requester, &mut group)
         .and_then(|root| {
+            s.cx().scope.add_root_scope(root);
+            // RTLD_NODELETE counts from relocation on (glibc's `l_nodelete_pending`): binding
+            // to the root then makes no dependency. A failed dlopen removes the root anyway.
+            if nodelete {
+                s.cx().scope.lib_mut(root)?.nodelete = true;
+            }
+            let initfini = s.cx().scope.sort_for_init(root);
+            s.cx().scope.lib_mut(root)?.initfini = initfini;
             let roots: &[LibId] = if global { &[root] } else { &[] };
             link_group(s, &mut group, lazy, roots).map(|()| root)
         })
-        .and_then(|root| construct_group(s, &group.post_order.clone()).map(|()| root));
+        .and_then(|root| {
+            // glibc's order (`Scope::sort_for_init`), constructors from the back; only the
+            // libraries this dlopen loaded run theirs.
+            let mut order = s.cx().scope.lib(root)?.initfini.clone();
+            order.reverse();
+            order.retain(|id| group.registered.contains(id));
+            construct_group(s, &order).map(|()| root)
+        });
     match result {
         Ok(root) => {
             let cx = s.cx();
@@ -240,6 +257,27 @@ impl Drop for Nesting {
     }
 }
 
+/// `$ORIGIN` / `${ORIGIN}` in a `dlopen` file name, as glibc expands it: the directory of the
+/// calling module (a library's file, or the program's). `None`: nothing to expand.
+fn expand_origin(cx: &WasiDlCtx, name: &str, caller_addr: u32) -> DlResult<Option<String>> {
+    if !name.contains("$ORIGIN") && !name.contains("${ORIGIN}") {
+        return Ok(None);
+    }
+    let caller_path = match cx.scope.lib_at(caller_addr) {
+        Some(id) => cx.scope.lib(id)?.path.clone(),
+        // As for the program's RUNPATH: its name as run (a bare name is in ".").
+        None => Some(cx.config.program_name.clone()),
+    };
+    let expanded =
+        crate::source::expand_runtime_path(&[name.to_string()], caller_path.as_deref());
+    match expanded.into_iter().next() {
+        Some(path) => Ok(Some(path)),
+        None => Err(DlError::NoOrigin {
+            name: name.to_string(),
+        }),
+    }
+}
+
 /// The libraries a program was linked against (its NEEDED list), at start-up: loaded as one
 /// group the way glibc's loader does, all named libraries first and then their dependencies,
 /// in the global scope for good; constructed dependencies first and otherwise last-named
@@ -263,6 +301,10 @@ pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]
                 if let Some(lib) = cx.scope.get_mut(id) {
                     lib.state = LibState::Ready;
                 }
+            }
+            // The program's search list: breadth first over all its libraries at once.
+            for &id in &group.registered {
+                cx.scope.make_global(id);
             }
             for root in roots {
                 add_reference(cx, root, true, true)?;
@@ -293,16 +335,18 @@ fn load_needed_group<T: 'static>(
     let mut below = Vec::new();
     for name in names {
         let (root, needed) = map_one(s, name, None, 0, group)?;
+        if needed.is_some() {
+            s.cx().scope.lib_mut(root)?.loaded_by = LoadedBy::Program;
+        }
         roots.push(root);
         below.push((root, needed));
     }
-    for (root, needed) in below {
-        map_below(s, root, needed, group)?;
-    }
+    map_below(s, below, group)?;
     link_group(s, group, true, &roots.clone())?;
     crate::startup::check_program_got(s)?;
     crate::startup::apply_program_data_relocs(s)?;
-    let mut order = s.cx().scope.fini_order_of(&group.registered);
+    // The program's search list: its libraries, then theirs, breadth first (load order).
+    let mut order = s.cx().scope.sort_maps(&group.registered, false);
     order.reverse();
     construct_group(s, &order)
 }
@@ -364,6 +408,13 @@ fn reopen<T: 'static>(
             reason: "the library is being unloaded (dlopen from one of its destructors)".into(),
         });
     }
+    cx.scope.add_root_scope(id);
+    // Opened by name for the first time (it was only a dependency): glibc gives it a sorted
+    // dependency list now.
+    if cx.scope.lib(id)?.initfini.is_empty() {
+        let initfini = cx.scope.sort_for_init(id);
+        cx.scope.lib_mut(id)?.initfini = initfini;
+    }
     add_reference(cx, id, global, nodelete)
 }
 
@@ -380,9 +431,7 @@ fn add_reference(cx: &mut WasiDlCtx, id: LibId, global: bool, nodelete: bool) ->
     lib.nodelete |= nodelete;
     let handle = lib.handle;
     for id in list {
-        if let Some(lib) = cx.scope.get_mut(id) {
-            lib.global = true;
-        }
+        cx.scope.make_global(id);
     }
     Ok(handle)
 }
@@ -398,9 +447,7 @@ struct Group {
     bound_imports: Vec<crate::startup::Bound>,
 }
 
-/// Phase 1: find, fetch, compile and reserve `name` and (depth first) its dependencies.
-/// Iterative: an explicit stack holds the path through the NEEDED graph, so the host's own
-/// stack does not grow with its depth (which `max_dependency_depth` bounds).
+/// Phase 1: find, fetch, compile and reserve `name` and its dependencies.
 fn map_tree<T: 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
@@ -408,40 +455,72 @@ fn map_tree<T: 'static>(
     group: &mut Group,
 ) -> DlResult<LibId> {
     let (root, needed) = map_one(s, name, requester, 0, group)?;
-    map_below(s, root, needed, group)?;
+    map_below(s, vec![(root, needed)], group)?;
     Ok(root)
 }
 
-/// The dependencies of `root` (just mapped, with its NEEDED names), depth first; `root` goes
-/// into the group's post-order after them.
+/// The dependencies of `roots` (just mapped, each with its NEEDED names), breadth first as
+/// glibc's `_dl_map_object_deps` loads them: every NEEDED entry of one library before those of
+/// the libraries it brought in. That is the load order (exit order and the global scope follow
+/// it). Then the group's post-order (dependencies before dependents), for instantiation.
 fn map_below<T: 'static>(
     s: &mut Session<'_, '_, T>,
-    root: LibId,
-    needed: Option<Vec<String>>,
+    roots: Vec<(LibId, Option<Vec<String>>)>,
     group: &mut Group,
 ) -> DlResult<()> {
-    // The libraries being mapped, each with the NEEDED names still to map.
-    let mut stack: Vec<(LibId, std::vec::IntoIter<String>)> = Vec::new();
-    if let Some(needed) = needed {
-        stack.push((root, needed.into_iter()));
-    }
-    while let Some((id, pending)) = stack.last_mut() {
-        let id = *id;
-        let Some(dep_name) = pending.next() else {
-            stack.pop();
-            group.post_order.push(id);
-            continue;
-        };
-        let (dep, needed) = map_one(s, &dep_name, Some(id), stack.len(), group)?;
-        let lib = s.cx().scope.lib_mut(id)?;
-        if !lib.deps.contains(&dep) {
-            lib.deps.push(dep);
+    // Libraries whose NEEDED names are still to map, with their depth.
+    let mut queue: std::collections::VecDeque<(LibId, Vec<String>, usize)> = roots
+        .into_iter()
+        .filter_map(|(id, needed)| Some((id, needed?, 0)))
+        .collect();
+    while let Some((id, needed, depth)) = queue.pop_front() {
+        for dep_name in needed {
+            let (dep, dep_needed) = map_one(s, &dep_name, Some(id), depth + 1, group)?;
+            if dep_needed.is_some() {
+                s.cx().scope.lib_mut(dep)?.loaded_by = LoadedBy::Lib(id);
+            }
+            let lib = s.cx().scope.lib_mut(id)?;
+            if !lib.deps.contains(&dep) {
+                lib.deps.push(dep);
+            }
+            if let Some(dep_needed) = dep_needed {
+                queue.push_back((dep, dep_needed, depth + 1));
+            }
         }
-        if let Some(needed) = needed {
-            stack.push((dep, needed.into_iter()));
-        }
     }
+    group.post_order = post_order(&s.cx().scope, &group.registered);
     Ok(())
+}
+
+/// `ids` with every library after the ones it needs (a cycle in NEEDED order), for
+/// instantiation: then most imports find their definitions directly.
+fn post_order(scope: &crate::scope::Scope, ids: &[LibId]) -> Vec<LibId> {
+    let mut out: Vec<LibId> = Vec::with_capacity(ids.len());
+    let mut seen: Vec<LibId> = Vec::with_capacity(ids.len());
+    for &start in ids {
+        if seen.contains(&start) {
+            continue;
+        }
+        seen.push(start);
+        let deps_of = |id: LibId| scope.get(id).map(|l| l.deps.clone()).unwrap_or_default();
+        let mut stack = vec![(start, deps_of(start), 0usize)];
+        while let Some((id, deps, at)) = stack.last_mut() {
+            match deps.get(*at).copied() {
+                Some(dep) => {
+                    *at += 1;
+                    if ids.contains(&dep) && !seen.contains(&dep) {
+                        seen.push(dep);
+                        stack.push((dep, deps_of(dep), 0));
+                    }
+                }
+                None => {
+                    out.push(*id);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Finds, fetches, compiles and reserves one library: a new one comes with its NEEDED names,
@@ -733,6 +812,18 @@ fn link_group<T: 'static>(
     for &id in &group.post_order {
         instantiate(s, id, lazy)?;
     }
+    // Calls into a library of the group that was instantiated after the caller bind now, to
+    // the definition the scope gives at load (as a relocation does), not at the first call.
+    for &id in &group.post_order {
+        let stubs = std::mem::take(&mut s.cx().scope.lib_mut(id)?.pending_stubs);
+        for (symbol, ty, target) in stubs {
+            if let Some((_, Symbol::Func { func, .. })) = resolve(s, id, &symbol) {
+                if func.matches_ty(&*s.caller, &ty) {
+                    let _ = target.set(func);
+                }
+            }
+        }
+    }
     for &root in global_roots {
         crate::startup::bind_pending(s, root, &mut group.bound_imports)?;
     }
@@ -751,7 +842,7 @@ fn bind_got<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, got: &[GotEntry])
     let order = s.cx().scope.lookup_order_for(id);
     let found: Vec<_> = got
         .iter()
-        .map(|entry| resolve_in(s, id, &order, &entry.symbol))
+        .map(|entry| resolve_in(s, id, &order, &entry.symbol, true))
         .collect();
     // Functions without a slot yet get one each, from one reservation (one table growth, not
     // one per entry); what is left of it is given back.
@@ -915,7 +1006,17 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
                 atexit_stub(s, atexit.clone(), mem_base, ft.clone()).into()
             }
             ("env", symbol, ExternType::Func(ft)) => {
-                match resolve_in(s, id, &order, symbol) {
+                // An import nothing in the module uses (wasm-ld imports a library's own weak
+                // definitions) binds without making its provider a dependency.
+                // The first definition in scope order may be a library of this group that is
+                // instantiated later (a cycle, or a sibling after this one): a late-binding
+                // stub then finds it at the first call.
+                let pending = defined_by_pending(s, &order, symbol)?;
+                let found = match pending {
+                    Some(_) => None,
+                    None => resolve_in(s, id, &order, symbol, described.referenced),
+                };
+                match found {
                     Some((_, Symbol::Func { func, key, .. })) => {
                         if !func.matches_ty(&*s.caller, ft) {
                             let have = func.ty(&*s.caller);
@@ -933,13 +1034,17 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
                         return Err(link_err(module, field, "it is a data symbol, called as a function".into()))
                     }
                     None => {
-                        let pending = defined_by_pending(s, id, symbol)?;
                         if pending.is_none() && !weak && !lazy {
                             return Err(DlError::UndefinedSymbol { library: name.clone(), symbol: symbol.to_string() });
                         }
                         trace::bind(&name, symbol, if weak && pending.is_none() { "weak, undefined" } else { "lazy" });
                         has_stubs = true;
-                        late_binding_stub(s, id, symbol, ft.clone())?.into()
+                        let (stub, target) = late_binding_stub(s, id, symbol, ft.clone())?;
+                        if pending.is_some() {
+                            // Bound as soon as the group is instantiated (`link_group`).
+                            s.cx().scope.lib_mut(id)?.pending_stubs.push((symbol.into(), ft.clone(), target));
+                        }
+                        stub.into()
                     }
                 }
             }
@@ -1026,15 +1131,32 @@ fn revive<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, parked: Parked) -> 
     };
     let mut fits = true;
     let order = s.cx().scope.lookup_order_for(id);
+    let mut providers = Vec::new();
     for &(index, key) in &parked.direct {
         let Some(import) = compiled.info.imports.get(index as usize) else {
             fits = false;
             break;
         };
-        if !matches!(resolve_in(s, id, &order, &import.name), Some((_, Symbol::Func { key: k, .. })) if k == key)
-        {
-            fits = false;
-            break;
+        // Looked up without recording: a binding counts only once the instance is kept.
+        let found = match defined_by_pending(s, &order, &import.name)? {
+            Some(_) => None,
+            None => resolve_in(s, id, &order, &import.name, false),
+        };
+        match found {
+            Some((owner, Symbol::Func { key: k, .. })) if k == key => {
+                if let (true, ScopeEntry::Lib(provider)) = (import.referenced, owner) {
+                    providers.push(provider);
+                }
+            }
+            _ => {
+                fits = false;
+                break;
+            }
+        }
+    }
+    if fits {
+        for provider in providers {
+            s.cx().scope.note_binding(id, provider);
         }
     }
     let program = s.program()?;
@@ -1126,16 +1248,26 @@ fn foreign_import<T: 'static>(
 /// dependency cycle): then calls go through a late-binding stub.
 fn defined_by_pending<T: 'static>(
     s: &mut Session<'_, '_, T>,
-    id: LibId,
+    order: &[ScopeEntry],
     symbol: &str,
 ) -> DlResult<Option<LibId>> {
-    let cx = s.cx();
-    let order = cx.scope.lookup_order_for(id);
-    for entry in order {
-        if let ScopeEntry::Lib(other) = entry {
-            let lib = cx.scope.lib(other)?;
-            if lib.instance.is_none() && lib.compiled.info.exports.iter().any(|e| &**e == symbol) {
-                return Ok(Some(other));
+    for &entry in order {
+        match entry {
+            // A definition already known comes first: bind to it.
+            ScopeEntry::Program => {
+                if !is_plumbing(symbol) && program_symbol(s, symbol, false).is_some() {
+                    return Ok(None);
+                }
+            }
+            ScopeEntry::Lib(other) => {
+                let lib = s.cx().scope.lib(other)?;
+                if lib.instance.is_some() {
+                    if lib.exports.contains_key(symbol.as_bytes()) {
+                        return Ok(None);
+                    }
+                } else if lib.compiled.info.exports.iter().any(|e| &**e == symbol) {
+                    return Ok(Some(other));
+                }
             }
         }
     }
@@ -1150,11 +1282,12 @@ fn late_binding_stub<T: 'static>(
     id: LibId,
     symbol: &str,
     ty: FuncType,
-) -> DlResult<Func> {
+) -> DlResult<(Func, Arc<OnceLock<Func>>)> {
     let handle = s.cx().scope.lib(id)?.handle;
     let glue = s.glue.clone();
     let symbol = symbol.to_string();
     let target: Arc<OnceLock<Func>> = Arc::new(OnceLock::new());
+    let bound = target.clone();
     let func = Func::new(
         &mut *s.caller,
         ty,
@@ -1197,7 +1330,7 @@ fn late_binding_stub<T: 'static>(
             func.call(&mut caller, params, results)
         },
     );
-    Ok(func)
+    Ok((func, bound))
 }
 
 /// A library's `atexit(fn)`: the program's `__wasi_dl_atexit(fn, dso)` with the library's
@@ -1226,20 +1359,32 @@ fn atexit_stub<T: 'static>(
     )
 }
 
+/// Finds `symbol` for library `id`: global scope, then its lookup scopes.
+fn resolve<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    symbol: &str,
+) -> Option<(ScopeEntry, Symbol)> {
+    let order = s.cx().scope.lookup_order_for(id);
+    resolve_in(s, id, &order, symbol, true)
+}
+
 /// Finds `symbol` for library `id` along `order`, its lookup order
-/// (`Scope::lookup_order_for(id)`: global scope, then its local scope), which a caller
-/// resolving many symbols computes once.
+/// (`Scope::lookup_order_for(id)`), which a caller resolving many symbols computes once.
+/// `used`: the library really refers to the symbol, so its provider becomes a dependency
+/// (glibc's relocation-based dependencies).
 fn resolve_in<T: 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     order: &[ScopeEntry],
     symbol: &str,
+    used: bool,
 ) -> Option<(ScopeEntry, Symbol)> {
     // Linking asks the program for every name a library imports, most of them the library's
     // own or another library's: a miss costs a lookup, not an allocation in the miss memo
     // (which is for `dlsym`'s repeated questions).
     let found = lookup(s, order, symbol, false);
-    if let Some((ScopeEntry::Lib(provider), _)) = found {
+    if let (true, Some((ScopeEntry::Lib(provider), _))) = (used, found) {
         s.cx().scope.note_binding(id, provider);
     }
     found
@@ -1284,7 +1429,10 @@ fn program_symbol<T: 'static>(
     if program.missing.contains(name.as_bytes()) {
         return None;
     }
-    let found = program::find_export(s.caller, name);
+    let found = program::main_aliases(name)
+        .iter()
+        .find_map(|alias| program::find_export(s.caller, alias))
+        .or_else(|| program::find_export(s.caller, name));
     let program = s.cx().program.as_mut()?;
     match found {
         Some(sym) => {
@@ -1627,33 +1775,32 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
 
 /// One round of `unload_unreachable`: whether it unloaded anything.
 fn unload_pass<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
-    // (construction order, library): destructors run newest-constructed first, so a library's
-    // dependents are destroyed before it.
-    let mut victims: Vec<(u64, LibId)> = {
+    // Destructors in glibc's `_dl_close` order: every loaded library sorted (`sort_maps`),
+    // dependents before their dependencies, and of those the ones that go.
+    let victims: Vec<LibId> = {
         let scope = &s.cx().scope;
-        scope
+        let doomed: Vec<LibId> = scope
             .unreachable()
             .into_iter()
-            .filter_map(|id| {
-                scope
-                    .get(id)
-                    .filter(|l| l.state != LibState::Closing)
-                    .map(|l| (l.init_seq, id))
-            })
+            .filter(|&id| scope.get(id).is_some_and(|l| l.state != LibState::Closing))
+            .collect();
+        if doomed.is_empty() {
+            return Ok(false);
+        }
+        scope
+            .sort_maps(scope.order(), true)
+            .into_iter()
+            .filter(|id| doomed.contains(id))
             .collect()
     };
-    if victims.is_empty() {
-        return Ok(false);
-    }
-    victims.sort_unstable_by_key(|&(seq, _)| std::cmp::Reverse(seq));
-    for &(_, id) in &victims {
+    for &id in &victims {
         s.cx().scope.lib_mut(id)?.state = LibState::Closing;
     }
     let finalize = s.program()?.finalize.clone();
     let stack_pointer = s.program()?.stack_pointer;
     let stack_at_entry = stack_pointer.get(&mut *s.caller);
     let mut failure = None;
-    for &(_, id) in &victims {
+    for &id in &victims {
         let (base, end, name) = {
             let lib = s.cx().scope.lib(id)?;
             (lib.mem_base, lib.mem_end(), lib.display_name().to_string())
@@ -1664,7 +1811,7 @@ fn unload_pass<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
             }
         }
     }
-    for &(_, id) in &victims {
+    for &id in &victims {
         release_library(s, id);
     }
     failure.map_or(Ok(true), Err)
@@ -1743,20 +1890,12 @@ pub(crate) fn sym_cached(
             match program.symbols.get(name) {
                 Some(sym) => (None, *sym),
                 None if program.missing.contains(name) => {
-                    let globals = scope
-                        .order()
-                        .iter()
-                        .copied()
-                        .filter(|&id| scope.get(id).is_some_and(|l| l.global));
+                    let globals = scope.globals().iter().copied();
                     let local = match (handle, scope.lib_at(caller_addr)) {
-                        (HANDLE_DEFAULT, Some(caller)) => {
-                            scope.get(caller).map(|l| l.search_list.as_slice())
-                        }
+                        (HANDLE_DEFAULT, Some(caller)) => Some(scope.local_scopes_of(caller)),
                         _ => None,
                     };
-                    globals
-                        .chain(local.into_iter().flatten().copied())
-                        .find_map(in_lib)?
+                    globals.chain(local.into_iter().flatten()).find_map(in_lib)?
                 }
                 None => return None,
             }

@@ -156,6 +156,17 @@ fn typed<T, P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
         .map_err(|e| DlError::Program(format!("its export {name} has the wrong type: {e}")))
 }
 
+/// The export names the program's C `main` goes by, for a lookup of `main`: clang calls a
+/// `main(argc, argv)` `__main_argc_argv` on wasm, and a `main(void)` `__original_main` (its
+/// `main` export is then libc's shim, which a program's `&main` is not).
+pub(crate) fn main_aliases(name: &str) -> &'static [&'static str] {
+    if name == "main" {
+        &["__main_argc_argv", "__original_main"]
+    } else {
+        &[]
+    }
+}
+
 /// Looks `name` up among the program's exports (uncached; the loader caches hits).
 pub(crate) fn find_export<T>(caller: &mut Caller<'_, T>, name: &str) -> Option<Symbol> {
     match caller.get_export(name)? {

@@ -2,10 +2,11 @@
 //!
 //! glibc's rules, which C programs rely on:
 //! - a library's undefined symbols resolve in the *global scope* (the program, then
-//!   `RTLD_GLOBAL` libraries in load order), then in the library's own *local scope* (itself
-//!   and its dependencies, breadth first);
+//!   `RTLD_GLOBAL` libraries), then in the *local scope* (itself and its dependencies, breadth
+//!   first) of the `dlopen` root that brought it in, and of every later root that needs it;
 //! - `dlsym(handle)` searches the handle's local scope; `dlsym(RTLD_DEFAULT)` the global scope
-//!   and then the caller's local scope; `dlsym(RTLD_NEXT)` the objects loaded after the caller.
+//!   and then the caller's lookup scopes; `dlsym(RTLD_NEXT)` the objects after the caller in
+//!   its root's scope.
 //!
 //! Everything here is plain data; looking into the main program is the loader's job (it needs
 //! the store), so scopes hand back [`ScopeEntry::Program`] where the program comes in order.
@@ -76,6 +77,9 @@ pub(crate) struct Library {
     pub(crate) exports: SymbolTable,
     /// Its GOT entries, bound after every new library of its `dlopen` is instantiated.
     pub(crate) got: Vec<GotEntry>,
+    /// Late-binding stubs for calls into libraries of its group instantiated after it: their
+    /// targets are set once the whole group is instantiated.
+    pub(crate) pending_stubs: Vec<(Box<str>, wasmtime::FuncType, PendingTarget)>,
     /// Its direct function imports as bound, to tell whether a parked instance still fits.
     pub(crate) direct: Vec<DirectImport>,
     /// Whether its instance may be parked when it unloads (see `reuse`).
@@ -84,11 +88,24 @@ pub(crate) struct Library {
     pub(crate) parked: Option<Box<Parked>>,
     /// Direct dependencies (NEEDED), resolved.
     pub(crate) deps: Vec<LibId>,
+    /// For a library opened by `dlopen` itself: its search list in constructor sort order
+    /// (glibc's `l_initfini` of a `dlopen`ed object; a dependency's is itself and its NEEDED
+    /// list). Empty until then.
+    pub(crate) initfini: Vec<LibId>,
+    /// Who brought it in: the library whose NEEDED entry first loaded it, the program (one
+    /// of the program's own NEEDED libraries, or theirs), or a `dlopen` (glibc's `l_loader`
+    /// chain, which `RTLD_NEXT` follows to its root).
+    pub(crate) loaded_by: LoadedBy,
     /// Libraries outside its local scope that it took a symbol from (glibc's "reldeps"):
     /// they stay loaded as long as it does.
     pub(crate) bound: Vec<LibId>,
     /// Its local scope: itself, then its dependencies breadth first.
     pub(crate) search_list: Vec<LibId>,
+    /// The `dlopen` roots whose local scopes its own undefined symbols are looked up in, after
+    /// the global scope (glibc's `l_scope`): the root that brought it in, then every later
+    /// `dlopen` root whose dependencies include it (so its lazy references see more). Empty
+    /// for the program's own libraries, which use the global scope (and their own).
+    pub(crate) scopes: Vec<LibId>,
     /// RUNTIME_PATH with `$ORIGIN` expanded.
     pub(crate) runtime_path: Vec<String>,
     /// `dlopen` calls not yet matched by `dlclose`.
@@ -126,12 +143,16 @@ impl Library {
             extra_slots: Vec::new(),
             exports: SymbolTable::default(),
             got: Vec::new(),
+            pending_stubs: Vec::new(),
             direct: Vec::new(),
             reusable: false,
             parked: None,
             deps: Vec::new(),
+            initfini: Vec::new(),
+            loaded_by: LoadedBy::Dlopen,
             bound: Vec::new(),
             search_list: Vec::new(),
+            scopes: Vec::new(),
             runtime_path: Vec::new(),
             open_count: 0,
             global: false,
@@ -152,6 +173,9 @@ impl Library {
     }
 }
 
+/// Where a late-binding stub's target goes once known.
+pub(crate) type PendingTarget = Arc<std::sync::OnceLock<Func>>;
+
 /// A `GOT.mem` or `GOT.func` import: the global the library reads the symbol's address or
 /// slot from.
 pub(crate) struct GotEntry {
@@ -160,6 +184,17 @@ pub(crate) struct GotEntry {
     /// `GOT.func` (a table slot) rather than `GOT.mem` (an address).
     pub(crate) func: bool,
     pub(crate) weak: bool,
+}
+
+/// What brought a library in (see [`Library::loaded_by`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum LoadedBy {
+    /// The root of a `dlopen`.
+    Dlopen,
+    /// The program's start-up code (a library the program was linked against).
+    Program,
+    /// A NEEDED entry of this library.
+    Lib(LibId),
 }
 
 /// Where a symbol search goes next.
@@ -181,6 +216,9 @@ pub(crate) struct Scope {
     blocks: BTreeMap<u32, LibId>,
     /// Loaded libraries in load order.
     order: Vec<LibId>,
+    /// The `RTLD_GLOBAL` libraries in the order they joined the global scope (glibc appends a
+    /// promoted library's search list at the end, whenever it was loaded).
+    global_order: Vec<LibId>,
     next_handle: Option<u32>,
     next_seq: u64,
     next_init_seq: u64,
@@ -220,16 +258,24 @@ impl Scope {
         }
     }
 
-    /// Records that `user` took a symbol from `provider`; outside `user`'s local scope this
-    /// keeps `provider` loaded while `user` is.
+    /// Records that `user` took a symbol from `provider`; outside `user`'s own dependencies
+    /// this keeps `provider` loaded while `user` is. As in glibc, a provider that can never be
+    /// unloaded (NODELETE) gets no such dependency: nothing to keep, and exit order stays.
     pub(crate) fn note_binding(&mut self, user: LibId, provider: LibId) {
+        if self.get(provider).is_some_and(|p| p.nodelete) {
+            return;
+        }
         let Some(lib) = self.get_mut(user) else {
             return;
         };
-        if user != provider
-            && !lib.search_list.contains(&provider)
-            && !lib.bound.contains(&provider)
-        {
+        // glibc's `add_dependency`: unless the provider is already among the user's own
+        // dependencies (its `l_initfini`).
+        let known = if lib.initfini.is_empty() {
+            lib.deps.contains(&provider)
+        } else {
+            lib.initfini.contains(&provider)
+        };
+        if user != provider && !known && !lib.bound.contains(&provider) {
             lib.bound.push(provider);
         }
     }
@@ -248,9 +294,8 @@ impl Scope {
         }
     }
 
-    /// The order glibc's `_dl_fini` finalizes loaded libraries in at exit: load order, except
-    /// that a library comes before those it depends on (NEEDED or symbol bindings). A cycle
-    /// is broken at its earliest-loaded member.
+    /// The order glibc's `_dl_fini` finalizes loaded libraries in at exit: [`Self::sort_maps`]
+    /// of every loaded library in load order.
     pub(crate) fn fini_order(&self) -> Vec<LibId> {
         let live: Vec<LibId> = self
             .order
@@ -265,25 +310,91 @@ impl Scope {
                 })
             })
             .collect();
-        self.fini_order_of(&live)
+        self.sort_maps(&live, true)
     }
 
-    /// [`Self::fini_order`] for the libraries `ids` (in load order).
-    pub(crate) fn fini_order_of(&self, ids: &[LibId]) -> Vec<LibId> {
-        let mut left = ids.to_vec();
-        let depends = |user: LibId, on: LibId| {
-            self.get(user)
-                .is_some_and(|l| l.deps.contains(&on) || l.bound.contains(&on))
-        };
-        let mut out = Vec::with_capacity(left.len());
-        while !left.is_empty() {
-            let next = left
-                .iter()
-                .position(|&id| !left.iter().any(|&user| user != id && depends(user, id)))
-                .unwrap_or(0);
-            out.push(left.remove(next));
+    /// glibc's `_dl_sort_maps` (its default "dfs" algorithm): `maps` (in load order, or a
+    /// root's breadth-first search list) ordered so that a library comes before the ones it
+    /// depends on. A depth-first walk starts from each library, last first, follows NEEDED
+    /// edges in order (and, `for_fini`, symbol bindings, newest first), and places a library
+    /// in front once everything it reaches is placed. When bindings took part, a second walk
+    /// over that result with NEEDED edges only gives the answer, so that NEEDED edges win in a
+    /// cycle. Constructors run in the reverse of this order; destructors in it.
+    pub(crate) fn sort_maps(&self, maps: &[LibId], for_fini: bool) -> Vec<LibId> {
+        let (first, saw_bindings) = self.dfs_pass(maps, for_fini, None);
+        if !saw_bindings {
+            return first;
         }
-        out
+        self.dfs_pass(&first, false, None).0
+    }
+
+    /// The constructor sort of a `dlopen` of `root` ([`Self::sort_maps`] of its search list,
+    /// `for_fini` false): glibc sorts before it has filled in the root's own dependency list,
+    /// so the walk does not follow the root's edges, and keeps the root first.
+    pub(crate) fn sort_for_init(&self, root: LibId) -> Vec<LibId> {
+        let (mut order, _) = self.dfs_pass(&self.breadth_first(root), false, Some(root));
+        order.retain(|&id| id != root);
+        order.insert(0, root);
+        order
+    }
+
+    /// One depth-first pass of [`Self::sort_maps`]: the order, and whether a binding edge
+    /// was seen. Iterative (load chains can be long); edges leading out of `maps` are ignored.
+    fn dfs_pass(
+        &self,
+        maps: &[LibId],
+        with_bindings: bool,
+        no_edges: Option<LibId>,
+    ) -> (Vec<LibId>, bool) {
+        let size = maps.iter().max().map_or(0, |&m| m + 1);
+        let mut member = vec![false; size];
+        for &m in maps {
+            member[m] = true;
+        }
+        let mut visited = vec![false; size];
+        let mut saw_bindings = false;
+        // Post-order of the walk; reversed at the end (glibc fills its array from the back).
+        let mut placed = Vec::with_capacity(maps.len());
+        let edges = |id: LibId, saw: &mut bool| -> Vec<LibId> {
+            let Some(lib) = self.get(id).filter(|_| Some(id) != no_edges) else {
+                return Vec::new();
+            };
+            let mut out = if lib.initfini.is_empty() {
+                lib.deps.clone()
+            } else {
+                lib.initfini.clone()
+            };
+            if with_bindings && !lib.bound.is_empty() {
+                *saw = true;
+                out.extend(lib.bound.iter().rev());
+            }
+            out
+        };
+        for &start in maps.iter().rev() {
+            if visited[start] {
+                continue;
+            }
+            visited[start] = true;
+            let mut stack = vec![(start, edges(start, &mut saw_bindings), 0usize)];
+            while let Some((id, next, at)) = stack.last_mut() {
+                match next.get(*at).copied() {
+                    Some(dep) => {
+                        *at += 1;
+                        if dep < size && member[dep] && !visited[dep] {
+                            visited[dep] = true;
+                            let e = edges(dep, &mut saw_bindings);
+                            stack.push((dep, e, 0));
+                        }
+                    }
+                    None => {
+                        placed.push(*id);
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        placed.reverse();
+        (placed, saw_bindings)
     }
 
     pub(crate) fn order(&self) -> &[LibId] {
@@ -365,7 +476,18 @@ impl Scope {
             self.blocks.remove(&lib.mem_base);
         }
         self.order.retain(|&o| o != id);
+        self.global_order.retain(|&o| o != id);
         self.free_ids.push(id);
+        // Its id will be reused: whoever it brought in now counts as its own root, and its
+        // local scope leaves every library's lookup scope (as glibc's dlclose removes it).
+        let inherited = lib.loaded_by;
+        for other in self.libs.iter_mut().flatten() {
+            if other.loaded_by == LoadedBy::Lib(id) {
+                other.loaded_by = inherited;
+            }
+            other.scopes.retain(|&r| r != id);
+            other.initfini.retain(|&r| r != id);
+        }
         Some(lib)
     }
 
@@ -393,53 +515,117 @@ impl Scope {
         list
     }
 
-    /// Where an undefined symbol of `lib` is looked for: the global scope, then its local scope.
-    pub(crate) fn lookup_order_for(&self, lib: LibId) -> Vec<ScopeEntry> {
-        let mut order = self.global_scope();
-        if let Some(l) = self.get(lib) {
-            for &id in &l.search_list {
-                let entry = ScopeEntry::Lib(id);
-                if !order.contains(&entry) {
-                    order.push(entry);
+    /// A `dlopen` of `root` (new, or already loaded): every library of its local scope looks
+    /// up its undefined symbols in that scope too, after those it had (glibc's `dl_open_worker`
+    /// extends the `l_scope` of objects loaded before; for a library opened before as a root,
+    /// which every member already has, nothing changes).
+    pub(crate) fn add_root_scope(&mut self, root: LibId) {
+        for member in self.breadth_first(root) {
+            if let Some(lib) = self.get_mut(member) {
+                if !lib.scopes.contains(&root) {
+                    lib.scopes.push(root);
                 }
             }
         }
-        order
     }
 
-    /// The program, then every `RTLD_GLOBAL` library in load order.
-    pub(crate) fn global_scope(&self) -> Vec<ScopeEntry> {
-        let mut order = vec![ScopeEntry::Program];
-        order.extend(
-            self.order
-                .iter()
-                .filter(|&&id| self.get(id).is_some_and(|l| l.global))
-                .map(|&id| ScopeEntry::Lib(id)),
-        );
-        order
+    /// The libraries after the global scope in `lib`'s lookup order: the local scopes of its
+    /// roots (see [`Library::scopes`]) in order, or its own when it has none. May repeat one.
+    pub(crate) fn local_scopes_of(&self, lib: LibId) -> impl Iterator<Item = LibId> + '_ {
+        let (roots, own): (&[LibId], &[LibId]) = match self.get(lib) {
+            Some(l) if !l.scopes.is_empty() => (&l.scopes, &[]),
+            Some(l) => (&[], &l.search_list),
+            None => (&[], &[]),
+        };
+        roots
+            .iter()
+            .filter_map(|&r| self.get(r))
+            .flat_map(|r| r.search_list.iter().copied())
+            .chain(own.iter().copied())
     }
 
-    /// `RTLD_NEXT` from `caller`, as glibc does it: from the program, the global scope after
-    /// the program; from a library, the rest of its local scope. The program comes last for a
-    /// library, because that is where libc lives in a wasm program (glibc finds libc.so in the
-    /// library's dependencies).
-    pub(crate) fn next_after(&self, caller: Option<LibId>) -> Vec<ScopeEntry> {
-        match caller.and_then(|id| self.get(id).map(|l| (id, l))) {
-            None => self.global_scope().into_iter().skip(1).collect(),
-            Some((id, lib)) => {
-                let after = lib
-                    .search_list
-                    .iter()
-                    .position(|&l| l == id)
-                    .map_or(0, |p| p + 1);
-                let mut order: Vec<ScopeEntry> = lib.search_list[after..]
-                    .iter()
-                    .map(|&l| ScopeEntry::Lib(l))
-                    .collect();
-                order.push(ScopeEntry::Program);
-                order
+    /// Where an undefined symbol of `lib` is looked for: the global scope, then the local
+    /// scopes of its roots.
+    pub(crate) fn lookup_order_for(&self, lib: LibId) -> Vec<ScopeEntry> {
+        let mut order = self.global_scope();
+        for id in self.local_scopes_of(lib) {
+            let entry = ScopeEntry::Lib(id);
+            if !order.contains(&entry) {
+                order.push(entry);
             }
         }
+        order
+    }
+
+    /// The program, then every `RTLD_GLOBAL` library in the order it became global.
+    pub(crate) fn global_scope(&self) -> Vec<ScopeEntry> {
+        let mut order = vec![ScopeEntry::Program];
+        order.extend(self.global_order.iter().map(|&id| ScopeEntry::Lib(id)));
+        order
+    }
+
+    /// The `RTLD_GLOBAL` libraries, in global scope order.
+    pub(crate) fn globals(&self) -> &[LibId] {
+        &self.global_order
+    }
+
+    /// Puts a library at the end of the global scope, unless it is in it already.
+    pub(crate) fn make_global(&mut self, id: LibId) {
+        if let Some(lib) = self.get_mut(id) {
+            if !lib.global {
+                lib.global = true;
+                self.global_order.push(id);
+            }
+        }
+    }
+
+    /// `RTLD_NEXT` from `caller`, as glibc does it: the objects after the caller in the lookup
+    /// scope of its root, found by following who loaded whom (glibc's `l_loader`): for a
+    /// library a `dlopen` brought in, that `dlopen`'s root's local scope (itself, then its
+    /// dependencies breadth first); for the program and the libraries it was linked against,
+    /// the global scope. For a library the program comes last, because that is where libc
+    /// lives in a wasm program (glibc finds libc.so among the library's dependencies).
+    pub(crate) fn next_after(&self, caller: Option<LibId>) -> Vec<ScopeEntry> {
+        let Some(id) = caller.filter(|&id| self.get(id).is_some()) else {
+            return self.global_scope().into_iter().skip(1).collect();
+        };
+        let mut root = id;
+        let mut from_program = false;
+        // Bounded: a chain visits each library at most once.
+        for _ in 0..self.libs.len() {
+            match self.get(root).map(|l| l.loaded_by) {
+                Some(LoadedBy::Lib(up)) if self.get(up).is_some() => root = up,
+                Some(LoadedBy::Program) => {
+                    from_program = true;
+                    break;
+                }
+                _ => break,
+            }
+        }
+        let list: Vec<ScopeEntry> = if from_program {
+            self.global_scope()
+        } else {
+            self.get(root)
+                .map(|l| l.search_list.iter().map(|&l| ScopeEntry::Lib(l)).collect())
+                .unwrap_or_default()
+        };
+        let mut order: Vec<ScopeEntry> = match list.iter().position(|&e| e == ScopeEntry::Lib(id)) {
+            Some(at) => list[at + 1..].to_vec(),
+            // Not in its root's scope (cannot happen while the chain is intact): its own.
+            None => self
+                .get(id)
+                .map(|l| {
+                    l.search_list
+                        .iter()
+                        .skip(1)
+                        .map(|&l| ScopeEntry::Lib(l))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        order.retain(|&e| e != ScopeEntry::Program);
+        order.push(ScopeEntry::Program);
+        order
     }
 
     /// The libraries outside `ids` that need one of `ids`, directly or through others (NEEDED
@@ -522,9 +708,12 @@ mod tests {
                 (0x1000 * (i as u32 + 1), 0x100),
                 (0, 0),
             );
-            lib.global = *global;
             lib.state = LibState::Ready;
-            ids.push(scope.insert(lib).expect("room for handles"));
+            let id = scope.insert(lib).expect("room for handles");
+            if *global {
+                scope.make_global(id);
+            }
+            ids.push(id);
         }
         for (i, (_, _, deps)) in specs.iter().enumerate() {
             scope.get_mut(ids[i]).unwrap().deps = deps.iter().map(|&d| ids[d]).collect();
@@ -600,6 +789,85 @@ mod tests {
             vec![ScopeEntry::Lib(ids[2])],
             "from the program: global libraries only"
         );
+    }
+
+    #[test]
+    fn rtld_next_searches_the_scope_of_the_callers_root() {
+        // root -> (mid, base), opened by dlopen; pre1, pre2: the program's own, global.
+        let (mut scope, ids) = scope_of(&[
+            ("root", false, &[1, 2]),
+            ("mid", false, &[]),
+            ("base", false, &[]),
+            ("pre1", true, &[]),
+            ("pre2", true, &[]),
+        ]);
+        scope.get_mut(ids[1]).unwrap().loaded_by = LoadedBy::Lib(ids[0]);
+        scope.get_mut(ids[2]).unwrap().loaded_by = LoadedBy::Lib(ids[0]);
+        scope.get_mut(ids[3]).unwrap().loaded_by = LoadedBy::Program;
+        scope.get_mut(ids[4]).unwrap().loaded_by = LoadedBy::Program;
+        assert_eq!(
+            scope.next_after(Some(ids[1])),
+            vec![ScopeEntry::Lib(ids[2]), ScopeEntry::Program],
+            "a dependency: the rest of its dlopen root's local scope"
+        );
+        assert_eq!(
+            scope.next_after(Some(ids[3])),
+            vec![ScopeEntry::Lib(ids[4]), ScopeEntry::Program],
+            "a library the program was linked against: the rest of the global scope"
+        );
+        scope.remove(ids[0]);
+        assert_eq!(
+            scope.get(ids[1]).unwrap().loaded_by,
+            LoadedBy::Dlopen,
+            "a library whose loader went is its own root"
+        );
+    }
+
+    #[test]
+    fn a_group_resolves_in_its_roots_scope_which_later_roots_extend() {
+        // a -> b; c -> (b, d): b may use what a defines, and after c's dlopen what d does.
+        let (mut scope, ids) = scope_of(&[
+            ("a", false, &[1]),
+            ("b", false, &[]),
+            ("c", false, &[1, 3]),
+            ("d", false, &[]),
+        ]);
+        scope.add_root_scope(ids[0]);
+        assert_eq!(libs(&scope.lookup_order_for(ids[1])), vec![ids[0], ids[1]]);
+        scope.add_root_scope(ids[2]);
+        assert_eq!(
+            libs(&scope.lookup_order_for(ids[1])),
+            vec![ids[0], ids[1], ids[2], ids[3]]
+        );
+        scope.add_root_scope(ids[2]);
+        assert_eq!(scope.get(ids[1]).unwrap().scopes, vec![ids[0], ids[2]], "once each");
+        scope.remove(ids[0]);
+        assert_eq!(
+            libs(&scope.lookup_order_for(ids[1])),
+            vec![ids[2], ids[1], ids[3]],
+            "a closed root's scope goes"
+        );
+    }
+
+    #[test]
+    fn sort_maps_follows_glibc_dfs() {
+        // lib1 -> (lib3, lib4): constructors lib4, lib3, lib1; destructors lib1, lib3, lib4.
+        let (mut scope, ids) = scope_of(&[
+            ("lib1", false, &[1, 2]),
+            ("lib3", false, &[]),
+            ("lib4", false, &[]),
+            ("z", false, &[]),
+        ]);
+        assert_eq!(
+            scope.sort_maps(&[ids[0], ids[1], ids[2]], false),
+            vec![ids[0], ids[1], ids[2]]
+        );
+        // A binding z -> lib1 puts z first at exit (the walk from z reaches lib3 before lib4).
+        scope.get_mut(ids[3]).unwrap().bound.push(ids[0]);
+        assert_eq!(scope.sort_maps(&ids, true), vec![ids[3], ids[0], ids[2], ids[1]]);
+        // lib3 -> lib1 by binding closes a cycle: the second, NEEDED-only pass keeps lib1 first.
+        scope.get_mut(ids[1]).unwrap().bound.push(ids[0]);
+        assert_eq!(scope.sort_maps(&ids, true), vec![ids[3], ids[0], ids[2], ids[1]]);
     }
 
     #[test]

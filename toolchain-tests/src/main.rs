@@ -67,6 +67,7 @@ fn main() {
         });
         trials.push(native.with_ignored_flag(!case.manifest.native || !have_gcc));
     }
+    graph_trials(&mut trials, have_gcc);
     trials.push(Trial::test("rust::rust_loader", rust_loader));
     libtest_mimic::run(&args, trials).exit();
 }
@@ -160,4 +161,91 @@ fn diff(expected: &str, actual: &str) -> String {
         .context_radius(3)
         .header("expected", "actual")
         .to_string()
+}
+
+/// Seeds of the generated-graph test run by default (CI); `WASI_DL_GRAPH_SEEDS=N` runs N.
+const GRAPH_SEEDS: u64 = 200;
+/// Seeds per trial (trials run in parallel).
+const GRAPH_CHUNK: u64 = 50;
+
+/// The generated-graph test (`graph/graph_seeds`): one program and library pool, built once
+/// per target; every seed drives a different dlopen/dlsym/dlclose sequence. Each seed runs
+/// natively first (glibc's answer), then under wasi-dl, and both must agree (stdout and exit
+/// status). Seed 0's native output must also equal `expected`, so the sequence generator
+/// stays reproducible.
+fn graph_trials(trials: &mut Vec<Trial>, have_gcc: bool) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("graph/graph_seeds");
+    let case = match Case::load(&dir) {
+        Ok(case) => std::sync::Arc::new(case),
+        Err(e) => {
+            let msg = format!("{e:#}");
+            trials.push(Trial::test("graph::load", move || Err(msg.into())));
+            return;
+        }
+    };
+    let seeds = std::env::var("WASI_DL_GRAPH_SEEDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(GRAPH_SEEDS);
+    let mut lo = 0;
+    while lo < seeds {
+        let hi = (lo + GRAPH_CHUNK).min(seeds);
+        let c = case.clone();
+        let trial = Trial::test(format!("graph::seeds_{lo}_{}", hi - 1), move || {
+            graph_seeds(&c, lo..hi)
+        });
+        trials.push(trial.with_ignored_flag(!have_gcc));
+        lo = hi;
+    }
+}
+
+/// Both builds of the graph case, made once for all trials.
+fn graph_builds(case: &Case) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
+    static BUILT: std::sync::Mutex<Option<(std::path::PathBuf, std::path::PathBuf)>> =
+        std::sync::Mutex::new(None);
+    let mut built = BUILT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(dirs) = built.as_ref() {
+        return Ok(dirs.clone());
+    }
+    let native = compile::build(case, Target::Native).map_err(|e| format!("{e:#}"))?;
+    let wasm = compile::build(case, Target::Wasm).map_err(|e| format!("{e:#}"))?;
+    *built = Some((native.clone(), wasm.clone()));
+    Ok((native, wasm))
+}
+
+fn graph_seeds(case: &Case, seeds: std::ops::Range<u64>) -> Result<(), Failed> {
+    let (native_dir, wasm_dir) = graph_builds(case)?;
+    for seed in seeds {
+        let args = vec![seed.to_string()];
+        let native = run::run_native(&native_dir, Target::Native.program_name(), &args)
+            .map_err(|e| format!("seed {seed}, native: {e:#}"))?;
+        if native.code != 0 {
+            return Err(format!(
+                "seed {seed}: the native run failed (exit {}): {}",
+                native.code, native.stderr
+            )
+            .into());
+        }
+        if seed == 0 && native.stdout != case.expected {
+            return Err(format!(
+                "seed 0 no longer gives `expected` natively:\n{}",
+                diff(&case.expected, &native.stdout)
+            )
+            .into());
+        }
+        let wasm = run::run_wasm(&wasm_dir, Target::Wasm.program_name(), &args)
+            .map_err(|e| format!("seed {seed}, wasm: {e:#}"))?;
+        if wasm.stdout != native.stdout || wasm.code != native.code {
+            return Err(format!(
+                "seed {seed}: wasi-dl differs from glibc (exit {} vs {}):\n{}\nstderr:\n{}\nbuild directory: {}",
+                wasm.code,
+                native.code,
+                diff(&native.stdout, &wasm.stdout),
+                wasm.stderr.trim_end(),
+                wasm_dir.display()
+            )
+            .into());
+        }
+    }
+    Ok(())
 }

@@ -82,12 +82,13 @@ pub(crate) fn open_needed(names: &[u8]) -> Result<(), Error> {
 /// A relative path with a `/` names a file from the working directory, which only the
 /// program knows (wasi-libc keeps it, starting at "/"): made absolute after a `chdir`. Bare
 /// names are searched for, not resolved, and are left alone; so is everything while the
-/// working directory is "/".
+/// working directory is "/", and a name starting with `$ORIGIN` (the host expands it to the
+/// calling module's directory).
 fn from_working_directory(path: &[u8]) -> Option<Vec<u8>> {
     unsafe extern "C" {
         fn getcwd(buf: *mut std::ffi::c_char, size: usize) -> *mut std::ffi::c_char;
     }
-    if path.first() == Some(&b'/') || !path.contains(&b'/') {
+    if path.first() == Some(&b'/') || !path.contains(&b'/') || path.first() == Some(&b'$') {
         return None;
     }
     let mut buf = [0u8; 1024];

@@ -1,0 +1,1 @@
+const char *nf_chain(void) { return "libnfbase"; }

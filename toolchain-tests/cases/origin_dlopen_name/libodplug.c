@@ -1,0 +1,1 @@
+int od_plug_value(void) { return 7; }

@@ -1,0 +1,1 @@
+int od_sib_value(void) { return 11; }

@@ -1,0 +1,1 @@
+const char *po_name(void) { return "libpoa"; }

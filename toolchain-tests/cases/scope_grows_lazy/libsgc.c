@@ -1,0 +1,1 @@
+int sgc_value(void) { return 1; }

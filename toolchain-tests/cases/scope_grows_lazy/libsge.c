@@ -1,0 +1,1 @@
+int sg_promoted(void) { return 6; }
