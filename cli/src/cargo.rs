@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{anyhow, bail, Context};
+use wasi_dl_toolchain::Toolchain;
 
 /// The target every side module is built for.
 const TARGET: &str = "wasm32-wasip1";
@@ -288,8 +289,7 @@ fn check_profile(sources: &Sources, profile: &str) -> anyhow::Result<()> {
 }
 
 /// The wasm-ld of the detected C toolchain (the one `wasi-dl cc` links with).
-fn wasm_ld() -> anyhow::Result<PathBuf> {
-    let toolchain = wasi_dl_toolchain::Toolchain::detect()?;
+fn wasm_ld(toolchain: &Toolchain) -> anyhow::Result<PathBuf> {
     let out = toolchain
         .clang_command()
         .arg("-print-prog-name=wasm-ld")
@@ -307,8 +307,7 @@ fn wasm_ld() -> anyhow::Result<PathBuf> {
 }
 
 /// A directory holding only an empty `libc.a`, created once in the toolchain's cache.
-fn empty_libc_dir() -> anyhow::Result<PathBuf> {
-    let toolchain = wasi_dl_toolchain::Toolchain::detect()?;
+fn empty_libc_dir(toolchain: &Toolchain) -> anyhow::Result<PathBuf> {
     let dir = toolchain.cache_dir().join("rust-side-module-libc");
     let archive = dir.join("libc.a");
     if std::fs::read(&archive).ok().as_deref() != Some(EMPTY_ARCHIVE) {
@@ -364,7 +363,8 @@ pub fn cargo(args: &[OsString]) -> anyhow::Result<u8> {
     let profile = seen.profile();
     check_profile(&sources(&cargo, &seen)?, &profile)?;
 
-    let flags = side_module_rustflags(&wasm_ld()?, &empty_libc_dir()?);
+    let toolchain = Toolchain::detect()?;
+    let flags = side_module_rustflags(&wasm_ld(&toolchain)?, &empty_libc_dir(&toolchain)?);
     let mut cmd = Command::new(&cargo);
     cmd.arg("build");
     if seen.target.is_none() {
