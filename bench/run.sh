@@ -12,4 +12,6 @@ target_dir=${CARGO_TARGET_DIR:-$root/target}
 export WASI_DL_SYSROOT=${WASI_DL_SYSROOT:-$root/target/wasi-dl-sysroot}
 
 "$cargo" build --quiet --profile bench-fast -p wasi-dl-bench
+# The Rust plugin row (size and load time of a std plugin), unless only some benchmarks are asked for.
+case " $* " in *" --only "*) ;; *) bash "$root/bench/rust-plugin/run.sh" ;; esac
 exec "$target_dir/bench-fast/wasi-dl-bench" --out "$root/target/bench" "$@"

@@ -2,7 +2,8 @@
 # Builds the guest library (release, wasm32-wasip1) and installs the wasi-dl
 # sysroot for C main programs:
 #
-#   include/dlfcn.h, include/wasi_dl/wasi_dl.h   (copied from c-headers/)
+#   include/dlfcn.h, include/wasi_dl/wasi_dl.h,
+#   include/wasi_dl/plugin.h                     (copied from c-headers/)
 #   lib/libwasi_dl.a                             (wasi-dl-capi, debug info stripped)
 #   lib/crt1-wasi-dl.o                           (_start + stack protector symbols)
 #
@@ -94,5 +95,6 @@ fi
 # 4. Install.
 install_file "$root/c-headers/dlfcn.h" "$sysroot/include/dlfcn.h"
 install_file "$root/c-headers/wasi_dl/wasi_dl.h" "$sysroot/include/wasi_dl/wasi_dl.h"
+install_file "$root/c-headers/wasi_dl/plugin.h" "$sysroot/include/wasi_dl/plugin.h"
 install_file "$staging/libwasi_dl.a" "$sysroot/lib/libwasi_dl.a"
 install_file "$crt_obj" "$sysroot/lib/crt1-wasi-dl.o"

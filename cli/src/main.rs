@@ -1,6 +1,7 @@
 //! `wasi-dl`: run WebAssembly programs that `dlopen`, inspect side modules, and compile C for
 //! wasi-dl. A thin shell over the `wasi-dl` and `wasi-dl-toolchain` crates.
 
+mod cargo;
 mod inspect;
 mod run;
 
@@ -36,6 +37,13 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+    /// Build the Rust cdylib crate here as a side module: `wasi-dl cargo build [--release]
+    /// [cargo args]` leaves lib<crate>.so beside cargo's output and prints its path.
+    #[command(disable_help_flag = true)]
+    Cargo {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
     /// The same as `cc`, for C++ sources.
     #[command(name = "c++", disable_help_flag = true)]
     Cxx {
@@ -51,6 +59,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::inspect(args).map(|()| 0),
         Command::Cc { args } => compile(&args, false),
         Command::Cxx { args } => compile(&args, true),
+        Command::Cargo { args } => cargo::cargo(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -54,6 +54,74 @@ const MAIN_LINK_ARGS: &[&str] = &[
     "--export=__wasi_dl_sym_from",
 ];
 
+/// More linker arguments for a Rust main program that loads *Rust* plugins
+/// (`DEP_WASI_DL_RUST_PLUGIN_LINK_ARGS`): a plugin built with `wasi-dl cargo
+/// build` imports the C library functions its standard library calls from the
+/// program (see guest/README.md), and a Rust program exports none of its
+/// wasi-libc (hidden symbols). These are the ones std uses on wasm32-wasip1,
+/// plus `fflush`, which every wasi-dl-plugin entry point calls. Each
+/// `--export` also pulls the function in from libc.a if the program did not
+/// use it.
+const RUST_PLUGIN_LINK_ARGS: &[&str] = &[
+    // memory
+    "--export=malloc",
+    "--export=calloc",
+    "--export=realloc",
+    "--export=free",
+    "--export=posix_memalign",
+    "--export=aligned_alloc",
+    "--export=memcmp",
+    "--export=memcpy",
+    "--export=memmove",
+    "--export=memset",
+    "--export=strlen",
+    // process, environment, errors
+    "--export=getenv",
+    "--export=setenv",
+    "--export=unsetenv",
+    "--export=getcwd",
+    "--export=chdir",
+    "--export=abort",
+    "--export=exit",
+    "--export=errno",
+    "--export=strerror_r",
+    // I/O and files
+    "--export=read",
+    "--export=write",
+    "--export=fflush",
+    "--export=close",
+    "--export=lseek",
+    "--export=fstat",
+    "--export=fsync",
+    "--export=fdatasync",
+    "--export=ftruncate",
+    "--export=open",
+    "--export=openat",
+    "--export=stat",
+    "--export=lstat",
+    "--export=fstatat",
+    "--export=unlink",
+    "--export=unlinkat",
+    "--export=rmdir",
+    "--export=mkdir",
+    "--export=mkdirat",
+    "--export=rename",
+    "--export=renameat",
+    "--export=readlink",
+    "--export=symlink",
+    "--export=link",
+    "--export=realpath",
+    "--export=utimensat",
+    "--export=opendir",
+    "--export=fdopendir",
+    "--export=readdir",
+    "--export=closedir",
+    "--export=dirfd",
+    // time
+    "--export=clock_gettime",
+    "--export=nanosleep",
+];
+
 fn main() {
     if let Err(message) = run() {
         eprintln!("wasi-dl-guest build script: {message}");
@@ -76,6 +144,10 @@ fn run() -> Result<(), String> {
     }
     println!("cargo:rerun-if-env-changed=WASI_DL_C_HEADERS");
     println!("cargo:main_link_args={}", MAIN_LINK_ARGS.join(" "));
+    println!(
+        "cargo:rust_plugin_link_args={}",
+        RUST_PLUGIN_LINK_ARGS.join(" ")
+    );
 
     let text = fs::read_to_string(&wasi_dl_h)
         .map_err(|e| format!("cannot read {}: {e}", wasi_dl_h.display()))?;

@@ -271,6 +271,16 @@ pub struct Symbol<'lib, T> {
 }
 
 impl<T> Symbol<'_, T> {
+    /// A symbol from its value; the caller has checked that the value is a `T`.
+    pub(crate) fn from_parts(value: usize, kind: SymbolKind) -> Self {
+        Symbol {
+            value,
+            kind,
+            _type: PhantomData,
+            _lib: PhantomData,
+        }
+    }
+
     /// The symbol's value: a function's table index, or a data address.
     pub fn value(&self) -> usize {
         self.value

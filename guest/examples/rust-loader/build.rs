@@ -21,6 +21,12 @@ fn main() {
     for arg in args.split_whitespace() {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
+    // `rust-loader --plugin` loads Rust plugins, which import the C library
+    // functions their standard library calls from the program.
+    let plugin_args = std::env::var("DEP_WASI_DL_RUST_PLUGIN_LINK_ARGS").unwrap_or_default();
+    for arg in plugin_args.split_whitespace() {
+        println!("cargo:rustc-link-arg-bins={arg}");
+    }
     // libgreet.so calls back into the program to report its constructor and
     // destructor (see libgreet.c).
     println!("cargo:rustc-link-arg-bins=--export=rust_loader_note");
