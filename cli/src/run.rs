@@ -56,6 +56,8 @@ fn mapping(spec: &str, default_guest: impl FnOnce(&str) -> String) -> (String, S
 pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     let mut config = Config::new();
     config.wasm_reference_types(true);
+    // setjmp/longjmp and C++ exceptions (`wasi-dl cc`/`c++` emit the standard instructions).
+    config.wasm_exceptions(true);
     let engine = Engine::new(&config)?;
     let cache = match &args.cache_dir {
         Some(dir) => ModuleCache::with_disk_cache(dir)
