@@ -57,7 +57,7 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
             }
             let mut args = cflags.clone();
             args.extend(["-O2", "-fPIC", "-shared"].map(OsString::from));
-            if lib.cxx {
+            if lib.cxx && !case.manifest.exceptions {
                 args.extend(["-fno-exceptions", "-fno-rtti"].map(OsString::from));
             }
             args.push(lib.source.clone().into());
@@ -92,7 +92,7 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
     }
     let mut args = cflags;
     args.push("-O2".into());
-    if case.main_cxx {
+    if case.main_cxx && !case.manifest.exceptions {
         args.extend(["-fno-exceptions", "-fno-rtti"].map(OsString::from));
     }
     args.push(case.main.clone().into());
