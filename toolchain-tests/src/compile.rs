@@ -158,7 +158,7 @@ fn command(target: Target, cxx: bool, args: &[OsString], dir: &Path) -> Result<C
 }
 
 /// Runs a build step unless its output exists with a stamp matching command and inputs.
-fn run_cached(
+pub(crate) fn run_cached(
     target: Target,
     cxx: bool,
     args: &[OsString],
