@@ -91,7 +91,7 @@ deb-src http://deb.debian.org/debian-security bookworm-security main" \
             source --download-only "$LLVM_SOURCE" >/dev/null) || die "could not download the $LLVM_SOURCE sources"
         orig=$(ls "$dir"/downloads/${LLVM_SOURCE}_*.orig.tar.xz | head -1)
     fi
-    say "building libunwind, libc++abi and libc++ for wasm exceptions (about a minute on 2 cores)"
+    say "building libunwind, libc++abi and libc++ for wasm exceptions (a few minutes; once)"
     build=$(mktemp -d "$dir/build.XXXXXX")
     trap 'rm -rf "$build"' EXIT
     top=$(basename "$orig" .orig.tar.xz) # the tarball's top directory: llvm-toolchain-19_19.1.7
