@@ -15,7 +15,7 @@
 #   WASI_DL_SYSROOT  where to install
 #   CARGO            cargo to use (default: cargo)
 #   WASI_DL_CC       a clang that targets wasm32 (default: $WASI_SDK_PATH/bin/clang,
-#                    else clang-19, else clang)
+#                    else clang-22, else clang-19, else clang)
 set -eu
 
 guest=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +42,8 @@ find_cc() {
         echo "$WASI_DL_CC"
     elif [ -n "${WASI_SDK_PATH:-}" ] && [ -x "$WASI_SDK_PATH/bin/clang" ]; then
         echo "$WASI_SDK_PATH/bin/clang"
+    elif command -v clang-22 >/dev/null 2>&1; then
+        echo clang-22
     elif command -v clang-19 >/dev/null 2>&1; then
         echo clang-19
     elif command -v clang >/dev/null 2>&1; then

@@ -17,17 +17,21 @@ as_root() {
 }
 
 # --- the wasm C toolchain -------------------------------------------------------------------
-# Debian packages that make a wasi-sdk equivalent (see docs/TOOLCHAIN.md):
-#   clang-19, lld-19 (wasm-ld), wasi-libc, compiler-rt builtins for wasm32,
-#   lld-22 (its wasm-ld writes RUNTIME_PATH for -Wl,-rpath),
-#   libclang1-19 (bindgen reads c-headers/ with it), wabt (wasm-objdump, for debugging).
-packages=(libclang1-19 wabt cmake autoconf automake libtool)  # the build-system tests (cli/tests/buildsys.rs)
+# Debian packages that make a wasi-sdk equivalent (see /work/shared/TOOLCHAIN.md and
+# scripts/wasm-sysroot.sh): clang-22, lld-22 (wasm-ld), wasi-libc, compiler-rt builtins for
+# wasm32; llvm-22 (llvm-ar), cmake and ninja-build to build the C++ runtime for wasm exceptions;
+# libclang1-19 (bindgen reads c-headers/ with it), wabt (wasm-objdump, for debugging).
+packages=(libclang1-19 wabt cmake autoconf automake libtool)  # the last four: the build-system tests (cli/tests/buildsys.rs)
+# Beside, not inside, the compile cache of `wasi-dl run` ($XDG_CACHE_HOME/wasi-dl), and not
+# following XDG_CACHE_HOME: tests run programs with a private cache home, and must still find
+# the compiler's sysroot.
+toolchain_dir=${WASI_DL_TOOLCHAIN_DIR:-$HOME/.cache/wasi-dl-toolchain}
 if [ -n "${WASI_SDK_PATH:-}" ]; then
     [ -x "$WASI_SDK_PATH/bin/clang" ] && [ -d "$WASI_SDK_PATH/share/wasi-sysroot" ] ||
         die "WASI_SDK_PATH=$WASI_SDK_PATH is not a wasi-sdk (expected \$WASI_SDK_PATH/bin/clang and \$WASI_SDK_PATH/share/wasi-sysroot); unset it to use Debian's clang"
     say "using the wasi-sdk at $WASI_SDK_PATH"
 else
-    packages+=(clang-19 lld-19 lld-22 wasi-libc libclang-rt-19-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32)
+    packages+=(clang-22 lld-22 llvm-22 wasi-libc libclang-rt-22-dev-wasm32 cmake ninja-build)
 fi
 
 missing=()
@@ -58,6 +62,11 @@ else
     say "Rust $RUST_TOOLCHAIN with wasm32-wasip1 present"
 fi
 
+# --- the wasm sysroot: libsetjmp, and the C++ runtime built for wasm exceptions -----------
+if [ -z "${WASI_SDK_PATH:-}" ]; then
+    bash scripts/wasm-sysroot.sh "$toolchain_dir"
+fi
+
 # --- a last check that the toolchain really works -------------------------------------------
 check_dir=$(mktemp -d)
 trap 'rm -rf "$check_dir"' EXIT
@@ -65,7 +74,7 @@ printf 'int f(int x) { return x + 1; }\n' > "$check_dir/t.c"
 if [ -n "${WASI_SDK_PATH:-}" ]; then
     cc=("$WASI_SDK_PATH/bin/clang" --sysroot="$WASI_SDK_PATH/share/wasi-sysroot" --target=wasm32-wasip1)
 else
-    cc=(clang-19 --target=wasm32-wasi)
+    cc=(clang-22 --target=wasm32-wasip1 --sysroot="$toolchain_dir/sysroot")
 fi
 "${cc[@]}" -fPIC -shared -nostdlib -Wl,--no-entry -o "$check_dir/libt.so" "$check_dir/t.c" 2>"$check_dir/err" ||
     die "the wasm C toolchain cannot build a side module: $(cat "$check_dir/err")"

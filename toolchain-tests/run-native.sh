@@ -13,7 +13,8 @@
 #   * pass 1: every lib<NAME>.c / lib<NAME>.cpp becomes lib<NAME>.so (-shared -fPIC), dependencies
 #     ignored; pass 2: every library named in `needs` is linked again with -L. -l<dep>... so that
 #     it records its NEEDED entries. Two passes make dependency cycles need nothing special;
-#   * main.c is linked -rdynamic, with -L. -l<dep> for `main_needs`, and -ldl;
+#   * main.c (or main.cpp) is linked -rdynamic, with -L. -l<dep> for `main_needs`, and -ldl;
+#   * C++ is compiled -fno-exceptions -fno-rtti unless case.toml says `exceptions = true`;
 #   * `cflags` from case.toml go to every compile and link (`wasm`/`wasm_reason` concern wasm only);
 #   * it runs as ./main ARGS with LD_LIBRARY_PATH=. ; stdout must equal `expected`, the exit status
 #     `exit_code` (default 0), and stderr `expected_stderr` when `stderr = true`.
@@ -45,7 +46,7 @@ if os.path.exists(path):
     with open(path, "rb") as f:
         meta = tomllib.load(f)
 known = {"needs", "main_needs", "exit_code", "native", "reason", "stderr", "args", "files",
-         "cflags", "wasm", "wasm_reason"}
+         "cflags", "wasm", "wasm_reason", "exceptions"}
 bad = set(meta) - known
 if bad:
     sys.exit(f"case.toml: unknown keys {sorted(bad)}")
@@ -64,6 +65,7 @@ q = shlex.quote
 print(f"NATIVE={1 if meta.get('native', True) else 0}")
 print(f"REASON={q(meta.get('reason', ''))}")
 print(f"EXIT_CODE={int(meta.get('exit_code', 0))}")
+print(f"EXCEPTIONS={1 if meta.get('exceptions', False) else 0}")
 print(f"CHECK_STDERR={1 if meta.get('stderr', False) else 0}")
 print("ARGS=(" + " ".join(q(str(a)) for a in meta.get("args", [])) + ")")
 print("CASE_FLAGS=(" + " ".join(q(str(a)) for a in meta.get("cflags", [])) + ")")
@@ -72,6 +74,9 @@ print("declare -A NEEDS=(" + " ".join(f"[{q(k)}]={q(' '.join(v))}" for k, v in n
 PY
 }
 
+# C++ flags: exceptions and RTTI off unless the case asks for the compilers' defaults.
+cxxflags() { if [ "$EXCEPTIONS" = 1 ]; then echo "${CXXFLAGS/ -fno-exceptions -fno-rtti/}"; else echo "$CXXFLAGS"; fi; }
+
 # -l flags for a list of library names (libfoo -> -lfoo)
 lflags() { for d in "$@"; do printf -- '-l%s ' "${d#lib}"; done; }
 
@@ -79,7 +84,7 @@ build_lib() { # source [deps...]   (uses $dir, $build, $log)
     local src=$1; shift
     local base; base=$(basename "$src"); base=${base%.*}
     local cmd
-    if [[ $src == *.cpp ]]; then cmd=("$CXX" $CXXFLAGS); else cmd=("$CC" $CFLAGS); fi
+    if [[ $src == *.cpp ]]; then cmd=("$CXX" $(cxxflags)); else cmd=("$CC" $CFLAGS); fi
     cmd+=("${CASE_FLAGS[@]}" -I"$dir" -fPIC -shared -o "$base.so" "$src")
     [ $# -gt 0 ] && cmd+=(-L. -Wl,--no-as-needed $(lflags "$@"))
     echo "+ ${cmd[*]}" >>"$log"
@@ -89,7 +94,9 @@ build_lib() { # source [deps...]   (uses $dir, $build, $log)
 pass=0 fail=0 skip=0 failed=()
 for name in "${names[@]}"; do
     dir=$cases_dir/$name
-    if [ ! -f "$dir/main.c" ] || [ ! -f "$dir/expected" ]; then
+    main_src=$dir/main.c
+    [ -f "$main_src" ] || main_src=$dir/main.cpp
+    if [ ! -f "$main_src" ] || [ ! -f "$dir/expected" ]; then
         echo "FAIL $name: no main.c or expected"; fail=$((fail + 1)); failed+=("$name"); continue
     fi
     build=$(mktemp -d "${TMPDIR:-/tmp}/wasi-dl-native.$name.XXXXXX")
@@ -119,7 +126,8 @@ for name in "${names[@]}"; do
         src=$dir/$lib.c; [ -f "$src" ] || src=$dir/$lib.cpp
         build_lib "$src" ${NEEDS[$lib]} || ok=0
     done
-    cmd=("$CC" $CFLAGS "${CASE_FLAGS[@]}" -I"$dir" -rdynamic -o main "$dir/main.c")
+    if [[ $main_src == *.cpp ]]; then cmd=("$CXX" $(cxxflags)); else cmd=("$CC" $CFLAGS); fi
+    cmd+=("${CASE_FLAGS[@]}" -I"$dir" -rdynamic -o main "$main_src")
     [ ${#MAIN_NEEDS[@]} -gt 0 ] && cmd+=(-L. -Wl,--no-as-needed $(lflags "${MAIN_NEEDS[@]}"))
     cmd+=(-ldl)
     echo "+ ${cmd[*]}" >>"$log"

@@ -374,6 +374,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
 
     let mut config = Config::new();
     config.wasm_reference_types(true);
+    // setjmp/longjmp and C++ exceptions (`wasi-dl cc`/`c++` emit the standard instructions).
+    config.wasm_exceptions(true);
     if args.fuel.is_some() {
         config.consume_fuel(true);
     }

@@ -88,8 +88,15 @@ fn guest_failure<T: 'static>(s: &mut Session<'_, '_, T>, err: wasmtime::Error) -
 }
 
 /// Names that belong to the linker's plumbing, never resolved as symbols between modules.
+/// wasi-libc's setjmp/longjmp helpers and libunwind's landing-pad context share the `__wasm_`
+/// prefix but are ordinary symbols that the code clang generates for exceptions uses in every
+/// module.
 fn is_plumbing(name: &str) -> bool {
-    name.starts_with("__wasm_")
+    (name.starts_with("__wasm_")
+        && !matches!(
+            name,
+            "__wasm_setjmp" | "__wasm_setjmp_test" | "__wasm_longjmp" | "__wasm_lpad_context"
+        ))
         || matches!(
             name,
             "memory"
@@ -1053,6 +1060,22 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
                     name: name.clone(),
                     reason: format!("it imports the global {module}.{field} (thread-local storage and other linker globals are not supported)"),
                 })
+            }
+            // An exception tag (`__c_longjmp` for longjmp, `__cpp_exception` for C++): one
+            // per program, shared like its memory, so a throw in any module reaches a catch in
+            // any other.
+            ("env", field, ExternType::Tag(want)) => {
+                let tag = s.caller.get_export(field).and_then(Extern::into_tag).ok_or_else(|| {
+                    link_err(&qualified, "the program exports no such tag (build it with `wasi-dl cc`)".into())
+                })?;
+                let have = tag.ty(&*s.caller);
+                if !FuncType::eq(have.ty(), want.ty()) {
+                    return Err(link_err(
+                        &qualified,
+                        format!("the program's tag has type {}, the import expects {}", have.ty(), want.ty()),
+                    ));
+                }
+                tag.into()
             }
             ("env", _, _) => {
                 return Err(link_err(module, field, "no such memory, table or tag in the program".into()))

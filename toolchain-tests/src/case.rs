@@ -41,6 +41,10 @@ pub struct Manifest {
     /// Extra flags for every compile of this case (both toolchains).
     #[serde(default)]
     pub cflags: Vec<String>,
+    /// C++ with the compilers' defaults (exceptions and RTTI on) instead of
+    /// `-fno-exceptions -fno-rtti`.
+    #[serde(default)]
+    pub exceptions: bool,
 }
 
 fn yes() -> bool {

@@ -57,7 +57,7 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
             }
             let mut args = cflags.clone();
             args.extend(["-O2", "-fPIC", "-shared"].map(OsString::from));
-            if lib.cxx {
+            if lib.cxx && !case.manifest.exceptions {
                 args.extend(["-fno-exceptions", "-fno-rtti"].map(OsString::from));
             }
             args.push(lib.source.clone().into());
@@ -92,7 +92,7 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
     }
     let mut args = cflags;
     args.push("-O2".into());
-    if case.main_cxx {
+    if case.main_cxx && !case.manifest.exceptions {
         args.extend(["-fno-exceptions", "-fno-rtti"].map(OsString::from));
     }
     args.push(case.main.clone().into());
@@ -158,7 +158,7 @@ fn command(target: Target, cxx: bool, args: &[OsString], dir: &Path) -> Result<C
 }
 
 /// Runs a build step unless its output exists with a stamp matching command and inputs.
-fn run_cached(
+pub(crate) fn run_cached(
     target: Target,
     cxx: bool,
     args: &[OsString],

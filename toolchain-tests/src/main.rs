@@ -7,6 +7,7 @@
 
 mod case;
 mod compile;
+mod lua;
 mod run;
 
 use std::path::Path;
@@ -69,6 +70,9 @@ fn main() {
     }
     graph_trials(&mut trials, have_gcc);
     trials.push(Trial::test("rust::rust_loader", rust_loader));
+    trials.push(Trial::test("lua::pcall_through_c_module", || {
+        lua::pcall_through_c_module().map_err(|e| format!("{e:#}").into())
+    }));
     libtest_mimic::run(&args, trials).exit();
 }
 

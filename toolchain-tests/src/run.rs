@@ -31,6 +31,7 @@ fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        config.wasm_exceptions(true); // setjmp/longjmp and C++ exceptions
         let engine = Engine::new(&config).expect("the default wasmtime configuration is valid");
         let ticker = engine.weak();
         std::thread::spawn(move || {

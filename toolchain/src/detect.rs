@@ -29,12 +29,18 @@ pub struct DetectConfig {
     /// `WASI_DL_CACHE_DIR`: where derived data (the libc export list) is cached
     /// (default `<repo>/target/wasi-dl-cache`).
     pub cache_dir: Option<PathBuf>,
-    /// `PATH`, searched for `clang-19`, `clang` and `wasm-ld-NN` (`None`: the process's `PATH`).
+    /// `PATH`, searched for `clang-22`, `clang` and `wasm-ld-NN` (`None`: the process's `PATH`).
     pub path: Option<OsString>,
+    /// `WASI_DL_TOOLCHAIN_DIR`: where `make setup` assembled the Debian toolchain's sysroot
+    /// (`sysroot/`: wasi-libc, libsetjmp, the C++ runtime built for exceptions). Default:
+    /// `$HOME/.cache/wasi-dl-toolchain`: apart from `wasi-dl run`'s compile cache, and not
+    /// moved by `XDG_CACHE_HOME` (which a run may point elsewhere for its compile cache).
+    pub toolchain_dir: Option<PathBuf>,
 }
 
 impl DetectConfig {
-    /// Reads `WASI_SDK_PATH`, `CC_WASM`, `CXX_WASM`, `WASI_DL_SYSROOT`, `WASI_DL_CACHE_DIR` and `PATH`.
+    /// Reads `WASI_SDK_PATH`, `CC_WASM`, `CXX_WASM`, `WASI_DL_SYSROOT`, `WASI_DL_CACHE_DIR`,
+    /// `WASI_DL_TOOLCHAIN_DIR` and `PATH`.
     pub fn from_env() -> DetectConfig {
         let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         DetectConfig {
@@ -44,6 +50,11 @@ impl DetectConfig {
             guest_sysroot: var("WASI_DL_SYSROOT").map(PathBuf::from),
             cache_dir: var("WASI_DL_CACHE_DIR").map(PathBuf::from),
             path: var("PATH"),
+            toolchain_dir: var("WASI_DL_TOOLCHAIN_DIR")
+                .map(PathBuf::from)
+                .or_else(|| {
+                    var("HOME").map(|d| PathBuf::from(d).join(".cache").join("wasi-dl-toolchain"))
+                }),
         }
     }
 }
@@ -53,7 +64,9 @@ impl DetectConfig {
 pub enum ToolchainKind {
     /// A wasi-sdk named by `WASI_SDK_PATH`.
     WasiSdk,
-    /// Debian's `clang-19` with the multiarch wasi-libc (`/usr/include/wasm32-wasi`, `/usr/lib/wasm32-wasi`).
+    /// Debian's `clang-22` with the sysroot `make setup` assembles from Debian packages
+    /// (see `scripts/wasm-sysroot.sh`): wasi-libc, Debian 13's libsetjmp, and libunwind,
+    /// libc++abi and libc++ built for WebAssembly exceptions, in a wasi-sdk's layout.
     Debian,
     /// A clang named by `CC_WASM`, used like Debian's.
     Custom,
@@ -159,12 +172,14 @@ pub struct Toolchain {
     builtins: OnceLock<Option<PathBuf>>,
     cxx_archives: OnceLock<Vec<PathBuf>>,
     rpath_linker: OnceLock<Result<Option<PathBuf>, String>>,
+    clang_major: OnceLock<Option<u32>>,
 }
 
 impl Toolchain {
     /// Finds the toolchain from the environment (see [`DetectConfig::from_env`]):
-    /// `WASI_SDK_PATH` if set, else `CC_WASM` if set, else Debian's `clang-19`
-    /// (or a `clang` of version 19 or later) on `PATH`.
+    /// `WASI_SDK_PATH` if set, else `CC_WASM` if set, else Debian's `clang-22`
+    /// (or a `clang` of version 22 or later) on `PATH` with the sysroot `make setup`
+    /// assembled in [`DetectConfig::toolchain_dir`].
     pub fn detect() -> Result<Toolchain> {
         Toolchain::detect_with(&DetectConfig::from_env())
     }
@@ -182,7 +197,7 @@ impl Toolchain {
         } else if let Some(cc) = &config.cc_wasm {
             custom(cc, config.cxx_wasm.as_deref(), path.as_deref())?
         } else {
-            debian(path.as_deref())?
+            debian(path.as_deref(), config.toolchain_dir.as_deref())?
         };
         tc.guest = guest;
         tc.cache_dir = cache_dir;
@@ -304,17 +319,53 @@ impl Toolchain {
         found.as_deref().map_err(|e| anyhow!("{e}"))
     }
 
-    /// The C++ runtime archives clang++ links (`libc++.a`, `libc++abi.a`),
-    /// those that are installed (Debian: libc++-19-dev-wasm32, libc++abi-19-dev-wasm32).
+    /// The C++ runtime archives clang++ links (`libc++.a`, `libc++abi.a`, and
+    /// `libunwind.a` when the runtime is built for exceptions), those that are installed.
     pub fn cxx_archives(&self) -> Vec<PathBuf> {
         self.cxx_archives
             .get_or_init(|| {
-                ["-print-file-name=libc++.a", "-print-file-name=libc++abi.a"]
-                    .iter()
-                    .filter_map(|what| self.print_with(self.clangxx_command(), what))
-                    .collect()
+                let mut found: Vec<PathBuf> =
+                    ["-print-file-name=libc++.a", "-print-file-name=libc++abi.a"]
+                        .iter()
+                        .filter_map(|what| self.print_with(self.clangxx_command(), what))
+                        .collect();
+                if self.cxx_exceptions() {
+                    found.extend(self.sysroot_library("libunwind.a"));
+                }
+                found
             })
             .clone()
+    }
+
+    /// The major version of clang (`None` if `--version` cannot be read).
+    pub fn clang_major(&self) -> Option<u32> {
+        *self.clang_major.get_or_init(|| clang_major(&self.clang))
+    }
+
+    /// Whether clang emits the standard WebAssembly exception instructions
+    /// (`-mllvm -wasm-use-legacy-eh=false`, LLVM 22 and later), which wasmtime runs;
+    /// older clangs emit only the legacy ones, which wasmtime rejects.
+    pub fn standard_eh(&self) -> bool {
+        self.clang_major().is_some_and(|m| m >= 22)
+    }
+
+    /// A library of the sysroot's libc directory (`lib/<target>/NAME`), if present.
+    fn sysroot_library(&self, name: &str) -> Option<PathBuf> {
+        let lib = self.sysroot.as_ref()?.join("lib").join(&self.target).join(name);
+        lib.is_file().then_some(lib)
+    }
+
+    /// wasi-libc's `libsetjmp.a` (setjmp/longjmp on WebAssembly exceptions), when the
+    /// sysroot has it and clang emits the standard exception instructions.
+    pub fn setjmp_archive(&self) -> Option<PathBuf> {
+        self.sysroot_library("libsetjmp.a")
+            .filter(|_| self.standard_eh())
+    }
+
+    /// Whether the sysroot's C++ runtime is built for WebAssembly exceptions (it has
+    /// `libunwind.a`) and clang emits the standard exception instructions.
+    pub fn cxx_exceptions(&self) -> bool {
+        self.standard_eh() && self.sysroot_library("libunwind.a").is_some()
     }
 
     /// compiler-rt's builtins archive (`-print-libgcc-file-name`), if installed.
@@ -388,6 +439,7 @@ fn blank(
         builtins: OnceLock::new(),
         cxx_archives: OnceLock::new(),
         rpath_linker: OnceLock::new(),
+        clang_major: OnceLock::new(),
     }
 }
 
@@ -452,7 +504,7 @@ fn custom(cc: &Path, cxx: Option<&Path>, path: Option<&OsStr>) -> Result<Toolcha
     ))
 }
 
-/// `clang-19` → `clang++-19` next to it (falls back to the same program).
+/// `clang-22` → `clang++-22` next to it (falls back to the same program).
 fn sibling_clangxx(clang: &Path) -> PathBuf {
     let name = clang
         .file_name()
@@ -467,21 +519,24 @@ fn sibling_clangxx(clang: &Path) -> PathBuf {
 }
 
 const SETUP_HINT: &str =
-    "Debian packages clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32: run `make setup` (or set WASI_SDK_PATH to a wasi-sdk, or CC_WASM to a clang)";
+    "Debian packages clang-22 lld-22 wasi-libc libclang-rt-22-dev-wasm32 and the sysroot assembled from them: run `make setup` (or set WASI_SDK_PATH to a wasi-sdk, or CC_WASM to a clang)";
 
-fn debian(path: Option<&OsStr>) -> Result<Toolchain> {
-    let (clang, why) = if let Some(clang) = find_program("clang-19", path) {
-        (clang, "WASI_SDK_PATH unset, clang-19 on PATH".to_string())
+/// The triple of the sysroot `make setup` assembles: clang 22 deprecates `wasm32-wasi`.
+const DEBIAN_TARGET: &str = "wasm32-wasip1";
+
+fn debian(path: Option<&OsStr>, toolchain_dir: Option<&Path>) -> Result<Toolchain> {
+    let (clang, why) = if let Some(clang) = find_program("clang-22", path) {
+        (clang, "WASI_SDK_PATH unset, clang-22 on PATH".to_string())
     } else if let Some((clang, major)) = find_program("clang", path)
         .and_then(|c| clang_major(&c).map(|m| (c, m)))
-        .filter(|(_, m)| *m >= 19)
+        .filter(|(_, m)| *m >= 22)
     {
         (
             clang,
-            format!("WASI_SDK_PATH unset, no clang-19, clang {major} on PATH"),
+            format!("WASI_SDK_PATH unset, no clang-22, clang {major} on PATH"),
         )
     } else {
-        bail!("no wasm C compiler: clang-19 is not installed ({SETUP_HINT})");
+        bail!("no wasm C compiler: clang-22 is not installed ({SETUP_HINT})");
     };
     // Debian's clang-N lives in /usr/lib/llvm-N: check the packages it needs
     // so that a missing one is named instead of failing later in the link.
@@ -513,13 +568,25 @@ fn debian(path: Option<&OsStr>) -> Result<Toolchain> {
             }
         }
     }
+    let dir = toolchain_dir.context(
+        "no directory for the wasm sysroot: set WASI_DL_TOOLCHAIN_DIR, XDG_CACHE_HOME or HOME",
+    )?;
+    let sysroot = dir.join("sysroot");
+    let libc = sysroot.join("lib").join(DEBIAN_TARGET).join("libc.a");
+    if !libc.is_file() {
+        bail!(
+            "the wasm sysroot is not assembled: {} is missing ({SETUP_HINT}; WASI_DL_TOOLCHAIN_DIR sets another location)",
+            libc.display()
+        );
+    }
     let clangxx = sibling_clangxx(&clang);
+    let why = format!("{why}, sysroot assembled by make setup");
     Ok(blank(
         ToolchainKind::Debian,
         clang,
         clangxx,
-        "wasm32-wasi",
-        None,
+        DEBIAN_TARGET,
+        Some(sysroot),
         why,
     ))
 }

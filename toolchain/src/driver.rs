@@ -5,8 +5,10 @@
 //! |---|---|
 //! | anything | `--target=` (and `--sysroot=` for a wasi-sdk) unless given |
 //! | compiling (`-c`, `-S`, `-E`, linking) | `-I<guest sysroot>/include` (ahead of the system headers: our `dlfcn.h` wins), `-fvisibility=default` (clang's wasm default is hidden: nothing would be exported) |
+//! | compiling or linking, with a clang that emits the standard exception instructions (22+) | `-mllvm -wasm-enable-sjlj` when the sysroot has libsetjmp (setjmp/longjmp); for `wasi-dl c++` `-fwasm-exceptions` when its C++ runtime is built for exceptions (not with `-fno-exceptions`); with either, `-mllvm -wasm-use-legacy-eh=false` |
 //! | linking with `-shared`: a side module | `-fPIC -shared -nostdlib -Wl,--no-entry -Wl,--unresolved-symbols=import-dynamic -Wl,--export=__wasm_call_ctors` |
 //! | linking without `-shared`: a main program | `-Wl,--stack-first -Wl,-z,stack-size=1048576` (see [`STACK_SIZE`]), `-nostartfiles`, the guest sysroot's start-up objects and `libwasi_dl.a`, `-Wl,--export-table -Wl,--growable-table -Wl,--export=__stack_pointer -Wl,--export-dynamic`, `-Wl,--export=` for each of [`CONTRACT_EXPORTS`], and libc's symbols for side modules (see [`ExportMode`]) |
+//! | a main program, with the above | libsetjmp and `-Wl,--export=` for each of [`SETJMP_EXPORTS`]; for C++ `-lunwind` and each of [`CXX_EH_EXPORTS`] (side modules import those tags, helpers and the landing-pad context from the program) |
 //! | `-rpath` / `-Wl,-rpath,...` | `-fuse-ld=` a wasm-ld that supports it (wasm-ld 19 does not), unless `-fuse-ld=` is given |
 //!
 //! Own options and special cases:
@@ -36,11 +38,12 @@
 //! - `-ldl` and `-lpthread` are accepted and ignored (dlopen lives in the guest library);
 //!   `-lc` is ignored for side modules (libc comes from the main program);
 //!   `-rdynamic` is implied; `-pthread` is ignored with a warning.
-//! - `wasi-dl c++` (clang++): full mode also exports libc++ and libc++abi when they are
-//!   installed (Debian: libc++-19-dev-wasm32, libc++abi-19-dev-wasm32), so C++ side
-//!   modules can use `std::string` and `operator new` from the program; without them a C++
-//!   main program links only with `-nostdlib++` (a warning says so). C++ side modules
-//!   never link the C++ library themselves (`-nostdlib`).
+//! - `wasi-dl c++` (clang++): full mode also exports libc++, libc++abi and libunwind
+//!   (the sysroot `make setup` assembles has them, built for exceptions), so C++ side
+//!   modules can use `std::string`, `operator new` and `__cxa_throw` from the program;
+//!   without a C++ runtime a C++ main program links only with `-nostdlib++` (a warning says
+//!   so). C++ side modules never link the C++ library themselves (`-nostdlib`): a C++ side
+//!   module needs a C++ program.
 //! - A user's `--target=`, `--sysroot=`, `-fuse-ld=`, `-nostartfiles` (then no start-up
 //!   object is added) and `-nostdlib` (then no libc symbols are exported) are respected.
 //! - Everything else goes to clang unchanged, in order, after the driver's own defaults
@@ -106,7 +109,8 @@ pub enum ExportMode {
     /// `-mdl-exports=slim`: only what the side modules named on the command
     /// line (`*.so` inputs and `-lfoo` finding `libfoo.so`, which the program
     /// is then linked against, and `-mdl-exports-for=PATH` for modules it will
-    /// only dlopen) and the libraries they need import, plus the contract.
+    /// only dlopen) and the libraries they need import, plus the contract and
+    /// [`SETJMP_EXPORTS`] (setjmp/longjmp helpers and their tag).
     /// Smaller; other side modules may fail to load.
     Slim,
 }
@@ -318,6 +322,7 @@ impl Driver {
             _ => p.to_path_buf(),
         };
         let lib_dirs: Vec<PathBuf> = p.lib_dirs.iter().map(|d| resolve(d)).collect();
+        let eh = Exceptions::of(tc, self.cxx, &p);
         let mut notes = p.notes;
         let mut warnings = p.warnings;
         let mut after_link = None;
@@ -366,6 +371,7 @@ impl Driver {
             args.extend(dirs.args());
         }
         args.push("-fvisibility=default".into());
+        args.extend(eh.compile_flags().into_iter().map(OsString::from));
 
         if p.link && p.wants_rpath && !p.user_fuse_ld {
             if let Some(linker) = tc.rpath_linker()? {
@@ -490,6 +496,9 @@ impl Driver {
                 if !p.user_stack_size {
                     args.push(format!("-Wl,-z,stack-size={STACK_SIZE}").into());
                 }
+                if !p.user_nostdlib {
+                    args.extend(eh.link_args(tc));
+                }
                 for flag in [
                     "-Wl,--export-table",
                     "-Wl,--growable-table",
@@ -507,7 +516,7 @@ impl Driver {
                     let libc = if self.cxx && !p.user_nostdlibxx {
                         if tc.cxx_archives().is_empty() {
                             warnings.push(format!(
-                                "no libc++ for {} (Debian packages libc++-19-dev-wasm32 libc++abi-19-dev-wasm32): \
+                                "no libc++ for {} (run `make setup`, which builds it into the sysroot): \
                                  the link fails unless -nostdlib++ is given",
                                 tc.target()
                             ));
@@ -616,6 +625,81 @@ fn without_dylink(bytes: &[u8]) -> Result<(Vec<u8>, BTreeSet<String>)> {
     let mut out = bytes[..8].to_vec();
     out.extend_from_slice(&bytes[end..]);
     Ok((out, imports))
+}
+
+/// What a program exports so that side modules can use setjmp/longjmp: wasi-libc's
+/// libsetjmp helpers, which clang's lowering calls, and the one `__c_longjmp` tag every
+/// module's `longjmp` throws and every `setjmp` catches (the loader binds a side module's
+/// imported tag to the program's).
+pub const SETJMP_EXPORTS: &[&str] = &[
+    "__wasm_setjmp",
+    "__wasm_setjmp_test",
+    "__wasm_longjmp",
+    "__c_longjmp",
+];
+
+/// What a C++ program exports so that side modules can throw and catch: the one
+/// `__cpp_exception` tag, the personality routine's entry and its landing-pad context
+/// (the rest of libc++abi is exported with the C++ runtime, see [`ExportMode`]).
+pub const CXX_EH_EXPORTS: &[&str] = &[
+    "__cpp_exception",
+    "_Unwind_CallPersonality",
+    "__wasm_lpad_context",
+];
+
+/// Which kinds of WebAssembly exceptions a build uses. Both need the standard exception
+/// instructions (`-wasm-use-legacy-eh=false`: wasmtime rejects the legacy ones), so only a
+/// clang that emits them (22 and later) turns them on.
+#[derive(Clone, Copy, Debug)]
+struct Exceptions {
+    /// setjmp/longjmp lowered onto exceptions (`-wasm-enable-sjlj`), with wasi-libc's libsetjmp.
+    setjmp: bool,
+    /// C++ exceptions (`-fwasm-exceptions`), with a C++ runtime built for them.
+    cxx: bool,
+    /// A C++ link with that runtime: its libc++abi throws (even for code compiled with
+    /// `-fno-exceptions`, e.g. `std::vector::at`), so libunwind is linked and its tag exported.
+    cxx_runtime: bool,
+}
+
+impl Exceptions {
+    fn of(tc: &Toolchain, cxx: bool, p: &Parsed) -> Exceptions {
+        let cxx_runtime = cxx && tc.cxx_exceptions();
+        Exceptions {
+            setjmp: tc.setjmp_archive().is_some(),
+            cxx: cxx_runtime && !p.user_no_exceptions,
+            cxx_runtime: cxx_runtime && !p.user_nostdlibxx,
+        }
+    }
+
+    /// Flags for every compile (and link, which may compile too).
+    fn compile_flags(self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        if self.cxx {
+            flags.push("-fwasm-exceptions");
+        }
+        if self.setjmp {
+            flags.extend(["-mllvm", "-wasm-enable-sjlj"]);
+        }
+        if self.cxx || self.setjmp {
+            flags.extend(["-mllvm", "-wasm-use-legacy-eh=false"]);
+        }
+        flags
+    }
+
+    /// A main program's extra link inputs and exports.
+    fn link_args(self, tc: &Toolchain) -> Vec<OsString> {
+        let mut args = Vec::new();
+        if let Some(setjmp) = tc.setjmp_archive().filter(|_| self.setjmp) {
+            args.push(setjmp.into_os_string());
+            args.extend(SETJMP_EXPORTS.iter().map(|n| format!("-Wl,--export={n}").into()));
+        }
+        if self.cxx_runtime {
+            // clang++ links libc++ and libc++abi; the unwinder they need is ours to add.
+            args.push("-lunwind".into());
+            args.extend(CXX_EH_EXPORTS.iter().map(|n| format!("-Wl,--export={n}").into()));
+        }
+        args
+    }
 }
 
 /// What a program linked against side modules needs at link time.
@@ -810,6 +894,8 @@ struct Parsed {
     user_nostdinc: bool,
     /// `-o FILE`.
     output: Option<PathBuf>,
+    /// `-fno-exceptions`: no C++ exceptions, whatever the runtime supports.
+    user_no_exceptions: bool,
     wants_rpath: bool,
     /// The user set the stack size (`-Wl,-z,stack-size=N`, `-z stack-size=N`, ...).
     user_stack_size: bool,
@@ -964,6 +1050,8 @@ fn parse(args: &[OsString]) -> Result<Parsed> {
             "-nostdlib" | "-nodefaultlibs" | "-nolibc" => p.user_nostdlib = true,
             "-nostdlib++" => p.user_nostdlibxx = true,
             "-nostdinc" | "-nostdlibinc" => p.user_nostdinc = true,
+            "-fno-exceptions" | "-fno-cxx-exceptions" => p.user_no_exceptions = true,
+            "-fexceptions" | "-fcxx-exceptions" => p.user_no_exceptions = false,
             "-" => p.inputs += 1,
             _ => {}
         }

@@ -92,12 +92,16 @@ fn debian_toolchain_is_found_and_described() {
         eprintln!("SKIPPED debian_toolchain_is_found_and_described: not a Debian toolchain");
         return;
     }
-    assert_eq!(tc.target(), "wasm32-wasi");
-    assert_eq!(tc.sysroot(), None);
+    // clang-22 with the wasi-sdk-shaped sysroot make setup assembles (clang 22 deprecates
+    // the wasm32-wasi triple).
+    assert_eq!(tc.target(), "wasm32-wasip1");
+    let sysroot = tc.sysroot().expect("the assembled sysroot");
+    assert!(sysroot.join("lib/wasm32-wasip1/libsetjmp.a").is_file());
+    assert!(tc.standard_eh() && tc.setjmp_archive().is_some() && tc.cxx_exceptions());
     let line = tc.describe();
     assert!(!line.contains('\n'));
     assert!(
-        line.contains("clang") && line.contains("wasm32-wasi") && line.contains("guest sysroot"),
+        line.contains("clang-22") && line.contains("wasm32-wasip1") && line.contains("guest sysroot"),
         "{line}"
     );
     assert!(tc.libc_archive().unwrap().ends_with("libc.a"));
@@ -114,12 +118,32 @@ fn missing_clang_says_make_setup() {
     };
     let err = Toolchain::detect_with(&config).unwrap_err().to_string();
     assert!(
-        err.contains("clang-19 is not installed") && err.contains("run `make setup`"),
+        err.contains("clang-22 is not installed") && err.contains("run `make setup`"),
         "{err}"
     );
     assert!(
-        err.contains("wasi-libc") && err.contains("lld-19"),
+        err.contains("wasi-libc") && err.contains("lld-22"),
         "names the packages: {err}"
+    );
+}
+
+#[test]
+fn missing_sysroot_says_make_setup() {
+    if !Path::new("/usr/bin/clang-22").exists() {
+        eprintln!("SKIPPED missing_sysroot_says_make_setup: no /usr/bin/clang-22");
+        return;
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let config = DetectConfig {
+        toolchain_dir: Some(empty.path().to_path_buf()),
+        ..Default::default()
+    };
+    let err = Toolchain::detect_with(&config).unwrap_err().to_string();
+    assert!(
+        err.starts_with("the wasm sysroot is not assembled")
+            && err.contains("run `make setup`")
+            && err.contains("WASI_DL_TOOLCHAIN_DIR"),
+        "{err}"
     );
 }
 

@@ -381,6 +381,23 @@ fn cases(good_so: &[u8]) -> Vec<Case> {
         ),
         Fail(&["cannot link env.memory: it must be imported as a memory, not as a global"]),
     ));
+    // Exception tags are bound to the program's: one it does not export, or of another type.
+    cases.push(case(
+        "tag-missing.so",
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"no_such_tag\" (tag (param i32))))",
+        ),
+        Fail(&["cannot link env.no_such_tag: the program exports no such tag"]),
+    ));
+    cases.push(case(
+        "tag-type.so",
+        side_module(
+            &Dylink::new(),
+            "(module (import \"env\" \"__c_longjmp\" (tag (param i64 i64))))",
+        ),
+        Fail(&["cannot link env.__c_longjmp: the program's tag has type"]),
+    ));
     cases.push(case(
         "memory64.so",
         side_module(
