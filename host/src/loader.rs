@@ -1066,12 +1066,13 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
             // any other.
             ("env", field, ExternType::Tag(want)) => {
                 let tag = s.caller.get_export(field).and_then(Extern::into_tag).ok_or_else(|| {
-                    link_err(&qualified, "the program exports no such tag (build it with `wasi-dl cc`)".into())
+                    link_err(module, field, "the program exports no such tag (build it with `wasi-dl cc`)".into())
                 })?;
                 let have = tag.ty(&*s.caller);
                 if !FuncType::eq(have.ty(), want.ty()) {
                     return Err(link_err(
-                        &qualified,
+                        module,
+                        field,
                         format!("the program's tag has type {}, the import expects {}", have.ty(), want.ty()),
                     ));
                 }
