@@ -41,6 +41,9 @@ pub struct Manifest {
     /// Extra flags for every compile of this case (both toolchains).
     #[serde(default)]
     pub cflags: Vec<String>,
+    /// Extra flags for one library's compile and link (`-Wl,-soname,...`).
+    #[serde(default)]
+    pub lib_cflags: BTreeMap<String, Vec<String>>,
 }
 
 fn yes() -> bool {
