@@ -46,7 +46,7 @@ if os.path.exists(path):
     with open(path, "rb") as f:
         meta = tomllib.load(f)
 known = {"needs", "main_needs", "exit_code", "native", "reason", "stderr", "args", "files",
-         "cflags", "wasm", "wasm_reason", "exceptions"}
+         "cflags", "lib_cflags", "wasm", "wasm_reason", "exceptions"}
 bad = set(meta) - known
 if bad:
     sys.exit(f"case.toml: unknown keys {sorted(bad)}")
@@ -71,6 +71,8 @@ print("ARGS=(" + " ".join(q(str(a)) for a in meta.get("args", [])) + ")")
 print("CASE_FLAGS=(" + " ".join(q(str(a)) for a in meta.get("cflags", [])) + ")")
 print("MAIN_NEEDS=(" + " ".join(q(d) for d in meta.get("main_needs", [])) + ")")
 print("declare -A NEEDS=(" + " ".join(f"[{q(k)}]={q(' '.join(v))}" for k, v in needs.items()) + ")")
+lib_flags = meta.get("lib_cflags", {})
+print("declare -A LIB_FLAGS=(" + " ".join(f"[{q(k)}]={q(' '.join(v))}" for k, v in lib_flags.items()) + ")")
 PY
 }
 
@@ -85,7 +87,7 @@ build_lib() { # source [deps...]   (uses $dir, $build, $log)
     local base; base=$(basename "$src"); base=${base%.*}
     local cmd
     if [[ $src == *.cpp ]]; then cmd=("$CXX" $(cxxflags)); else cmd=("$CC" $CFLAGS); fi
-    cmd+=("${CASE_FLAGS[@]}" -I"$dir" -fPIC -shared -o "$base.so" "$src")
+    cmd+=("${CASE_FLAGS[@]}" ${LIB_FLAGS[$base]:-} -I"$dir" -fPIC -shared -o "$base.so" "$src")
     [ $# -gt 0 ] && cmd+=(-L. -Wl,--no-as-needed $(lflags "$@"))
     echo "+ ${cmd[*]}" >>"$log"
     (cd "$build" && "${cmd[@]}") >>"$log" 2>&1

@@ -21,6 +21,9 @@ use wasmparser::{
 
 /// Name of the custom section that marks a side module.
 pub const DYLINK_SECTION: &str = "dylink.0";
+/// The project's own custom section: what `wasi-dl cc` knows of a side module that dylink.0
+/// has no field for (SONAME, `-z nodelete`).
+pub const META_SECTION: &str = "wasi_dl_meta";
 /// Name of the pre-LLVM-12 section, which has a different layout.
 const OLD_DYLINK_SECTION: &str = "dylink";
 
@@ -57,6 +60,10 @@ pub struct SideModuleInfo {
     pub exports: Vec<Export>,
     /// The module has a start function (e.g. `__wasm_apply_global_relocs`, `__wasm_init_memory`).
     pub has_start: bool,
+    /// SONAME (`-Wl,-soname,NAME`), from the project's `wasi_dl_meta` custom section.
+    pub soname: Option<String>,
+    /// `-Wl,-z,nodelete`, from the same section: never unloaded.
+    pub nodelete: bool,
 }
 
 /// The MEM_INFO subsection.
@@ -315,6 +322,20 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                     saw_dylink = true;
                 }
                 OLD_DYLINK_SECTION if !saw_dylink => return Err(DylinkError::OldDylinkSection),
+                // `soname=NAME` and `nodelete` lines written by `wasi-dl cc` (docs/DESIGN.md);
+                // anything else in it is ignored.
+                META_SECTION => {
+                    let text = String::from_utf8_lossy(section.data());
+                    for line in text.lines() {
+                        if let Some(name) = line.strip_prefix("soname=") {
+                            if !name.is_empty() && !name.contains('/') {
+                                info.soname = Some(name.to_string());
+                            }
+                        } else if line == "nodelete" {
+                            info.nodelete = true;
+                        }
+                    }
+                }
                 _ => {}
             },
             Payload::ImportSection(reader) => {

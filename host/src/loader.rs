@@ -620,6 +620,13 @@ fn map_one<T: 'static>(
         }
     };
     group.registered.push(id);
+    // A loaded library also answers to its SONAME; `-z nodelete` pins it from the start.
+    if let Some(soname) = &compiled.info.soname {
+        s.cx().scope.add_name(soname, id);
+    }
+    if compiled.info.nodelete {
+        s.cx().scope.lib_mut(id)?.nodelete = true;
+    }
     {
         let cx = s.cx();
         let handle = cx.scope.lib(id)?.handle;

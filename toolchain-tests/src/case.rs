@@ -45,6 +45,9 @@ pub struct Manifest {
     /// `-fno-exceptions -fno-rtti`.
     #[serde(default)]
     pub exceptions: bool,
+    /// Extra flags for one library's compile and link (`-Wl,-soname,...`).
+    #[serde(default)]
+    pub lib_cflags: BTreeMap<String, Vec<String>>,
 }
 
 fn yes() -> bool {

@@ -60,6 +60,14 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
             if lib.cxx && !case.manifest.exceptions {
                 args.extend(["-fno-exceptions", "-fno-rtti"].map(OsString::from));
             }
+            args.extend(
+                case.manifest
+                    .lib_cflags
+                    .get(&lib.stem)
+                    .into_iter()
+                    .flatten()
+                    .map(OsString::from),
+            );
             args.push(lib.source.clone().into());
             args.extend(["-o".into(), format!("{}.so", lib.stem).into()]);
             if pass == 1 {

@@ -400,6 +400,9 @@ impl Driver {
                     }
                     args.extend(item.into_args());
                 }
+                if p.soname.is_some() || p.nodelete {
+                    args.push(meta_section(p.soname.as_deref(), p.nodelete, &tc.cache_dir())?.into());
+                }
                 for flag in [
                     "-shared",
                     "-nostdlib",
@@ -783,6 +786,37 @@ fn startup_files(
     })
 }
 
+/// An assembly file holding a side module's `wasi_dl_meta` custom section: `soname=NAME` and
+/// `nodelete` lines (the loader reads them; wasm-ld copies the section into the module).
+fn meta_section(soname: Option<&str>, nodelete: bool, cache_dir: &Path) -> Result<PathBuf> {
+    let mut text = String::new();
+    if let Some(name) = soname {
+        text.push_str(&format!("soname={name}\n"));
+    }
+    if nodelete {
+        text.push_str("nodelete\n");
+    }
+    let source = format!(
+        "\t.section\t.custom_section.wasi_dl_meta,\"\",@\n\t.ascii\t{}\n",
+        c_string(&text)
+    );
+    std::fs::create_dir_all(cache_dir)
+        .with_context(|| format!("creating the cache directory {}", cache_dir.display()))?;
+    let key = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        source.hash(&mut h);
+        h.finish()
+    };
+    let path = cache_dir.join(format!("meta-{key:016x}.s"));
+    if !path.is_file() {
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, &source).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(path)
+}
+
 /// `text` as a C string literal.
 fn c_string(text: &str) -> String {
     let mut out = String::from('"');
@@ -901,6 +935,10 @@ struct Parsed {
     user_stack_size: bool,
     /// The user chose the memory layout (`--stack-first`, `--global-base=`).
     user_layout: bool,
+    /// `-Wl,-soname,NAME` and `-Wl,-z,nodelete` of a side module: kept in a custom section
+    /// (`wasi_dl_meta`, see docs/DESIGN.md), since dylink.0 has no field for them.
+    soname: Option<String>,
+    nodelete: bool,
     /// The `-rpath` directories, in order (for a main program: its RUNPATH, see `startup`).
     rpaths: Vec<String>,
     /// A `-Xlinker -rpath` waiting for its `-Xlinker DIR`.
@@ -1097,7 +1135,17 @@ fn parse(args: &[OsString]) -> Result<Parsed> {
             }
             let mut parts = list.split(',');
             while let Some(part) = parts.next() {
-                if matches!(part, "-rpath" | "--rpath") {
+                if matches!(part, "-soname" | "--soname" | "-h") {
+                    p.soname = parts.next().map(str::to_string);
+                } else if let Some(name) = part
+                    .strip_prefix("-soname=")
+                    .or_else(|| part.strip_prefix("--soname="))
+                {
+                    p.soname = Some(name.to_string());
+                } else if part == "-z" && parts.clone().next() == Some("nodelete") {
+                    parts.next();
+                    p.nodelete = true;
+                } else if matches!(part, "-rpath" | "--rpath") {
                     if let Some(dir) = parts.next() {
                         p.rpaths.push(dir.to_string());
                     }
@@ -1183,6 +1231,11 @@ fn filter_linker_args(p: &mut Parsed, list: &str) -> Option<String> {
     let mut tokens = list.split(',');
     while let Some(token) = tokens.next() {
         let bare = token.trim_start_matches('-');
+        if token == "-z" && tokens.clone().next() == Some("nodelete") {
+            tokens.next();
+            p.notes.push("linker option -z nodelete: recorded in the wasi_dl_meta section".into());
+            continue;
+        }
         if token.starts_with('-')
             && (LINKER_NOOPS.contains(&bare) || bare.starts_with("hash-style="))
         {
@@ -1284,6 +1337,25 @@ mod tests {
         assert_eq!(args, os(&["a.c", "-Wl,-soname,libx.so", "-Wl,-z,now"]));
         assert_eq!(p.warnings.len(), 1, "the version script is worth a warning");
         assert_eq!(p.notes.len(), 4);
+    }
+
+    #[test]
+    fn soname_and_nodelete_are_recorded() {
+        let p = parse(&os(&["-shared", "a.c", "-Wl,-soname,libx.so.1", "-Wl,-z,nodelete,-z,now"]))
+            .unwrap();
+        assert_eq!(p.soname.as_deref(), Some("libx.so.1"));
+        assert!(p.nodelete);
+        let args: Vec<OsString> = p.items.into_iter().flat_map(Item::into_args).collect();
+        assert_eq!(
+            args,
+            os(&["a.c", "-Wl,-soname,libx.so.1", "-Wl,-z,now"]),
+            "-z nodelete does not reach wasm-ld, which would warn"
+        );
+        let dir = std::env::temp_dir().join(format!("wasi-dl-meta-test-{}", std::process::id()));
+        let path = meta_section(Some("libx.so.1"), true, &dir).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(".custom_section.wasi_dl_meta") && text.contains("soname=libx.so.1"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

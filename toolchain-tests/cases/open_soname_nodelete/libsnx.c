@@ -1,0 +1,1 @@
+int snx_value(void) { return 1; }
