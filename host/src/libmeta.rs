@@ -26,6 +26,10 @@ pub(crate) struct LinkInfo {
     pub(crate) imports: Vec<LinkImport>,
     /// Every export's name, in module order.
     pub(crate) exports: Vec<Box<str>>,
+    /// `-Wl,-soname,NAME` (the `wasi_dl_meta` section): a later request for NAME is this library.
+    pub(crate) soname: Option<String>,
+    /// `-Wl,-z,nodelete`: never unloaded.
+    pub(crate) nodelete: bool,
 }
 
 /// One import: its field name (shared with the GOT entries made for it), its weak flag, and
@@ -53,6 +57,8 @@ impl LinkInfo {
                 })
                 .collect(),
             exports: info.exports.into_iter().map(|e| e.name.into()).collect(),
+            soname: info.soname,
+            nodelete: info.nodelete,
         }
     }
 }
@@ -104,6 +110,8 @@ impl LibraryMeta {
             w.0.push(u8::from(import.weak) | u8::from(import.referenced) << 1);
         }
         w.strings(self.info.exports.iter().map(|e| &**e));
+        w.strings(self.info.soname.iter().map(String::as_str));
+        w.0.push(u8::from(self.info.nodelete));
         match &self.reset {
             Ok(image) => {
                 w.0.push(1);
@@ -150,6 +158,16 @@ impl LibraryMeta {
             })
         })?;
         let exports = r.list(|r| r.str().map(Box::from))?;
+        let mut sonames = r.list(|r| r.string())?;
+        if sonames.len() > 1 {
+            return None;
+        }
+        let soname = sonames.pop();
+        let nodelete = match r.u8()? {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
         let reset = match r.u8()? {
             1 => Ok(ResetImage {
                 segments: r.list(|r| Some((r.u32()?, Box::from(r.bytes()?))))?,
@@ -174,6 +192,8 @@ impl LibraryMeta {
                 runtime_paths,
                 imports,
                 exports,
+                soname,
+                nodelete,
             },
             reset,
             late_destructors,
@@ -284,6 +304,8 @@ mod tests {
                     },
                 ],
                 exports: vec!["f".into(), "g".into()],
+                soname: Some("libb.so.1".into()),
+                nodelete: true,
             },
             reset: Ok(ResetImage {
                 segments: vec![(0, Box::from(&b"abc"[..])), (16, Box::from(&b""[..]))],
