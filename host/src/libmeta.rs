@@ -24,8 +24,46 @@ pub(crate) struct LinkInfo {
     pub(crate) runtime_paths: Vec<String>,
     /// Every import, in module order (as `Module::imports` lists them).
     pub(crate) imports: Vec<LinkImport>,
-    /// Every export's name, in module order.
-    pub(crate) exports: Vec<Box<str>>,
+    /// Every export's name.
+    pub(crate) exports: Names,
+}
+
+/// Names kept in one string (one allocation, not one per name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Names {
+    text: String,
+    /// Where each name ends in `text`.
+    ends: Vec<u32>,
+}
+
+impl Names {
+    fn push(&mut self, name: &str) {
+        self.text.push_str(name);
+        self.ends.push(self.text.len() as u32);
+    }
+
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|i| {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] };
+            self.text
+                .get(start as usize..self.ends[i] as usize)
+                .unwrap_or("")
+        })
+    }
+
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Names {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(items: I) -> Self {
+        let mut names = Names::default();
+        for name in items {
+            names.push(name);
+        }
+        names
+    }
 }
 
 /// One import: its field name (shared with the GOT entries made for it) and its weak flag.
@@ -49,7 +87,7 @@ impl LinkInfo {
                     weak: i.weak,
                 })
                 .collect(),
-            exports: info.exports.into_iter().map(|e| e.name.into()).collect(),
+            exports: info.exports.iter().map(|e| e.name.as_str()).collect(),
         }
     }
 }
@@ -100,7 +138,7 @@ impl LibraryMeta {
             w.str(&import.name);
             w.0.push(u8::from(import.weak));
         }
-        w.strings(self.info.exports.iter().map(|e| &**e));
+        w.strings(self.info.exports.iter());
         match &self.reset {
             Ok(image) => {
                 w.0.push(1);
@@ -143,7 +181,12 @@ impl LibraryMeta {
             };
             Some(LinkImport { name, weak })
         })?;
-        let exports = r.list(|r| r.str().map(Box::from))?;
+        let count = r.u32()? as usize;
+        let mut exports = Names::default();
+        exports.ends.reserve(count.min(r.0.len()));
+        for _ in 0..count {
+            exports.push(r.str()?);
+        }
         let reset = match r.u8()? {
             1 => Ok(ResetImage {
                 segments: r.list(|r| Some((r.u32()?, Box::from(r.bytes()?))))?,
@@ -275,7 +318,7 @@ mod tests {
                         weak: true,
                     },
                 ],
-                exports: vec!["f".into(), "g".into()],
+                exports: ["f", "g"].into_iter().collect(),
             },
             reset: Ok(ResetImage {
                 segments: vec![(0, Box::from(&b"abc"[..])), (16, Box::from(&b""[..]))],
