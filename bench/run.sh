@@ -11,5 +11,6 @@ cargo=${CARGO:-cargo}
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 export WASI_DL_SYSROOT=${WASI_DL_SYSROOT:-$root/target/wasi-dl-sysroot}
 
-"$cargo" build --quiet --profile bench-fast -p wasi-dl-bench
+# The CLI too: the demo's whole `wasi-dl run` process is measured (cold start).
+"$cargo" build --quiet --profile bench-fast -p wasi-dl-bench -p wasi-dl-cli
 exec "$target_dir/bench-fast/wasi-dl-bench" --out "$root/target/bench" "$@"
