@@ -11,7 +11,8 @@ cargo=${CARGO:-cargo}
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 export WASI_DL_SYSROOT=${WASI_DL_SYSROOT:-$root/target/wasi-dl-sysroot}
 
-"$cargo" build --quiet --profile bench-fast -p wasi-dl-bench
+# The CLI too: the demo's whole `wasi-dl run` process is measured (cold start).
+"$cargo" build --quiet --profile bench-fast -p wasi-dl-bench -p wasi-dl-cli
 # The Rust plugin row (size and load time of a std plugin), unless only some benchmarks are asked for.
 case " $* " in *" --only "*) ;; *) bash "$root/bench/rust-plugin/run.sh" ;; esac
 exec "$target_dir/bench-fast/wasi-dl-bench" --out "$root/target/bench" "$@"

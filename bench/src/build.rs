@@ -33,6 +33,10 @@ pub struct Built {
     pub small_wasm_bytes: u64,
     /// The toolchain's description.
     pub toolchain: String,
+    /// The demo (`examples/demo`): `textkit.wasm` and `plugins/lib*.so` for `wasi-dl run`.
+    pub demo_wasm_dir: PathBuf,
+    /// The same demo built with gcc: `textkit` and `plugins/lib*.so`.
+    pub demo_native_dir: PathBuf,
 }
 
 /// Builds everything under `root` (`root/wasm`, `root/native`).
@@ -147,7 +151,71 @@ pub fn build_all(root: &Path, big_functions: usize, tiny_libs: usize) -> Result<
         || gcc(&args),
     )?;
 
+    // The demo, both ways, as `make demo` builds it (default exports).
+    let demo_src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/demo");
+    let demo_wasm_dir = root.join("demo-wasm");
+    let demo_native_dir = root.join("demo-native");
+    for dir in [&demo_wasm_dir, &demo_native_dir] {
+        std::fs::create_dir_all(dir.join("plugins"))
+            .with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let demo_include = OsString::from(format!("-I{}", demo_src.display()));
+    let header = demo_src.join("textkit.h");
+    let mut plugins: Vec<PathBuf> = std::fs::read_dir(demo_src.join("plugins"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "c"))
+        .collect();
+    plugins.sort();
+    for plugin in &plugins {
+        let stem = plugin.file_stem().unwrap_or_default().to_string_lossy();
+        let lib = format!("plugins/lib{stem}.so");
+        let out = demo_wasm_dir.join(&lib);
+        let side = SideOptions {
+            extra_args: vec!["-O2".into()],
+            ..Default::default()
+        };
+        let args = build.side_module_args(&[plugin], &out, &side);
+        cached(&out, &args, &[plugin, &header], None, || build.run(&args))?;
+        let out = demo_native_dir.join(&lib);
+        let args: Vec<OsString> = vec![
+            "-O2".into(),
+            "-fPIC".into(),
+            "-shared".into(),
+            plugin.clone().into(),
+            "-o".into(),
+            out.clone().into(),
+        ];
+        cached(&out, &args, &[plugin, &header], None, || gcc(&args))?;
+    }
+    let textkit_c = demo_src.join("textkit.c");
+    let out = demo_wasm_dir.join("textkit.wasm");
+    let main_opts = MainOptions {
+        extra_args: vec!["-O2".into(), demo_include.clone()],
+        ..Default::default()
+    };
+    let args = build.main_program_args(&[&textkit_c], &out, &main_opts);
+    cached(
+        &out,
+        &args,
+        &[&textkit_c, &header],
+        guest_lib.as_deref(),
+        || build.run(&args),
+    )?;
+    let out = demo_native_dir.join("textkit");
+    let args: Vec<OsString> = vec![
+        "-O2".into(),
+        demo_include,
+        textkit_c.clone().into(),
+        "-o".into(),
+        out.clone().into(),
+        "-rdynamic".into(),
+        "-ldl".into(),
+    ];
+    cached(&out, &args, &[&textkit_c, &header], None, || gcc(&args))?;
+
     Ok(Built {
+        demo_wasm_dir,
+        demo_native_dir,
         big_wasm_bytes: std::fs::metadata(wasm_dir.join("libbig.so"))?.len(),
         small_wasm_bytes: std::fs::metadata(wasm_dir.join("libbench.so"))?.len(),
         wasm_dir,

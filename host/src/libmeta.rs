@@ -24,12 +24,50 @@ pub(crate) struct LinkInfo {
     pub(crate) runtime_paths: Vec<String>,
     /// Every import, in module order (as `Module::imports` lists them).
     pub(crate) imports: Vec<LinkImport>,
-    /// Every export's name, in module order.
-    pub(crate) exports: Vec<Box<str>>,
+    /// Every export's name.
+    pub(crate) exports: Names,
     /// `-Wl,-soname,NAME` (the `wasi_dl_meta` section): a later request for NAME is this library.
     pub(crate) soname: Option<String>,
     /// `-Wl,-z,nodelete`: never unloaded.
     pub(crate) nodelete: bool,
+}
+
+/// Names kept in one string (one allocation, not one per name).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Names {
+    text: String,
+    /// Where each name ends in `text`.
+    ends: Vec<u32>,
+}
+
+impl Names {
+    fn push(&mut self, name: &str) {
+        self.text.push_str(name);
+        self.ends.push(self.text.len() as u32);
+    }
+
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|i| {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] };
+            self.text
+                .get(start as usize..self.ends[i] as usize)
+                .unwrap_or("")
+        })
+    }
+
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Names {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(items: I) -> Self {
+        let mut names = Names::default();
+        for name in items {
+            names.push(name);
+        }
+        names
+    }
 }
 
 /// One import: its field name (shared with the GOT entries made for it), its weak flag, and
@@ -56,7 +94,7 @@ impl LinkInfo {
                     referenced: i.referenced,
                 })
                 .collect(),
-            exports: info.exports.into_iter().map(|e| e.name.into()).collect(),
+            exports: info.exports.iter().map(|e| e.name.as_str()).collect(),
             soname: info.soname,
             nodelete: info.nodelete,
         }
@@ -109,7 +147,7 @@ impl LibraryMeta {
             w.str(&import.name);
             w.0.push(u8::from(import.weak) | u8::from(import.referenced) << 1);
         }
-        w.strings(self.info.exports.iter().map(|e| &**e));
+        w.strings(self.info.exports.iter());
         w.strings(self.info.soname.iter().map(String::as_str));
         w.0.push(u8::from(self.info.nodelete));
         match &self.reset {
@@ -157,7 +195,12 @@ impl LibraryMeta {
                 referenced: flags & 2 != 0,
             })
         })?;
-        let exports = r.list(|r| r.str().map(Box::from))?;
+        let count = r.u32()? as usize;
+        let mut exports = Names::default();
+        exports.ends.reserve(count.min(r.0.len()));
+        for _ in 0..count {
+            exports.push(r.str()?);
+        }
         let mut sonames = r.list(|r| r.string())?;
         if sonames.len() > 1 {
             return None;
@@ -303,7 +346,7 @@ mod tests {
                         referenced: false,
                     },
                 ],
-                exports: vec!["f".into(), "g".into()],
+                exports: ["f", "g"].into_iter().collect(),
                 soname: Some("libb.so.1".into()),
                 nodelete: true,
             },

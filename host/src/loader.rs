@@ -870,6 +870,9 @@ fn bind_got<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, got: &[GotEntry])
         .count() as u32;
     let mut pool = 0..0;
     if want > 0 {
+        let space = &mut s.cx().space;
+        space.slot_of.reserve(want as usize);
+        space.func_in.reserve(want as usize);
         let library = s.cx().scope.lib(id)?.name.clone();
         let start = reserve_slots(s, &library, want, 1)?;
         pool = start..start + want;
@@ -1099,15 +1102,20 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
             reason: guest_failure(s, e),
         })?;
 
-    // Its exports and the slots its own functions occupy.
+    // Its exports and the slots its own functions occupy. The instance lists its exports in
+    // the module's order: no lookup by name for each.
+    let externs: Vec<Extern> = instance
+        .exports(&mut *s.caller)
+        .map(wasmtime::Export::into_extern)
+        .collect();
     let mut exports = crate::scope::SymbolTable::default();
-    let mut defined = Vec::new();
-    for export in compiled.module.exports() {
+    exports.reserve(externs.len());
+    for (export, ext) in compiled.module.exports().zip(externs) {
         let export_name = export.name();
         if is_plumbing(export_name) {
             continue;
         }
-        match instance.get_export(&mut *s.caller, export_name) {
+        match Some(ext) {
             Some(Extern::Func(func)) => {
                 let key = func.to_raw(&mut *s.caller) as usize;
                 exports.insert(
@@ -1124,7 +1132,6 @@ fn instantiate<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId, lazy: bool) ->
                 if ty.mutability() == Mutability::Const {
                     if let Some(offset) = global.get(&mut *s.caller).i32() {
                         let addr = mem_base.wrapping_add(offset as u32);
-                        defined.push(export_name.to_string());
                         exports.insert(export_name.as_bytes().into(), Symbol::Data { addr });
                     }
                 }
@@ -1296,7 +1303,7 @@ fn defined_by_pending<T: 'static>(
                     if lib.exports.contains_key(symbol.as_bytes()) {
                         return Ok(None);
                     }
-                } else if lib.compiled.info.exports.iter().any(|e| &**e == symbol) {
+                } else if lib.compiled.info.exports.contains(symbol) {
                     return Ok(Some(other));
                 }
             }
