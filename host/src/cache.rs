@@ -115,7 +115,13 @@ struct Disk {
     dir: PathBuf,
     max_bytes: u64,
     stats: Counters,
+    /// Entries wasmtime maps from their files (each keeps its file open).
+    mapped: std::sync::atomic::AtomicUsize,
 }
+
+/// At most this many entries are mapped by wasmtime (one open file each, for as long as the
+/// cache keeps the module); later ones are copied.
+const MAX_MAPPED_ENTRIES: usize = 256;
 
 #[derive(Default)]
 struct Counters {
@@ -207,6 +213,7 @@ impl ModuleCache {
                     dir,
                     max_bytes,
                     stats: Counters::default(),
+                    mapped: Default::default(),
                 }),
             }),
         })
@@ -425,17 +432,26 @@ impl ModuleCache {
         // These bytes come from a directory only the host's user can write (checked when the
         // cache was made), from a regular file that user owns, and match the checksum in the
         // entry's trailer, which also names this module's hash and this engine's compatibility
-        // hash; wasmtime also refuses artifacts of an incompatible engine. wasmtime maps the
-        // same open file (the artifact starts it; the trailer after it is not looked at);
-        // entries are never modified in place. A mount that refuses executable mappings gets
-        // a copy of the checked bytes instead.
-        let mapped = match file.try_clone() {
-            Ok(dup) => unsafe { Module::deserialize_open_file(engine, dup) },
-            Err(e) => Err(e.into()),
+        // hash; wasmtime also refuses artifacts of an incompatible engine.
+        //
+        // wasmtime maps the same open file (the artifact starts it; the trailer after it is not
+        // looked at), which is faster than a copy, but keeps the file open as long as the
+        // module lives (for the process's life, in a cache): past `MAX_MAPPED_ENTRIES` such
+        // files, or where executable mappings are refused, it copies from the checked mapping.
+        let mapped = if disk.mapped.fetch_add(1, Ordering::Relaxed) < MAX_MAPPED_ENTRIES {
+            match file.try_clone() {
+                Ok(dup) => unsafe { Module::deserialize_open_file(engine, dup) }.ok(),
+                Err(_) => None,
+            }
+        } else {
+            None
         };
         let module = match mapped {
-            Ok(module) => Ok(module),
-            Err(_) => unsafe { Module::deserialize(engine, entry.payload()) },
+            Some(module) => Ok(module),
+            None => {
+                disk.mapped.fetch_sub(1, Ordering::Relaxed);
+                unsafe { Module::deserialize(engine, entry.payload()) }
+            }
         };
         drop(entry);
         match module {
@@ -946,6 +962,48 @@ mod tests {
         assert_eq!(hit.info, compiled.info);
         assert_eq!(hit.reset, compiled.reset);
         assert_eq!(hit.late_destructors, compiled.late_destructors);
+    }
+
+    /// Files this process holds open whose path is `path`.
+    #[cfg(target_os = "linux")]
+    fn open_files_of(path: &Path) -> usize {
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+            .filter(|target| target == path)
+            .count()
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn past_the_mapping_cap_entries_are_copied_and_no_file_stays_open() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cache");
+        let engine = Engine::default();
+        let bytes = side_module("liba.so");
+        ModuleCache::with_disk_cache(&dir)
+            .unwrap()
+            .get_or_compile(&engine, "x", &bytes, None)
+            .unwrap();
+        let entry = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+        let entry = std::fs::canonicalize(entry).unwrap();
+        // Under the cap: wasmtime maps the entry, which keeps it open.
+        let mapped = ModuleCache::with_disk_cache(&dir).unwrap();
+        let kept = mapped.get_or_compile(&engine, "x", &bytes, None).unwrap();
+        assert_eq!(mapped.disk_stats().hits, 1);
+        assert_eq!(open_files_of(&entry), 1);
+        drop(kept);
+        drop(mapped);
+        assert_eq!(open_files_of(&entry), 0);
+        // At the cap: a copy, nothing left open.
+        let full = ModuleCache::with_disk_cache(&dir).unwrap();
+        if let Some(disk) = &full.inner.disk {
+            disk.mapped.store(MAX_MAPPED_ENTRIES, Ordering::Relaxed);
+        }
+        let copied = full.get_or_compile(&engine, "x", &bytes, None).unwrap();
+        assert_eq!(full.disk_stats().hits, 1);
+        assert_eq!(open_files_of(&entry), 0, "no descriptor kept past the cap");
+        assert_eq!(copied.info.needed, ["liba.so"]);
     }
 
     #[test]

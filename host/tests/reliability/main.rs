@@ -14,9 +14,9 @@
 mod wasi_dl_fuzz;
 
 mod common;
-mod hostile;
 mod disk_cache;
 mod files;
+mod hostile;
 mod leaks;
 mod limits;
 mod nesting;
