@@ -263,8 +263,13 @@ pub fn say(text: std::fmt::Arguments<'_>) {
 
 /// The report of an error that ended the program: the trap or error first, then the guest's
 /// backtrace. Never the host's own (Rust) backtrace, which `RUST_BACKTRACE=1` would add to a
-/// `{:?}` rendering: that is for bugs of the host. `module_name` names a frame's code.
-fn report_failure(err: &wasmtime::Error, module_name: impl Fn(&wasmtime::Module) -> String) {
+/// `{:?}` rendering: that is for bugs of the host. `module_name` names a frame's code,
+/// `exported_name` its function when wasmtime knows no name for it.
+fn report_failure(
+    err: &wasmtime::Error,
+    module_name: impl Fn(&wasmtime::Module) -> String,
+    exported_name: impl Fn(&wasmtime::Module, u32) -> Option<String>,
+) {
     let backtrace = err.downcast_ref::<wasmtime::WasmBacktrace>();
     let backtrace_text = backtrace.map(ToString::to_string);
     let causes: Vec<String> = err
@@ -282,7 +287,9 @@ fn report_failure(err: &wasmtime::Error, module_name: impl Fn(&wasmtime::Module)
                 .unwrap_or_default();
             let function = match frame.func_name() {
                 Some(name) => name.to_string(),
-                None => format!("<wasm function {}>", frame.func_index()),
+                // A stripped name section: the loader still knows the library's exports.
+                None => exported_name(frame.module(), frame.func_index())
+                    .unwrap_or_else(|| format!("<wasm function {}>", frame.func_index())),
             };
             text.push_str(&format!(
                 "\n  {i:>3}: {offset}{}!{function}",
@@ -521,17 +528,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
             }
             // A frame is named after the file its code was loaded from: the loader knows which
             // library a module is (its name section holds the name it was linked as).
-            report_failure(&err, |frame_module| {
-                if wasmtime::Module::same(frame_module, &module) {
-                    return program_name.clone();
-                }
-                let files = store.data().dl.library_files(frame_module);
-                if files.is_empty() {
-                    frame_module.name().unwrap_or("<unknown>").to_string()
-                } else {
-                    files.join("|")
-                }
-            });
+            report_failure(
+                &err,
+                |frame_module| {
+                    if wasmtime::Module::same(frame_module, &module) {
+                        return program_name.clone();
+                    }
+                    let files = store.data().dl.library_files(frame_module);
+                    if files.is_empty() {
+                        frame_module.name().unwrap_or("<unknown>").to_string()
+                    } else {
+                        files.join("|")
+                    }
+                },
+                |frame_module, func_index| {
+                    let name = store.data().dl.function_name(frame_module, func_index)?;
+                    Some(name.to_string())
+                },
+            );
             // Like wasmtime run: a trap looks like an abort to the shell.
             Ok(TRAP_STATUS)
         }

@@ -636,3 +636,97 @@ fn a_trap_names_the_file_its_function_came_from() {
         "{stderr}"
     );
 }
+
+/// Frames of a library linked with `--strip-all` (no name section, so wasmtime knows no
+/// function names) still name its exported functions, as the loader knows them; a function it
+/// does not export stays `<wasm function N>`.
+#[test]
+fn a_trap_in_a_stripped_library_names_its_exported_function() {
+    let dir = scratch("trap-names-stripped");
+    cc(
+        &dir,
+        "libstripped.c",
+        "__attribute__((noinline)) static void deeper(void) { __builtin_trap(); }\n\
+         void crash_here(void) { deeper(); }\n",
+        &[
+            "-shared",
+            "-fPIC",
+            "-Wl,--strip-all",
+            "-o",
+            "libstripped.so",
+        ],
+    );
+    let wasm = std::fs::read(dir.join("libstripped.so")).unwrap();
+    assert!(
+        !custom_sections(&wasm).contains(&"name".to_string()),
+        "the name section is still there"
+    );
+    cc(
+        &dir,
+        "main.c",
+        "#include <dlfcn.h>\n\
+         int main(void) {\n\
+           void *h = dlopen(\"./libstripped.so\", RTLD_NOW);\n\
+           if (!h) return 3;\n\
+           ((void (*)(void))dlsym(h, \"crash_here\"))();\n\
+           return 0;\n\
+         }\n",
+        &["-o", "prog.wasm"],
+    );
+    // Compiled, then from the disk cache: the names are kept in its entries too.
+    let cache = scratch("trap-names-stripped-cache");
+    for (round, outcome) in [(1, "compile"), (2, "disk hit")] {
+        let out = wasi_dl()
+            .current_dir(&dir)
+            .env("WASI_DL_DEBUG", "1")
+            .args(["run", "--cache-dir"])
+            .arg(&cache)
+            .args(["--dir", ".", "prog.wasm"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(134), "round {round}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!("cache ./libstripped.so: {outcome}\n")),
+            "round {round}: {stderr}"
+        );
+        assert!(
+            stderr.contains("- ./libstripped.so!crash_here\n"),
+            "round {round}: {stderr}"
+        );
+        assert!(
+            stderr.contains("- ./libstripped.so!<wasm function "),
+            "round {round}: {stderr}"
+        );
+    }
+}
+
+/// The names of a wasm module's custom sections, in order.
+fn custom_sections(wasm: &[u8]) -> Vec<String> {
+    fn leb(bytes: &[u8], at: &mut usize) -> usize {
+        let (mut value, mut shift) = (0usize, 0);
+        loop {
+            let byte = bytes[*at];
+            *at += 1;
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return value;
+            }
+            shift += 7;
+        }
+    }
+    let mut names = Vec::new();
+    let mut at = 8;
+    while at < wasm.len() {
+        let id = wasm[at];
+        at += 1;
+        let size = leb(wasm, &mut at);
+        let end = at + size;
+        if id == 0 {
+            let len = leb(wasm, &mut at);
+            names.push(String::from_utf8_lossy(&wasm[at..at + len]).into_owned());
+        }
+        at = end;
+    }
+    names
+}

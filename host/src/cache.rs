@@ -578,7 +578,7 @@ fn engine_index(engines: &mut PerEngine, engine: &Engine) -> usize {
 /// compatibility hash (u64 LE), the payload's and the metadata's lengths (u64 LE each), and
 /// the BLAKE3 hash of payload and metadata together.
 const MAGIC: &[u8; 8] = b"wasidlc\0";
-const FORMAT_VERSION: u32 = 3;
+const FORMAT_VERSION: u32 = 4;
 const TRAILER_LEN: usize = 8 + 4 + 4 + 32 + 8 + 8 + 8 + 32;
 /// No entry is larger (compiled code of a module within any sane size limit is far smaller):
 /// a bigger file is refused before it is mapped.

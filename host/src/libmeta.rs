@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use crate::dylink::{MemInfo, SideModuleInfo};
+use crate::dylink::{ExportKind, MemInfo, SideModuleInfo};
 use crate::reuse::ResetImage;
 
 /// The part of a module's `dylink.0` metadata and import/export lists the loader links with.
@@ -26,6 +26,9 @@ pub(crate) struct LinkInfo {
     pub(crate) imports: Vec<LinkImport>,
     /// Every export's name.
     pub(crate) exports: Names,
+    /// The exported functions as (function index, position in `exports`), in export order:
+    /// names for backtrace frames of a module whose name section was stripped.
+    pub(crate) function_exports: Vec<(u32, u32)>,
     /// `-Wl,-soname,NAME` (the `wasi_dl_meta` section): a later request for NAME is this library.
     pub(crate) soname: Option<String>,
     /// `-Wl,-z,nodelete`: never unloaded.
@@ -58,6 +61,20 @@ impl Names {
     pub(crate) fn contains(&self, name: &str) -> bool {
         self.iter().any(|n| n == name)
     }
+
+    /// The name at `index`, if there is one.
+    pub(crate) fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = match index.checked_sub(1) {
+            Some(before) => *self.ends.get(before)?,
+            None => 0,
+        };
+        self.text.get(start as usize..end as usize)
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
 }
 
 impl<'a> FromIterator<&'a str> for Names {
@@ -80,6 +97,16 @@ pub(crate) struct LinkImport {
 }
 
 impl LinkInfo {
+    /// The exported name of the function at `func_index` (the module's function index space,
+    /// imports included), the first in export order if it has several.
+    pub(crate) fn function_name(&self, func_index: u32) -> Option<&str> {
+        let &(_, at) = self
+            .function_exports
+            .iter()
+            .find(|&&(index, _)| index == func_index)?;
+        self.exports.get(at as usize)
+    }
+
     pub(crate) fn new(info: SideModuleInfo) -> Self {
         LinkInfo {
             mem: info.mem,
@@ -95,6 +122,17 @@ impl LinkInfo {
                 })
                 .collect(),
             exports: info.exports.iter().map(|e| e.name.as_str()).collect(),
+            function_exports: info
+                .exports
+                .iter()
+                .enumerate()
+                .filter_map(|(at, e)| match e.kind {
+                    ExportKind::Function { func_index } => {
+                        Some((func_index, u32::try_from(at).ok()?))
+                    }
+                    _ => None,
+                })
+                .collect(),
             soname: info.soname,
             nodelete: info.nodelete,
         }
@@ -148,6 +186,11 @@ impl LibraryMeta {
             w.0.push(u8::from(import.weak) | u8::from(import.referenced) << 1);
         }
         w.strings(self.info.exports.iter());
+        w.len(self.info.function_exports.len());
+        for &(func_index, at) in &self.info.function_exports {
+            w.u32(func_index);
+            w.u32(at);
+        }
         w.strings(self.info.soname.iter().map(String::as_str));
         w.0.push(u8::from(self.info.nodelete));
         match &self.reset {
@@ -201,6 +244,11 @@ impl LibraryMeta {
         for _ in 0..count {
             exports.push(r.str()?);
         }
+        let function_exports = r.list(|r| {
+            let entry = (r.u32()?, r.u32()?);
+            // Every position names an export.
+            ((entry.1 as usize) < exports.len()).then_some(entry)
+        })?;
         let mut sonames = r.list(|r| r.string())?;
         if sonames.len() > 1 {
             return None;
@@ -235,6 +283,7 @@ impl LibraryMeta {
                 runtime_paths,
                 imports,
                 exports,
+                function_exports,
                 soname,
                 nodelete,
             },
@@ -347,6 +396,7 @@ mod tests {
                     },
                 ],
                 exports: ["f", "g"].into_iter().collect(),
+                function_exports: vec![(3, 1), (5, 0)],
                 soname: Some("libb.so.1".into()),
                 nodelete: true,
             },
@@ -383,5 +433,17 @@ mod tests {
         let mut huge = bytes.clone();
         huge[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(LibraryMeta::decode(&huge), None);
+    }
+
+    #[test]
+    fn exported_functions_are_named_by_index_and_positions_are_checked() {
+        let meta = sample();
+        assert_eq!(meta.info.function_name(3), Some("g"));
+        assert_eq!(meta.info.function_name(5), Some("f"));
+        assert_eq!(meta.info.function_name(4), None);
+        // A position past the export list makes the entry unusable.
+        let mut bad = sample();
+        bad.info.function_exports.push((9, 2));
+        assert_eq!(LibraryMeta::decode(&bad.encode()), None);
     }
 }
