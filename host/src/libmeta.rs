@@ -54,10 +54,6 @@ impl Names {
                 .unwrap_or("")
         })
     }
-
-    pub(crate) fn contains(&self, name: &str) -> bool {
-        self.iter().any(|n| n == name)
-    }
 }
 
 impl<'a> FromIterator<&'a str> for Names {

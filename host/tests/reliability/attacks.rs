@@ -1,0 +1,259 @@
+//! Attacks on the loader's newest parsing and bookkeeping, as a hostile guest or side module
+//! would try them. The two `..._is_not_quadratic` tests ran for hours of host CPU before their
+//! fixes (a lookup by scanning, once per import); the SONAME and nodelete ones are attacks
+//! that the loader already withstood, kept so that it goes on doing so.
+
+use crate::common::*;
+use crate::wasi_dl_fuzz::enc;
+
+/// A side module that imports the function `env.unused` `count` times and exports that
+/// import under `count` distinct names, with an (empty) code section. Finding whether an
+/// import is also exported compared every import with every export: `count`² string
+/// comparisons (10^11 here, minutes of host CPU from a 7 MB module, 10^12 within the limits).
+fn imports_times_exports(count: u32) -> Vec<u8> {
+    use wasm_encoder::{
+        CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, ImportSection, Module,
+        TypeSection,
+    };
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    let mut imports = ImportSection::new();
+    let mut exports = ExportSection::new();
+    for i in 0..count {
+        imports.import("env", "unused", EntityType::Function(0));
+        exports.export(&format!("e{i}"), ExportKind::Func, 0);
+    }
+    let mut m = Module::new();
+    m.section(&types)
+        .section(&imports)
+        .section(&FunctionSection::new())
+        .section(&exports)
+        .section(&CodeSection::new());
+    enc::with_first_section(
+        &m.finish(),
+        &enc::custom_section("dylink.0", &enc::Dylink::new().0),
+    )
+}
+
+/// Reading a module whose imports and exports are both huge takes time linear in its size.
+#[test]
+fn import_export_cross_check_is_not_quadratic() {
+    let bytes = imports_times_exports(300_000);
+    let info = wasi_dl::dylink::read(&bytes).expect("a well-formed side module");
+    assert_eq!(info.imports.len(), 300_000);
+    assert_eq!(info.exports.len(), 300_000);
+    // None of the imports is exported: the bodies were not scanned, every import counts.
+    assert!(info.imports.iter().all(|i| i.referenced));
+}
+
+/// A side module importing `env.last` `count` times (as a weak symbol nobody defines) and
+/// exporting `count` other names. While it links, it is itself a library of its lookup order
+/// that is not instantiated yet, so every import asked whether it defines the symbol: a scan of
+/// its export names each time, `count`² comparisons in all.
+fn self_lookup_module(count: u32) -> Vec<u8> {
+    use wasm_encoder::{
+        CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, ImportSection, Module,
+        TypeSection,
+    };
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    let mut imports = ImportSection::new();
+    imports.import(
+        "env",
+        "memory",
+        EntityType::Memory(wasm_encoder::MemoryType {
+            minimum: 0,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        }),
+    );
+    let mut exports = ExportSection::new();
+    for i in 0..count {
+        imports.import("env", "last", EntityType::Function(0));
+        exports.export(&format!("e{i}"), ExportKind::Func, 0);
+    }
+    let mut m = Module::new();
+    m.section(&types)
+        .section(&imports)
+        .section(&FunctionSection::new())
+        .section(&exports)
+        .section(&CodeSection::new());
+    let dylink = enc::Dylink::new().import_info(&[("env", "last", 0x1)]);
+    enc::with_first_section(&m.finish(), &enc::custom_section("dylink.0", &dylink.0))
+}
+
+/// Linking a library with many imports and many exports takes time linear in their number:
+/// the "does a library of this group define it" question is a hash lookup, not a scan.
+#[test]
+fn linking_many_imports_against_many_exports_is_not_quadratic() {
+    let program = build_program(
+        "attacks_lazy",
+        &format!(
+            "{PROLOGUE_C}{}",
+            r#"
+int main(int argc, char **argv) {
+    state("before");
+    void *h = dlopen(argv[1], RTLD_LAZY);
+    printf("open %s\n", h ? "ok" : dlerror());
+    if (h && dlclose(h) != 0) printf("close %s\n", dlerror());
+    state("after");
+    return 0;
+}
+"#
+        ),
+    );
+    let bytes = self_lookup_module(100_000);
+    let out = run(Run::new(&program)
+        .args(["libmany.so"])
+        .dl(|b| b.module_bytes("libmany.so", bytes).limits(no_reuse())))
+    .success();
+    assert!(out.stdout.contains("open ok"), "{}", out.stdout);
+    let line = |p: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(p))
+            .map(state_of)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(line("before "), line("after "), "{}", out.stdout);
+}
+
+/// A side module exporting `NAME_f` (returning `value`), with `needed` and a `wasi_dl_meta`
+/// section holding `meta` (raw bytes: any text, or none).
+fn meta_lib(name: &str, value: i32, needed: &[&str], meta: Option<&[u8]>) -> Vec<u8> {
+    let module = enc::side_module(
+        &enc::Dylink::new().mem_info(16, 0, 0, 0).needed(needed),
+        &format!(
+            "(module {} (func (export \"{name}_f\") (result i32) (i32.const {value})))",
+            enc::PROLOGUE
+        ),
+    );
+    match meta {
+        Some(text) => enc::with_last_section(&module, &enc::custom_section("wasi_dl_meta", text)),
+        None => module,
+    }
+}
+
+/// `wasi_dl_meta` as a hostile module writes it: a SONAME already taken by another library,
+/// one that is its own NEEDED entry, huge or non-UTF-8 names, repeated lines. Each load works
+/// or fails with an errno; names already loaded keep meaning the library they meant; closing
+/// everything leaves nothing behind.
+#[test]
+fn hostile_sonames_never_take_over_loaded_names() {
+    use crate::wasi_dl_fuzz::{Session, RTLD_NOW};
+    let huge = format!("soname={}\n", "x".repeat(1 << 19));
+    let mut junk = b"soname=\xff\xfe\nnodelete\nnodelete\nsoname=\nsoname=a/b\n".to_vec();
+    junk.extend_from_slice(huge.as_bytes());
+    let libs = [
+        ("liba.so", meta_lib("a", 1, &[], None)),
+        // Claims liba.so's name while liba.so is loaded, and its own file name.
+        (
+            "thief.so",
+            meta_lib("thief", 2, &[], Some(b"soname=liba.so\n")),
+        ),
+        // Its SONAME is its own NEEDED entry: it depends on itself.
+        (
+            "selfish.so",
+            meta_lib("selfish", 3, &["me.so"], Some(b"soname=me.so\n")),
+        ),
+        ("junk.so", meta_lib("junk", 4, &[], Some(&junk))),
+    ];
+    let extra: Vec<(&str, &[u8])> = libs.iter().map(|(n, b)| (*n, &b[..])).collect();
+    let mut s = Session::new(&extra, false);
+    for round in 0..2 {
+        let (e, a) = s.open(b"liba.so", RTLD_NOW);
+        assert_eq!(e, 0, "liba.so: {}", s.error_text());
+        let (e, thief) = s.open(b"thief.so", RTLD_NOW);
+        assert_eq!(e, 0, "thief.so: {}", s.error_text());
+        assert_ne!(a, thief);
+        // liba.so is still liba.so.
+        let (e, again) = s.open(b"liba.so", RTLD_NOW);
+        assert_eq!((e, again), (0, a), "round {round}");
+        let (e, _, _) = s.sym(again, b"a_f", 0);
+        assert_eq!(e, 0, "a_f: {}", s.error_text());
+        let (e, selfish) = s.open(b"selfish.so", RTLD_NOW);
+        assert_eq!(e, 0, "selfish.so: {}", s.error_text());
+        let (e, me) = s.open(b"me.so", RTLD_NOW);
+        assert_eq!((e, me), (0, selfish), "a library answers to its SONAME");
+        let (e, junk) = s.open(b"junk.so", RTLD_NOW);
+        assert_eq!(e, 0, "junk.so: {}", s.error_text());
+        for h in [again, a, thief, selfish, me] {
+            assert_eq!(
+                s.close(h),
+                0,
+                "round {round}: close {h}: {}",
+                s.error_text()
+            );
+        }
+        // junk.so is -z nodelete (twice over): its close succeeds and it stays.
+        assert_eq!(s.close(junk), 0);
+        assert_eq!(
+            s.loaded(),
+            1,
+            "round {round}: only the nodelete library stays"
+        );
+    }
+    let (live, _) = s.blocks();
+    assert_eq!(
+        live as usize,
+        s.parked() + 1,
+        "blocks left besides parked ones and junk.so's"
+    );
+}
+
+/// A `-z nodelete` library brought in by a `dlopen` that then fails goes with it (a failed
+/// load leaves nothing behind), and one that loads pins only itself: what it does not need
+/// can still be closed.
+#[test]
+fn a_failed_dlopen_takes_its_nodelete_dependencies_with_it() {
+    use crate::wasi_dl_fuzz::{Session, RTLD_NOW};
+    let pinned = meta_lib("pinned", 5, &[], Some(b"nodelete\n"));
+    let broken = enc::side_module(
+        &enc::Dylink::new()
+            .mem_info(16, 0, 0, 0)
+            .needed(&["libpinned.so"]),
+        &format!(
+            r#"(module {} (import "env" "nobody_defines_this" (func $u (result i32)))
+                 (func (export "broken_f") (result i32) (call $u)))"#,
+            enc::PROLOGUE
+        ),
+    );
+    let other = meta_lib("other", 6, &[], None);
+    let mut s = Session::new(
+        &[
+            ("libpinned.so", &pinned[..]),
+            ("libbroken.so", &broken[..]),
+            ("libother.so", &other[..]),
+        ],
+        false,
+    );
+    for round in 0..3 {
+        let (e, _) = s.open(b"libbroken.so", RTLD_NOW);
+        assert_ne!(e, 0, "round {round}: an undefined symbol fails the load");
+        let text = s.error_text();
+        assert!(text.contains("nobody_defines_this"), "{text}");
+        assert_eq!(
+            s.loaded(),
+            0,
+            "round {round}: the nodelete dependency stayed"
+        );
+        s.check_no_blocks_but_parked("after the failed dlopen");
+    }
+    let (e, pinned) = s.open(b"libpinned.so", RTLD_NOW);
+    assert_eq!(e, 0, "{}", s.error_text());
+    let (e, other) = s.open(b"libother.so", RTLD_NOW);
+    assert_eq!(e, 0, "{}", s.error_text());
+    assert_eq!(s.close(other), 0);
+    assert_eq!(s.close(pinned), 0);
+    assert_eq!(s.loaded(), 1, "only the nodelete library stays");
+    let (e, _, _) = s.sym(pinned, b"pinned_f", 0);
+    assert_eq!(
+        e,
+        0,
+        "a nodelete library's handle keeps working: {}",
+        s.error_text()
+    );
+}
