@@ -1,7 +1,8 @@
 //! Attacks on the loader's newest parsing and bookkeeping, as a hostile guest or side module
 //! would try them. The two `..._is_not_quadratic` tests ran for hours of host CPU before their
-//! fixes (a lookup by scanning, once per import); the SONAME and nodelete ones are attacks
-//! that the loader already withstood, kept so that it goes on doing so.
+//! fixes (a lookup by scanning, once per import); the others (SONAMEs, nodelete, a throwing
+//! constructor, `$ORIGIN`/RTLD_NEXT from callers without a path) are attacks the loader
+//! already withstood, kept so that it goes on doing so.
 
 use crate::common::*;
 use crate::wasi_dl_fuzz::enc;
@@ -256,4 +257,133 @@ fn a_failed_dlopen_takes_its_nodelete_dependencies_with_it() {
         "a nodelete library's handle keeps working: {}",
         s.error_text()
     );
+}
+
+/// A constructor that throws the program's own exception tag (a `longjmp` with no `setjmp`
+/// under it, or an uncaught C++ exception): the throw ends at the loader (wasmtime looks for
+/// a handler only in the frames above the loader's call), that `dlopen` fails with an errno,
+/// and the program, its own `setjmp`/`longjmp` included, carries on as before.
+#[test]
+fn a_constructor_that_throws_fails_only_its_dlopen() {
+    let program = build_program(
+        "attacks_throw",
+        &format!(
+            "{PROLOGUE_C}{}",
+            r#"
+#include <setjmp.h>
+static jmp_buf env;
+static int jumped(void) {
+    if (setjmp(env)) return 1;
+    longjmp(env, 1);
+}
+int main(int argc, char **argv) {
+    for (int i = 0; i < 3; i++) {
+        state("before");
+        void *h = dlopen(argv[1], RTLD_NOW);
+        printf("open %s\n", h ? "ok" : dlerror());
+        dlerror(); /* frees the text */
+        printf("longjmp %d\n", jumped());
+        state("after");
+    }
+    return 0;
+}
+"#
+        ),
+    );
+    let lib = enc::side_module(
+        &enc::Dylink::new().mem_info(16, 0, 0, 0),
+        &format!(
+            r#"(module {} (import "env" "__c_longjmp" (tag $t (param i32)))
+                 (func (export "__wasm_call_ctors") (throw $t (i32.const 0))))"#,
+            enc::PROLOGUE
+        ),
+    );
+    let dir = temp_dir();
+    std::fs::write(dir.path().join("throw.so"), lib).unwrap();
+    let out = run(Run::new(&program)
+        .args(["/lib/throw.so"])
+        .dir(dir.path(), "/lib")
+        .dl(|b| b.limits(no_reuse())))
+    .success();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let opens: Vec<&&str> = lines.iter().filter(|l| l.starts_with("open ")).collect();
+    assert_eq!(opens.len(), 3, "{}", out.stdout);
+    for open in opens {
+        assert!(
+            open.contains("running constructors failed"),
+            "{}",
+            out.stdout
+        );
+    }
+    assert_eq!(
+        lines.iter().filter(|l| **l == "longjmp 1").count(),
+        3,
+        "{}",
+        out.stdout
+    );
+    let states: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("before ") || l.starts_with("after "))
+        .map(|l| state_of(l))
+        .collect();
+    assert!(states.windows(2).all(|w| w[0] == w[1]), "{}", out.stdout);
+    assert_eq!(out.loaded_after, 0);
+}
+
+/// `$ORIGIN` and RTLD_NEXT with odd callers: a library registered from memory (it has no
+/// directory, so `$ORIGIN` cannot be expanded), and addresses that belong to no module at all.
+/// Each is an errno with a `dlerror()` text or a lookup in the program's scope; none traps.
+#[test]
+fn origin_and_next_with_callers_that_have_no_path() {
+    use crate::wasi_dl_fuzz::{Session, RTLD_NOW};
+    // The harness program's scratch area (fuzz/src/lib.rs: SCRATCH, OUT).
+    const NAME: u32 = 0x1000;
+    const OUT: u32 = 0x7000;
+    let lib = enc::side_module(
+        &enc::Dylink::new().mem_info(16, 0, 0, 0),
+        &format!(
+            r#"(module {} (global (export "mem_data") i32 (i32.const 4))
+                 (func (export "mem_f") (result i32) (i32.const 9)))"#,
+            enc::PROLOGUE
+        ),
+    );
+    let mut s = Session::new(&[("libmem.so", &lib[..])], false);
+    let (e, h) = s.open(b"libmem.so", RTLD_NOW);
+    assert_eq!(e, 0, "{}", s.error_text());
+    let (e, _, data) = s.sym(h, b"mem_data", 0);
+    assert_eq!(e, 0, "{}", s.error_text());
+    let loaded = s.loaded();
+    for caller in [data, 0, u32::MAX, u32::MAX - 3] {
+        for name in [&b"$ORIGIN/libmem.so"[..], b"${ORIGIN}/../x.so", b"$ORIGIN"] {
+            s.put(NAME, name);
+            let e = s.raw_open(NAME, name.len() as u32, RTLD_NOW, caller, OUT);
+            if e != 0 {
+                let text = s.error_text();
+                assert!(
+                    !text.is_empty(),
+                    "caller {caller:#x}: an errno without a text"
+                );
+            } else {
+                let handle = s.read_u32(OUT);
+                assert_eq!(s.close(handle), 0, "{}", s.error_text());
+            }
+            assert_eq!(s.loaded(), loaded, "caller {caller:#x}");
+        }
+        // dlsym(RTLD_NEXT, ...) from there.
+        s.put(NAME, b"mem_f");
+        let e = s.raw_sym((u32::MAX, NAME, 5, caller, OUT, OUT + 4));
+        if e != 0 {
+            assert!(!s.error_text().is_empty());
+        }
+    }
+    // From inside libmem.so (loaded from memory): `$ORIGIN` has nothing to expand to.
+    let name = b"$ORIGIN/libmem.so";
+    s.put(NAME, name);
+    let e = s.raw_open(NAME, name.len() as u32, RTLD_NOW, data, OUT);
+    assert_ne!(e, 0);
+    let text = s.error_text();
+    assert!(text.contains("ORIGIN"), "{text}");
+    assert_eq!(s.close(h), 0);
+    assert_eq!(s.loaded(), 0);
+    s.check_no_blocks_but_parked("after closing libmem.so");
 }
