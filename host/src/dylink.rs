@@ -11,7 +11,7 @@
 //! is sized by a count read from the input (vectors grow with the entries actually present).
 //! Function bodies are not looked at; wasmtime validates the module when it compiles it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::BitOr;
 
 use wasmparser::{
@@ -286,15 +286,20 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                 // Only a function the module both imports and exports (a weak definition that
                 // another library may override) can be an import nothing calls; the bodies are
                 // read for references only then, and skipped otherwise (most of the bytes).
-                let exported = |name: &str| {
-                    info.exports
+                // A set of the imported names, not a scan of the exports per import: both
+                // lists may hold a million entries, and their product would keep the host
+                // busy for hours (test attacks::import_export_cross_check_is_not_quadratic).
+                scanned_code = !func_imports.is_empty() && {
+                    let imported: HashSet<&str> = func_imports
                         .iter()
-                        .any(|e| matches!(e.kind, ExportKind::Function { .. }) && e.name == name)
+                        .filter_map(|&at| info.imports.get(at))
+                        .map(|import| import.name.as_str())
+                        .collect();
+                    info.exports.iter().any(|e| {
+                        matches!(e.kind, ExportKind::Function { .. })
+                            && imported.contains(e.name.as_str())
+                    })
                 };
-                scanned_code = func_imports
-                    .iter()
-                    .filter_map(|&at| info.imports.get(at))
-                    .any(|import| exported(&import.name));
                 if !scanned_code {
                     parser.skip_section();
                     at = at.saturating_add(size as usize);

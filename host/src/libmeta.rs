@@ -58,10 +58,6 @@ impl Names {
         })
     }
 
-    pub(crate) fn contains(&self, name: &str) -> bool {
-        self.iter().any(|n| n == name)
-    }
-
     /// The name at `index`, if there is one.
     pub(crate) fn get(&self, index: usize) -> Option<&str> {
         let end = *self.ends.get(index)?;

@@ -1303,7 +1303,10 @@ fn defined_by_pending<T: 'static>(
                     if lib.exports.contains_key(symbol.as_bytes()) {
                         return Ok(None);
                     }
-                } else if lib.compiled.info.exports.contains(symbol) {
+                // The module's export map (a hash lookup): a scan of the names, once per
+                // import, is quadratic in a module with many of both (test attacks::
+                // linking_many_imports_against_many_exports_is_not_quadratic).
+                } else if lib.compiled.module.get_export_index(symbol).is_some() {
                     return Ok(Some(other));
                 }
             }

@@ -8,11 +8,13 @@
 //! - `startup`: programs linked against side modules, when those go missing or change;
 //! - `files`: FIFOs, devices and large non-modules, refused before they are read;
 //! - `disk_cache`: the on-disk compile cache, which must never be a way into the host.
+//! - `attacks`: attacks on the newest parsing (wasi_dl_meta, references scan) and bookkeeping.
 
 #[path = "../../../fuzz/src/lib.rs"]
 #[allow(unused)]
 mod wasi_dl_fuzz;
 
+mod attacks;
 mod common;
 mod disk_cache;
 mod files;
