@@ -36,7 +36,9 @@
 //! - `-print-prog-name=ld` (and `ar`, `nm`, `ranlib`, `strip`, `objcopy`, ...) name the wasm
 //!   tools (`wasm-ld`, `llvm-ar`, ...), not the host's GNU binutils.
 //! - `-ldl` and `-lpthread` are accepted and ignored (dlopen lives in the guest library);
-//!   `-lc` is ignored for side modules (libc comes from the main program);
+//!   `-lc` and wasi-libc's `-lwasi-emulated-*` are ignored for side modules (libc and the
+//!   emulations, `mmap`, `signal`, `getpid`, `clock`, come from the main program, which
+//!   links and exports them);
 //!   `-rdynamic` is implied; `-pthread` is ignored with a warning.
 //! - `wasi-dl c++` (clang++): full mode also exports libc++, libc++abi and libunwind
 //!   (the sysroot `make setup` assembles has them, built for exceptions), so C++ side
@@ -52,7 +54,7 @@
 //!   part of one (say `malloc` but not `free`) gets a duplicate-symbol error; use slim mode.
 //! - `WASI_DL_VERBOSE=1` prints notes and the final command line to stderr.
 
-use crate::detect::Toolchain;
+use crate::detect::{Toolchain, EMULATION_LIBRARIES};
 use crate::libc_exports::{cxx_exports, libc_exports};
 use crate::side_modules::imported_symbols;
 use anyhow::{bail, Context, Result};
@@ -397,6 +399,14 @@ impl Driver {
                             );
                             continue;
                         }
+                        // Their archives are not PIC (the link would fail); the program links
+                        // and exports them, as it does libc.
+                        if EMULATION_LIBRARIES.contains(&name.as_str()) {
+                            notes.push(format!(
+                                "-l{name} ignored: a side module gets it from the main program"
+                            ));
+                            continue;
+                        }
                     }
                     args.extend(item.into_args());
                 }
@@ -528,6 +538,12 @@ impl Driver {
                     } else {
                         libc_exports(tc)?
                     };
+                    // The emulation libraries' symbols are among libc's exports: their
+                    // archives must be on the link line for `--export=` to find them (only
+                    // what is exported is linked in).
+                    for (name, _) in tc.emulation_archives() {
+                        args.push(format!("-l{name}").into());
+                    }
                     for left in &libc.left_out {
                         notes.push(format!("not exported (would not link): {left}"));
                     }

@@ -72,7 +72,8 @@ pub(crate) enum Role {
     Provider,
 }
 
-/// The libc (+ builtins) symbols a full-mode main program exports.
+/// The libc (+ builtins, + wasi-libc's emulation libraries) symbols a full-mode main program
+/// exports.
 #[derive(Clone, Debug)]
 pub struct LibcExports {
     /// Sorted symbol names.
@@ -115,6 +116,13 @@ fn exports_with(toolchain: &Toolchain, cxx: bool) -> Result<LibcExports> {
     if let Some(builtins) = toolchain.builtins_archive() {
         archives.push((builtins.to_path_buf(), Role::Exported));
     }
+    // So a side module may call mmap, signal, getpid or clock as under glibc.
+    archives.extend(
+        toolchain
+            .emulation_archives()
+            .into_iter()
+            .map(|(_, a)| (a, Role::Exported)),
+    );
     if cxx {
         archives.extend(
             toolchain
