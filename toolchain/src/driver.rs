@@ -55,7 +55,7 @@
 //! - `WASI_DL_VERBOSE=1` prints notes and the final command line to stderr.
 
 use crate::detect::{Toolchain, EMULATION_LIBRARIES};
-use crate::libc_exports::{cxx_exports, libc_exports};
+use crate::libc_exports::{cxx_exports, emulation_exports, libc_exports};
 use crate::side_modules::imported_symbols;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
@@ -434,6 +434,8 @@ impl Driver {
                     args.extend(guest.start_objects().into_iter().map(OsString::from));
                 }
                 let mut side_modules = Vec::new();
+                // wasi-libc emulation libraries the program links (-lwasi-emulated-mman, ...).
+                let mut emulations = Vec::new();
                 // What the program's start-up code loads, as the names a NEEDED entry would
                 // have: `libfoo.so` for -lfoo, a path as written.
                 let mut needed = Vec::new();
@@ -448,7 +450,12 @@ impl Driver {
                                 needed.push(format!("lib{name}.so"));
                                 side_modules.push(path);
                             }
-                            _ => args.extend(spelled),
+                            _ => {
+                                if EMULATION_LIBRARIES.contains(&name.as_str()) {
+                                    emulations.push(name.clone());
+                                }
+                                args.extend(spelled)
+                            }
                         },
                         other => args.extend(other.into_args()),
                     }
@@ -538,11 +545,19 @@ impl Driver {
                     } else {
                         libc_exports(tc)?
                     };
-                    // The emulation libraries' symbols are among libc's exports: their
-                    // archives must be on the link line for `--export=` to find them (only
-                    // what is exported is linked in).
-                    for (name, _) in tc.emulation_archives() {
-                        args.push(format!("-l{name}").into());
+                    // An emulation library the program links is exported whole, like libc,
+                    // for side modules (which never link their own). Only when named: forced
+                    // into every program, its members would clash with a program's own
+                    // `signal` or `getpid`.
+                    if p.mode == ExportMode::Full {
+                        for name in &emulations {
+                            let exports = emulation_exports(tc, name)?;
+                            notes.push(format!(
+                                "full mode: exporting {} symbols of -l{name}",
+                                exports.symbols.len()
+                            ));
+                            args.push(joined("-Wl,@", &exports.response_file));
+                        }
                     }
                     for left in &libc.left_out {
                         notes.push(format!("not exported (would not link): {left}"));

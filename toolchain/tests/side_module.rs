@@ -237,7 +237,14 @@ fn side_module_drops_wasi_emulation_libraries() {
     cc_in(
         &Driver::new(tc),
         d,
-        &["-shared", "-fPIC", "emu.c", "-lwasi-emulated-mman", "-o", "libemu.so"],
+        &[
+            "-shared",
+            "-fPIC",
+            "emu.c",
+            "-lwasi-emulated-mman",
+            "-o",
+            "libemu.so",
+        ],
     );
     let info = inspect(&d.join("libemu.so"));
     assert!(info.imports.contains("env.mmap"), "{:?}", info.imports);
