@@ -48,6 +48,10 @@ pub struct Manifest {
     /// Extra flags for one library's compile and link (`-Wl,-soname,...`).
     #[serde(default)]
     pub lib_cflags: BTreeMap<String, Vec<String>>,
+    /// Extra flags for the program's link with `wasi-dl cc` only: what WASI needs and glibc
+    /// has built in (`-lwasi-emulated-mman`).
+    #[serde(default)]
+    pub wasm_main_flags: Vec<String>,
 }
 
 fn yes() -> bool {

@@ -110,6 +110,9 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
         "-rdynamic".into(),
         "-ldl".into(),
     ]);
+    if target == Target::Wasm {
+        args.extend(case.manifest.wasm_main_flags.iter().map(OsString::from));
+    }
     let mut inputs = vec![case.main.clone()];
     inputs.extend(headers);
     if !case.manifest.main_needs.is_empty() {

@@ -8,6 +8,7 @@
 mod case;
 mod compile;
 mod lua;
+mod realprogs;
 mod run;
 
 use std::path::Path;
@@ -72,6 +73,12 @@ fn main() {
     trials.push(Trial::test("rust::rust_loader", rust_loader));
     trials.push(Trial::test("lua::pcall_through_c_module", || {
         lua::pcall_through_c_module().map_err(|e| format!("{e:#}").into())
+    }));
+    trials.push(Trial::test("realprogs::sqlite_extension", || {
+        realprogs::sqlite_extension().map_err(|e| format!("{e:#}").into())
+    }));
+    trials.push(Trial::test("realprogs::tree_sitter_grammar", || {
+        realprogs::tree_sitter_grammar().map_err(|e| format!("{e:#}").into())
     }));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -355,6 +355,20 @@ impl Toolchain {
         lib.is_file().then_some(lib)
     }
 
+    /// wasi-libc's emulation archives the toolchain has, as (`-l` name, path): POSIX functions
+    /// WASI lacks (`mmap`, `signal`, `getpid`, `clock`), which glibc always provides. They sit
+    /// beside `libc.a`.
+    pub fn emulation_archives(&self) -> Vec<(&'static str, PathBuf)> {
+        let Some(dir) = self.libc_archive().ok().and_then(Path::parent) else {
+            return Vec::new();
+        };
+        EMULATION_LIBRARIES
+            .iter()
+            .map(|name| (*name, dir.join(format!("lib{name}.a"))))
+            .filter(|(_, path)| path.is_file())
+            .collect()
+    }
+
     /// wasi-libc's `libsetjmp.a` (setjmp/longjmp on WebAssembly exceptions), when the
     /// sysroot has it and clang emits the standard exception instructions.
     pub fn setjmp_archive(&self) -> Option<PathBuf> {
@@ -517,6 +531,15 @@ fn sibling_clangxx(clang: &Path) -> PathBuf {
         clang.to_path_buf()
     }
 }
+
+/// wasi-libc's emulation libraries (`-lwasi-emulated-mman`, ...). A program exports them to
+/// its side modules like libc; a side module never links its own (non-PIC) copy.
+pub const EMULATION_LIBRARIES: &[&str] = &[
+    "wasi-emulated-mman",
+    "wasi-emulated-signal",
+    "wasi-emulated-getpid",
+    "wasi-emulated-process-clocks",
+];
 
 const SETUP_HINT: &str =
     "Debian packages clang-22 lld-22 wasi-libc libclang-rt-22-dev-wasm32 and the sysroot assembled from them: run `make setup` (or set WASI_SDK_PATH to a wasi-sdk, or CC_WASM to a clang)";

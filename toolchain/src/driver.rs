@@ -36,7 +36,9 @@
 //! - `-print-prog-name=ld` (and `ar`, `nm`, `ranlib`, `strip`, `objcopy`, ...) name the wasm
 //!   tools (`wasm-ld`, `llvm-ar`, ...), not the host's GNU binutils.
 //! - `-ldl` and `-lpthread` are accepted and ignored (dlopen lives in the guest library);
-//!   `-lc` is ignored for side modules (libc comes from the main program);
+//!   `-lc` and wasi-libc's `-lwasi-emulated-*` are ignored for side modules (libc and the
+//!   emulations, `mmap`, `signal`, `getpid`, `clock`, come from the main program, which
+//!   links and exports them);
 //!   `-rdynamic` is implied; `-pthread` is ignored with a warning.
 //! - `wasi-dl c++` (clang++): full mode also exports libc++, libc++abi and libunwind
 //!   (the sysroot `make setup` assembles has them, built for exceptions), so C++ side
@@ -52,8 +54,8 @@
 //!   part of one (say `malloc` but not `free`) gets a duplicate-symbol error; use slim mode.
 //! - `WASI_DL_VERBOSE=1` prints notes and the final command line to stderr.
 
-use crate::detect::Toolchain;
-use crate::libc_exports::{cxx_exports, libc_exports};
+use crate::detect::{Toolchain, EMULATION_LIBRARIES};
+use crate::libc_exports::{cxx_exports, emulation_exports, libc_exports};
 use crate::side_modules::imported_symbols;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
@@ -397,6 +399,14 @@ impl Driver {
                             );
                             continue;
                         }
+                        // Their archives are not PIC (the link would fail); the program links
+                        // and exports them, as it does libc.
+                        if EMULATION_LIBRARIES.contains(&name.as_str()) {
+                            notes.push(format!(
+                                "-l{name} ignored: a side module gets it from the main program"
+                            ));
+                            continue;
+                        }
                     }
                     args.extend(item.into_args());
                 }
@@ -424,6 +434,8 @@ impl Driver {
                     args.extend(guest.start_objects().into_iter().map(OsString::from));
                 }
                 let mut side_modules = Vec::new();
+                // wasi-libc emulation libraries the program links (-lwasi-emulated-mman, ...).
+                let mut emulations = Vec::new();
                 // What the program's start-up code loads, as the names a NEEDED entry would
                 // have: `libfoo.so` for -lfoo, a path as written.
                 let mut needed = Vec::new();
@@ -438,7 +450,12 @@ impl Driver {
                                 needed.push(format!("lib{name}.so"));
                                 side_modules.push(path);
                             }
-                            _ => args.extend(spelled),
+                            _ => {
+                                if EMULATION_LIBRARIES.contains(&name.as_str()) {
+                                    emulations.push(name.clone());
+                                }
+                                args.extend(spelled)
+                            }
                         },
                         other => args.extend(other.into_args()),
                     }
@@ -528,6 +545,20 @@ impl Driver {
                     } else {
                         libc_exports(tc)?
                     };
+                    // An emulation library the program links is exported whole, like libc,
+                    // for side modules (which never link their own). Only when named: forced
+                    // into every program, its members would clash with a program's own
+                    // `signal` or `getpid`.
+                    if p.mode == ExportMode::Full {
+                        for name in &emulations {
+                            let exports = emulation_exports(tc, name)?;
+                            notes.push(format!(
+                                "full mode: exporting {} symbols of -l{name}",
+                                exports.symbols.len()
+                            ));
+                            args.push(joined("-Wl,@", &exports.response_file));
+                        }
+                    }
                     for left in &libc.left_out {
                         notes.push(format!("not exported (would not link): {left}"));
                     }

@@ -40,12 +40,12 @@ mod libc_exports;
 mod side_modules;
 
 pub use builder::{build_main_program, build_side_module, Build, MainOptions, SideOptions};
-pub use detect::{DetectConfig, GuestSysroot, Toolchain, ToolchainKind};
+pub use detect::{DetectConfig, GuestSysroot, Toolchain, ToolchainKind, EMULATION_LIBRARIES};
 pub use driver::{
     Driver, ExportMode, Invocation, CONTRACT_EXPORTS, CXX_EH_EXPORTS, SETJMP_EXPORTS,
 };
 pub use includes::{include_dirs, IncludeDirs};
-pub use libc_exports::{cxx_exports, libc_exports, LibcExports};
+pub use libc_exports::{cxx_exports, emulation_exports, libc_exports, LibcExports};
 pub use side_modules::{imported_symbols, read_side_module, ImportedSymbols, SideModuleInfo};
 
 use anyhow::Result;

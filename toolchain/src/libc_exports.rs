@@ -110,6 +110,28 @@ pub fn cxx_exports(toolchain: &Toolchain) -> Result<LibcExports> {
     exports_with(toolchain, true)
 }
 
+/// The symbols of one of wasi-libc's emulation libraries (`wasi-emulated-mman`, ...: see
+/// [`crate::EMULATION_LIBRARIES`]), for a full-mode program that links it: side modules then
+/// call `mmap` or `signal` from the program, as they call libc.
+pub fn emulation_exports(toolchain: &Toolchain, name: &str) -> Result<LibcExports> {
+    let (_, archive) = toolchain
+        .emulation_archives()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .with_context(|| format!("no lib{name}.a beside libc.a"))?;
+    let mut archives = vec![
+        (archive, Role::Exported),
+        (toolchain.libc_archive()?.to_path_buf(), Role::Provider),
+    ];
+    if let Some(builtins) = toolchain.builtins_archive() {
+        archives.push((builtins.to_path_buf(), Role::Provider));
+    }
+    if let Ok(library) = toolchain.guest_sysroot().library() {
+        archives.push((library, Role::Provider));
+    }
+    exports_for(&archives, &toolchain.cache_dir())
+}
+
 fn exports_with(toolchain: &Toolchain, cxx: bool) -> Result<LibcExports> {
     let mut archives = vec![(toolchain.libc_archive()?.to_path_buf(), Role::Exported)];
     if let Some(builtins) = toolchain.builtins_archive() {

@@ -516,3 +516,41 @@ fn libc_export_list_is_cached_per_toolchain() {
     let changed = libc_exports(&tc).unwrap();
     assert_ne!(changed.response_file, first.response_file);
 }
+
+/// wasi-libc's emulation libraries are exported (for side modules) only when the program
+/// links them: forced into every program, they would clash with a program's own `signal`.
+#[test]
+fn emulation_libraries_are_exported_when_linked() {
+    let Some(tc) = toolchain("emulation_libraries_are_exported_when_linked") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let tc = with_standin(tc, dir.path());
+    let driver = Driver::new(tc);
+    write(dir.path(), "main.c", "int main(void) { return 0; }\n");
+    cc_in(
+        &driver,
+        dir.path(),
+        &[
+            "main.c",
+            "-lwasi-emulated-mman",
+            "-lwasi-emulated-signal",
+            "-o",
+            "main.wasm",
+        ],
+    );
+    let info = inspect(&dir.path().join("main.wasm"));
+    for name in ["mmap", "munmap", "signal", "raise"] {
+        assert!(info.exports.contains(name), "main does not export {name}");
+    }
+    write(
+        dir.path(),
+        "own.c",
+        "typedef void (*handler)(int);\nhandler signal(int s, handler h) { (void)s; return h; }\n\
+         int getpid(void) { return 7; }\nint main(void) { return getpid() == 7 && !signal(2, 0) ? 0 : 1; }\n",
+    );
+    cc_in(&driver, dir.path(), &["own.c", "-o", "own.wasm"]);
+    assert!(inspect(&dir.path().join("own.wasm"))
+        .exports
+        .contains("signal"));
+}

@@ -222,6 +222,35 @@ fn side_module_can_use_dlfcn_h() {
 }
 
 #[test]
+fn side_module_drops_wasi_emulation_libraries() {
+    let Some(tc) = toolchain("side_module_drops_wasi_emulation_libraries") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "emu.c",
+        "#define _WASI_EMULATED_MMAN\n#include <sys/mman.h>\nvoid *map(void) {\n  return mmap(0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n}\n",
+    );
+    // The archive is not PIC: linked in, it would fail; the program exports mmap instead.
+    cc_in(
+        &Driver::new(tc),
+        d,
+        &[
+            "-shared",
+            "-fPIC",
+            "emu.c",
+            "-lwasi-emulated-mman",
+            "-o",
+            "libemu.so",
+        ],
+    );
+    let info = inspect(&d.join("libemu.so"));
+    assert!(info.imports.contains("env.mmap"), "{:?}", info.imports);
+}
+
+#[test]
 fn cxx_side_module_with_global_constructor() {
     let Some(tc) = toolchain("cxx_side_module_with_global_constructor") else {
         return;
