@@ -985,7 +985,12 @@ mod tests {
             .unwrap()
             .get_or_compile(&engine, "x", &bytes, None)
             .unwrap();
-        let entry = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+        let entry = std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
         let entry = std::fs::canonicalize(entry).unwrap();
         // Under the cap: wasmtime maps the entry, which keeps it open.
         let mapped = ModuleCache::with_disk_cache(&dir).unwrap();

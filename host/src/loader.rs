@@ -275,8 +275,7 @@ fn expand_origin(cx: &WasiDlCtx, name: &str, caller_addr: u32) -> DlResult<Optio
         // As for the program's RUNPATH: its name as run (a bare name is in ".").
         None => Some(cx.config.program_name.clone()),
     };
-    let expanded =
-        crate::source::expand_runtime_path(&[name.to_string()], caller_path.as_deref());
+    let expanded = crate::source::expand_runtime_path(&[name.to_string()], caller_path.as_deref());
     match expanded.into_iter().next() {
         Some(path) => Ok(Some(path)),
         None => Err(DlError::NoOrigin {
@@ -1936,7 +1935,9 @@ pub(crate) fn sym_cached(
                         (HANDLE_DEFAULT, Some(caller)) => Some(scope.local_scopes_of(caller)),
                         _ => None,
                     };
-                    globals.chain(local.into_iter().flatten()).find_map(in_lib)?
+                    globals
+                        .chain(local.into_iter().flatten())
+                        .find_map(in_lib)?
                 }
                 None => return None,
             }

@@ -840,7 +840,11 @@ mod tests {
             vec![ids[0], ids[1], ids[2], ids[3]]
         );
         scope.add_root_scope(ids[2]);
-        assert_eq!(scope.get(ids[1]).unwrap().scopes, vec![ids[0], ids[2]], "once each");
+        assert_eq!(
+            scope.get(ids[1]).unwrap().scopes,
+            vec![ids[0], ids[2]],
+            "once each"
+        );
         scope.remove(ids[0]);
         assert_eq!(
             libs(&scope.lookup_order_for(ids[1])),
@@ -864,10 +868,16 @@ mod tests {
         );
         // A binding z -> lib1 puts z first at exit (the walk from z reaches lib3 before lib4).
         scope.get_mut(ids[3]).unwrap().bound.push(ids[0]);
-        assert_eq!(scope.sort_maps(&ids, true), vec![ids[3], ids[0], ids[2], ids[1]]);
+        assert_eq!(
+            scope.sort_maps(&ids, true),
+            vec![ids[3], ids[0], ids[2], ids[1]]
+        );
         // lib3 -> lib1 by binding closes a cycle: the second, NEEDED-only pass keeps lib1 first.
         scope.get_mut(ids[1]).unwrap().bound.push(ids[0]);
-        assert_eq!(scope.sort_maps(&ids, true), vec![ids[3], ids[0], ids[2], ids[1]]);
+        assert_eq!(
+            scope.sort_maps(&ids, true),
+            vec![ids[3], ids[0], ids[2], ids[1]]
+        );
     }
 
     #[test]
