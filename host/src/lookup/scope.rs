@@ -18,10 +18,10 @@ use rustc_hash::FxHashMap;
 
 use wasmtime::{Func, Global, Instance};
 
-use crate::cache::CompiledLibrary;
 use crate::error::{DlError, DlResult};
-use crate::reuse::{DirectImport, Parked};
-use crate::space::FuncKey;
+use crate::lookup::parked::{DirectImport, Parked};
+use crate::lookup::space::FuncKey;
+use crate::module::cache::CompiledLibrary;
 
 /// Index of a library in the scope's table; reused after unload (handles are not).
 pub(crate) type LibId = usize;
@@ -686,7 +686,7 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::ModuleCache;
+    use crate::module::cache::ModuleCache;
 
     /// A scope of libraries named by `specs`: (name, global, deps by index).
     fn scope_of(specs: &[(&str, bool, &[usize])]) -> (Scope, Vec<LibId>) {
