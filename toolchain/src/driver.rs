@@ -653,9 +653,10 @@ fn without_dylink(bytes: &[u8]) -> Result<(Vec<u8>, BTreeSet<String>)> {
     }
     let mut reader = BinaryReader::new(&bytes[9..], 9);
     let size = reader.read_var_u32()? as usize;
-    let end = reader
-        .original_position()
-        .checked_add(size)
+    // wasmparser reports positions as u64 (modules may exceed 4 GiB on 64-bit hosts).
+    let end = usize::try_from(reader.original_position())
+        .ok()
+        .and_then(|pos| pos.checked_add(size))
         .filter(|&end| end <= bytes.len())
         .context("a dylink.0 section longer than the module")?;
     let mut out = bytes[..8].to_vec();

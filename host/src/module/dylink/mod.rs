@@ -242,7 +242,8 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
         match payload {
             Payload::End(_) => break,
             Payload::CodeSectionStart { size, range, .. } => {
-                if range.end > bytes.len() {
+                // wasmparser 0.261 reports offsets as u64; usize always fits in it.
+                if range.end > bytes.len() as u64 {
                     return Err(DylinkError::Malformed(format!(
                         "the code section ({size} bytes from byte offset {}) runs past the end \
                          of the module (at byte offset {})",
@@ -666,7 +667,7 @@ impl<'a> Sub<'a> {
     }
 }
 
-fn parse_dylink0(data: &[u8], offset: usize, info: &mut SideModuleInfo) -> Result<(), DylinkError> {
+fn parse_dylink0(data: &[u8], offset: u64, info: &mut SideModuleInfo) -> Result<(), DylinkError> {
     let mut r = BinaryReader::new(data, offset);
     let mut saw_mem_info = false;
     while !r.eof() {
@@ -740,7 +741,7 @@ fn parse_dylink0(data: &[u8], offset: usize, info: &mut SideModuleInfo) -> Resul
 
 /// IMPORT_INFO entries of a `dylink.0` section already checked by [`parse_dylink0`], borrowed
 /// from its bytes (a later entry for the same import wins, as in `import_flags`).
-fn import_info_flags(data: &[u8], offset: usize) -> HashMap<(&str, &str), SymbolFlags> {
+fn import_info_flags(data: &[u8], offset: u64) -> HashMap<(&str, &str), SymbolFlags> {
     let mut flags = HashMap::new();
     let mut r = BinaryReader::new(data, offset);
     while !r.eof() {
