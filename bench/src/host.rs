@@ -103,7 +103,8 @@ impl Runner {
     /// Compiles (or loads from `program_cache`'s disk directory) the main program.
     pub fn program(&self, program_cache: &ModuleCache, path: &Path) -> Result<Module> {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        program_cache.compile_program(&self.engine, &bytes)
+        // wasmtime::Error converts into anyhow::Error (not the other way round).
+        Ok(program_cache.compile_program(&self.engine, &bytes)?)
     }
 
     /// Runs `module` with `args` (argv[1..]) in a new store; libraries come from `dir`.

@@ -424,6 +424,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     check_program(&program_name, &bytes)?;
     let module = cache
         .compile_program(&engine, &bytes)
+        // anyhow's `Context` needs a std error; wasmtime's error converts into anyhow's.
+        .map_err(anyhow::Error::from)
         .with_context(|| format!("cannot compile {program_name}"))?;
     let mut limits = Limits::default();
     if let Some(bytes) = args.max_module_size {

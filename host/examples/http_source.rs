@@ -34,10 +34,10 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context};
 use ureq::http::Uri;
 use wasi_dl::{Fetched, Limits, ModuleSource, WasiDlCtx};
-use wasmtime::{Engine, Linker, Module, Store};
+use wasmtime::error::Context;
+use wasmtime::{bail, format_err, Engine, Linker, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 
@@ -59,7 +59,7 @@ pub struct Origin {
 
 impl Origin {
     /// Parses `http://HOST[:PORT]` (a trailing `/` is accepted, a path is not).
-    pub fn parse(text: &str) -> anyhow::Result<Origin> {
+    pub fn parse(text: &str) -> wasmtime::Result<Origin> {
         let url = Url::parse(text)?;
         if !url.path.is_empty() && url.path != "/" {
             bail!("{text}: an origin has no path");
@@ -82,13 +82,13 @@ struct Url {
 }
 
 impl Url {
-    fn parse(text: &str) -> anyhow::Result<Url> {
-        let uri: Uri = text
-            .parse()
+    fn parse(text: &str) -> wasmtime::Result<Url> {
+        let uri = text
+            .parse::<Uri>()
             .with_context(|| format!("{text:?} is not a URL"))?;
         let scheme = uri
             .scheme_str()
-            .ok_or_else(|| anyhow!("{text:?} is not an absolute URL"))?
+            .ok_or_else(|| format_err!("{text:?} is not an absolute URL"))?
             .to_ascii_lowercase();
         let default_port = match scheme.as_str() {
             "http" => 80,
@@ -103,7 +103,7 @@ impl Url {
         }
         let host = uri
             .host()
-            .ok_or_else(|| anyhow!("{text}: no host"))?
+            .ok_or_else(|| format_err!("{text}: no host"))?
             .to_ascii_lowercase();
         Ok(Url {
             origin: Origin {
@@ -116,7 +116,7 @@ impl Url {
     }
 
     /// Resolves a `Location` header against this URL.
-    fn join(&self, location: &str) -> anyhow::Result<Url> {
+    fn join(&self, location: &str) -> wasmtime::Result<Url> {
         let has_scheme = location.split_once(':').is_some_and(|(scheme, _)| {
             scheme.starts_with(|c: char| c.is_ascii_alphabetic())
                 && scheme
@@ -181,7 +181,7 @@ pub struct HttpSource {
 impl HttpSource {
     /// A source for the plain file names under `base` (a URL ending in `/`), whose origin must
     /// be in `allowed`.
-    pub fn new(base: &str, allowed: Vec<Origin>) -> anyhow::Result<HttpSource> {
+    pub fn new(base: &str, allowed: Vec<Origin>) -> wasmtime::Result<HttpSource> {
         let base = Url::parse(base)?;
         if !base.path.ends_with('/') {
             bail!("{base}: a base URL ends with `/`");
@@ -206,19 +206,19 @@ impl HttpSource {
     }
 
     /// Refuses a URL that is not a plain file name under the base path of an allowed origin.
-    fn check_target(&self, url: &Url) -> anyhow::Result<()> {
+    fn check_target(&self, url: &Url) -> wasmtime::Result<()> {
         if !self.allowed.contains(&url.origin) {
             bail!("origin {} is not on the allow list", url.origin);
         }
         let name = url
             .path
             .strip_prefix(&self.base.path)
-            .ok_or_else(|| anyhow!("{} is not under {}", url.path, self.base.path))?;
-        check_name(name).map_err(|why| anyhow!("{why}"))
+            .ok_or_else(|| format_err!("{} is not under {}", url.path, self.base.path))?;
+        check_name(name).map_err(|why| format_err!("{why}"))
     }
 
     /// Reads a 200 answer's body, at most `max` bytes of it.
-    fn read_body(&self, url: &Url, body: ureq::Body, max: usize) -> anyhow::Result<Vec<u8>> {
+    fn read_body(&self, url: &Url, body: ureq::Body, max: usize) -> wasmtime::Result<Vec<u8>> {
         if let Some(len) = body.content_length() {
             if len > max as u64 {
                 bail!("module size limit exceeded: {url} announces {len} bytes, at most {max} allowed");
@@ -237,8 +237,8 @@ impl HttpSource {
 }
 
 impl ModuleSource for HttpSource {
-    fn fetch(&self, name: &str, max_bytes: usize) -> anyhow::Result<Option<Fetched>> {
-        check_name(name).map_err(|why| anyhow!("refused by the HTTP source: {why}"))?;
+    fn fetch(&self, name: &str, max_bytes: usize) -> wasmtime::Result<Option<Fetched>> {
+        check_name(name).map_err(|why| format_err!("refused by the HTTP source: {why}"))?;
         let mut url = self.base.join(name)?;
         for _ in 0..=MAX_REDIRECTS {
             let response = self
@@ -264,12 +264,12 @@ impl ModuleSource for HttpSource {
                         .headers()
                         .get("location")
                         .and_then(|v| v.to_str().ok())
-                        .ok_or_else(|| anyhow!("{url} answered {status} without a Location"))?;
+                        .ok_or_else(|| format_err!("{url} answered {status} without a Location"))?;
                     let next = url
                         .join(location)
                         .and_then(|next| self.check_target(&next).map(|()| next))
                         .map_err(|e| {
-                            anyhow!("refused the redirect from {url} to {location}: {e:#}")
+                            format_err!("refused the redirect from {url} to {location}: {e:#}")
                         })?;
                     url = next;
                 }
@@ -373,7 +373,7 @@ struct State {
 
 const USAGE: &str = "usage: http_source [--max-module-bytes N] DIR PROG.wasm [ARGS...]";
 
-fn main() -> anyhow::Result<()> {
+fn main() -> wasmtime::Result<()> {
     let mut args = std::env::args().skip(1).peekable();
     let mut limits = Limits::default();
     if args.peek().map(String::as_str) == Some("--max-module-bytes") {
@@ -423,7 +423,7 @@ fn main() -> anyhow::Result<()> {
         Ok(()) => 0,
         Err(err) => match err.downcast_ref::<I32Exit>() {
             Some(exit) => exit.0,
-            None => return Err(err.into()),
+            None => return Err(err),
         },
     };
     std::io::stdout().flush()?;

@@ -46,6 +46,26 @@
 //! # }
 //! ```
 //!
+//! ## wasmtime version and errors
+//!
+//! This release is built on wasmtime 50 and re-exports it ([`wasmtime`], with the matching
+//! [`wasmtime_wasi`]): wasmtime types are part of this API, so an embedder uses the same
+//! wasmtime major. Fallible functions return `wasmtime::Result` or an error type of their own
+//! (such as [`BuildError`]) that converts into `wasmtime::Error`, so `?` works in an embedder's
+//! `wasmtime::Result` function without conversions:
+//!
+//! ```
+//! use wasi_dl::wasmtime::{Engine, Module, Result};
+//!
+//! fn compile(engine: &Engine, cache_dir: &std::path::Path, bytes: &[u8]) -> Result<Module> {
+//!     let cache = wasi_dl::ModuleCache::with_disk_cache(cache_dir)?; // a CacheDirError
+//!     cache.compile_program(engine, bytes) // a wasmtime::Result
+//! }
+//! # let dir = tempfile::tempdir()?;
+//! # compile(&Engine::default(), dir.path(), b"\0asm\x01\0\0\0")?;
+//! # Ok::<(), wasi_dl::wasmtime::Error>(())
+//! ```
+//!
 //! ## The rooms of the loader
 //! - [`dylink`]: reads a side module's `dylink.0` metadata into plain data.
 //! - [`source`]: where library bytes may come from (preopened and granted directories, memory,
@@ -70,6 +90,12 @@ mod loader;
 mod lookup;
 mod module;
 mod trace;
+
+/// The wasmtime this crate is built against (50.x). wasmtime types are part of this API: an
+/// embedder uses this one (or the same version from crates.io) so that both sides agree.
+pub use wasmtime;
+/// The `wasmtime-wasi` matching [`wasmtime`], for embedders that add WASI beside wasi-dl.
+pub use wasmtime_wasi;
 
 pub use crate::abi::witx;
 pub use crate::module::{cache, dylink, source};

@@ -55,7 +55,7 @@ impl std::fmt::Debug for Fetched {
 /// struct Builtins(Vec<(&'static str, Arc<[u8]>)>);
 ///
 /// impl ModuleSource for Builtins {
-///     fn fetch(&self, name: &str, _max_bytes: usize) -> anyhow::Result<Option<Fetched>> {
+///     fn fetch(&self, name: &str, _max_bytes: usize) -> wasmtime::Result<Option<Fetched>> {
 ///         Ok(self.0.iter().find(|(n, _)| *n == name).map(|(n, bytes)| Fetched {
 ///             bytes: bytes.clone(),
 ///             key: format!("builtin:{n}"),
@@ -74,7 +74,7 @@ pub trait ModuleSource: Send + Sync {
     /// `max_bytes` is the loader's `Limits::max_module_bytes`: a longer module is refused
     /// with the size-limit error, so read at most `max_bytes + 1` bytes of it (or refuse it
     /// earlier with an error of your own); never buffer an unbounded answer.
-    fn fetch(&self, name: &str, max_bytes: usize) -> anyhow::Result<Option<Fetched>>;
+    fn fetch(&self, name: &str, max_bytes: usize) -> wasmtime::Result<Option<Fetched>>;
 }
 
 /// A host directory mounted at a guest path.

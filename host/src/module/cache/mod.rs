@@ -383,7 +383,7 @@ impl ModuleCache {
     /// Compiles a main program (no `dylink.0` needed), using the on-disk cache when there is
     /// one (with the same checks as for libraries), so that starting a program twice compiles
     /// it once.
-    pub fn compile_program(&self, engine: &Engine, bytes: &[u8]) -> anyhow::Result<Module> {
+    pub fn compile_program(&self, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
         let hash = *blake3::hash(bytes).as_bytes();
         let (compat, _) = self.lookup(engine, &hash);
         let key = EntryKey { hash, compat };
@@ -391,7 +391,8 @@ impl ModuleCache {
             crate::trace::cache("(program)", "disk hit");
             return Ok(module);
         }
-        let module = Module::new(engine, bytes).map_err(|e| anyhow::anyhow!(one_line(&e)))?;
+        let module =
+            Module::new(engine, bytes).map_err(|e| wasmtime::format_err!("{}", one_line(&e)))?;
         self.store_on_disk(&key, &module, &[], "(program)");
         Ok(module)
     }
