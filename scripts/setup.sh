@@ -61,6 +61,14 @@ if ! rustup target list --installed --toolchain "$RUST_TOOLCHAIN" | grep -q '^wa
 else
     say "Rust $RUST_TOOLCHAIN with wasm32-wasip1 present"
 fi
+# rustfmt: the guest library's build script checks bindgen's output, which bindgen formats with
+# it (guest/dl/build.rs); clippy for `cargo clippy`. The minimal profile has neither.
+for component in rustfmt clippy; do
+    if ! rustup component list --installed --toolchain "$RUST_TOOLCHAIN" | grep -q "^$component"; then
+        say "adding $component to Rust $RUST_TOOLCHAIN"
+        rustup component add --toolchain "$RUST_TOOLCHAIN" "$component"
+    fi
+done
 
 # --- the wasm sysroot: libsetjmp, and the C++ runtime built for wasm exceptions -----------
 if [ -z "${WASI_SDK_PATH:-}" ]; then
