@@ -263,8 +263,8 @@ fn load_needed_group<T: 'static>(
     }
     map_below(s, below, group)?;
     link_group(s, group, true, &roots.clone())?;
-    crate::loader::startup::check_program_got(s)?;
-    crate::loader::startup::apply_program_data_relocs(s)?;
+    super::startup::check_program_got(s)?;
+    super::startup::apply_program_data_relocs(s)?;
     // The program's search list: its libraries, then theirs, breadth first (load order).
     let mut order = s.cx().scope.sort_maps(&group.registered, false);
     order.reverse();
@@ -343,5 +343,5 @@ pub(super) struct Group {
     /// Dependencies before dependents.
     pub(super) post_order: Vec<LibId>,
     /// Program imports this `dlopen` pointed at its libraries (see `startup`).
-    pub(super) bound_imports: Vec<crate::loader::startup::Bound>,
+    pub(super) bound_imports: Vec<super::startup::Bound>,
 }
