@@ -2,8 +2,7 @@
 //! `dlerror()` text, so messages follow glibc's wording where glibc has one
 //! (people grep for "cannot open shared object file" and "undefined symbol").
 
-use crate::dylink::DylinkError;
-use crate::witx::types::Errno;
+use std::path::PathBuf;
 
 /// Why a `dlopen`, `dlsym`, `dlclose` or `dladdr` failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -115,31 +114,6 @@ pub enum DlError {
     NoAddress { address: u32 },
 }
 
-impl DlError {
-    /// The coarse code the guest receives with the message.
-    pub fn errno(&self) -> Errno {
-        match self {
-            DlError::NotFound { .. } | DlError::NotSearched { .. } | DlError::NoOrigin { .. } => {
-                Errno::Noent
-            }
-            DlError::Denied { .. } => Errno::Access,
-            DlError::IsDirectory { .. } | DlError::Io { .. } => Errno::Io,
-            DlError::NotSideModule { .. }
-            | DlError::Compile { .. }
-            | DlError::Unsupported { .. } => Errno::Noexec,
-            DlError::UndefinedSymbol { .. } | DlError::Link { .. } => Errno::Link,
-            DlError::NoSymbol { .. } | DlError::NoAddress { .. } => Errno::Nosym,
-            DlError::BadHandle { .. } => Errno::Badf,
-            DlError::Limit { .. } | DlError::TooDeep { .. } => Errno::Limit,
-            DlError::OutOfMemory { .. } => Errno::Nomem,
-            DlError::Init { .. } => Errno::Init,
-            DlError::Program(_) => Errno::Link,
-            DlError::Fault(_) => Errno::Fault,
-            DlError::Invalid(_) | DlError::InvalidMode { .. } => Errno::Inval,
-        }
-    }
-}
-
 pub(crate) type DlResult<T> = Result<T, DlError>;
 
 /// Errors from guest code the loader must pass on rather than report as a failed call: the
@@ -177,4 +151,73 @@ pub(crate) fn one_line(err: &wasmtime::Error) -> String {
         }
     }
     text.replace('\n', " ")
+}
+
+/// Why some bytes are not a usable side module. `Display` is user-facing (it reaches `dlerror`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DylinkError {
+    /// The file does not start with the wasm magic number.
+    #[error("not a WebAssembly module (bad magic number)")]
+    NotWasm,
+    /// Wasm magic, but a binary version other than 1.
+    #[error("unsupported WebAssembly binary version {0:#x} (expected 1)")]
+    UnsupportedVersion(u32),
+    /// A component, not a core module.
+    #[error(
+        "not a side module: this is a WebAssembly component, not a core module (build it with \
+         --target=wasm32-wasi -fPIC -shared)"
+    )]
+    Component,
+    /// A valid module without `dylink.0`.
+    #[error("not a side module: no dylink.0 section (build it with -fPIC -shared)")]
+    NoDylinkSection,
+    /// A file whose first section is not `dylink.0`, refused from its first bytes (see
+    /// [`crate::dylink::check_start`]) before the rest is read: either a module without `dylink.0` or one
+    /// where it comes later. The text names the first section.
+    #[error("not a side module: no dylink.0 section at the start of the file (the first section is {0}; build it with -fPIC -shared)")]
+    FirstSectionNotDylink(String),
+    /// `dylink.0` exists but another section precedes it.
+    #[error("malformed side module: the dylink.0 section is not the first section of the module")]
+    DylinkNotFirst,
+    /// The pre-LLVM-12 `dylink` section.
+    #[error("old-style dylink section (rebuild with LLVM 12 or later)")]
+    OldDylinkSection,
+    /// Truncated or inconsistent data; the text says what and at which byte offset.
+    #[error("malformed side module: {0}")]
+    Malformed(String),
+}
+
+/// Why a [`crate::WasiDlCtxBuilder`] refused a setting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A directory to grant cannot be opened or resolved.
+    #[error("cannot grant {}: {source}", dir.display())]
+    Grant {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The compile cache's disk directory lies inside a directory granted to the guest, or
+    /// contains one (canonical paths are compared): the guest could plant compiled code there
+    /// that the host would run. Use another cache directory, or no disk cache.
+    #[error(
+        "the compile cache directory {} {} {}, a directory granted to the guest: a guest could plant compiled code there (use a cache directory outside every granted directory, or no disk cache)",
+        cache.display(),
+        if cache.starts_with(grant) { "lies inside" } else { "contains" },
+        grant.display()
+    )]
+    CacheOverlapsGrant { cache: PathBuf, grant: PathBuf },
+}
+
+impl From<BuildError> for std::io::Error {
+    fn from(e: BuildError) -> Self {
+        match &e {
+            BuildError::Grant { source, .. } => std::io::Error::new(source.kind(), e),
+            BuildError::CacheOverlapsGrant { .. } => {
+                std::io::Error::new(std::io::ErrorKind::PermissionDenied, e)
+            }
+        }
+    }
 }

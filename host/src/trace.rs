@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use crate::error::DlError;
+use std::fmt::Display;
 
 pub(crate) fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
@@ -78,6 +78,6 @@ pub(crate) fn unload(name: &str) {
     trace_line!("unload {name}");
 }
 
-pub(crate) fn error(err: &DlError) {
+pub(crate) fn error(err: &dyn Display) {
     trace_line!("failed: {err}");
 }

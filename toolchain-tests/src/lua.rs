@@ -17,12 +17,21 @@ fn lua_source_dir() -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
         .arg(&manifest)
         .output()
         .context("running cargo metadata")?;
     if !out.status.success() {
-        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     let package = meta["packages"]
@@ -57,7 +66,13 @@ pub fn pcall_through_c_module() -> Result<()> {
     sources.sort();
     let include = format!("-I{}", lua.display());
     // POSIX Lua as lua-src builds it for WASI, with dlopen for C modules.
-    let flags = ["-O2", "-DLUA_USE_POSIX", "-DLUA_USE_DLOPEN", "-D_WASI_EMULATED_SIGNAL", "-w"];
+    let flags = [
+        "-O2",
+        "-DLUA_USE_POSIX",
+        "-DLUA_USE_DLOPEN",
+        "-D_WASI_EMULATED_SIGNAL",
+        "-w",
+    ];
 
     let mut args: Vec<OsString> = flags.iter().map(OsString::from).collect();
     args.push(include.clone().into());
@@ -72,7 +87,15 @@ pub fn pcall_through_c_module() -> Result<()> {
     args.push(include.into());
     args.push(here.join("cmod.c").into());
     args.extend(["-o", "cmod.so"].map(OsString::from));
-    run_cached(Target::Wasm, false, &args, &[here.join("cmod.c")], &dir, "cmod.so", 0)?;
+    run_cached(
+        Target::Wasm,
+        false,
+        &args,
+        &[here.join("cmod.c")],
+        &dir,
+        "cmod.so",
+        0,
+    )?;
 
     std::fs::copy(here.join("test.lua"), dir.join("test.lua"))?;
     let expected = std::fs::read_to_string(here.join("expected"))?;

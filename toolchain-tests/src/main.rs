@@ -214,7 +214,9 @@ fn graph_trials(trials: &mut Vec<Trial>, have_gcc: bool) {
 fn graph_builds(case: &Case) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
     static BUILT: std::sync::Mutex<Option<(std::path::PathBuf, std::path::PathBuf)>> =
         std::sync::Mutex::new(None);
-    let mut built = BUILT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(dirs) = built.as_ref() {
         return Ok(dirs.clone());
     }

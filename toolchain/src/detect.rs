@@ -50,11 +50,9 @@ impl DetectConfig {
             guest_sysroot: var("WASI_DL_SYSROOT").map(PathBuf::from),
             cache_dir: var("WASI_DL_CACHE_DIR").map(PathBuf::from),
             path: var("PATH"),
-            toolchain_dir: var("WASI_DL_TOOLCHAIN_DIR")
-                .map(PathBuf::from)
-                .or_else(|| {
-                    var("HOME").map(|d| PathBuf::from(d).join(".cache").join("wasi-dl-toolchain"))
-                }),
+            toolchain_dir: var("WASI_DL_TOOLCHAIN_DIR").map(PathBuf::from).or_else(|| {
+                var("HOME").map(|d| PathBuf::from(d).join(".cache").join("wasi-dl-toolchain"))
+            }),
         }
     }
 }
@@ -351,7 +349,12 @@ impl Toolchain {
 
     /// A library of the sysroot's libc directory (`lib/<target>/NAME`), if present.
     fn sysroot_library(&self, name: &str) -> Option<PathBuf> {
-        let lib = self.sysroot.as_ref()?.join("lib").join(&self.target).join(name);
+        let lib = self
+            .sysroot
+            .as_ref()?
+            .join("lib")
+            .join(&self.target)
+            .join(name);
         lib.is_file().then_some(lib)
     }
 

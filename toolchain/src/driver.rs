@@ -441,7 +441,9 @@ impl Driver {
                     args.extend(item.into_args());
                 }
                 if p.soname.is_some() || p.nodelete {
-                    args.push(meta_section(p.soname.as_deref(), p.nodelete, &tc.cache_dir())?.into());
+                    args.push(
+                        meta_section(p.soname.as_deref(), p.nodelete, &tc.cache_dir())?.into(),
+                    );
                 }
                 for flag in [
                     "-shared",
@@ -763,12 +765,20 @@ impl Exceptions {
         let mut args = Vec::new();
         if let Some(setjmp) = tc.setjmp_archive().filter(|_| self.setjmp) {
             args.push(setjmp.into_os_string());
-            args.extend(SETJMP_EXPORTS.iter().map(|n| format!("-Wl,--export={n}").into()));
+            args.extend(
+                SETJMP_EXPORTS
+                    .iter()
+                    .map(|n| format!("-Wl,--export={n}").into()),
+            );
         }
         if self.cxx_runtime {
             // clang++ links libc++ and libc++abi; the unwinder they need is ours to add.
             args.push("-lunwind".into());
-            args.extend(CXX_EH_EXPORTS.iter().map(|n| format!("-Wl,--export={n}").into()));
+            args.extend(
+                CXX_EH_EXPORTS
+                    .iter()
+                    .map(|n| format!("-Wl,--export={n}").into()),
+            );
         }
         args
     }
@@ -1334,7 +1344,8 @@ fn filter_linker_args(p: &mut Parsed, list: &str) -> Option<String> {
         let bare = token.trim_start_matches('-');
         if token == "-z" && tokens.clone().next() == Some("nodelete") {
             tokens.next();
-            p.notes.push("linker option -z nodelete: recorded in the wasi_dl_meta section".into());
+            p.notes
+                .push("linker option -z nodelete: recorded in the wasi_dl_meta section".into());
             continue;
         }
         if token.starts_with('-')
@@ -1442,8 +1453,13 @@ mod tests {
 
     #[test]
     fn soname_and_nodelete_are_recorded() {
-        let p = parse(&os(&["-shared", "a.c", "-Wl,-soname,libx.so.1", "-Wl,-z,nodelete,-z,now"]))
-            .unwrap();
+        let p = parse(&os(&[
+            "-shared",
+            "a.c",
+            "-Wl,-soname,libx.so.1",
+            "-Wl,-z,nodelete,-z,now",
+        ]))
+        .unwrap();
         assert_eq!(p.soname.as_deref(), Some("libx.so.1"));
         assert!(p.nodelete);
         let args: Vec<OsString> = p.items.into_iter().flat_map(Item::into_args).collect();

@@ -34,8 +34,8 @@
 mod archive;
 mod builder;
 mod detect;
-mod includes;
 pub mod driver;
+mod includes;
 mod libc_exports;
 mod side_modules;
 

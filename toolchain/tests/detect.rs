@@ -101,7 +101,9 @@ fn debian_toolchain_is_found_and_described() {
     let line = tc.describe();
     assert!(!line.contains('\n'));
     assert!(
-        line.contains("clang-22") && line.contains("wasm32-wasip1") && line.contains("guest sysroot"),
+        line.contains("clang-22")
+            && line.contains("wasm32-wasip1")
+            && line.contains("guest sysroot"),
         "{line}"
     );
     assert!(tc.libc_archive().unwrap().ends_with("libc.a"));

@@ -52,17 +52,31 @@ fn setjmp_and_cxx_exceptions_are_on_by_default() {
     let main = args_of(&cc, &["m.c", "-o", "m.wasm"]);
     assert!(main.iter().any(|a| a.ends_with("/libsetjmp.a")), "{main:?}");
     for name in SETJMP_EXPORTS {
-        assert!(main.contains(&format!("-Wl,--export={name}")), "{name}: {main:?}");
+        assert!(
+            main.contains(&format!("-Wl,--export={name}")),
+            "{name}: {main:?}"
+        );
     }
     assert!(!main.contains(&"-lunwind".to_string()));
-    for flags in [&["m.cpp", "-o", "m.wasm"][..], &["-fno-exceptions", "m.cpp", "-o", "m.wasm"]] {
+    for flags in [
+        &["m.cpp", "-o", "m.wasm"][..],
+        &["-fno-exceptions", "m.cpp", "-o", "m.wasm"],
+    ] {
         let main = args_of(&cxx, flags);
         assert!(main.contains(&"-lunwind".to_string()), "{main:?}");
         for name in CXX_EH_EXPORTS {
-            assert!(main.contains(&format!("-Wl,--export={name}")), "{name}: {main:?}");
+            assert!(
+                main.contains(&format!("-Wl,--export={name}")),
+                "{name}: {main:?}"
+            );
         }
     }
     // Side modules import all of it from the program.
     let side = args_of(&cxx, &["-shared", "-fPIC", "l.cpp", "-o", "libl.so"]);
-    assert!(!side.iter().any(|a| a.ends_with("libsetjmp.a") || a == "-lunwind"), "{side:?}");
+    assert!(
+        !side
+            .iter()
+            .any(|a| a.ends_with("libsetjmp.a") || a == "-lunwind"),
+        "{side:?}"
+    );
 }

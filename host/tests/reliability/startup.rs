@@ -115,7 +115,10 @@ fn a_missing_library_stops_the_program_before_it_starts() {
     let out = run_with(&program, &[], &[]);
     // glibc's status, 127, which wasmtime-wasi's own proc_exit refuses with a trap that says
     // so (it takes 0..125; `wasi-dl run` passes it through).
-    let refused = out.trap.as_deref().is_some_and(|t| t.contains("exit status"));
+    let refused = out
+        .trap
+        .as_deref()
+        .is_some_and(|t| t.contains("exit status"));
     assert!(out.code == 127 || refused, "{out:?}");
     assert_eq!(out.stdout, "", "neither constructors nor main ran");
     assert!(

@@ -18,10 +18,10 @@ use rustc_hash::FxHashMap;
 
 use wasmtime::{Func, Global, Instance};
 
-use crate::cache::CompiledLibrary;
 use crate::error::{DlError, DlResult};
-use crate::reuse::{DirectImport, Parked};
-use crate::space::FuncKey;
+use crate::lookup::parked::{DirectImport, Parked};
+use crate::lookup::space::FuncKey;
+use crate::module::cache::CompiledLibrary;
 
 /// Index of a library in the scope's table; reused after unload (handles are not).
 pub(crate) type LibId = usize;
@@ -686,7 +686,7 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::ModuleCache;
+    use crate::module::cache::ModuleCache;
 
     /// A scope of libraries named by `specs`: (name, global, deps by index).
     fn scope_of(specs: &[(&str, bool, &[usize])]) -> (Scope, Vec<LibId>) {
@@ -840,7 +840,11 @@ mod tests {
             vec![ids[0], ids[1], ids[2], ids[3]]
         );
         scope.add_root_scope(ids[2]);
-        assert_eq!(scope.get(ids[1]).unwrap().scopes, vec![ids[0], ids[2]], "once each");
+        assert_eq!(
+            scope.get(ids[1]).unwrap().scopes,
+            vec![ids[0], ids[2]],
+            "once each"
+        );
         scope.remove(ids[0]);
         assert_eq!(
             libs(&scope.lookup_order_for(ids[1])),
@@ -864,10 +868,16 @@ mod tests {
         );
         // A binding z -> lib1 puts z first at exit (the walk from z reaches lib3 before lib4).
         scope.get_mut(ids[3]).unwrap().bound.push(ids[0]);
-        assert_eq!(scope.sort_maps(&ids, true), vec![ids[3], ids[0], ids[2], ids[1]]);
+        assert_eq!(
+            scope.sort_maps(&ids, true),
+            vec![ids[3], ids[0], ids[2], ids[1]]
+        );
         // lib3 -> lib1 by binding closes a cycle: the second, NEEDED-only pass keeps lib1 first.
         scope.get_mut(ids[1]).unwrap().bound.push(ids[0]);
-        assert_eq!(scope.sort_maps(&ids, true), vec![ids[3], ids[0], ids[2], ids[1]]);
+        assert_eq!(
+            scope.sort_maps(&ids, true),
+            vec![ids[3], ids[0], ids[2], ids[1]]
+        );
     }
 
     #[test]

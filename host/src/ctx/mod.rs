@@ -2,15 +2,19 @@
 //! come from, limits, the compile cache) and what the loader keeps (loaded libraries, the
 //! program's memory blocks and table slots, the last error).
 
+mod backtrace;
+pub(crate) mod program_imports;
+
+pub use crate::error::BuildError;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::cache::ModuleCache;
-use crate::program::Program;
-use crate::reuse::Pool;
-use crate::scope::Scope;
-use crate::source::{DirSource, MemorySource, ModuleSource, Sources};
-use crate::space::Space;
+use crate::lookup::parked::Pool;
+use crate::lookup::program::Program;
+use crate::lookup::scope::Scope;
+use crate::lookup::space::Space;
+use crate::module::cache::ModuleCache;
+use crate::module::source::{DirSource, MemorySource, ModuleSource, Sources};
 
 /// Resource limits for one program. Exceeding one makes `dlopen` fail with a `dlerror()` that
 /// names the limit; nothing already loaded is affected.
@@ -46,7 +50,7 @@ impl Limits {
     /// `max_module_functions`, from the function section's header: checked before a module
     /// is compiled (not when it is only looked at, as by `RTLD_NOLOAD`).
     pub(crate) fn check_functions(&self, name: &str, bytes: &[u8]) -> crate::error::DlResult<()> {
-        let count = crate::dylink::defined_function_count(bytes);
+        let count = crate::module::dylink::defined_function_count(bytes);
         if count > self.max_module_functions {
             return Err(crate::DlError::Limit {
                 name: name.to_string(),
@@ -117,7 +121,7 @@ pub struct WasiDlCtx {
     /// The program's own RUNPATH (`-rpath` at its link), `$ORIGIN` expanded.
     pub(crate) program_runpath: Vec<String>,
     /// Stubs for functions the program imports from libraries it was linked against.
-    pub(crate) program_imports: Option<crate::startup::ProgramImports>,
+    pub(crate) program_imports: Option<program_imports::ProgramImports>,
     /// An exit or interruption raised while the loader ran guest code, raised again when the
     /// import returns.
     pub(crate) fatal: Option<wasmtime::Error>,
@@ -143,40 +147,6 @@ impl WasiDlCtx {
     /// The text `dlerror()` would return for the last failure, if any.
     pub fn last_error(&self) -> Option<&str> {
         self.last_error.as_deref()
-    }
-}
-
-/// Why a [`WasiDlCtxBuilder`] refused a setting.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// A directory to grant cannot be opened or resolved.
-    #[error("cannot grant {}: {source}", dir.display())]
-    Grant {
-        dir: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The compile cache's disk directory lies inside a directory granted to the guest, or
-    /// contains one (canonical paths are compared): the guest could plant compiled code there
-    /// that the host would run. Use another cache directory, or no disk cache.
-    #[error(
-        "the compile cache directory {} {} {}, a directory granted to the guest: a guest could plant compiled code there (use a cache directory outside every granted directory, or no disk cache)",
-        cache.display(),
-        if cache.starts_with(grant) { "lies inside" } else { "contains" },
-        grant.display()
-    )]
-    CacheOverlapsGrant { cache: PathBuf, grant: PathBuf },
-}
-
-impl From<BuildError> for std::io::Error {
-    fn from(e: BuildError) -> Self {
-        match &e {
-            BuildError::Grant { source, .. } => std::io::Error::new(source.kind(), e),
-            BuildError::CacheOverlapsGrant { .. } => {
-                std::io::Error::new(std::io::ErrorKind::PermissionDenied, e)
-            }
-        }
     }
 }
 
@@ -234,7 +204,7 @@ impl WasiDlCtxBuilder {
         let source = DirSource::open(host_dir, guest_path).map_err(grant_error)?;
         let canonical = std::fs::canonicalize(host_dir).map_err(grant_error)?;
         if let Some(cache_dir) = self.cache.as_ref().and_then(ModuleCache::disk_dir) {
-            crate::cache::check_overlap(cache_dir, &canonical)?;
+            crate::module::cache::check_overlap(cache_dir, &canonical)?;
         }
         self.sources.add_dir(source);
         self.grants.push(canonical);
@@ -304,7 +274,7 @@ impl WasiDlCtxBuilder {
     pub fn cache(mut self, cache: ModuleCache) -> Result<Self, BuildError> {
         if let Some(cache_dir) = cache.disk_dir() {
             for grant in &self.grants {
-                crate::cache::check_overlap(cache_dir, grant)?;
+                crate::module::cache::check_overlap(cache_dir, grant)?;
             }
         }
         self.cache = Some(cache);
@@ -330,7 +300,7 @@ impl WasiDlCtxBuilder {
     /// of them equals what `dlsym` and the libraries give. Without it calls still work, but
     /// such pointers differ.
     pub fn program_bytes(mut self, bytes: &[u8]) -> Self {
-        self.import_slots = crate::startup::import_slots(bytes);
+        self.import_slots = crate::module::import_slots::import_slots(bytes);
         self
     }
 

@@ -48,12 +48,12 @@ use std::time::{Duration, SystemTime};
 use rustc_hash::FxHashMap;
 use wasmtime::{Engine, Module};
 
-use crate::ctx::BuildError;
-use crate::dylink;
+use crate::error::BuildError;
 use crate::error::{one_line, DlError, DlResult};
-use crate::libmeta::{LibraryMeta, LinkInfo};
-use crate::reuse::{reset_image, ResetImage};
-use crate::source::FileIdentity;
+use crate::module::dylink;
+use crate::module::image::{reset_image, ResetImage};
+use crate::module::libmeta::{LibraryMeta, LinkInfo};
+use crate::module::source::FileIdentity;
 
 /// A compiled side module and what the loader needs of its metadata.
 pub(crate) struct CompiledLibrary {
@@ -985,7 +985,12 @@ mod tests {
             .unwrap()
             .get_or_compile(&engine, "x", &bytes, None)
             .unwrap();
-        let entry = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+        let entry = std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
         let entry = std::fs::canonicalize(entry).unwrap();
         // Under the cap: wasmtime maps the entry, which keeps it open.
         let mapped = ModuleCache::with_disk_cache(&dir).unwrap();

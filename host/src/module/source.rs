@@ -396,7 +396,7 @@ pub enum ReadError {
     #[error("{}: {error}", path.display())]
     NotSideModule {
         path: std::path::PathBuf,
-        error: crate::dylink::DylinkError,
+        error: crate::module::dylink::DylinkError,
     },
     /// Reading failed.
     #[error("{}: cannot read file data: {error}", path.display())]
@@ -486,11 +486,11 @@ fn read_opened(
     };
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // The first bytes say whether it can be a side module at all: nothing more is read if not.
-    let start = crate::dylink::START_LEN as u64;
+    let start = crate::module::dylink::START_LEN as u64;
     file.take(start)
         .read_to_end(&mut bytes)
         .map_err(read_error)?;
-    crate::dylink::check_start(&bytes, (bytes.len() as u64) < start).map_err(|error| {
+    crate::module::dylink::check_start(&bytes, (bytes.len() as u64) < start).map_err(|error| {
         ReadError::NotSideModule {
             path: path_buf(),
             error,

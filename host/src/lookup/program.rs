@@ -9,7 +9,7 @@ use wasmtime::{
 };
 
 use crate::error::{DlError, DlResult};
-use crate::scope::Symbol;
+use crate::lookup::scope::Symbol;
 
 pub(crate) struct Program {
     pub(crate) memory: Memory,
@@ -37,7 +37,7 @@ pub(crate) struct Program {
     pub(crate) data_end: Option<u32>,
     /// Symbols already looked up. The program's exports never change, so both answers can be
     /// kept; misses are bounded, since a guest chooses the names it asks for.
-    pub(crate) symbols: crate::scope::SymbolTable,
+    pub(crate) symbols: crate::lookup::scope::SymbolTable,
     pub(crate) missing: rustc_hash::FxHashSet<Box<[u8]>>,
     /// For `dladdr`: the program's named functions and data, built on first use.
     pub(crate) names: Option<ProgramNames>,
@@ -46,7 +46,7 @@ pub(crate) struct Program {
 /// The program's exports by address, for `dladdr`.
 #[derive(Default)]
 pub(crate) struct ProgramNames {
-    pub(crate) functions: HashMap<crate::space::FuncKey, String>,
+    pub(crate) functions: HashMap<crate::lookup::space::FuncKey, String>,
     pub(crate) data: std::collections::BTreeMap<u32, String>,
 }
 

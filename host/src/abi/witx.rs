@@ -20,7 +20,7 @@ use wiggle::{GuestError, GuestMemory, GuestPtr};
 
 use crate::ctx::WasiDlCtx;
 use crate::error::DlError;
-use crate::loader::{self, Session};
+use crate::loader::{self, Glue, OpenMode, Session};
 
 wiggle::from_witx!({
     witx: ["witx/wasi_dl.witx"],
@@ -46,16 +46,6 @@ impl From<GuestError> for types::Error {
             _ => Errno::Fault.into(),
         }
     }
-}
-
-/// How the host finds its context in the store's data.
-pub(crate) type GetCx<T> = dyn Fn(&mut T) -> &mut WasiDlCtx + Send + Sync;
-
-/// What every import closure shares: how to find the context, and the program's linker as it
-/// was when wasi-dl was added (side modules' non-`env` imports come from it and nowhere else).
-pub(crate) struct Glue<T: 'static> {
-    pub(crate) get_cx: Box<GetCx<T>>,
-    pub(crate) linker: Linker<T>,
 }
 
 /// Adds the `wasi_dl` imports to `linker`.
@@ -298,8 +288,8 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
         // Check the output pointer before loading anything: a library the guest gets no handle
         // for could never be closed.
         self.write("handle pointer", handle_out, 0)?;
-        let handle =
-            loader::open(&mut self.session, &path, flags, caller).map_err(|e| self.fail(e))?;
+        let handle = loader::open(&mut self.session, &path, open_mode(flags), caller)
+            .map_err(|e| self.fail(e))?;
         self.write("handle pointer", handle_out, handle)
     }
 
@@ -395,7 +385,9 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
             let (data, state) = memory.data_and_store_mut(&mut *self.session.caller);
             let mut guest = GuestMemory::Unshared(data);
             let cached = match guest.as_slice(name.as_bytes()) {
-                Ok(Some(bytes)) => loader::sym_cached(get_cx(state), handle, bytes, caller),
+                Ok(Some(bytes)) => {
+                    loader::sym_cached(get_cx(state), handle, bytes, caller).map(symbol_kind)
+                }
                 _ => None,
             };
             if let Some((kind, value)) = cached {
@@ -412,8 +404,9 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         // Check the output pointers first, so that a fault has no side effect.
         self.write("symbol kind pointer", kind_out, SymbolKind::Function)?;
         self.write("symbol value pointer", value_out, 0)?;
-        let (kind, value) =
-            loader::sym(&mut self.session, handle, &name, caller).map_err(|e| self.fail(e))?;
+        let (kind, value) = loader::sym(&mut self.session, handle, &name, caller)
+            .map(symbol_kind)
+            .map_err(|e| self.fail(e))?;
         self.write("symbol kind pointer", kind_out, kind)?;
         self.write("symbol value pointer", value_out, value)
     }
@@ -451,7 +444,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
             .map(str::to_string)
             .collect();
         let program = cx.config.program_name.clone();
-        cx.program_runpath = crate::source::expand_runtime_path(&entries, Some(&program));
+        cx.program_runpath = crate::module::source::expand_runtime_path(&entries, Some(&program));
         Ok(())
     }
 
@@ -518,4 +511,23 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
 
 fn len32(s: &str) -> u32 {
     u32::try_from(s.len()).unwrap_or(u32::MAX)
+}
+
+/// The loader's reading of the `dlopen` mode bits.
+fn open_mode(flags: OpenFlags) -> OpenMode {
+    OpenMode {
+        global: flags.contains(OpenFlags::GLOBAL),
+        nodelete: flags.contains(OpenFlags::NODELETE),
+        now: flags.contains(OpenFlags::NOW),
+        noload: flags.contains(OpenFlags::NOLOAD),
+    }
+}
+
+/// A `dlsym` answer in the ABI's terms.
+fn symbol_kind((kind, value): (loader::SymbolKind, u32)) -> (SymbolKind, u32) {
+    let kind = match kind {
+        loader::SymbolKind::Data => SymbolKind::Data,
+        loader::SymbolKind::Function => SymbolKind::Function,
+    };
+    (kind, value)
 }

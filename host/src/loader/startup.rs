@@ -26,42 +26,14 @@
 use rustc_hash::FxHashMap;
 use wasmtime::{
     ExternType, Func, FuncType, Global, GlobalType, Instance, Linker, Module, Mutability, Ref,
-    Store, Table, Val, ValType,
+    Store, Val, ValType,
 };
 
+use crate::ctx::program_imports::{GotImport, Pending, ProgramImports};
 use crate::ctx::WasiDlCtx;
 use crate::error::{DlError, DlResult};
 use crate::loader::Session;
-use crate::scope::{LibId, ScopeEntry, Symbol};
-
-/// The stubs of one program, kept in its context.
-pub(crate) struct ProgramImports {
-    /// The stub module's table: entry *i* is what stub *i* calls.
-    pub(crate) table: Table,
-    /// Imports no library has defined yet, by name.
-    pub(crate) pending: FxHashMap<Box<str>, Pending>,
-    /// The program's `GOT.mem` / `GOT.func` imports no library has defined yet, by name.
-    pub(crate) got: FxHashMap<Box<str>, GotImport>,
-    /// How many of them are bound.
-    pub(crate) got_bound: usize,
-}
-
-/// A `GOT.mem.NAME` or `GOT.func.NAME` import of the program: the address of a library's
-/// data object, or the table slot of its function.
-#[derive(Clone, Copy)]
-pub(crate) struct GotImport {
-    pub(crate) global: Global,
-    pub(crate) func: bool,
-}
-
-/// An import waiting for its library.
-#[derive(Clone)]
-pub(crate) struct Pending {
-    /// Its entry in the stub module's table.
-    pub(crate) index: u32,
-    /// What the entry holds until then: a function that fails with a message.
-    pub(crate) unbound: Func,
-}
+use crate::lookup::scope::{LibId, ScopeEntry, Symbol};
 
 /// An import bound by a `dlopen` in progress, with what to restore if it fails.
 pub(crate) enum Bound {
@@ -191,11 +163,11 @@ fn stub_module<'a>(types: impl Iterator<Item = &'a FuncType>) -> Option<Vec<u8>>
         let index = u32::try_from(index).ok()?;
         let params: Vec<_> = ty
             .params()
-            .map(|t| crate::foreign::encoder_type(&t))
+            .map(|t| crate::loader::foreign::encoder_type(&t))
             .collect::<Option<_>>()?;
         let results: Vec<_> = ty
             .results()
-            .map(|t| crate::foreign::encoder_type(&t))
+            .map(|t| crate::loader::foreign::encoder_type(&t))
             .collect::<Option<_>>()?;
         // One type per function keeps the indices trivial; the engine deduplicates them.
         type_section
@@ -231,63 +203,6 @@ fn stub_module<'a>(types: impl Iterator<Item = &'a FuncType>) -> Option<Vec<u8>>
         .section(&exports)
         .section(&codes);
     Some(module.finish())
-}
-
-/// The table slots wasm-ld gave the program's `env` function imports (its element
-/// segments), by import name. Unreadable bytes give an empty map (then pointers to those
-/// functions differ from `dlsym`'s, calls still work).
-pub(crate) fn import_slots(bytes: &[u8]) -> FxHashMap<Box<str>, u32> {
-    read_import_slots(bytes).unwrap_or_default()
-}
-
-fn read_import_slots(bytes: &[u8]) -> Option<FxHashMap<Box<str>, u32>> {
-    use wasmparser::{ElementItems, ElementKind, Operator, Parser, Payload, TypeRef};
-    let mut imported: Vec<Option<Box<str>>> = Vec::new();
-    let mut slots = FxHashMap::default();
-    for payload in Parser::new(0).parse_all(bytes) {
-        match payload.ok()? {
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import.ok()?;
-                    if let TypeRef::Func(_) | TypeRef::FuncExact(_) = import.ty {
-                        imported.push((import.module == "env").then(|| import.name.into()));
-                    }
-                }
-            }
-            Payload::ElementSection(reader) => {
-                for element in reader {
-                    let element = element.ok()?;
-                    let ElementKind::Active {
-                        table_index,
-                        offset_expr,
-                    } = element.kind
-                    else {
-                        continue;
-                    };
-                    if table_index.unwrap_or(0) != 0 {
-                        continue;
-                    }
-                    let mut ops = offset_expr.get_operators_reader();
-                    let Ok(Operator::I32Const { value: offset }) = ops.read() else {
-                        continue;
-                    };
-                    let ElementItems::Functions(funcs) = element.items else {
-                        continue;
-                    };
-                    for (position, func) in funcs.into_iter().enumerate() {
-                        let func = func.ok()? as usize;
-                        if let Some(Some(name)) = imported.get(func) {
-                            let slot =
-                                (offset as u32).checked_add(u32::try_from(position).ok()?)?;
-                            slots.entry(name.clone()).or_insert(slot);
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Some(slots)
 }
 
 /// While an `RTLD_GLOBAL` `dlopen` links: points every pending program import that a library
@@ -526,25 +441,6 @@ pub(crate) fn unbind<T: 'static>(s: &mut Session<'_, '_, T>, bound: Vec<Bound>) 
 mod tests {
     use super::*;
     use wasmtime::ValType;
-
-    #[test]
-    fn finds_the_slots_of_imported_functions() {
-        let wasm = wat::parse_str(
-            r#"(module
-                (import "env" "lib_a" (func $a (param i32) (result i32)))
-                (import "wasi" "other" (func $o))
-                (import "env" "lib_b" (func $b))
-                (func $own)
-                (table 8 funcref)
-                (elem (i32.const 1) func $own $b $a $o))"#,
-        )
-        .unwrap();
-        let slots = import_slots(&wasm);
-        assert_eq!(slots.get("lib_b"), Some(&2));
-        assert_eq!(slots.get("lib_a"), Some(&3));
-        assert_eq!(slots.len(), 2, "only env imports: {slots:?}");
-        assert!(import_slots(b"not wasm").is_empty());
-    }
 
     #[test]
     fn stubs_call_through_their_table() {

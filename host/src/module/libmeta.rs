@@ -13,8 +13,8 @@
 
 use std::sync::Arc;
 
-use crate::dylink::{ExportKind, MemInfo, SideModuleInfo};
-use crate::reuse::ResetImage;
+use crate::module::dylink::{ExportKind, MemInfo, SideModuleInfo};
+use crate::module::image::ResetImage;
 
 /// The part of a module's `dylink.0` metadata and import/export lists the loader links with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

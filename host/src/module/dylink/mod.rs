@@ -11,6 +11,8 @@
 //! is sized by a count read from the input (vectors grow with the entries actually present).
 //! Function bodies are not looked at; wasmtime validates the module when it compiles it.
 
+/// Defined with the crate's other error types (the ground floor); public here as always.
+pub use crate::error::DylinkError;
 use std::collections::{HashMap, HashSet};
 use std::ops::BitOr;
 
@@ -192,41 +194,6 @@ pub struct Export {
     pub name: String,
     /// What is exported.
     pub kind: ExportKind,
-}
-
-/// Why some bytes are not a usable side module. `Display` is user-facing (it reaches `dlerror`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum DylinkError {
-    /// The file does not start with the wasm magic number.
-    #[error("not a WebAssembly module (bad magic number)")]
-    NotWasm,
-    /// Wasm magic, but a binary version other than 1.
-    #[error("unsupported WebAssembly binary version {0:#x} (expected 1)")]
-    UnsupportedVersion(u32),
-    /// A component, not a core module.
-    #[error(
-        "not a side module: this is a WebAssembly component, not a core module (build it with \
-         --target=wasm32-wasi -fPIC -shared)"
-    )]
-    Component,
-    /// A valid module without `dylink.0`.
-    #[error("not a side module: no dylink.0 section (build it with -fPIC -shared)")]
-    NoDylinkSection,
-    /// A file whose first section is not `dylink.0`, refused from its first bytes (see
-    /// [`check_start`]) before the rest is read: either a module without `dylink.0` or one
-    /// where it comes later. The text names the first section.
-    #[error("not a side module: no dylink.0 section at the start of the file (the first section is {0}; build it with -fPIC -shared)")]
-    FirstSectionNotDylink(String),
-    /// `dylink.0` exists but another section precedes it.
-    #[error("malformed side module: the dylink.0 section is not the first section of the module")]
-    DylinkNotFirst,
-    /// The pre-LLVM-12 `dylink` section.
-    #[error("old-style dylink section (rebuild with LLVM 12 or later)")]
-    OldDylinkSection,
-    /// Truncated or inconsistent data; the text says what and at which byte offset.
-    #[error("malformed side module: {0}")]
-    Malformed(String),
 }
 
 /// Reads a side module's `dylink.0` section and classifies its imports and exports.
@@ -839,7 +806,9 @@ pub fn late_destructor_offsets(bytes: &[u8]) -> Vec<u32> {
                         continue;
                     };
                     // Placed at `__table_base` (plus a constant, for a second segment).
-                    let Some(base) = crate::reuse::relative_offset(&offset_expr, table_base) else {
+                    let Some(base) =
+                        crate::module::image::relative_offset(&offset_expr, table_base)
+                    else {
                         continue;
                     };
                     if let ElementItems::Functions(funcs) = element.items {
@@ -915,9 +884,9 @@ mod tests {
     use super::*;
     use wasm_encoder::Encode;
 
-    const LIBX: &[u8] = include_bytes!("../tests/fixtures/dylink/libx.so");
-    const LIBTLS: &[u8] = include_bytes!("../tests/fixtures/dylink/libtls.so");
-    const LIBWEAK: &[u8] = include_bytes!("../tests/fixtures/dylink/libweak.so");
+    const LIBX: &[u8] = include_bytes!("../../../tests/fixtures/dylink/libx.so");
+    const LIBTLS: &[u8] = include_bytes!("../../../tests/fixtures/dylink/libtls.so");
+    const LIBWEAK: &[u8] = include_bytes!("../../../tests/fixtures/dylink/libweak.so");
 
     /// Builds the payload of a `dylink.0` section.
     #[derive(Default)]

@@ -1,37 +1,11 @@
-//! Reusing the instance of a closed library.
-//!
-//! wasmtime frees an instance only when its store is dropped. A program that opens and closes
-//! libraries for its whole life (a plugin host, a request handler loading per request) would
-//! otherwise grow host memory with every `dlopen`: the instance, its `GOT` globals, its host
-//! stubs. So a library that unloads is *parked* instead: its instance keeps its data block and
-//! table slots (its `__memory_base` and `__table_base` are immutable imports, so an instance
-//! cannot move), and the next `dlopen` of the same module takes it back. Reviving resets what a
-//! fresh instantiation would have set (the data block to the module's data segments, the
-//! table range to its element segments), re-binds every `GOT` entry and runs the constructors
-//! again: to the program the library is as new.
-//!
-//! A parked instance can only be revived if its direct function imports would resolve to the
-//! same functions as before (the instance captured them); otherwise it is replaced by a fresh
-//! one in the same block and slots. Modules whose state a fresh instantiation would set in a
-//! way the host cannot redo (their own memory or table, passive data, segments outside their
-//! block) are never parked.
-//!
-//! The pool is bounded ([`crate::Limits::max_parked_libraries`] and `max_parked_bytes`): a
-//! parked library holds guest memory and slots that the program does not see as free. When
-//! the pool is full, or the program's memory or the table limit runs short, the oldest parked
-//! libraries are released for real (their instances then stay in the store until it drops).
-
-use std::collections::VecDeque;
-use std::sync::Arc;
+//! What a fresh instantiation of a side module sets in the program (its data segments in the
+//! block, its element segments in the table range), read once from its bytes so that a parked
+//! instance can be reset to it (see `loader::reuse`), and the segment-offset reading the
+//! `dylink.0` checks share.
 
 use wasmparser::{DataKind, ElementKind, Operator, Parser, Payload, TypeRef};
 
-use wasmtime::{Func, Instance};
-
-use crate::cache::CompiledLibrary;
-use crate::dylink::MemInfo;
-use crate::scope::{GotEntry, SymbolTable};
-use crate::space::FuncKey;
+use crate::module::dylink::MemInfo;
 
 /// How to put a module's data block back the way instantiation leaves it: its active data
 /// segments, as offsets from `__memory_base`.
@@ -143,89 +117,6 @@ pub(crate) fn relative_offset(expr: &wasmparser::ConstExpr<'_>, base: Option<u32
             u32::try_from(*value).ok()
         }
         _ => None,
-    }
-}
-
-/// A direct function import as it was bound: its index in the module's imports and the
-/// function it got.
-pub(crate) type DirectImport = (u32, FuncKey);
-
-/// A closed library kept for reuse.
-pub(crate) struct Parked {
-    pub(crate) compiled: Arc<CompiledLibrary>,
-    pub(crate) instance: Instance,
-    pub(crate) mem_base: u32,
-    pub(crate) mem_size: u32,
-    pub(crate) table_base: u32,
-    pub(crate) table_size: u32,
-    /// What its table range held (element segments), cleared while parked.
-    pub(crate) table: Vec<Option<Func>>,
-    /// Single slots given to its functions outside that range, and what they held.
-    pub(crate) extra: Vec<(u32, Option<Func>)>,
-    pub(crate) exports: SymbolTable,
-    pub(crate) got: Vec<GotEntry>,
-    pub(crate) direct: Vec<DirectImport>,
-}
-
-/// Parked libraries, oldest first.
-#[derive(Default)]
-pub(crate) struct Pool {
-    parked: VecDeque<Parked>,
-    /// Guest memory the parked libraries hold.
-    bytes: u64,
-}
-
-impl Pool {
-    /// Takes the parked instance of `compiled`, if any.
-    pub(crate) fn take(&mut self, compiled: &Arc<CompiledLibrary>) -> Option<Parked> {
-        let i = self
-            .parked
-            .iter()
-            .position(|p| Arc::ptr_eq(&p.compiled, compiled))?;
-        let parked = self.parked.remove(i)?;
-        self.bytes -= u64::from(parked.mem_size.max(1));
-        Some(parked)
-    }
-
-    /// Parks `parked` if it fits at all; returns what must be released for real (the oldest
-    /// parked libraries it pushes out, or itself).
-    pub(crate) fn admit(
-        &mut self,
-        parked: Parked,
-        max_libraries: usize,
-        max_bytes: u64,
-    ) -> Vec<Parked> {
-        let size = u64::from(parked.mem_size.max(1));
-        if max_libraries == 0 || size > max_bytes {
-            return vec![parked];
-        }
-        let mut out = Vec::new();
-        while self.parked.len() >= max_libraries || self.bytes + size > max_bytes {
-            match self.parked.pop_front() {
-                Some(old) => {
-                    self.bytes -= u64::from(old.mem_size.max(1));
-                    out.push(old);
-                }
-                None => break,
-            }
-        }
-        self.bytes += size;
-        self.parked.push_back(parked);
-        out
-    }
-
-    /// Everything parked, for release (memory or slots ran short).
-    pub(crate) fn drain(&mut self) -> Vec<Parked> {
-        self.bytes = 0;
-        self.parked.drain(..).collect()
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.parked.is_empty()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.parked.len()
     }
 }
 

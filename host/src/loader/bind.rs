@@ -1,0 +1,96 @@
+//! Binding: every `GOT.mem` / `GOT.func` entry of a new library filled, once the whole
+//! group's symbols are known (what makes dependency cycles work).
+
+use wasmtime::Val;
+
+use crate::error::{one_line, DlError, DlResult};
+use crate::lookup::scope::{GotEntry, LibId, ScopeEntry, Symbol};
+
+use super::link::{resolve_in, slot_from};
+use super::map::{release_slots, reserve_slots};
+use super::Session;
+
+/// Fills a library's GOT entries from the scope.
+pub(super) fn bind_got<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    got: &[GotEntry],
+) -> DlResult<()> {
+    let order = s.cx().scope.lookup_order_for(id);
+    let found: Vec<_> = got
+        .iter()
+        .map(|entry| resolve_in(s, id, &order, &entry.symbol, true))
+        .collect();
+    // Functions without a slot yet get one each, from one reservation (one table growth, not
+    // one per entry); what is left of it is given back.
+    let space = &s.cx().space;
+    let want = found
+        .iter()
+        .filter(|f| {
+            matches!(f, Some((_, Symbol::Func { slot: None, key, .. }))
+                if !space.slot_of.contains_key(key))
+        })
+        .count() as u32;
+    let mut pool = 0..0;
+    if want > 0 {
+        let space = &mut s.cx().space;
+        space.slot_of.reserve(want as usize);
+        space.func_in.reserve(want as usize);
+        let library = s.cx().scope.lib(id)?.name.clone();
+        let start = reserve_slots(s, &library, want, 1)?;
+        pool = start..start + want;
+    }
+    let bound = bind_got_entries(s, id, got, found, &mut pool);
+    release_slots(s, pool.start, pool.end - pool.start);
+    bound
+}
+
+fn bind_got_entries<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    got: &[GotEntry],
+    found: Vec<Option<(ScopeEntry, Symbol)>>,
+    pool: &mut std::ops::Range<u32>,
+) -> DlResult<()> {
+    for (entry, found) in got.iter().zip(found) {
+        let name = &*entry.symbol;
+        let value = match found {
+            Some((_, Symbol::Data { addr })) if !entry.func => addr,
+            Some((_, Symbol::Data { .. })) => {
+                return Err(DlError::Link {
+                    library: s.cx().scope.lib(id)?.name.clone(),
+                    import: format!("GOT.func.{name}"),
+                    reason: "it is a data symbol, used as a function".into(),
+                })
+            }
+            // A function's address (also when code takes it as data): its slot.
+            Some((owner, sym @ Symbol::Func { .. })) => slot_from(s, owner, sym, name, pool)?,
+            None if entry.weak => 0,
+            None => return Err(undefined(s, id, name)),
+        };
+        entry
+            .global
+            .set(&mut *s.caller, Val::I32(value as i32))
+            .map_err(|e| {
+                DlError::Program(format!("internal: GOT update failed: {}", one_line(&e)))
+            })?;
+    }
+    Ok(())
+}
+
+pub(super) fn undefined<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    symbol: &str,
+) -> DlError {
+    let library = s
+        .cx()
+        .scope
+        .get(id)
+        .map(|l| l.display_name().to_string())
+        .unwrap_or_default();
+    DlError::UndefinedSymbol {
+        library,
+        symbol: symbol.to_string(),
+    }
+}

@@ -1,0 +1,32 @@
+//! Finding and reading one library's bytes (through `module::source`: search path,
+//! `RUNTIME_PATH`, `$ORIGIN`, grants) before it is compiled.
+
+use crate::error::DlResult;
+use crate::lookup::scope::LibId;
+use crate::module::source::Requester;
+
+use super::Session;
+
+/// Finds and reads `name` for `requester` (a library, whose RUNTIME_PATH is searched, or the
+/// program, whose RUNPATH is); with the file's identity when it was read from a directory.
+pub(super) fn fetch<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    requester: Option<LibId>,
+) -> DlResult<(
+    crate::module::source::Fetched,
+    Option<crate::module::source::FileIdentity>,
+)> {
+    let config = s.cx().config.clone();
+    let runtime_path = match requester {
+        Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
+        None => s.cx().program_runpath.clone(),
+    };
+    config.sources.fetch_file(
+        name,
+        &Requester {
+            runtime_path: &runtime_path,
+        },
+        config.limits.max_module_bytes,
+    )
+}

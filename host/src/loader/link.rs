@@ -1,0 +1,604 @@
+//! Linking: each new library's imports built from the scope (symbols, late-binding stubs,
+//! foreign imports through `foreign`'s trampolines), then its instantiation.
+
+use std::sync::{Arc, OnceLock};
+
+use wasmtime::{
+    Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Instance, Mutability, Ref, Val,
+    ValType,
+};
+
+use super::foreign;
+use crate::error::{one_line, DlError, DlResult};
+use crate::lookup::program::{self};
+use crate::lookup::scope::{GotEntry, LibId, ScopeEntry, Symbol};
+use crate::trace;
+
+use super::bind::bind_got;
+use super::map::reserve_slots;
+use super::open::Group;
+use super::reuse::revive;
+use super::{guest_failure, is_plumbing, Session};
+
+/// Phase 2: instantiate every new library, dependencies first; then phase 3, fill the GOTs.
+/// `global_roots`: the libraries an RTLD_GLOBAL `dlopen` asked for (they may define functions
+/// the program imports, see `startup`).
+pub(super) fn link_group<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    group: &mut Group,
+    lazy: bool,
+    global_roots: &[LibId],
+) -> DlResult<()> {
+    {
+        let cx = s.cx();
+        for &id in &group.registered {
+            let list = cx.scope.breadth_first(id);
+            cx.scope.lib_mut(id)?.search_list = list;
+        }
+    }
+    for &id in &group.post_order {
+        instantiate(s, id, lazy)?;
+    }
+    // Calls into a library of the group that was instantiated after the caller bind now, to
+    // the definition the scope gives at load (as a relocation does), not at the first call.
+    for &id in &group.post_order {
+        let stubs = std::mem::take(&mut s.cx().scope.lib_mut(id)?.pending_stubs);
+        for (symbol, ty, target) in stubs {
+            if let Some((_, Symbol::Func { func, .. })) = resolve(s, id, &symbol) {
+                if func.matches_ty(&*s.caller, &ty) {
+                    let _ = target.set(func);
+                }
+            }
+        }
+    }
+    for &root in global_roots {
+        crate::loader::startup::bind_pending(s, root, &mut group.bound_imports)?;
+    }
+    // Every new library's symbols are known now (this is what makes cycles work).
+    for &id in &group.post_order {
+        let got = std::mem::take(&mut s.cx().scope.lib_mut(id)?.got);
+        let bound = bind_got(s, id, &got);
+        s.cx().scope.lib_mut(id)?.got = got;
+        bound?;
+    }
+    Ok(())
+}
+
+/// Builds one library's imports and instantiates it (or revives its parked instance); its GOT
+/// entries are left for [`bind_got`].
+pub(super) fn instantiate<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    lazy: bool,
+) -> DlResult<()> {
+    if let Some(parked) = s.cx().scope.lib_mut(id)?.parked.take() {
+        if revive(s, id, *parked)? {
+            return Ok(());
+        }
+    }
+    let (compiled, name, mem_base, table_base) = {
+        let lib = s.cx().scope.lib(id)?;
+        (
+            lib.compiled.clone(),
+            lib.display_name().to_string(),
+            lib.mem_base,
+            lib.table_base,
+        )
+    };
+    let program = s.program()?;
+    let (memory, table, stack_pointer, cxa_atexit, atexit) = (
+        program.memory,
+        program.table,
+        program.stack_pointer,
+        program.cxa_atexit,
+        program.atexit.clone(),
+    );
+    // `module.field`, spelt out only for an error.
+    let link_err = |module: &str, field: &str, reason: String| DlError::Link {
+        library: name.clone(),
+        import: format!("{module}.{field}"),
+        reason,
+    };
+    // The same for every import of the library.
+    let order = s.cx().scope.lookup_order_for(id);
+    let mut imports = Vec::with_capacity(compiled.info.imports.len());
+    let mut got = Vec::new();
+    let mut direct = Vec::new();
+    // A late-binding stub knows the library by handle, which a revived instance would not have.
+    let mut has_stubs = false;
+    let got_type = GlobalType::new(ValType::I32, Mutability::Var);
+    // The reader lists imports in module order; its `weak` also covers GOT entries, whose
+    // IMPORT_INFO flags clang records under `env`.
+    for (index, (import, described)) in compiled
+        .module
+        .imports()
+        .zip(compiled.info.imports.iter())
+        .enumerate()
+    {
+        let (module, field) = (import.module(), import.name());
+        let weak = described.weak;
+        let ty = import.ty();
+        let ext: Extern = match (module, field, &ty) {
+            ("env", "memory", ExternType::Memory(_)) => memory.into(),
+            ("env", "__indirect_function_table", ExternType::Table(_)) => table.into(),
+            ("env", "__stack_pointer", ExternType::Global(_)) => stack_pointer.into(),
+            ("env", "__memory_base", ExternType::Global(_)) => const_i32(s, mem_base)?.into(),
+            ("env", "__table_base", ExternType::Global(_)) => const_i32(s, table_base)?.into(),
+            // The same names with another kind of import (`env.memory` as a global, ...).
+            ("env", "memory" | "__indirect_function_table" | "__stack_pointer" | "__memory_base" | "__table_base", _) => {
+                let want = match field {
+                    "memory" => "memory",
+                    "__indirect_function_table" => "table",
+                    _ => "global",
+                };
+                let have = match &ty {
+                    ExternType::Func(_) => "function",
+                    ExternType::Global(_) => "global",
+                    ExternType::Table(_) => "table",
+                    ExternType::Memory(_) => "memory",
+                    _ => "tag",
+                };
+                return Err(link_err(module, field, format!("it must be imported as a {want}, not as a {have}")));
+            }
+            ("GOT.mem" | "GOT.func", _, ExternType::Global(g)) => {
+                if !matches!(g.content(), ValType::I32) || g.mutability() != Mutability::Var {
+                    return Err(link_err(module, field, "a GOT entry must be a mutable i32".into()));
+                }
+                let global = Global::new(&mut *s.caller, got_type.clone(), Val::I32(0))
+                    .map_err(|e| link_err(module, field, one_line(&e)))?;
+                got.push(GotEntry {
+                    global,
+                    // The metadata's copy of the name, shared (no allocation per entry).
+                    symbol: described.name.clone(),
+                    func: module == "GOT.func",
+                    weak,
+                });
+                global.into()
+            }
+            ("env", "__cxa_atexit", ExternType::Func(_)) if cxa_atexit.is_some() => {
+                let func = cxa_atexit.ok_or_else(|| link_err(module, field, "missing".into()))?;
+                func.into()
+            }
+            ("env", "atexit", ExternType::Func(ft)) if atexit.is_some() => {
+                atexit_stub(s, atexit.clone(), mem_base, ft.clone()).into()
+            }
+            ("env", symbol, ExternType::Func(ft)) => {
+                // An import nothing in the module uses (wasm-ld imports a library's own weak
+                // definitions) binds without making its provider a dependency.
+                // The first definition in scope order may be a library of this group that is
+                // instantiated later (a cycle, or a sibling after this one): a late-binding
+                // stub then finds it at the first call.
+                let pending = defined_by_pending(s, &order, symbol)?;
+                let found = match pending {
+                    Some(_) => None,
+                    None => resolve_in(s, id, &order, symbol, described.referenced),
+                };
+                match found {
+                    Some((_, Symbol::Func { func, key, .. })) => {
+                        if !func.matches_ty(&*s.caller, ft) {
+                            let have = func.ty(&*s.caller);
+                            return Err(link_err(
+                                module,
+                                field,
+                                format!("the definition has type {have}, the import expects {ft}"),
+                            ));
+                        }
+                        trace::bind(&name, symbol, "defined");
+                        direct.push((index as u32, key));
+                        func.into()
+                    }
+                    Some((_, Symbol::Data { .. })) => {
+                        return Err(link_err(module, field, "it is a data symbol, called as a function".into()))
+                    }
+                    None => {
+                        if pending.is_none() && !weak && !lazy {
+                            return Err(DlError::UndefinedSymbol { library: name.clone(), symbol: symbol.to_string() });
+                        }
+                        trace::bind(&name, symbol, if weak && pending.is_none() { "weak, undefined" } else { "lazy" });
+                        has_stubs = true;
+                        let (stub, target) = late_binding_stub(s, id, symbol, ft.clone())?;
+                        if pending.is_some() {
+                            // Bound as soon as the group is instantiated (`link_group`).
+                            s.cx().scope.lib_mut(id)?.pending_stubs.push((symbol.into(), ft.clone(), target));
+                        }
+                        stub.into()
+                    }
+                }
+            }
+            ("env", _, ExternType::Global(_)) => {
+                return Err(DlError::Unsupported {
+                    name: name.clone(),
+                    reason: format!("it imports the global {module}.{field} (thread-local storage and other linker globals are not supported)"),
+                })
+            }
+            // An exception tag (`__c_longjmp` for longjmp, `__cpp_exception` for C++): one
+            // per program, shared like its memory, so a throw in any module reaches a catch in
+            // any other.
+            ("env", field, ExternType::Tag(want)) => {
+                let tag = s.caller.get_export(field).and_then(Extern::into_tag).ok_or_else(|| {
+                    link_err(module, field, "the program exports no such tag (build it with `wasi-dl cc`)".into())
+                })?;
+                let have = tag.ty(&*s.caller);
+                if !FuncType::eq(have.ty(), want.ty()) {
+                    return Err(link_err(
+                        module,
+                        field,
+                        format!("the program's tag has type {}, the import expects {}", have.ty(), want.ty()),
+                    ));
+                }
+                tag.into()
+            }
+            ("env", _, _) => {
+                return Err(link_err(module, field, "no such memory, table or tag in the program".into()))
+            }
+            (module, field, _) => foreign_import(s, module, field).map_err(|reason| link_err(module, field, reason))?,
+        };
+        imports.push(ext);
+    }
+    let instance =
+        Instance::new(&mut *s.caller, &compiled.module, &imports).map_err(|e| DlError::Init {
+            name: name.clone(),
+            phase: "instantiation",
+            reason: guest_failure(s, e),
+        })?;
+
+    // Its exports and the slots its own functions occupy. The instance lists its exports in
+    // the module's order: no lookup by name for each.
+    let externs: Vec<Extern> = instance
+        .exports(&mut *s.caller)
+        .map(wasmtime::Export::into_extern)
+        .collect();
+    let mut exports = crate::lookup::scope::SymbolTable::default();
+    exports.reserve(externs.len());
+    for (export, ext) in compiled.module.exports().zip(externs) {
+        let export_name = export.name();
+        if is_plumbing(export_name) {
+            continue;
+        }
+        match Some(ext) {
+            Some(Extern::Func(func)) => {
+                let key = func.to_raw(&mut *s.caller) as usize;
+                exports.insert(
+                    export_name.as_bytes().into(),
+                    Symbol::Func {
+                        func,
+                        key,
+                        slot: None,
+                    },
+                );
+            }
+            Some(Extern::Global(global)) => {
+                let ty = global.ty(&*s.caller);
+                if ty.mutability() == Mutability::Const {
+                    if let Some(offset) = global.get(&mut *s.caller).i32() {
+                        let addr = mem_base.wrapping_add(offset as u32);
+                        exports.insert(export_name.as_bytes().into(), Symbol::Data { addr });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let table_size = compiled.info.mem.table_size;
+    let mut slots = Vec::new();
+    for slot in table_base..table_base.saturating_add(table_size) {
+        if let Some(Ref::Func(Some(f))) = table.get(&mut *s.caller, u64::from(slot)) {
+            slots.push((f.to_raw(&mut *s.caller) as usize, slot));
+        }
+    }
+    let cx = s.cx();
+    for (key, slot) in slots {
+        cx.space.record(key, slot);
+    }
+    let lib = cx.scope.lib_mut(id)?;
+    lib.instance = Some(instance);
+    lib.exports = exports;
+    lib.got = got;
+    lib.direct = direct;
+    lib.reusable = compiled.reset.is_ok() && !has_stubs;
+    Ok(())
+}
+
+fn const_i32<T: 'static>(s: &mut Session<'_, '_, T>, value: u32) -> DlResult<Global> {
+    Global::new(
+        &mut *s.caller,
+        GlobalType::new(ValType::I32, Mutability::Const),
+        Val::I32(value as i32),
+    )
+    .map_err(|e| DlError::Program(format!("internal: {}", one_line(&e))))
+}
+
+/// An import from outside `env`/`GOT.*` (say `wasi_snapshot_preview1.fd_write`): only what the
+/// program's own linker offers; functions behind a trampoline that shows them the program's
+/// memory (see `foreign`), made once per program.
+fn foreign_import<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    module: &str,
+    field: &str,
+) -> Result<Extern, String> {
+    let key = (Box::<str>::from(module), Box::<str>::from(field));
+    if let Some(ext) = s.cx().foreign.get(&key) {
+        return Ok(ext.clone());
+    }
+    let ext = s
+        .glue
+        .linker
+        .get(&mut *s.caller, module, field)
+        .map_err(|_| "the program's linker does not provide it".to_string())?;
+    let ext = match ext {
+        Extern::Func(func) => {
+            let memory = s.program().map_err(|e| e.to_string())?.memory;
+            foreign::with_memory(s.caller, memory, func)?.into()
+        }
+        other => other,
+    };
+    s.cx().foreign.insert(key, ext.clone());
+    Ok(ext)
+}
+
+/// Whether a library of the group that is not instantiated yet defines `symbol` (a
+/// dependency cycle): then calls go through a late-binding stub.
+pub(super) fn defined_by_pending<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    order: &[ScopeEntry],
+    symbol: &str,
+) -> DlResult<Option<LibId>> {
+    for &entry in order {
+        match entry {
+            // A definition already known comes first: bind to it.
+            ScopeEntry::Program => {
+                if !is_plumbing(symbol) && program_symbol(s, symbol, false).is_some() {
+                    return Ok(None);
+                }
+            }
+            ScopeEntry::Lib(other) => {
+                let lib = s.cx().scope.lib(other)?;
+                if lib.instance.is_some() {
+                    if lib.exports.contains_key(symbol.as_bytes()) {
+                        return Ok(None);
+                    }
+                // The module's export map (a hash lookup): a scan of the names, once per
+                // import, is quadratic in a module with many of both (test attacks::
+                // linking_many_imports_against_many_exports_is_not_quadratic).
+                } else if lib.compiled.module.get_export_index(symbol).is_some() {
+                    return Ok(Some(other));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A function that finds its target when first called: for calls into a library of the same
+/// group that is instantiated later (cycles), for RTLD_LAZY's deferred binding, and for weak
+/// undefined functions (which trap if called).
+fn late_binding_stub<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    symbol: &str,
+    ty: FuncType,
+) -> DlResult<(Func, Arc<OnceLock<Func>>)> {
+    let handle = s.cx().scope.lib(id)?.handle;
+    let glue = s.glue.clone();
+    let symbol = symbol.to_string();
+    let target: Arc<OnceLock<Func>> = Arc::new(OnceLock::new());
+    let bound = target.clone();
+    let func = Func::new(
+        &mut *s.caller,
+        ty,
+        move |mut caller: Caller<'_, T>, params, results| {
+            let func = match target.get() {
+                Some(f) => *f,
+                None => {
+                    let cx = (glue.get_cx)(caller.data_mut());
+                    let found = cx.scope.by_handle(handle).ok().and_then(|id| {
+                        let order = cx.scope.lookup_order_for(id);
+                        let (provider, func) = order.into_iter().find_map(|entry| match entry {
+                            // The program's exports were looked at when the library was linked.
+                            ScopeEntry::Program => None,
+                            ScopeEntry::Lib(other) => {
+                                match cx.scope.get(other)?.exports.get(symbol.as_bytes()) {
+                                    Some(Symbol::Func { func, .. }) => Some((other, *func)),
+                                    _ => None,
+                                }
+                            }
+                        })?;
+                        cx.scope.note_binding(id, provider);
+                        Some(func)
+                    });
+                    let Some(func) = found else {
+                        let library = cx
+                            .scope
+                            .by_handle(handle)
+                            .ok()
+                            .and_then(|id| cx.scope.get(id))
+                            .map(|l| l.display_name().to_string())
+                            .unwrap_or_else(|| format!("library {handle:#x}"));
+                        return Err(wasmtime::Error::msg(format!(
+                            "symbol lookup error: {library}: undefined symbol: {symbol}"
+                        )));
+                    };
+                    let _ = target.set(func);
+                    func
+                }
+            };
+            func.call(&mut caller, params, results)
+        },
+    );
+    Ok((func, bound))
+}
+
+/// A library's `atexit(fn)`: the program's `__wasi_dl_atexit(fn, dso)` with the library's
+/// data block as `dso`, so that the handler runs when the library is unloaded (as in glibc),
+/// not after it is gone.
+fn atexit_stub<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    register: Option<wasmtime::TypedFunc<(u32, u32), i32>>,
+    dso: u32,
+    ty: FuncType,
+) -> Func {
+    Func::new(
+        &mut *s.caller,
+        ty,
+        move |mut caller: Caller<'_, T>, params, results| {
+            let handler = params.first().and_then(Val::i32).unwrap_or(0) as u32;
+            let status = match &register {
+                Some(register) => register.call(&mut caller, (handler, dso))?,
+                None => -1,
+            };
+            if let Some(result) = results.first_mut() {
+                *result = Val::I32(status);
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Finds `symbol` for library `id`: global scope, then its lookup scopes.
+fn resolve<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    symbol: &str,
+) -> Option<(ScopeEntry, Symbol)> {
+    let order = s.cx().scope.lookup_order_for(id);
+    resolve_in(s, id, &order, symbol, true)
+}
+
+/// Finds `symbol` for library `id` along `order`, its lookup order
+/// (`Scope::lookup_order_for(id)`), which a caller resolving many symbols computes once.
+/// `used`: the library really refers to the symbol, so its provider becomes a dependency
+/// (glibc's relocation-based dependencies).
+pub(super) fn resolve_in<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    order: &[ScopeEntry],
+    symbol: &str,
+    used: bool,
+) -> Option<(ScopeEntry, Symbol)> {
+    // Linking asks the program for every name a library imports, most of them the library's
+    // own or another library's: a miss costs a lookup, not an allocation in the miss memo
+    // (which is for `dlsym`'s repeated questions).
+    let found = lookup(s, order, symbol, false);
+    if let (true, Some((ScopeEntry::Lib(provider), _))) = (used, found) {
+        s.cx().scope.note_binding(id, provider);
+    }
+    found
+}
+
+/// The first definition of `name` along `order`. `remember_miss`: note in the program's miss
+/// memo that the program does not define `name`.
+pub(super) fn lookup<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    order: &[ScopeEntry],
+    name: &str,
+    remember_miss: bool,
+) -> Option<(ScopeEntry, Symbol)> {
+    if is_plumbing(name) {
+        return None;
+    }
+    for &entry in order {
+        let found = match entry {
+            ScopeEntry::Program => program_symbol(s, name, remember_miss),
+            ScopeEntry::Lib(id) => s
+                .cx()
+                .scope
+                .get(id)
+                .and_then(|l| l.exports.get(name.as_bytes()).copied()),
+        };
+        if let Some(sym) = found {
+            return Some((entry, sym));
+        }
+    }
+    None
+}
+
+fn program_symbol<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    remember_miss: bool,
+) -> Option<Symbol> {
+    let program = s.cx().program.as_ref()?;
+    if let Some(sym) = program.symbols.get(name.as_bytes()) {
+        return Some(*sym);
+    }
+    if program.missing.contains(name.as_bytes()) {
+        return None;
+    }
+    let found = program::main_aliases(name)
+        .iter()
+        .find_map(|alias| program::find_export(s.caller, alias))
+        .or_else(|| program::find_export(s.caller, name));
+    let program = s.cx().program.as_mut()?;
+    match found {
+        Some(sym) => {
+            program.symbols.insert(name.as_bytes().into(), sym);
+        }
+        None if !remember_miss => {}
+        None => {
+            if program.missing.len() >= program::MISSING_CACHE_LIMIT {
+                program.missing.clear();
+            }
+            program.missing.insert(name.as_bytes().into());
+        }
+    }
+    found
+}
+
+/// The table slot of a function, giving it one if it has none yet. `owner` is where the
+/// symbol was found: a slot given to a library's function is freed with the library; slots of
+/// the program's own functions stay for the program's life.
+pub(crate) fn slot_for<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    owner: ScopeEntry,
+    sym: Symbol,
+    name: &str,
+) -> DlResult<u32> {
+    slot_from(s, owner, sym, name, &mut (0..0))
+}
+
+/// [`slot_for`], taking a new slot from `pool` (reserved slots) while it lasts.
+pub(super) fn slot_from<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    owner: ScopeEntry,
+    sym: Symbol,
+    name: &str,
+    pool: &mut std::ops::Range<u32>,
+) -> DlResult<u32> {
+    let Symbol::Func { func, key, slot } = sym else {
+        return Err(DlError::Program(format!(
+            "internal: {name} is not a function"
+        )));
+    };
+    if let Some(slot) = slot {
+        return Ok(slot);
+    }
+    if let Some(&slot) = s.cx().space.slot_of.get(&key) {
+        return Ok(slot);
+    }
+    let slot = match pool.next() {
+        Some(slot) => slot,
+        None => reserve_slots(s, name, 1, 1)?,
+    };
+    let table = s.program()?.table;
+    table
+        .set(&mut *s.caller, u64::from(slot), Ref::Func(Some(func)))
+        .map_err(|e| {
+            DlError::Program(format!("internal: table update failed: {}", one_line(&e)))
+        })?;
+    let cx = s.cx();
+    cx.space.record(key, slot);
+    let cached = match owner {
+        ScopeEntry::Lib(id) => cx.scope.get_mut(id).and_then(|lib| {
+            lib.extra_slots.push(slot);
+            lib.exports.get_mut(name.as_bytes())
+        }),
+        ScopeEntry::Program => cx
+            .program
+            .as_mut()
+            .and_then(|p| p.symbols.get_mut(name.as_bytes())),
+    };
+    if let Some(Symbol::Func { slot: cached, .. }) = cached {
+        *cached = Some(slot);
+    }
+    Ok(slot)
+}

@@ -1,0 +1,367 @@
+//! Mapping: the new libraries of a group, depth first through NEEDED, each compiled (cached)
+//! and given its data block (from the program's allocator) and table slots.
+
+use wasmtime::{Func, Ref};
+
+use crate::error::{one_line, DlError, DlResult};
+use crate::lookup::scope::{LibId, Library, LoadedBy};
+use crate::module::source::expand_runtime_path;
+use crate::trace;
+
+use super::fetch::fetch;
+use super::open::Group;
+use super::reuse::release_all_parked;
+use super::{guest_failure, Session};
+
+/// Phase 1: find, fetch, compile and reserve `name` and its dependencies.
+pub(super) fn map_tree<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    requester: Option<LibId>,
+    group: &mut Group,
+) -> DlResult<LibId> {
+    let (root, needed) = map_one(s, name, requester, 0, group)?;
+    map_below(s, vec![(root, needed)], group)?;
+    Ok(root)
+}
+
+/// The dependencies of `roots` (just mapped, each with its NEEDED names), breadth first as
+/// glibc's `_dl_map_object_deps` loads them: every NEEDED entry of one library before those of
+/// the libraries it brought in. That is the load order (exit order and the global scope follow
+/// it). Then the group's post-order (dependencies before dependents), for instantiation.
+pub(super) fn map_below<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    roots: Vec<(LibId, Option<Vec<String>>)>,
+    group: &mut Group,
+) -> DlResult<()> {
+    // Libraries whose NEEDED names are still to map, with their depth.
+    let mut queue: std::collections::VecDeque<(LibId, Vec<String>, usize)> = roots
+        .into_iter()
+        .filter_map(|(id, needed)| Some((id, needed?, 0)))
+        .collect();
+    while let Some((id, needed, depth)) = queue.pop_front() {
+        for dep_name in needed {
+            let (dep, dep_needed) = map_one(s, &dep_name, Some(id), depth + 1, group)?;
+            if dep_needed.is_some() {
+                s.cx().scope.lib_mut(dep)?.loaded_by = LoadedBy::Lib(id);
+            }
+            let lib = s.cx().scope.lib_mut(id)?;
+            if !lib.deps.contains(&dep) {
+                lib.deps.push(dep);
+            }
+            if let Some(dep_needed) = dep_needed {
+                queue.push_back((dep, dep_needed, depth + 1));
+            }
+        }
+    }
+    group.post_order = post_order(&s.cx().scope, &group.registered);
+    Ok(())
+}
+
+/// `ids` with every library after the ones it needs (a cycle in NEEDED order), for
+/// instantiation: then most imports find their definitions directly.
+pub(super) fn post_order(scope: &crate::lookup::scope::Scope, ids: &[LibId]) -> Vec<LibId> {
+    let mut out: Vec<LibId> = Vec::with_capacity(ids.len());
+    let mut seen: Vec<LibId> = Vec::with_capacity(ids.len());
+    for &start in ids {
+        if seen.contains(&start) {
+            continue;
+        }
+        seen.push(start);
+        let deps_of = |id: LibId| scope.get(id).map(|l| l.deps.clone()).unwrap_or_default();
+        let mut stack = vec![(start, deps_of(start), 0usize)];
+        while let Some((id, deps, at)) = stack.last_mut() {
+            match deps.get(*at).copied() {
+                Some(dep) => {
+                    *at += 1;
+                    if ids.contains(&dep) && !seen.contains(&dep) {
+                        seen.push(dep);
+                        stack.push((dep, deps_of(dep), 0));
+                    }
+                }
+                None => {
+                    out.push(*id);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Finds, fetches, compiles and reserves one library: a new one comes with its NEEDED names,
+/// one already loaded (or registered by this `dlopen`) without.
+pub(super) fn map_one<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    requester: Option<LibId>,
+    depth: usize,
+    group: &mut Group,
+) -> DlResult<(LibId, Option<Vec<String>>)> {
+    let config = s.cx().config.clone();
+    let limits = config.limits;
+    if depth > limits.max_dependency_depth {
+        return Err(DlError::TooDeep {
+            name: name.to_string(),
+            max: limits.max_dependency_depth,
+        });
+    }
+    if let Some(id) = s.cx().scope.find_by_name(name) {
+        return Ok((id, None));
+    }
+    let (fetched, identity) = fetch(s, name, requester)?;
+    if let Some(id) = s.cx().scope.find_by_key(&fetched.key) {
+        s.cx().scope.add_name(name, id);
+        return Ok((id, None));
+    }
+    if s.cx().scope.len() >= limits.max_libraries {
+        return Err(DlError::Limit {
+            name: name.to_string(),
+            what: "library count",
+            detail: format!(
+                "{} libraries are loaded, at most {} allowed",
+                s.cx().scope.len(),
+                limits.max_libraries
+            ),
+        });
+    }
+    let engine = s.caller.engine().clone();
+    limits.check_functions(name, &fetched.bytes)?;
+    let compiled = config
+        .cache
+        .get_or_compile(&engine, name, &fetched.bytes, identity.as_ref())?;
+    let mem = compiled.info.mem;
+    if mem.memory_align_log2 > limits.max_align_log2 || mem.table_align_log2 > limits.max_align_log2
+    {
+        return Err(DlError::Limit {
+            name: name.to_string(),
+            what: "alignment",
+            detail: format!(
+                "asks for 2^{} byte / 2^{} slot alignment, at most 2^{} allowed",
+                mem.memory_align_log2, mem.table_align_log2, limits.max_align_log2
+            ),
+        });
+    }
+    // A parked instance of the same module comes with its block and slots.
+    let parked = s.cx().parked.take(&compiled);
+    let (mem_base, mem_size, table_base) = match &parked {
+        Some(p) => (p.mem_base, p.mem_size, p.table_base),
+        None => {
+            let (mem_base, mem_size) =
+                reserve_memory(s, name, mem.memory_size, mem.memory_align_log2)?;
+            match reserve_slots(s, name, mem.table_size, 1 << mem.table_align_log2) {
+                Ok(table_base) => (mem_base, mem_size, table_base),
+                Err(e) => {
+                    release_memory(s, mem_base, mem_size);
+                    return Err(e);
+                }
+            }
+        }
+    };
+    let needed = compiled.info.needed.clone();
+    let mut lib = Library::new(
+        name,
+        fetched.path.clone(),
+        fetched.key.clone(),
+        compiled.clone(),
+        (mem_base, mem_size),
+        (table_base, mem.table_size),
+    );
+    lib.runtime_path = expand_runtime_path(&compiled.info.runtime_paths, fetched.path.as_deref());
+    lib.parked = parked.map(Box::new);
+    let id = match s.cx().scope.insert(lib) {
+        Ok(id) => id,
+        Err(e) => {
+            // (The library, parked instance included, was dropped by `insert`.)
+            release_memory(s, mem_base, mem_size);
+            release_slots(s, table_base, mem.table_size);
+            return Err(e);
+        }
+    };
+    group.registered.push(id);
+    // A loaded library also answers to its SONAME; `-z nodelete` pins it from the start.
+    if let Some(soname) = &compiled.info.soname {
+        s.cx().scope.add_name(soname, id);
+    }
+    if compiled.info.nodelete {
+        s.cx().scope.lib_mut(id)?.nodelete = true;
+    }
+    {
+        let cx = s.cx();
+        let handle = cx.scope.lib(id)?.handle;
+        trace::load(name, handle, mem_base, mem_size, table_base, mem.table_size);
+    }
+    Ok((id, Some(needed)))
+}
+
+/// A zero-filled block of `size` bytes from the program's allocator. When memory runs short,
+/// parked libraries give theirs back first.
+fn reserve_memory<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    size: u32,
+    align_log2: u32,
+) -> DlResult<(u32, u32)> {
+    match try_reserve_memory(s, name, size, align_log2) {
+        Err(DlError::Limit { .. } | DlError::OutOfMemory { .. }) if !s.cx().parked.is_empty() => {
+            release_all_parked(s);
+            try_reserve_memory(s, name, size, align_log2)
+        }
+        result => result,
+    }
+}
+
+fn try_reserve_memory<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    size: u32,
+    align_log2: u32,
+) -> DlResult<(u32, u32)> {
+    let limits = s.cx().config.limits;
+    // Every library gets at least one byte, so that each has an address range of its own
+    // (its `__dso_handle` lives there).
+    let size = size.max(1);
+    let used = s.cx().space.data_bytes;
+    if used + u64::from(size) > limits.max_data_bytes {
+        return Err(DlError::Limit {
+            name: name.to_string(),
+            what: "data memory",
+            detail: format!(
+                "needs {size} bytes, {used} of {} in use by other libraries",
+                limits.max_data_bytes
+            ),
+        });
+    }
+    let program = s.program()?;
+    let (alloc, memory) = (program.alloc.clone(), program.memory);
+    let align = 1u32 << align_log2.min(31);
+    let base = alloc
+        .call(&mut *s.caller, (size, align))
+        .map_err(|e| DlError::Init {
+            name: name.to_string(),
+            phase: "allocating data",
+            reason: guest_failure(s, e),
+        })?;
+    if base == 0 {
+        return Err(DlError::OutOfMemory {
+            name: name.to_string(),
+            size,
+        });
+    }
+    let data = memory.data_mut(&mut *s.caller);
+    let end = base as usize + size as usize;
+    if end > data.len() || base % align != 0 {
+        return Err(DlError::Program(format!(
+            "its allocator returned an unusable block {base:#x}+{size} (align {align}) for {name}"
+        )));
+    }
+    data[base as usize..end].fill(0);
+    s.cx().space.data_bytes += u64::from(size);
+    Ok((base, size))
+}
+
+pub(super) fn release_memory<T: 'static>(s: &mut Session<'_, '_, T>, base: u32, size: u32) {
+    let Some(free) = s.cx().program.as_ref().map(|p| p.free.clone()) else {
+        return;
+    };
+    s.cx().space.data_bytes -= u64::from(size.max(1)).min(s.cx().space.data_bytes);
+    // A trapping free() leaves the block leaked, not the loader broken.
+    let _ = free.call(&mut *s.caller, base);
+}
+
+/// `len` table slots (aligned), reusing freed ones before growing the table. When the table
+/// limit is reached, parked libraries give theirs back first.
+pub(super) fn reserve_slots<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    len: u32,
+    align: u32,
+) -> DlResult<u32> {
+    match try_reserve_slots(s, name, len, align) {
+        Err(DlError::Limit { .. }) if !s.cx().parked.is_empty() => {
+            release_all_parked(s);
+            try_reserve_slots(s, name, len, align)
+        }
+        result => result,
+    }
+}
+
+fn try_reserve_slots<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    len: u32,
+    align: u32,
+) -> DlResult<u32> {
+    if len == 0 {
+        return Ok(0);
+    }
+    if let Some(start) = s.cx().space.take_slots(len, align) {
+        return Ok(start);
+    }
+    let max = s.cx().config.limits.max_table_slots;
+    let table = s.program()?.table;
+    let size = table.size(&mut *s.caller);
+    let start = size.next_multiple_of(u64::from(align.max(1)));
+    let grow = start - size + u64::from(len);
+    let added = u64::from(s.cx().space.slots_added);
+    if added + grow > u64::from(max) {
+        return Err(DlError::Limit {
+            name: name.to_string(),
+            what: "table slots",
+            detail: format!("needs {len} slots, {added} of {max} already added"),
+        });
+    }
+    table
+        .grow(&mut *s.caller, grow, Ref::Func(None))
+        .map_err(|e| DlError::Limit {
+            name: name.to_string(),
+            what: "table size",
+            detail: format!(
+                "cannot grow the program's table by {grow}: {}",
+                one_line(&e)
+            ),
+        })?;
+    let cx = s.cx();
+    cx.space.slots_added += grow as u32;
+    // Alignment padding is free for later single-slot use.
+    cx.space.release_slots(size as u32, (start - size) as u32);
+    Ok(start as u32)
+}
+
+/// Clears `len` slots from `start` and gives them back.
+pub(super) fn release_slots<T: 'static>(s: &mut Session<'_, '_, T>, start: u32, len: u32) {
+    if len == 0 {
+        return;
+    }
+    if let Some(table) = s.cx().program.as_ref().map(|p| p.table) {
+        for slot in start..start.saturating_add(len) {
+            let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(None));
+            s.cx().space.forget(slot);
+        }
+    }
+    s.cx().space.release_slots(start, len);
+}
+
+/// Clears `len` slots from `start` (they stay reserved) and returns what they held.
+pub(super) fn take_slots_contents<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    start: u32,
+    len: u32,
+) -> Vec<Option<Func>> {
+    let Some(table) = s.cx().program.as_ref().map(|p| p.table) else {
+        return Vec::new();
+    };
+    let mut held = Vec::with_capacity(len as usize);
+    for slot in start..start.saturating_add(len) {
+        let func = match table.get(&mut *s.caller, u64::from(slot)) {
+            Some(Ref::Func(f)) => f,
+            _ => None,
+        };
+        if func.is_some() {
+            let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(None));
+        }
+        held.push(func);
+        s.cx().space.forget(slot);
+    }
+    held
+}

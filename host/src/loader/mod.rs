@@ -1,0 +1,138 @@
+//! `dlopen`, `dlsym`, `dlclose` and `dladdr`.
+//!
+//! Opening one library (and the dependencies it brings) happens in phases, all or nothing:
+//! 1. **map**: find and fetch each new library, compile it (cached), reserve its data block
+//!    (from the program's allocator, zero-filled) and table slots, depth first through NEEDED;
+//! 2. **link**: in dependency order, build each library's imports from the scope and
+//!    instantiate it (its start function applies global relocations);
+//! 3. **bind**: fill every `GOT.mem`/`GOT.func` entry, now that all new libraries' symbols
+//!    are known (this is what makes dependency cycles work);
+//! 4. **construct**: `__wasm_apply_data_relocs`, then `__wasm_call_ctors`, dependencies first.
+//!
+//! A failure in any phase rolls the whole group back: blocks go back to the allocator, slots
+//! are cleared and reused later, scopes are as before. Closing runs the destructors the
+//! library registered (via the program's `__wasi_dl_finalize`) and then releases the same way.
+//!
+//! The context lives inside the store's data, so state and store are borrowed in turn, never
+//! both across a call into wasm: the guest may call back into the loader at any of those
+//! points (a constructor that calls `dlopen`), and finds the state consistent.
+//!
+//! One file per phase, in the order a `dlopen` meets them: [`open`] (entry, the group),
+//! [`fetch`], [`map`], [`link`] (with [`foreign`]'s trampolines), [`bind`], [`construct`];
+//! [`close`] (dlclose, roll back, release), [`reuse`] (park and revive); [`sym`] and [`addr`]
+//! (`dlsym`, `dladdr`); [`startup`] (the libraries a program was linked against). This file
+//! holds what they share: the [`Session`] of one import call and the [`Glue`] of all of them.
+
+mod addr;
+mod bind;
+mod close;
+mod construct;
+mod fetch;
+pub(crate) mod foreign;
+mod link;
+mod map;
+mod open;
+mod reuse;
+pub(crate) mod startup;
+mod sym;
+
+use std::sync::Arc;
+
+use wasmtime::{Caller, Linker, Ref};
+
+use crate::ctx::WasiDlCtx;
+use crate::error::{one_line, DlError, DlResult};
+use crate::lookup::program::Program;
+
+pub(crate) use addr::addr;
+pub(crate) use close::{close, fini};
+pub(crate) use link::slot_for;
+pub(crate) use open::{open, open_needed, OpenMode};
+pub(crate) use sym::{sym, sym_cached, SymbolKind};
+
+/// How the host finds its context in the store's data.
+pub(crate) type GetCx<T> = dyn Fn(&mut T) -> &mut WasiDlCtx + Send + Sync;
+
+/// What every import closure shares: how to find the context, and the program's linker as it
+/// was when wasi-dl was added (side modules' non-`env` imports come from it and nowhere else).
+pub(crate) struct Glue<T: 'static> {
+    pub(crate) get_cx: Box<GetCx<T>>,
+    pub(crate) linker: Linker<T>,
+}
+
+/// One import call: the caller (its store and exports) and the glue shared by all calls.
+pub(crate) struct Session<'c, 'a, T: 'static> {
+    pub(crate) caller: &'c mut Caller<'a, T>,
+    pub(crate) glue: &'c Arc<Glue<T>>,
+}
+
+impl<T: 'static> Session<'_, '_, T> {
+    pub(crate) fn cx(&mut self) -> &mut WasiDlCtx {
+        (self.glue.get_cx)(self.caller.data_mut())
+    }
+
+    /// The program's contract exports, bound on first use.
+    pub(crate) fn program(&mut self) -> DlResult<&mut Program> {
+        if self.cx().program.is_none() {
+            let program = Program::bind(self.caller)?;
+            // Functions the program already put in its table keep their slot: a pointer the
+            // program holds must equal what `dlsym` returns for the same function.
+            let table = program.table;
+            let size = table.size(&mut *self.caller);
+            let mut found = Vec::new();
+            for i in 0..size {
+                if let Some(Ref::Func(Some(f))) = table.get(&mut *self.caller, i) {
+                    found.push((f.to_raw(&mut *self.caller) as usize, i as u32));
+                }
+            }
+            let cx = self.cx();
+            for (key, slot) in found {
+                cx.space.record(key, slot);
+            }
+            cx.program = Some(program);
+        }
+        self.cx()
+            .program
+            .as_mut()
+            .ok_or_else(|| DlError::Program("internal: no program".into()))
+    }
+}
+
+/// Describes a failure of guest code the loader ran (the allocator, a start function, a
+/// constructor or destructor). The program exiting there, or the embedder interrupting it, is
+/// not a failed `dlopen`: the error is kept and raised again when the import returns.
+fn guest_failure<T: 'static>(s: &mut Session<'_, '_, T>, err: wasmtime::Error) -> String {
+    let text = one_line(&err);
+    if crate::error::is_fatal(&err) {
+        s.cx().fatal.get_or_insert(err);
+    }
+    text
+}
+
+/// Names that belong to the linker's plumbing, never resolved as symbols between modules.
+/// wasi-libc's setjmp/longjmp helpers and libunwind's landing-pad context share the `__wasm_`
+/// prefix but are ordinary symbols that the code clang generates for exceptions uses in every
+/// module.
+fn is_plumbing(name: &str) -> bool {
+    (name.starts_with("__wasm_")
+        && !matches!(
+            name,
+            "__wasm_setjmp" | "__wasm_setjmp_test" | "__wasm_longjmp" | "__wasm_lpad_context"
+        ))
+        || matches!(
+            name,
+            "memory"
+                | "__indirect_function_table"
+                | "__stack_pointer"
+                | "__memory_base"
+                | "__table_base"
+                | "__heap_base"
+                | "__data_end"
+                | "__global_base"
+                | "__dso_handle"
+                | "__tls_base"
+                | "__tls_size"
+                | "__tls_align"
+                | "_start"
+        )
+}

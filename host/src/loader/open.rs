@@ -1,0 +1,347 @@
+//! `dlopen`'s entry: flags, `$ORIGIN`, `RTLD_NOLOAD`, reopening a loaded library, how deep
+//! loads nest, and the group of new libraries one call brings (opened in the phases of the
+//! sibling files, all or nothing).
+
+use wasmtime::Val;
+
+use crate::ctx::WasiDlCtx;
+use crate::error::{DlError, DlResult};
+use crate::lookup::scope::{LibId, LibState, LoadedBy, HANDLE_DEFAULT, PROGRAM_HANDLE};
+
+use super::close::undo_failed_open;
+use super::construct::construct_group;
+use super::fetch::fetch;
+use super::link::link_group;
+use super::map::{map_below, map_one, map_tree};
+use super::Session;
+
+// ---------------------------------------------------------------------------------------------
+// dlopen
+
+/// The `dlopen` mode bits the loader acts on, decoded from the ABI's flags by `abi`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OpenMode {
+    /// `RTLD_GLOBAL`: the group's symbols join the global scope.
+    pub(crate) global: bool,
+    /// `RTLD_NODELETE`: never unloaded.
+    pub(crate) nodelete: bool,
+    /// `RTLD_NOW`: bind every function at load (else lazily).
+    pub(crate) now: bool,
+    /// `RTLD_NOLOAD`: only a library already loaded.
+    pub(crate) noload: bool,
+}
+
+pub(crate) fn open<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    flags: OpenMode,
+    caller_addr: u32,
+) -> DlResult<u32> {
+    s.program()?;
+    if name.is_empty() {
+        return Ok(PROGRAM_HANDLE);
+    }
+    let expanded = expand_origin(s.cx(), name, caller_addr)?;
+    let name = expanded.as_deref().unwrap_or(name);
+    let global = flags.global;
+    let nodelete = flags.nodelete;
+    let lazy = !flags.now;
+
+    if let Some(id) = s.cx().scope.find_by_name(name) {
+        return reopen(s, id, global, nodelete);
+    }
+    let requester = s.cx().scope.lib_at(caller_addr);
+    if flags.noload {
+        return open_loaded(s, name, requester, global, nodelete);
+    }
+    // A trap in guest code (a start function, a constructor) leaves the shadow stack pointer
+    // where the trapping frames had moved it: put it back if this dlopen fails.
+    let stack_pointer = s.program()?.stack_pointer;
+    let stack_at_entry = stack_pointer.get(&mut *s.caller);
+    let _nested = Nesting::enter(s, name, &stack_at_entry)?;
+    let mut group = Group::default();
+    let result = map_tree(s, name, requester, &mut group)
+        .and_then(|root| {
+            s.cx().scope.add_root_scope(root);
+            // RTLD_NODELETE counts from relocation on (glibc's `l_nodelete_pending`): binding
+            // to the root then makes no dependency. A failed dlopen removes the root anyway.
+            if nodelete {
+                s.cx().scope.lib_mut(root)?.nodelete = true;
+            }
+            let initfini = s.cx().scope.sort_for_init(root);
+            s.cx().scope.lib_mut(root)?.initfini = initfini;
+            let roots: &[LibId] = if global { &[root] } else { &[] };
+            link_group(s, &mut group, lazy, roots).map(|()| root)
+        })
+        .and_then(|root| {
+            // glibc's order (`Scope::sort_for_init`), constructors from the back; only the
+            // libraries this dlopen loaded run theirs.
+            let mut order = s.cx().scope.lib(root)?.initfini.clone();
+            order.reverse();
+            order.retain(|id| group.registered.contains(id));
+            construct_group(s, &order).map(|()| root)
+        });
+    match result {
+        Ok(root) => {
+            let cx = s.cx();
+            for &id in &group.post_order {
+                if let Some(lib) = cx.scope.get_mut(id) {
+                    lib.state = LibState::Ready;
+                }
+            }
+            add_reference(cx, root, global, nodelete)
+        }
+        Err(err) => {
+            undo_failed_open(s, &mut group, stack_at_entry);
+            Err(err)
+        }
+    }
+}
+
+/// How deep `dlopen`s nest: a constructor that loads a library whose constructor loads
+/// another, and so on. Each level costs the host's native stack (which wasmtime's
+/// `max_wasm_stack`, 512 KiB by default, bounds together with the wasm frames) and the
+/// program's shadow stack. Left to run out, either one traps at an arbitrary point of the
+/// deepest level, possibly inside the guest library while it holds a lock or inside the
+/// allocator, and every level above then fails in turn. So a nested load is refused, with
+/// a `dlerror()` that says why, while the level that asks still has room to report it.
+pub(crate) const MAX_NESTED_OPENS: u32 = 64;
+/// The host stack nested loads may use below the outermost one (half of wasmtime's default
+/// `max_wasm_stack`; the rest is for the constructors of the deepest level).
+pub(crate) const NESTED_HOST_STACK: usize = 256 * 1024;
+/// The program's shadow stack a `dlopen` leaves for the constructors it runs: 64 KiB, or a
+/// quarter of a smaller stack.
+pub(crate) const SHADOW_STACK_RESERVE: u32 = 64 * 1024;
+
+thread_local! {
+    /// (depth, host stack address of the outermost load). Loads nest only within one
+    /// synchronous host call, so one thread's count is one store's.
+    static NESTING: std::cell::Cell<(u32, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// One level of nested loading, left when dropped (on every path out of the load).
+struct Nesting;
+
+impl Nesting {
+    fn enter<T: 'static>(
+        s: &mut Session<'_, '_, T>,
+        name: &str,
+        stack_at_entry: &Val,
+    ) -> DlResult<Nesting> {
+        let here = std::hint::black_box(0u8);
+        let host_sp = std::ptr::addr_of!(here) as usize;
+        let (depth, top) = NESTING.with(|n| n.get());
+        let top = if depth == 0 { host_sp } else { top };
+        let refuse = |detail: String| DlError::Limit {
+            name: name.to_string(),
+            what: "nested dlopen",
+            detail,
+        };
+        if depth >= MAX_NESTED_OPENS {
+            return Err(refuse(format!(
+                "a constructor's dlopen {depth} levels deep; at most {MAX_NESTED_OPENS} nest"
+            )));
+        }
+        let used = top.saturating_sub(host_sp);
+        if depth > 0 && used > NESTED_HOST_STACK {
+            return Err(refuse(format!(
+                "a constructor's dlopen {depth} levels deep has used {} KiB of the host's stack, at most {} KiB allowed",
+                used / 1024,
+                NESTED_HOST_STACK / 1024
+            )));
+        }
+        // With the stack first in memory (`wasi-dl cc` links so), it runs from address 0
+        // up to the data at `__global_base`: what is left is the stack pointer itself.
+        let data_start = s.program()?.data_start;
+        let sp = stack_at_entry.i32().map(|v| v as u32);
+        if let Some(sp) = sp.filter(|&sp| sp <= data_start && data_start > 0) {
+            let reserve = SHADOW_STACK_RESERVE.min(data_start / 4);
+            if sp < reserve {
+                return Err(refuse(format!(
+                    "the program's stack has {sp} of {data_start} bytes left, {reserve} are \
+                     kept for constructors"
+                )));
+            }
+        }
+        NESTING.with(|n| n.set((depth + 1, top)));
+        Ok(Nesting)
+    }
+}
+
+impl Drop for Nesting {
+    fn drop(&mut self) {
+        NESTING.with(|n| {
+            let (depth, top) = n.get();
+            n.set((depth.saturating_sub(1), top));
+        });
+    }
+}
+
+/// `$ORIGIN` / `${ORIGIN}` in a `dlopen` file name, as glibc expands it: the directory of the
+/// calling module (a library's file, or the program's). `None`: nothing to expand.
+fn expand_origin(cx: &WasiDlCtx, name: &str, caller_addr: u32) -> DlResult<Option<String>> {
+    if !name.contains("$ORIGIN") && !name.contains("${ORIGIN}") {
+        return Ok(None);
+    }
+    let caller_path = match cx.scope.lib_at(caller_addr) {
+        Some(id) => cx.scope.lib(id)?.path.clone(),
+        // As for the program's RUNPATH: its name as run (a bare name is in ".").
+        None => Some(cx.config.program_name.clone()),
+    };
+    let expanded =
+        crate::module::source::expand_runtime_path(&[name.to_string()], caller_path.as_deref());
+    match expanded.into_iter().next() {
+        Some(path) => Ok(Some(path)),
+        None => Err(DlError::NoOrigin {
+            name: name.to_string(),
+        }),
+    }
+}
+
+/// The libraries a program was linked against (its NEEDED list), at start-up: loaded as one
+/// group the way glibc's loader does, all named libraries first and then their dependencies,
+/// in the global scope for good; constructed dependencies first and otherwise last-named
+/// first (the reverse of `Scope::fini_order`).
+pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]) -> DlResult<()> {
+    s.program()?;
+    let stack_pointer = s.program()?.stack_pointer;
+    let stack_at_entry = stack_pointer.get(&mut *s.caller);
+    let _nested = Nesting::enter(
+        s,
+        names.first().copied().unwrap_or_default(),
+        &stack_at_entry,
+    )?;
+    let mut group = Group::default();
+    let mut roots = Vec::new();
+    let result = load_needed_group(s, names, &mut group, &mut roots);
+    match result {
+        Ok(()) => {
+            let cx = s.cx();
+            for &id in &group.post_order {
+                if let Some(lib) = cx.scope.get_mut(id) {
+                    lib.state = LibState::Ready;
+                }
+            }
+            // The program's search list: breadth first over all its libraries at once.
+            for &id in &group.registered {
+                cx.scope.make_global(id);
+            }
+            for root in roots {
+                add_reference(cx, root, true, true)?;
+            }
+            Ok(())
+        }
+        Err(err) => {
+            undo_failed_open(s, &mut group, stack_at_entry);
+            // Guest code that traps here (a start function, relocations, a constructor) kills
+            // the process natively before main runs: the trap ends the program, rather than a
+            // load error the start-up code would report with status 127.
+            if let DlError::Init { .. } = err {
+                s.cx().fatal.get_or_insert_with(|| {
+                    wasmtime::Error::msg(format!("error while loading shared libraries: {err}"))
+                });
+            }
+            Err(err)
+        }
+    }
+}
+
+fn load_needed_group<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    names: &[&str],
+    group: &mut Group,
+    roots: &mut Vec<LibId>,
+) -> DlResult<()> {
+    let mut below = Vec::new();
+    for name in names {
+        let (root, needed) = map_one(s, name, None, 0, group)?;
+        if needed.is_some() {
+            s.cx().scope.lib_mut(root)?.loaded_by = LoadedBy::Program;
+        }
+        roots.push(root);
+        below.push((root, needed));
+    }
+    map_below(s, below, group)?;
+    link_group(s, group, true, &roots.clone())?;
+    crate::loader::startup::check_program_got(s)?;
+    crate::loader::startup::apply_program_data_relocs(s)?;
+    // The program's search list: its libraries, then theirs, breadth first (load order).
+    let mut order = s.cx().scope.sort_maps(&group.registered, false);
+    order.reverse();
+    construct_group(s, &order)
+}
+
+/// RTLD_NOLOAD of a name not opened before: the library if the name leads to a file that is
+/// loaded under another name (glibc compares files, not names); else NULL with nothing for
+/// dlerror to report, unless there is no such file at all (then glibc reports that).
+fn open_loaded<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    requester: Option<LibId>,
+    global: bool,
+    nodelete: bool,
+) -> DlResult<u32> {
+    let (fetched, _) = fetch(s, name, requester)?;
+    match s.cx().scope.find_by_key(&fetched.key) {
+        Some(id) => {
+            s.cx().scope.add_name(name, id);
+            reopen(s, id, global, nodelete)
+        }
+        None => Ok(HANDLE_DEFAULT),
+    }
+}
+
+/// `dlopen` of a library that is already loaded: one more reference, maybe promoted.
+fn reopen<T: 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    global: bool,
+    nodelete: bool,
+) -> DlResult<u32> {
+    let cx = s.cx();
+    let lib = cx.scope.lib(id)?;
+    if lib.state == LibState::Closing {
+        return Err(DlError::Init {
+            name: lib.name.clone(),
+            phase: "dlopen",
+            reason: "the library is being unloaded (dlopen from one of its destructors)".into(),
+        });
+    }
+    cx.scope.add_root_scope(id);
+    // Opened by name for the first time (it was only a dependency): glibc gives it a sorted
+    // dependency list now.
+    if cx.scope.lib(id)?.initfini.is_empty() {
+        let initfini = cx.scope.sort_for_init(id);
+        cx.scope.lib_mut(id)?.initfini = initfini;
+    }
+    add_reference(cx, id, global, nodelete)
+}
+
+/// One more `dlopen` reference to `id`; RTLD_GLOBAL puts it and its dependencies in the global
+/// scope, RTLD_NODELETE pins it. Returns its handle.
+fn add_reference(cx: &mut WasiDlCtx, id: LibId, global: bool, nodelete: bool) -> DlResult<u32> {
+    let list = if global {
+        cx.scope.breadth_first(id)
+    } else {
+        Vec::new()
+    };
+    let lib = cx.scope.lib_mut(id)?;
+    lib.open_count += 1;
+    lib.nodelete |= nodelete;
+    let handle = lib.handle;
+    for id in list {
+        cx.scope.make_global(id);
+    }
+    Ok(handle)
+}
+
+/// The libraries one `dlopen` adds, in the order they must be linked and constructed.
+#[derive(Default)]
+pub(super) struct Group {
+    /// Every library registered so far (for roll-back), in registration order.
+    pub(super) registered: Vec<LibId>,
+    /// Dependencies before dependents.
+    pub(super) post_order: Vec<LibId>,
+    /// Program imports this `dlopen` pointed at its libraries (see `startup`).
+    pub(super) bound_imports: Vec<crate::loader::startup::Bound>,
+}
