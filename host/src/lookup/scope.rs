@@ -79,7 +79,8 @@ pub(crate) struct Library {
     pub(crate) got: Vec<GotEntry>,
     /// Late-binding stubs for calls into libraries of its group instantiated after it: their
     /// targets are set once the whole group is instantiated.
-    pub(crate) pending_stubs: Vec<(Box<str>, wasmtime::FuncType, PendingTarget)>,
+    /// The flag: whether the library's code uses the import (see [`PendingStub`]).
+    pub(crate) pending_stubs: Vec<PendingStub>,
     /// Its direct function imports as bound, to tell whether a parked instance still fits.
     pub(crate) direct: Vec<DirectImport>,
     /// Whether its instance may be parked when it unloads (see `reuse`).
@@ -175,6 +176,11 @@ impl Library {
 
 /// Where a late-binding stub's target goes once known.
 pub(crate) type PendingTarget = Arc<std::sync::OnceLock<Func>>;
+
+/// A late-binding stub waiting for its group: the symbol, its type, where its target goes,
+/// and whether the library's code calls it (only then is the provider a dependency: wasm-ld
+/// also imports a library's own weak definitions that nothing calls).
+pub(crate) type PendingStub = (Box<str>, wasmtime::FuncType, PendingTarget, bool);
 
 /// A `GOT.mem` or `GOT.func` import: the global the library reads the symbol's address or
 /// slot from.
