@@ -68,7 +68,7 @@ pub(crate) fn open<T: 'static>(
             if nodelete {
                 s.cx().scope.lib_mut(root)?.nodelete = true;
             }
-            let initfini = s.cx().scope.sort_for_init(root);
+            let initfini = s.cx().scope.sort_for_init(root, false);
             s.cx().scope.lib_mut(root)?.initfini = initfini;
             let roots: &[LibId] = if global { &[root] } else { &[] };
             link_group(s, &mut group, lazy, roots).map(|()| root)
@@ -311,7 +311,7 @@ fn reopen<T: 'static>(
     // Opened by name for the first time (it was only a dependency): glibc gives it a sorted
     // dependency list now.
     if cx.scope.lib(id)?.initfini.is_empty() {
-        let initfini = cx.scope.sort_for_init(id);
+        let initfini = cx.scope.sort_for_init(id, true);
         cx.scope.lib_mut(id)?.initfini = initfini;
     }
     add_reference(cx, id, global, nodelete)

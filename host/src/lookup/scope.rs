@@ -335,10 +335,13 @@ impl Scope {
     }
 
     /// The constructor sort of a `dlopen` of `root` ([`Self::sort_maps`] of its search list,
-    /// `for_fini` false): glibc sorts before it has filled in the root's own dependency list,
-    /// so the walk does not follow the root's edges, and keeps the root first.
-    pub(crate) fn sort_for_init(&self, root: LibId) -> Vec<LibId> {
-        let (mut order, _) = self.dfs_pass(&self.breadth_first(root), false, Some(root));
+    /// `for_fini` false), the root kept first. glibc sorts before it replaces the root's
+    /// dependency list: a new root has none yet, so the walk does not follow its edges; one
+    /// loaded before as a dependency (`reopened`) still has its NEEDED list, which the walk
+    /// follows.
+    pub(crate) fn sort_for_init(&self, root: LibId, reopened: bool) -> Vec<LibId> {
+        let no_edges = (!reopened).then_some(root);
+        let (mut order, _) = self.dfs_pass(&self.breadth_first(root), false, no_edges);
         order.retain(|&id| id != root);
         order.insert(0, root);
         order
