@@ -498,7 +498,7 @@ fn env_count(name: &str, default: u64) -> u64 {
 /// fixed yet): their trials are ignored (`cargo test -p toolchain-tests -- --ignored dag::`
 /// runs them). Unload and exit order around NEEDED cycles and NODELETE, a library kept
 /// loaded after its last dlclose, `RTLD_NOLOAD` finding a library glibc unloaded.
-const KNOWN_DIVERGENT: &[u64] = &[12];
+const KNOWN_DIVERGENT: &[u64] = &[];
 
 /// One trial per pool: `dag::pool_N`.
 pub fn trials(trials: &mut Vec<Trial>, have_gcc: bool) {

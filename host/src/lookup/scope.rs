@@ -93,6 +93,10 @@ pub(crate) struct Library {
     /// (glibc's `l_initfini` of a `dlopen`ed object; a dependency's is itself and its NEEDED
     /// list). Empty until then.
     pub(crate) initfini: Vec<LibId>,
+    /// Whether it has a local scope of its own, as glibc's `l_searchlist`: it was opened by
+    /// `dlopen` by name, or a `dlclose` removed a scope it was looked up in (see
+    /// [`Scope::remove`]). A `dlopen` by name of such a library only adds a reference.
+    pub(crate) own_scope: bool,
     /// Who brought it in: the library whose NEEDED entry first loaded it, the program (one
     /// of the program's own NEEDED libraries, or theirs), or a `dlopen` (glibc's `l_loader`
     /// chain, which `RTLD_NEXT` follows to its root).
@@ -150,6 +154,7 @@ impl Library {
             parked: None,
             deps: Vec::new(),
             initfini: Vec::new(),
+            own_scope: false,
             loaded_by: LoadedBy::Dlopen,
             bound: Vec::new(),
             search_list: Vec::new(),
@@ -489,12 +494,28 @@ impl Scope {
         self.free_ids.push(id);
         // Its id will be reused: whoever it brought in now counts as its own root, and its
         // local scope leaves every library's lookup scope (as glibc's dlclose removes it).
+        // glibc's `_dl_close` gives a library that was looked up in that scope and has no
+        // local scope of its own one now: itself and its direct NEEDED libraries (not their
+        // dependencies), in place of the removed scope. It is then also what `dlsym` on a
+        // later handle of it searches.
         let inherited = lib.loaded_by;
-        for other in self.libs.iter_mut().flatten() {
+        for (other_id, slot) in self.libs.iter_mut().enumerate() {
+            let Some(other) = slot else { continue };
             if other.loaded_by == LoadedBy::Lib(id) {
                 other.loaded_by = inherited;
             }
-            other.scopes.retain(|&r| r != id);
+            if let Some(at) = other.scopes.iter().position(|&r| r == id) {
+                if other.own_scope {
+                    other.scopes.remove(at);
+                } else {
+                    other.own_scope = true;
+                    other.search_list = std::iter::once(other_id)
+                        .chain(other.deps.iter().copied().filter(|&d| d != other_id))
+                        .collect();
+                    other.search_list.dedup();
+                    other.scopes[at] = other_id;
+                }
+            }
             other.initfini.retain(|&r| r != id);
         }
         Some(lib)
@@ -857,9 +878,11 @@ mod tests {
         scope.remove(ids[0]);
         assert_eq!(
             libs(&scope.lookup_order_for(ids[1])),
-            vec![ids[2], ids[1], ids[3]],
-            "a closed root's scope goes"
+            vec![ids[1], ids[2], ids[3]],
+            "a closed root's scope goes; b, which has none of its own, gets one in its place \
+             (itself and its direct dependencies, as glibc's dlclose does)"
         );
+        assert!(scope.get(ids[1]).unwrap().own_scope);
     }
 
     #[test]
