@@ -498,6 +498,9 @@ impl Scope {
         // local scope of its own one now: itself and its direct NEEDED libraries (not their
         // dependencies), in place of the removed scope. It is then also what `dlsym` on a
         // later handle of it searches.
+        // A dlopen that failed never made its scope visible in glibc (scopes are updated
+        // once nothing can fail): removing it changes no other library's own scope.
+        let was_loaded = lib.state != LibState::Loading;
         let inherited = lib.loaded_by;
         for (other_id, slot) in self.libs.iter_mut().enumerate() {
             let Some(other) = slot else { continue };
@@ -505,7 +508,7 @@ impl Scope {
                 other.loaded_by = inherited;
             }
             if let Some(at) = other.scopes.iter().position(|&r| r == id) {
-                if other.own_scope {
+                if other.own_scope || !was_loaded {
                     other.scopes.remove(at);
                 } else {
                     other.own_scope = true;

@@ -33,8 +33,12 @@ int main(void)
     dlclose(c);
     dlclose(b);
     dlclose(s);
-    /* Opened by name while only a dependency (no dlclose in between): the whole list. */
+    /* Opened by name while only a dependency: the whole list, also after a failed dlopen of
+     * another library that needs it (glibc never made that one's scope visible). */
     s = dlopen("libsqs.so", RTLD_NOW);
+    void *f = dlopen("libsqf.so", RTLD_NOW);
+    dlerror();
+    printf("libsqf: %s\n", f ? "loaded" : "failed");
     b = dlopen("libsqb.so", RTLD_NOW);
     ask("libsqb again", b, "sqd_id");
     dlclose(b);
