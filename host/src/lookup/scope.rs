@@ -292,10 +292,12 @@ impl Scope {
     }
 
     /// glibc's rule for a symbol `dlsym(RTLD_DEFAULT)` finds in a loaded library: the caller
-    /// now depends on that library. Asked by the program (or by a NODELETE library), it can
-    /// never be unloaded; asked by another library, it stays loaded while that one does.
+    /// now depends on that library. Asked by the program, it can never be unloaded; asked by
+    /// a library, it stays loaded while that one does, as a binding dependency (also for a
+    /// NODELETE library: glibc's `add_dependency` tests the provider where its comment speaks
+    /// of the user, so such a caller records the dependency, which orders exit too).
     pub(crate) fn note_default_lookup(&mut self, caller: Option<LibId>, provider: LibId) {
-        match caller.filter(|&id| self.get(id).is_some_and(|l| !l.nodelete)) {
+        match caller.filter(|&id| self.get(id).is_some()) {
             Some(caller) => self.note_binding(caller, provider),
             None => {
                 if let Some(lib) = self.get_mut(provider) {
