@@ -269,13 +269,34 @@ impl Scope {
         }
     }
 
+    /// Whether `id` came in with the program's start-up load (glibc: not `lt_loaded`), which
+    /// is never undone.
+    fn loaded_at_startup(&self, id: LibId) -> bool {
+        let mut at = id;
+        // Bounded: a chain visits each library at most once.
+        for _ in 0..=self.libs.len() {
+            match self.get(at).map(|l| l.loaded_by) {
+                Some(LoadedBy::Lib(up)) => at = up,
+                Some(LoadedBy::Program) => return true,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// Records that `user` took a symbol from `provider`; outside `user`'s own dependencies
     /// this keeps `provider` loaded while `user` is. As in glibc, a provider that can never be
-    /// unloaded (NODELETE) gets no such dependency: nothing to keep, and exit order stays.
+    /// unloaded (NODELETE, or loaded with the program) gets no such dependency: nothing to
+    /// keep, and exit order stays. A
+    /// user loaded with the program, which is never unloaded, makes the provider NODELETE
+    /// instead (glibc's `add_dependency`).
     pub(crate) fn note_binding(&mut self, user: LibId, provider: LibId) {
-        if self.get(provider).is_some_and(|p| p.nodelete) {
+        // glibc records nothing for a provider that is never unloaded (NODELETE, or loaded
+        // with the program).
+        if self.get(provider).is_some_and(|p| p.nodelete) || self.loaded_at_startup(provider) {
             return;
         }
+        let pinned_user = self.loaded_at_startup(user);
         let Some(lib) = self.get_mut(user) else {
             return;
         };
@@ -286,7 +307,14 @@ impl Scope {
         } else {
             lib.initfini.contains(&provider)
         };
-        if user != provider && !known && !lib.bound.contains(&provider) {
+        if user == provider || known || lib.bound.contains(&provider) {
+            return;
+        }
+        if pinned_user {
+            if let Some(p) = self.get_mut(provider) {
+                p.nodelete = true;
+            }
+        } else {
             lib.bound.push(provider);
         }
     }
