@@ -46,7 +46,8 @@ if os.path.exists(path):
     with open(path, "rb") as f:
         meta = tomllib.load(f)
 known = {"needs", "main_needs", "exit_code", "native", "reason", "stderr", "args", "files",
-         "cflags", "lib_cflags", "wasm", "wasm_reason", "exceptions"}
+         "cflags", "lib_cflags", "wasm", "wasm_reason", "exceptions", "symlinks",
+         "wasm_main_flags"}
 bad = set(meta) - known
 if bad:
     sys.exit(f"case.toml: unknown keys {sorted(bad)}")
@@ -61,6 +62,8 @@ for name, content in meta.get("files", {}).items():
     os.makedirs(os.path.dirname(os.path.join(build, name)), exist_ok=True)
     with open(os.path.join(build, name), "w") as f:
         f.write(content)
+for name, target in meta.get("symlinks", {}).items():
+    os.symlink(target, os.path.join(build, name))
 q = shlex.quote
 print(f"NATIVE={1 if meta.get('native', True) else 0}")
 print(f"REASON={q(meta.get('reason', ''))}")

@@ -38,6 +38,10 @@ pub struct Manifest {
     /// Extra files to create in the run directory.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// Symbolic links to create in the run directory, name = target (`"libx.so.1" =
+    /// "libx.so"`): a library's SONAME, which the loader looks for, as a system installs it.
+    #[serde(default)]
+    pub symlinks: BTreeMap<String, String>,
     /// Extra flags for every compile of this case (both toolchains).
     #[serde(default)]
     pub cflags: Vec<String>,

@@ -143,6 +143,14 @@ pub fn build(case: &Case, target: Target) -> Result<PathBuf> {
         }
         std::fs::write(path, content)?;
     }
+    for (name, target) in &case.manifest.symlinks {
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            std::fs::remove_file(&path)?;
+        }
+        std::os::unix::fs::symlink(target, &path)
+            .with_context(|| format!("creating the link {name} -> {target}"))?;
+    }
     Ok(dir)
 }
 

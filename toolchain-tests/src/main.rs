@@ -7,6 +7,7 @@
 
 mod case;
 mod compile;
+mod dag;
 mod lua;
 mod realprogs;
 mod run;
@@ -70,6 +71,7 @@ fn main() {
         trials.push(native.with_ignored_flag(!case.manifest.native || !have_gcc));
     }
     graph_trials(&mut trials, have_gcc);
+    dag::trials(&mut trials, have_gcc);
     trials.push(Trial::test("rust::rust_loader", rust_loader));
     trials.push(Trial::test("lua::pcall_through_c_module", || {
         lua::pcall_through_c_module().map_err(|e| format!("{e:#}").into())

@@ -16,15 +16,19 @@
 //! - A main program's `*.so` inputs, and `-lfoo` that finds only `libfoo.so` in the `-L`
 //!   directories, are side modules the program is linked against, as with gcc: they are not
 //!   linked in; their functions may stay undefined (the program imports them), and a generated
-//!   `__wasi_dl_needed` list makes the start-up code load them (`libfoo.so` for `-lfoo`, a
-//!   path as written) before the program's constructors; slim mode exports what they import.
+//!   `__wasi_dl_needed` list makes the start-up code load them (by SONAME when the library
+//!   has one, else `libfoo.so` for `-lfoo` and a path as written) before the program's
+//!   constructors; slim mode exports what they import.
 //!   Such a program's code is compiled `-fPIC` and linked with
 //!   `-Wl,--unresolved-symbols=import-dynamic`, so it can also use their data objects
 //!   (`extern int foo_count;`): they become `GOT.mem` imports the start-up load fills.
 //!   (Objects compiled separately with `-c` for such a program need `-fPIC` too.)
 //! - `-mdl-exports-for=PATH`: a side module the program will only dlopen, read for slim-mode
 //!   exports.
-//! - A side module's `-lfoo` finds `libfoo.so` through `-L` and records it in NEEDED.
+//! - A side module's `-lfoo` finds `libfoo.so` through `-L` and records it in NEEDED. A
+//!   library (`-lfoo` or a `*.so` input) with a SONAME (`wasi_dl_meta`) is recorded by that
+//!   name, as ELF linkers do: it is linked through a symbolic link so named in the cache
+//!   directory, since wasm-ld records the name of the file it was given.
 //! - GNU ld options that wasm-ld rejects and wasm has no use for (`--as-needed`,
 //!   `--no-as-needed`, `--hash-style=`, `--eh-frame-hdr`, `--enable-new-dtags`,
 //!   `--no-undefined`, ...) are dropped from `-Wl,` / `-Xlinker`; `--version-script` too,
@@ -56,7 +60,7 @@
 
 use crate::detect::{Toolchain, EMULATION_LIBRARIES};
 use crate::libc_exports::{cxx_exports, emulation_exports, libc_exports};
-use crate::side_modules::imported_symbols;
+use crate::side_modules::{imported_symbols, soname_of};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
@@ -408,6 +412,32 @@ impl Driver {
                             continue;
                         }
                     }
+                    // wasm-ld records the linked file's name as NEEDED; ELF linkers record
+                    // the library's SONAME. Linking through a link named after the SONAME
+                    // makes wasm-ld record that.
+                    let shared = match &item {
+                        Item::Input(path) if is_shared_library(path) => Some(resolve(path)),
+                        Item::Lib { name, .. } => match find_library(name, &lib_dirs) {
+                            Some(Found::Shared(path)) => Some(path),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    if let Some((path, soname)) = shared.and_then(|path| {
+                        let soname = soname_of(&path)?;
+                        Some((path, soname))
+                    }) {
+                        if path.file_name() != Some(OsStr::new(&soname)) {
+                            let link = soname_link(&path, &soname, &tc.cache_dir())?;
+                            notes.push(format!(
+                                "{}: linked as {} (its SONAME), so NEEDED records that name",
+                                path.display(),
+                                link.display()
+                            ));
+                            args.push(link.into_os_string());
+                            continue;
+                        }
+                    }
                     args.extend(item.into_args());
                 }
                 if p.soname.is_some() || p.nodelete {
@@ -443,13 +473,21 @@ impl Driver {
                 let mut needed = Vec::new();
                 for item in p.items {
                     match item {
+                        // As with ELF: a library's SONAME if it has one, else the name
+                        // it was linked by.
                         Item::Input(path) if is_shared_library(&path) => {
-                            needed.push(path.to_string_lossy().into_owned());
-                            side_modules.push(resolve(&path));
+                            let resolved = resolve(&path);
+                            needed.push(
+                                soname_of(&resolved)
+                                    .unwrap_or_else(|| path.to_string_lossy().into_owned()),
+                            );
+                            side_modules.push(resolved);
                         }
                         Item::Lib { name, spelled } => match find_library(&name, &lib_dirs) {
                             Some(Found::Shared(path)) => {
-                                needed.push(format!("lib{name}.so"));
+                                needed.push(
+                                    soname_of(&path).unwrap_or_else(|| format!("lib{name}.so")),
+                                );
                                 side_modules.push(path);
                             }
                             _ => {
@@ -857,6 +895,38 @@ fn meta_section(soname: Option<&str>, nodelete: bool, cache_dir: &Path) -> Resul
         std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(path)
+}
+
+/// A symbolic link named `soname` to the side module `target`, in a directory of the cache
+/// of its own for that target (the same SONAME may name different files in different builds).
+fn soname_link(target: &Path, soname: &str, cache_dir: &Path) -> Result<PathBuf> {
+    let target = target
+        .canonicalize()
+        .with_context(|| format!("reading side module {}", target.display()))?;
+    let key = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        target.hash(&mut h);
+        h.finish()
+    };
+    let dir = cache_dir.join(format!("soname-{key:016x}"));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating the cache directory {}", dir.display()))?;
+    let link = dir.join(soname);
+    if std::fs::read_link(&link).is_ok_and(|to| to == target) {
+        return Ok(link);
+    }
+    // Made under a temporary name and renamed over: another build may be using the link.
+    let tmp = dir.join(format!(".{soname}.tmp{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&target, &tmp)
+        .with_context(|| format!("creating the link {}", tmp.display()))?;
+    #[cfg(not(unix))]
+    std::fs::copy(&target, &tmp).with_context(|| format!("copying to {}", tmp.display()))?;
+    std::fs::rename(&tmp, &link)
+        .with_context(|| format!("creating the link {}", link.display()))?;
+    Ok(link)
 }
 
 /// `text` as a C string literal.

@@ -30,6 +30,38 @@ pub struct SideModuleInfo {
     pub needed: Vec<String>,
     /// The RUNTIME_PATH subsection.
     pub runtime_path: Vec<String>,
+    /// `-Wl,-soname,NAME`, from the project's `wasi_dl_meta` section (see [`soname_of`]).
+    pub soname: Option<String>,
+}
+
+/// The custom section in which `wasi-dl cc` records a side module's SONAME and `-z nodelete`
+/// (`soname=NAME` and `nodelete` lines; docs/DESIGN.md). dylink.0 has no field for either.
+pub const META_SECTION: &str = "wasi_dl_meta";
+
+/// The SONAME a `wasi_dl_meta` section's text records, read as the loader reads it: the
+/// last `soname=` line that names a file (not empty, no `/`); a later section's wins.
+fn meta_soname(data: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(data)
+        .lines()
+        .filter_map(|line| line.strip_prefix("soname="))
+        .filter(|name| !name.is_empty() && !name.contains('/'))
+        .last()
+        .map(str::to_string)
+}
+
+/// The SONAME of the side module at `path`, if it has one. Anything unreadable, or not a
+/// side module, has none (the link then reports the problem itself).
+pub fn soname_of(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let mut soname = None;
+    for payload in Parser::new(0).parse_all(&bytes) {
+        if let Payload::CustomSection(custom) = payload.ok()? {
+            if custom.name() == META_SECTION {
+                soname = meta_soname(custom.data()).or(soname);
+            }
+        }
+    }
+    soname
 }
 
 /// Reads a side module. Fails if it has no `dylink.0` section.
@@ -38,6 +70,9 @@ pub fn read_side_module(bytes: &[u8]) -> Result<SideModuleInfo> {
     let mut dylink = false;
     for payload in Parser::new(0).parse_all(bytes) {
         match payload? {
+            Payload::CustomSection(custom) if custom.name() == META_SECTION => {
+                info.soname = meta_soname(custom.data()).or(info.soname.take());
+            }
             Payload::CustomSection(custom) => {
                 if let KnownCustom::Dylink0(reader) = custom.as_known() {
                     dylink = true;

@@ -288,3 +288,82 @@ extern "C" int greeter_value() { return greeter.v; }
         info.imports
     );
 }
+
+/// A library linked with `-Wl,-soname,NAME` is recorded as NEEDED by NAME, as ELF linkers do
+/// (wasm-ld alone records the file name it was given), whether found by `-l` or given as a
+/// path (CMake's `sub/libx.so`); a program's start-up list names it so too. Without a SONAME
+/// the file name stays.
+#[test]
+fn soname_is_what_needed_records() {
+    let Some(tc) = toolchain("soname_is_what_needed_records") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let driver = Driver::new(with_standin(tc, d));
+    write(d, "x.c", "int x(void) { return 1; }\n");
+    write(d, "y.c", "int x(void);\nint y(void) { return x(); }\n");
+    write(d, "m.c", "int y(void);\nint main(void) { return y(); }\n");
+    std::fs::create_dir(d.join("sub")).unwrap();
+    cc_in(
+        &driver,
+        d,
+        &["-shared", "x.c", "-Wl,-soname,libx.so.1", "-o", "libx.so"],
+    );
+    cc_in(
+        &driver,
+        d,
+        &[
+            "-shared",
+            "x.c",
+            "-Wl,-soname,libsx.so.2",
+            "-o",
+            "sub/libsx.so",
+        ],
+    );
+    cc_in(&driver, d, &["-shared", "x.c", "-o", "libplain.so"]);
+
+    cc_in(
+        &driver,
+        d,
+        &["-shared", "y.c", "-L.", "-lx", "-o", "liby1.so"],
+    );
+    assert_eq!(inspect(&d.join("liby1.so")).needed, vec!["libx.so.1"]);
+    cc_in(
+        &driver,
+        d,
+        &["-shared", "y.c", "sub/libsx.so", "-o", "liby2.so"],
+    );
+    assert_eq!(inspect(&d.join("liby2.so")).needed, vec!["libsx.so.2"]);
+    cc_in(
+        &driver,
+        d,
+        &["-shared", "y.c", "-L.", "-lplain", "-o", "liby3.so"],
+    );
+    assert_eq!(inspect(&d.join("liby3.so")).needed, vec!["libplain.so"]);
+
+    let inv = driver
+        .clone()
+        .current_dir(d)
+        .plan(&os(&[
+            "m.c",
+            "sub/libsx.so",
+            "-L.",
+            "-lx",
+            "libplain.so",
+            "-o",
+            "m.wasm",
+        ]))
+        .unwrap();
+    let list = inv
+        .args()
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|a| a.extension().is_some_and(|e| e == "c") && a.starts_with(d.join("cache")))
+        .expect("the start-up list is on the link line");
+    let text = std::fs::read_to_string(list).unwrap();
+    assert!(
+        text.contains(r#"{"libsx.so.2", "libx.so.1", "libplain.so", 0}"#),
+        "{text}"
+    );
+}

@@ -43,8 +43,15 @@ pub(super) fn link_group<T: 'static>(
     // the definition the scope gives at load (as a relocation does), not at the first call.
     for &id in &group.post_order {
         let stubs = std::mem::take(&mut s.cx().scope.lib_mut(id)?.pending_stubs);
-        for (symbol, ty, target) in stubs {
-            if let Some((_, Symbol::Func { func, .. })) = resolve(s, id, &symbol) {
+        let order = if stubs.is_empty() {
+            Vec::new()
+        } else {
+            s.cx().scope.lookup_order_for(id)
+        };
+        for (symbol, ty, target, referenced) in stubs {
+            if let Some((_, Symbol::Func { func, .. })) =
+                resolve_in(s, id, &order, &symbol, referenced)
+            {
                 if func.matches_ty(&*s.caller, &ty) {
                     let _ = target.set(func);
                 }
@@ -199,7 +206,12 @@ pub(super) fn instantiate<T: 'static>(
                         let (stub, target) = late_binding_stub(s, id, symbol, ft.clone())?;
                         if pending.is_some() {
                             // Bound as soon as the group is instantiated (`link_group`).
-                            s.cx().scope.lib_mut(id)?.pending_stubs.push((symbol.into(), ft.clone(), target));
+                            s.cx().scope.lib_mut(id)?.pending_stubs.push((
+                                symbol.into(),
+                                ft.clone(),
+                                target,
+                                described.referenced,
+                            ));
                         }
                         stub.into()
                     }
@@ -452,16 +464,6 @@ fn atexit_stub<T: 'static>(
             Ok(())
         },
     )
-}
-
-/// Finds `symbol` for library `id`: global scope, then its lookup scopes.
-fn resolve<T: 'static>(
-    s: &mut Session<'_, '_, T>,
-    id: LibId,
-    symbol: &str,
-) -> Option<(ScopeEntry, Symbol)> {
-    let order = s.cx().scope.lookup_order_for(id);
-    resolve_in(s, id, &order, symbol, true)
 }
 
 /// Finds `symbol` for library `id` along `order`, its lookup order

@@ -68,8 +68,10 @@ pub(crate) fn open<T: 'static>(
             if nodelete {
                 s.cx().scope.lib_mut(root)?.nodelete = true;
             }
-            let initfini = s.cx().scope.sort_for_init(root);
-            s.cx().scope.lib_mut(root)?.initfini = initfini;
+            let initfini = s.cx().scope.sort_for_init(root, false);
+            let lib = s.cx().scope.lib_mut(root)?;
+            lib.initfini = initfini;
+            lib.own_scope = true;
             let roots: &[LibId] = if global { &[root] } else { &[] };
             link_group(s, &mut group, lazy, roots).map(|()| root)
         })
@@ -307,12 +309,16 @@ fn reopen<T: 'static>(
             reason: "the library is being unloaded (dlopen from one of its destructors)".into(),
         });
     }
-    cx.scope.add_root_scope(id);
-    // Opened by name for the first time (it was only a dependency): glibc gives it a sorted
-    // dependency list now.
-    if cx.scope.lib(id)?.initfini.is_empty() {
-        let initfini = cx.scope.sort_for_init(id);
-        cx.scope.lib_mut(id)?.initfini = initfini;
+    // Opened by name for the first time (it was only a dependency): glibc gives it a local
+    // scope and a sorted dependency list now, and its members look up in that scope too. One
+    // that has a local scope already (opened before, or given one by a dlclose) only gets
+    // the reference.
+    if !cx.scope.lib(id)?.own_scope {
+        cx.scope.add_root_scope(id);
+        let initfini = cx.scope.sort_for_init(id, true);
+        let lib = cx.scope.lib_mut(id)?;
+        lib.initfini = initfini;
+        lib.own_scope = true;
     }
     add_reference(cx, id, global, nodelete)
 }
@@ -320,10 +326,11 @@ fn reopen<T: 'static>(
 /// One more `dlopen` reference to `id`; RTLD_GLOBAL puts it and its dependencies in the global
 /// scope, RTLD_NODELETE pins it. Returns its handle.
 fn add_reference(cx: &mut WasiDlCtx, id: LibId, global: bool, nodelete: bool) -> DlResult<u32> {
-    let list = if global {
-        cx.scope.breadth_first(id)
-    } else {
-        Vec::new()
+    // Its local scope joins the global one (glibc's `add_to_global`).
+    let list = match cx.scope.lib(id)? {
+        lib if global && lib.own_scope && !lib.search_list.is_empty() => lib.search_list.clone(),
+        _ if global => cx.scope.breadth_first(id),
+        _ => Vec::new(),
     };
     let lib = cx.scope.lib_mut(id)?;
     lib.open_count += 1;

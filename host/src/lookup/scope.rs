@@ -79,7 +79,8 @@ pub(crate) struct Library {
     pub(crate) got: Vec<GotEntry>,
     /// Late-binding stubs for calls into libraries of its group instantiated after it: their
     /// targets are set once the whole group is instantiated.
-    pub(crate) pending_stubs: Vec<(Box<str>, wasmtime::FuncType, PendingTarget)>,
+    /// The flag: whether the library's code uses the import (see [`PendingStub`]).
+    pub(crate) pending_stubs: Vec<PendingStub>,
     /// Its direct function imports as bound, to tell whether a parked instance still fits.
     pub(crate) direct: Vec<DirectImport>,
     /// Whether its instance may be parked when it unloads (see `reuse`).
@@ -92,6 +93,10 @@ pub(crate) struct Library {
     /// (glibc's `l_initfini` of a `dlopen`ed object; a dependency's is itself and its NEEDED
     /// list). Empty until then.
     pub(crate) initfini: Vec<LibId>,
+    /// Whether it has a local scope of its own, as glibc's `l_searchlist`: it was opened by
+    /// `dlopen` by name, or a `dlclose` removed a scope it was looked up in (see
+    /// [`Scope::remove`]). A `dlopen` by name of such a library only adds a reference.
+    pub(crate) own_scope: bool,
     /// Who brought it in: the library whose NEEDED entry first loaded it, the program (one
     /// of the program's own NEEDED libraries, or theirs), or a `dlopen` (glibc's `l_loader`
     /// chain, which `RTLD_NEXT` follows to its root).
@@ -149,6 +154,7 @@ impl Library {
             parked: None,
             deps: Vec::new(),
             initfini: Vec::new(),
+            own_scope: false,
             loaded_by: LoadedBy::Dlopen,
             bound: Vec::new(),
             search_list: Vec::new(),
@@ -175,6 +181,11 @@ impl Library {
 
 /// Where a late-binding stub's target goes once known.
 pub(crate) type PendingTarget = Arc<std::sync::OnceLock<Func>>;
+
+/// A late-binding stub waiting for its group: the symbol, its type, where its target goes,
+/// and whether the library's code calls it (only then is the provider a dependency: wasm-ld
+/// also imports a library's own weak definitions that nothing calls).
+pub(crate) type PendingStub = (Box<str>, wasmtime::FuncType, PendingTarget, bool);
 
 /// A `GOT.mem` or `GOT.func` import: the global the library reads the symbol's address or
 /// slot from.
@@ -258,13 +269,34 @@ impl Scope {
         }
     }
 
+    /// Whether `id` came in with the program's start-up load (glibc: not `lt_loaded`), which
+    /// is never undone.
+    fn loaded_at_startup(&self, id: LibId) -> bool {
+        let mut at = id;
+        // Bounded: a chain visits each library at most once.
+        for _ in 0..=self.libs.len() {
+            match self.get(at).map(|l| l.loaded_by) {
+                Some(LoadedBy::Lib(up)) => at = up,
+                Some(LoadedBy::Program) => return true,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     /// Records that `user` took a symbol from `provider`; outside `user`'s own dependencies
     /// this keeps `provider` loaded while `user` is. As in glibc, a provider that can never be
-    /// unloaded (NODELETE) gets no such dependency: nothing to keep, and exit order stays.
+    /// unloaded (NODELETE, or loaded with the program) gets no such dependency: nothing to
+    /// keep, and exit order stays. A
+    /// user loaded with the program, which is never unloaded, makes the provider NODELETE
+    /// instead (glibc's `add_dependency`).
     pub(crate) fn note_binding(&mut self, user: LibId, provider: LibId) {
-        if self.get(provider).is_some_and(|p| p.nodelete) {
+        // glibc records nothing for a provider that is never unloaded (NODELETE, or loaded
+        // with the program).
+        if self.get(provider).is_some_and(|p| p.nodelete) || self.loaded_at_startup(provider) {
             return;
         }
+        let pinned_user = self.loaded_at_startup(user);
         let Some(lib) = self.get_mut(user) else {
             return;
         };
@@ -275,16 +307,25 @@ impl Scope {
         } else {
             lib.initfini.contains(&provider)
         };
-        if user != provider && !known && !lib.bound.contains(&provider) {
+        if user == provider || known || lib.bound.contains(&provider) {
+            return;
+        }
+        if pinned_user {
+            if let Some(p) = self.get_mut(provider) {
+                p.nodelete = true;
+            }
+        } else {
             lib.bound.push(provider);
         }
     }
 
     /// glibc's rule for a symbol `dlsym(RTLD_DEFAULT)` finds in a loaded library: the caller
-    /// now depends on that library. Asked by the program (or by a NODELETE library), it can
-    /// never be unloaded; asked by another library, it stays loaded while that one does.
+    /// now depends on that library. Asked by the program, it can never be unloaded; asked by
+    /// a library, it stays loaded while that one does, as a binding dependency (also for a
+    /// NODELETE library: glibc's `add_dependency` tests the provider where its comment speaks
+    /// of the user, so such a caller records the dependency, which orders exit too).
     pub(crate) fn note_default_lookup(&mut self, caller: Option<LibId>, provider: LibId) {
-        match caller.filter(|&id| self.get(id).is_some_and(|l| !l.nodelete)) {
+        match caller.filter(|&id| self.get(id).is_some()) {
             Some(caller) => self.note_binding(caller, provider),
             None => {
                 if let Some(lib) = self.get_mut(provider) {
@@ -329,10 +370,13 @@ impl Scope {
     }
 
     /// The constructor sort of a `dlopen` of `root` ([`Self::sort_maps`] of its search list,
-    /// `for_fini` false): glibc sorts before it has filled in the root's own dependency list,
-    /// so the walk does not follow the root's edges, and keeps the root first.
-    pub(crate) fn sort_for_init(&self, root: LibId) -> Vec<LibId> {
-        let (mut order, _) = self.dfs_pass(&self.breadth_first(root), false, Some(root));
+    /// `for_fini` false), the root kept first. glibc sorts before it replaces the root's
+    /// dependency list: a new root has none yet, so the walk does not follow its edges; one
+    /// loaded before as a dependency (`reopened`) still has its NEEDED list, which the walk
+    /// follows.
+    pub(crate) fn sort_for_init(&self, root: LibId, reopened: bool) -> Vec<LibId> {
+        let no_edges = (!reopened).then_some(root);
+        let (mut order, _) = self.dfs_pass(&self.breadth_first(root), false, no_edges);
         order.retain(|&id| id != root);
         order.insert(0, root);
         order
@@ -480,12 +524,31 @@ impl Scope {
         self.free_ids.push(id);
         // Its id will be reused: whoever it brought in now counts as its own root, and its
         // local scope leaves every library's lookup scope (as glibc's dlclose removes it).
+        // glibc's `_dl_close` gives a library that was looked up in that scope and has no
+        // local scope of its own one now: itself and its direct NEEDED libraries (not their
+        // dependencies), in place of the removed scope. It is then also what `dlsym` on a
+        // later handle of it searches.
+        // A dlopen that failed never made its scope visible in glibc (scopes are updated
+        // once nothing can fail): removing it changes no other library's own scope.
+        let was_loaded = lib.state != LibState::Loading;
         let inherited = lib.loaded_by;
-        for other in self.libs.iter_mut().flatten() {
+        for (other_id, slot) in self.libs.iter_mut().enumerate() {
+            let Some(other) = slot else { continue };
             if other.loaded_by == LoadedBy::Lib(id) {
                 other.loaded_by = inherited;
             }
-            other.scopes.retain(|&r| r != id);
+            if let Some(at) = other.scopes.iter().position(|&r| r == id) {
+                if other.own_scope || !was_loaded {
+                    other.scopes.remove(at);
+                } else {
+                    other.own_scope = true;
+                    other.search_list = std::iter::once(other_id)
+                        .chain(other.deps.iter().copied().filter(|&d| d != other_id))
+                        .collect();
+                    other.search_list.dedup();
+                    other.scopes[at] = other_id;
+                }
+            }
             other.initfini.retain(|&r| r != id);
         }
         Some(lib)
@@ -848,9 +911,11 @@ mod tests {
         scope.remove(ids[0]);
         assert_eq!(
             libs(&scope.lookup_order_for(ids[1])),
-            vec![ids[2], ids[1], ids[3]],
-            "a closed root's scope goes"
+            vec![ids[1], ids[2], ids[3]],
+            "a closed root's scope goes; b, which has none of its own, gets one in its place \
+             (itself and its direct dependencies, as glibc's dlclose does)"
         );
+        assert!(scope.get(ids[1]).unwrap().own_scope);
     }
 
     #[test]

@@ -1,0 +1,1 @@
+int sqa_id(void) { return 1; }

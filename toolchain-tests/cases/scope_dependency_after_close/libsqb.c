@@ -1,0 +1,1 @@
+int sqb_id(void) { return 1; }

@@ -1,0 +1,1 @@
+int sqc_id(void) { return 1; }

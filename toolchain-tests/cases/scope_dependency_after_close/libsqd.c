@@ -1,0 +1,1 @@
+int sqd_id(void) { return 1; }

@@ -1,0 +1,1 @@
+int sqs_id(void) { return 1; }
