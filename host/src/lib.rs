@@ -74,7 +74,7 @@ mod trace;
 pub use crate::abi::witx;
 pub use crate::module::{cache, dylink, source};
 
-pub use cache::{CacheDirError, DiskStats, ModuleCache};
+pub use cache::{CacheDirError, CacheStats, DiskStats, ModuleCache};
 pub use ctx::{BuildError, Limits, WasiDlCtx, WasiDlCtxBuilder};
 pub use error::DlError;
 pub use loader::startup::instantiate;

@@ -61,6 +61,7 @@ pub fn add_to_linker<T: 'static>(
     let glue = Arc::new(Glue {
         get_cx: Box::new(get_cx),
         linker: linker.clone(),
+        cache: crate::module::cache::ModuleCache::for_engine(linker.engine()),
     });
     let module = "wasi_dl";
 

@@ -89,7 +89,8 @@ impl Default for Limits {
 pub(crate) struct Config {
     pub(crate) sources: Sources,
     pub(crate) limits: Limits,
-    pub(crate) cache: ModuleCache,
+    /// The embedder's cache; `None`: the engine's default one (see `loader::Glue`).
+    pub(crate) cache: Option<ModuleCache>,
     pub(crate) program_name: String,
     /// The program's export names, when the embedder told us its module (for `dladdr`).
     pub(crate) program_exports: Option<Vec<String>>,
@@ -170,7 +171,7 @@ impl Default for WasiDlCtxBuilder {
 }
 
 impl WasiDlCtxBuilder {
-    /// An empty description: no sources, default limits, the process-wide compile cache.
+    /// An empty description: no sources, default limits, the engine's default compile cache.
     pub fn new() -> Self {
         WasiDlCtxBuilder {
             sources: Sources::default(),
@@ -266,7 +267,10 @@ impl WasiDlCtxBuilder {
     }
 
     /// Uses this compile cache (clone one [`ModuleCache`] into every store of an engine, or
-    /// give it an on-disk directory). Without it, a process-wide in-memory cache is used.
+    /// give it an on-disk directory). Without it, the engine's default in-memory cache is used:
+    /// one per engine, shared by every linker and store of that engine, and dropped with the
+    /// last of them (it never keeps an engine alive). A cache you give keeps the compiled
+    /// code, and so the engines it compiled for, as long as you keep the cache.
     ///
     /// Refused with [`BuildError::CacheOverlapsGrant`] when the cache's disk directory lies
     /// inside, or contains, a directory granted with `preopened_dir`/`library_dir` (before or
@@ -309,7 +313,7 @@ impl WasiDlCtxBuilder {
         let config = Config {
             sources: self.sources,
             limits: self.limits,
-            cache: self.cache.unwrap_or_else(ModuleCache::process_wide),
+            cache: self.cache,
             program_name: self.program_name,
             program_exports: self.program_exports,
             import_slots: self.import_slots,

@@ -127,9 +127,8 @@ pub(super) fn map_one<T: 'static>(
     }
     let engine = s.caller.engine().clone();
     limits.check_functions(name, &fetched.bytes)?;
-    let compiled = config
-        .cache
-        .get_or_compile(&engine, name, &fetched.bytes, identity.as_ref())?;
+    let cache = config.cache.as_ref().unwrap_or(&s.glue.cache);
+    let compiled = cache.get_or_compile(&engine, name, &fetched.bytes, identity.as_ref())?;
     let mem = compiled.info.mem;
     if mem.memory_align_log2 > limits.max_align_log2 || mem.table_align_log2 > limits.max_align_log2
     {

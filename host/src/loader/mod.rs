@@ -43,6 +43,7 @@ use wasmtime::{Caller, Linker, Ref};
 use crate::ctx::WasiDlCtx;
 use crate::error::{one_line, DlError, DlResult};
 use crate::lookup::program::Program;
+use crate::module::cache::ModuleCache;
 
 pub(crate) use addr::addr;
 pub(crate) use close::{close, fini};
@@ -53,11 +54,14 @@ pub(crate) use sym::{sym, sym_cached, SymbolKind};
 /// How the host finds its context in the store's data.
 pub(crate) type GetCx<T> = dyn Fn(&mut T) -> &mut WasiDlCtx + Send + Sync;
 
-/// What every import closure shares: how to find the context, and the program's linker as it
-/// was when wasi-dl was added (side modules' non-`env` imports come from it and nowhere else).
+/// What every import closure shares: how to find the context, the program's linker as it
+/// was when wasi-dl was added (side modules' non-`env` imports come from it and nowhere else),
+/// and the engine's default compile cache (held here, by the linker, so that it lives as long
+/// as the linker and no longer: the linker holds the engine anyway).
 pub(crate) struct Glue<T: 'static> {
     pub(crate) get_cx: Box<GetCx<T>>,
     pub(crate) linker: Linker<T>,
+    pub(crate) cache: ModuleCache,
 }
 
 /// One import call: the caller (its store and exports) and the glue shared by all calls.

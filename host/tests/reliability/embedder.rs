@@ -1,0 +1,204 @@
+//! What embedders asked for (issue #15): the default compile cache never keeps an engine
+//! alive, concurrent cold loads compile once, a second instance of a program in one store is
+//! refused, the host-side view of loaded libraries and its event hook, the embedder's own
+//! `env` functions, and many libraries under the pooling allocator.
+//!
+//! These tests make their own engines and linkers (the shared runner's are fixed).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Barrier};
+
+use wasi_dl::{Fetched, ModuleCache, ModuleSource, WasiDlCtx, WasiDlCtxBuilder};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, Module, Store};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
+
+use crate::common::{build_library, build_program};
+
+pub struct St {
+    pub wasi: WasiP1Ctx,
+    pub dl: WasiDlCtx,
+}
+
+/// Opens each argument (`dlopen(argv[i], RTLD_NOW)`), calls its `work(i)` and prints
+/// `ok NAME RESULT` or `NULL DLERROR`; keeps every handle.
+const OPENER_C: &str = r#"
+#include <dlfcn.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        void *h = dlopen(argv[i], RTLD_NOW);
+        if (!h) {
+            printf("NULL %s\n", dlerror());
+            continue;
+        }
+        int (*work)(int) = (int (*)(int))dlsym(h, "work");
+        printf("ok %s %d\n", argv[i], work ? work(i) : -1);
+    }
+    return 0;
+}
+"#;
+
+const WORK_C: &str = "int work(int x) { return x + 1; }\n";
+
+pub fn opener() -> PathBuf {
+    build_program("embedder_opener", OPENER_C)
+}
+
+pub fn work_lib() -> PathBuf {
+    build_library("embedder_work", WORK_C)
+}
+
+/// A linker with WASI and wasi-dl, in that order.
+pub fn linker(engine: &Engine) -> Linker<St> {
+    let mut linker: Linker<St> = Linker::new(engine);
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut St| &mut s.wasi).unwrap();
+    wasi_dl::add_to_linker(&mut linker, |s: &mut St| &mut s.dl).unwrap();
+    linker
+}
+
+/// A store whose program gets `args` (after `main.wasm`) and writes into the returned pipe.
+pub fn store(engine: &Engine, args: &[&str], dl: WasiDlCtx) -> (Store<St>, MemoryOutputPipe) {
+    let stdout = MemoryOutputPipe::new(1 << 20);
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.arg("main.wasm").args(args).stdout(stdout.clone());
+    let state = St {
+        wasi: wasi.build_p1(),
+        dl,
+    };
+    let mut store = Store::new(engine, state);
+    // The shared test engine interrupts by epoch (a no-op for the others).
+    store.set_epoch_deadline(1200);
+    (store, stdout)
+}
+
+/// Runs `_start` of an instantiated program: the exit status (`I32Exit`) or the trap's text.
+pub fn start(store: &mut Store<St>, instance: wasmtime::Instance) -> Result<i32, String> {
+    let start = instance
+        .get_typed_func::<(), ()>(&mut *store, "_start")
+        .map_err(|e| e.to_string())?;
+    match start.call(&mut *store, ()) {
+        Ok(()) => Ok(0),
+        Err(err) => match err.downcast_ref::<I32Exit>() {
+            Some(exit) => Ok(exit.0),
+            None => Err(format!("{err:#}")),
+        },
+    }
+}
+
+/// Runs `program` with `args` in a fresh store of `linker`: exit status and stdout.
+pub fn run_with(
+    linker: &Linker<St>,
+    program: &Module,
+    args: &[&str],
+    dl: WasiDlCtx,
+) -> (Result<i32, String>, String, Store<St>) {
+    let (mut store, stdout) = store(linker.engine(), args, dl);
+    let instance = wasi_dl::instantiate(linker, &mut store, program, |s: &mut St| &mut s.dl)
+        .expect("instantiate");
+    let status = start(&mut store, instance);
+    let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
+    (status, out, store)
+}
+
+/// A context that may load from `dir` (mounted at `/lib`).
+pub fn ctx_in(dir: &Path) -> WasiDlCtxBuilder {
+    WasiDlCtx::builder()
+        .library_dir(dir, "/lib")
+        .unwrap()
+        .search_path("/lib")
+}
+
+fn pooling_engine() -> wasmtime::Result<Engine> {
+    let mut config = Config::new();
+    config.allocation_strategy(InstanceAllocationStrategy::pooling());
+    Engine::new(&config)
+}
+
+/// Issue #15: the default cache kept every engine it compiled for alive (process-wide, holding
+/// the compiled modules), so with the pooling allocator (about 4 TiB of address space reserved
+/// per engine) `Engine::new` failed after some 30 engines. Now the default cache lives with
+/// the engine's linkers and stores.
+#[test]
+fn default_cache_does_not_keep_engines_alive() {
+    // The program is compiled once (engines of one configuration share compiled code); each
+    // engine compiles the library through its default cache.
+    let precompiled = pooling_engine()
+        .unwrap()
+        .precompile_module(&std::fs::read(opener()).unwrap())
+        .unwrap();
+    let lib = work_lib();
+    let dir = lib.parent().unwrap();
+    let name = lib.file_name().unwrap().to_str().unwrap().to_string();
+    for round in 0..40 {
+        let engine = pooling_engine()
+            .unwrap_or_else(|e| panic!("Engine::new failed at engine {round}: {e:#}"));
+        // SAFETY: compiled just above by an engine of the same configuration.
+        let program = unsafe { Module::deserialize(&engine, &precompiled) }.unwrap();
+        let linker = linker(&engine);
+        // No `.cache(..)`: the default cache.
+        let (status, out, _store) = run_with(&linker, &program, &[&name], ctx_in(dir).build());
+        assert_eq!(status, Ok(0), "{out}");
+        assert!(out.starts_with(&format!("ok {name} 2")), "{out}");
+    }
+}
+
+/// Serves one module, but only once `parties` loads have asked for it: concurrent cold loads
+/// reach the compile cache together.
+struct Together {
+    barrier: Arc<Barrier>,
+    bytes: Arc<[u8]>,
+}
+
+impl ModuleSource for Together {
+    fn fetch(&self, name: &str, _max_bytes: usize) -> anyhow::Result<Option<Fetched>> {
+        if name != "libtogether.so" {
+            return Ok(None);
+        }
+        self.barrier.wait();
+        Ok(Some(Fetched {
+            bytes: self.bytes.clone(),
+            key: name.to_string(),
+            path: None,
+        }))
+    }
+}
+
+/// Single flight: two threads, two stores, one cache, the same module requested at the same
+/// moment: compiled once, both loads get it.
+#[test]
+fn concurrent_cold_loads_compile_once() {
+    let engine = crate::common::engine();
+    let program = Module::new(engine, std::fs::read(opener()).unwrap()).unwrap();
+    let bytes: Arc<[u8]> = std::fs::read(work_lib()).unwrap().into();
+    let cache = ModuleCache::new();
+    let barrier = Arc::new(Barrier::new(2));
+    let linker = linker(engine);
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let dl = WasiDlCtx::builder()
+                    .cache(cache.clone())
+                    .unwrap()
+                    .source(Together {
+                        barrier: barrier.clone(),
+                        bytes: bytes.clone(),
+                    })
+                    .build();
+                let (linker, program) = (&linker, &program);
+                scope.spawn(move || {
+                    let (status, out, _) = run_with(linker, program, &["libtogether.so"], dl);
+                    (status, out)
+                })
+            })
+            .collect();
+        for run in runs {
+            let (status, out) = run.join().unwrap();
+            assert_eq!(status, Ok(0), "{out}");
+            assert_eq!(out, "ok libtogether.so 2\n");
+        }
+    });
+    assert_eq!(cache.stats().compiles, 1, "{:?}", cache.stats());
+    assert_eq!(cache.stats().hits, 1, "{:?}", cache.stats());
+}
