@@ -216,21 +216,42 @@ pub(crate) struct HostCall<'c, 'a, T: 'static> {
     pub(crate) session: Session<'c, 'a, T>,
     /// Whether this call already recorded its error's text.
     recorded: bool,
+    /// Whether the caller is another instance than the context's program (refused).
+    other: bool,
 }
 
 impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
     fn new(caller: &'c mut Caller<'a, T>, glue: &'c Arc<Glue<T>>) -> Self {
+        let mut session = Session { caller, glue };
+        let other = session.other_instance();
         HostCall {
-            session: Session { caller, glue },
+            session,
             recorded: false,
+            other,
         }
+    }
+
+    /// Refuses every call from an instance other than the context's program: its pointers are
+    /// into its own memory, the context's state into the program's. Its `dlerror()` says why
+    /// (see `last_error`); the program's own error text is left alone.
+    fn refuse_other(&mut self) -> Result<(), types::Error> {
+        if !self.other {
+            return Ok(());
+        }
+        let err = other_instance_error();
+        crate::trace::error(&err);
+        self.recorded = true;
+        Err(err.errno().into())
     }
 
     /// Records the error's text for `last_error` and turns it into the errno the guest gets.
     fn fail(&mut self, err: DlError) -> types::Error {
         crate::trace::error(&err);
         let errno = err.errno();
-        self.session.cx().last_error = Some(err.to_string());
+        // Another instance's errors never replace the program's `dlerror()` text.
+        if !self.other {
+            self.session.cx().last_error = Some(err.to_string());
+        }
         self.recorded = true;
         errno.into()
     }
@@ -239,6 +260,9 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
     /// also leaves a message for `dlerror`; raises again an exit or interruption that happened
     /// in guest code the loader ran (see `loader::guest_failure`).
     fn finish(&mut self, errno: i32) -> wasmtime::Result<i32> {
+        if self.other {
+            return Ok(errno);
+        }
         if let Some(fatal) = self.session.cx().fatal.take() {
             return Err(fatal);
         }
@@ -303,7 +327,11 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
         &mut self,
         f: impl FnOnce(&mut GuestMemory<'_>) -> Result<R, GuestError>,
     ) -> Result<R, GuestError> {
-        let bound = self.session.cx().program.as_ref().map(|p| p.memory);
+        let bound = match self.other {
+            // Another instance: only its own memory, which is its caller export.
+            true => None,
+            false => self.session.cx().program.as_ref().map(|p| p.memory),
+        };
         let Some(memory) = bound.or_else(|| {
             self.session
                 .caller
@@ -364,6 +392,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         caller: u32,
         handle_out: GuestPtr<Handle>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         self.advance_generation();
         let result = self.open_advanced(path, flags, caller, handle_out);
         self.advance_generation();
@@ -379,6 +408,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         kind_out: GuestPtr<SymbolKind>,
         value_out: GuestPtr<u32>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         // Fast path: read the name in place and answer from the loader's tables, under one
         // borrow of memory and state (no allocation, no store access).
         if let Some(memory) = self.session.cx().program.as_ref().map(|p| p.memory) {
@@ -413,6 +443,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
     }
 
     fn close(&mut self, _: &mut GuestMemory<'_>, handle: Handle) -> Result<(), types::Error> {
+        self.refuse_other()?;
         self.advance_generation();
         let result = loader::close(&mut self.session, handle).map_err(|e| self.fail(e));
         self.advance_generation();
@@ -424,6 +455,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         _: &mut GuestMemory<'_>,
         names: GuestPtr<str>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         let names = self.read_str("library names", names)?;
         let names: Vec<&str> = names.split('\n').filter(|n| !n.is_empty()).collect();
         self.advance_generation();
@@ -437,6 +469,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         _: &mut GuestMemory<'_>,
         paths: GuestPtr<str>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         let paths = self.read_str("run path", paths)?;
         let cx = self.session.cx();
         let entries: Vec<String> = paths
@@ -450,6 +483,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
     }
 
     fn fini(&mut self, _: &mut GuestMemory<'_>) -> Result<(), types::Error> {
+        self.refuse_other()?;
         loader::fini(&mut self.session).map_err(|e| self.fail(e))
     }
 
@@ -458,6 +492,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         _: &mut GuestMemory<'_>,
         generation: GuestPtr<u64>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         if let Err(e) = self.session.program().map(|_| ()) {
             return Err(self.fail(e));
         }
@@ -474,7 +509,10 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         buf_len: u32,
         len_out: GuestPtr<u32>,
     ) -> Result<(), types::Error> {
-        let text = self.session.cx().last_error.clone().unwrap_or_default();
+        let text = match self.other {
+            true => other_instance_error().to_string(),
+            false => self.session.cx().last_error.clone().unwrap_or_default(),
+        };
         self.write_truncated("error buffer", buf, buf_len, text.as_bytes())?;
         let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
         self.write("error length pointer", len_out, len)
@@ -490,6 +528,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         symbol_buf_len: u32,
         info_out: GuestPtr<types::AddrInfo>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         let found = loader::addr(&mut self.session, address).map_err(|e| self.fail(e))?;
         self.write_truncated("name buffer", name_buf, name_buf_len, found.name.as_bytes())?;
         let symbol = found.symbol.as_deref().unwrap_or("");
@@ -508,6 +547,14 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         };
         self.write("info pointer", info_out, info)
     }
+}
+
+/// Why a second instance of a program in one store cannot load libraries.
+fn other_instance_error() -> DlError {
+    DlError::Program(
+        "another instance in this store already uses its wasi-dl context (one WasiDlCtx          serves one program instance: give each instance its own store)"
+            .into(),
+    )
 }
 
 fn len32(s: &str) -> u32 {

@@ -38,7 +38,7 @@ mod sym;
 
 use std::sync::Arc;
 
-use wasmtime::{Caller, Linker, Ref};
+use wasmtime::{Caller, Extern, Linker, Ref};
 
 use crate::ctx::WasiDlCtx;
 use crate::error::{one_line, DlError, DlResult};
@@ -73,6 +73,22 @@ pub(crate) struct Session<'c, 'a, T: 'static> {
 impl<T: 'static> Session<'_, '_, T> {
     pub(crate) fn cx(&mut self) -> &mut WasiDlCtx {
         (self.glue.get_cx)(self.caller.data_mut())
+    }
+
+    /// Whether the caller is an instance other than the program this context is bound to: a
+    /// second instance of a program in the same store, which shares the store's `WasiDlCtx`.
+    /// Told by its memory (a side module reaches the loader through a trampoline that exports
+    /// the program's memory; a call without a calling instance exports none).
+    pub(crate) fn other_instance(&mut self) -> bool {
+        let Some(bound) = self.cx().program.as_ref().map(|p| p.memory) else {
+            return false;
+        };
+        match self.caller.get_export("memory") {
+            Some(Extern::Memory(own)) => {
+                own.data_ptr(&*self.caller) != bound.data_ptr(&*self.caller)
+            }
+            _ => false,
+        }
     }
 
     /// The program's contract exports, bound on first use.

@@ -202,3 +202,35 @@ fn concurrent_cold_loads_compile_once() {
     assert_eq!(cache.stats().compiles, 1, "{:?}", cache.stats());
     assert_eq!(cache.stats().hits, 1, "{:?}", cache.stats());
 }
+
+/// Issue #15: two instances of one program in one store share the store's `WasiDlCtx`, which
+/// is bound to the first caller's memory. The second instance's `dlopen` fails with a
+/// `dlerror()` that says why, and nothing of the first one's changes.
+#[test]
+fn second_instance_in_one_store_is_refused() {
+    let engine = crate::common::engine();
+    let program = Module::new(engine, std::fs::read(opener()).unwrap()).unwrap();
+    let lib = work_lib();
+    let dir = lib.parent().unwrap();
+    let name = lib.file_name().unwrap().to_str().unwrap();
+    let linker = linker(engine);
+    let (mut store, stdout) = store(engine, &[name], ctx_in(dir).build());
+    let first =
+        wasi_dl::instantiate(&linker, &mut store, &program, |s: &mut St| &mut s.dl).unwrap();
+    let second =
+        wasi_dl::instantiate(&linker, &mut store, &program, |s: &mut St| &mut s.dl).unwrap();
+    assert_eq!(start(&mut store, first), Ok(0));
+    let after_first = String::from_utf8_lossy(&stdout.contents()).into_owned();
+    assert_eq!(after_first, format!("ok {name} 2\n"));
+    assert_eq!(start(&mut store, second), Ok(0));
+    let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
+    let second_out = &out[after_first.len()..];
+    assert!(
+        second_out.starts_with("NULL the program cannot load libraries: another instance"),
+        "{second_out}"
+    );
+    assert!(second_out.contains("its own store"), "{second_out}");
+    // The first instance's library is loaded once, its error text untouched.
+    assert_eq!(store.data().dl.loaded_libraries(), 1);
+    assert_eq!(store.data().dl.last_error(), None);
+}
