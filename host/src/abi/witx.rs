@@ -247,6 +247,9 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
     /// Records the error's text for `last_error` and turns it into the errno the guest gets.
     fn fail(&mut self, err: DlError) -> types::Error {
         crate::trace::error(&err);
+        self.session
+            .cx()
+            .emit(|hook| hook(&crate::DlEvent::Failed(&err)));
         let errno = err.errno();
         // Another instance's errors never replace the program's `dlerror()` text.
         if !self.other {

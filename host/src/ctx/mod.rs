@@ -3,9 +3,11 @@
 //! program's memory blocks and table slots, the last error).
 
 mod backtrace;
+mod events;
 pub(crate) mod program_imports;
 
 pub use crate::error::BuildError;
+pub use events::{DlEvent, LibraryInfo};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -97,6 +99,8 @@ pub(crate) struct Config {
     /// The table slots of the program's `env` function imports, when the embedder gave its
     /// bytes (see `startup`).
     pub(crate) import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
+    /// The embedder's hook for loads, unloads and failures.
+    pub(crate) hook: Option<events::Hook>,
 }
 
 /// The wasi-dl state of one program (one store). Put it in your store data and hand
@@ -162,6 +166,7 @@ pub struct WasiDlCtxBuilder {
     program_name: String,
     program_exports: Option<Vec<String>>,
     import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
+    hook: Option<events::Hook>,
 }
 
 impl Default for WasiDlCtxBuilder {
@@ -181,6 +186,7 @@ impl WasiDlCtxBuilder {
             program_name: "main".to_string(),
             program_exports: None,
             import_slots: Default::default(),
+            hook: None,
         }
     }
 
@@ -308,6 +314,14 @@ impl WasiDlCtxBuilder {
         self
     }
 
+    /// Calls `hook` on every library loaded and unloaded and on every failed call (see
+    /// [`DlEvent`]), in the thread running the guest, while the loader is busy: keep it short,
+    /// and do not call back into the store from it.
+    pub fn on_event(mut self, hook: impl Fn(&DlEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
     /// Finishes the context.
     pub fn build(self) -> WasiDlCtx {
         let config = Config {
@@ -317,6 +331,7 @@ impl WasiDlCtxBuilder {
             program_name: self.program_name,
             program_exports: self.program_exports,
             import_slots: self.import_slots,
+            hook: self.hook,
         };
         WasiDlCtx {
             config: Arc::new(config),

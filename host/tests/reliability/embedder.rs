@@ -234,3 +234,122 @@ fn second_instance_in_one_store_is_refused() {
     assert_eq!(store.data().dl.loaded_libraries(), 1);
     assert_eq!(store.data().dl.last_error(), None);
 }
+
+/// Loads argv[1], fails to load `libmissing.so`, then closes the first; the host looks at
+/// its libraries between the steps (`embedder_test.check`).
+const OBSERVED_C: &str = r#"
+#include <dlfcn.h>
+#include <stdio.h>
+__attribute__((import_module("embedder_test"), import_name("check"))) void host_check(void);
+int main(int argc, char **argv) {
+    void *h = dlopen(argv[1], RTLD_NOW);
+    if (!h) {
+        printf("NULL %s\n", dlerror());
+        return 1;
+    }
+    printf("counter at %lu\n", (unsigned long)dlsym(h, "counter"));
+    printf("work slot %lu\n", (unsigned long)*(int (**)(int))dlsym(h, "work_pointer"));
+    if (dlopen("libmissing.so", RTLD_NOW) == NULL) printf("missing: %s\n", dlerror());
+    host_check();
+    if (dlclose(h) != 0) printf("dlclose: %s\n", dlerror());
+    host_check();
+    return 0;
+}
+"#;
+
+const OBSERVED_LIB_C: &str = r#"
+int counter = 5;
+int work(int x) { return x + counter - 4; }
+int (*work_pointer)(int) = work;
+"#;
+
+/// Issue #15: the embedder lists the loaded libraries (name, handle, data and table ranges,
+/// references) and registers a hook that sees loads, unloads and failures.
+#[test]
+fn host_lists_libraries_and_observes_events() {
+    use std::sync::Mutex;
+    use wasi_dl::{DlEvent, LibraryInfo};
+
+    let engine = crate::common::engine();
+    let program = Module::new(
+        engine,
+        std::fs::read(build_program("embedder_observed", OBSERVED_C)).unwrap(),
+    )
+    .unwrap();
+    let lib = build_library("embedder_observed_lib", OBSERVED_LIB_C);
+    let dir = lib.parent().unwrap();
+    let name = lib.file_name().unwrap().to_str().unwrap();
+
+    let events: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = events.clone();
+    let dl = ctx_in(dir)
+        .on_event(move |event| {
+            let line = match event {
+                DlEvent::Loaded(lib) => format!("loaded {} {:#x}", lib.name, lib.handle),
+                DlEvent::Unloaded(lib) => format!("unloaded {} {:#x}", lib.name, lib.handle),
+                DlEvent::Failed(error) => format!("failed {error}"),
+                _ => "other".to_string(),
+            };
+            seen.lock().unwrap().push(line);
+        })
+        .build();
+    let checks: Arc<Mutex<Vec<Vec<LibraryInfo>>>> = Arc::default();
+    let mut linker = linker(engine);
+    let kept = checks.clone();
+    linker
+        .func_wrap(
+            "embedder_test",
+            "check",
+            move |caller: wasmtime::Caller<'_, St>| {
+                kept.lock().unwrap().push(caller.data().dl.libraries());
+            },
+        )
+        .unwrap();
+    let (status, out, store) = run_with(&linker, &program, &[name], dl);
+    assert_eq!(status, Ok(0), "{out}");
+
+    let checks = checks.lock().unwrap();
+    assert_eq!(checks.len(), 2, "{out}");
+    let [info] = &checks[0][..] else {
+        panic!("one library expected: {:?}", checks[0]);
+    };
+    assert_eq!(info.name, name);
+    assert_eq!(info.path.as_deref(), Some(&*format!("/lib/{name}")));
+    assert_eq!(info.references, 1);
+    assert!(!info.global && !info.nodelete, "{info:?}");
+    assert!(info.handle != 0);
+    // `counter` lies in the data block, `work_pointer` needs a table slot.
+    let counter: u32 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("counter at "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        info.data.contains(&counter),
+        "{info:?}, counter at {counter}"
+    );
+    let slot: u32 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("work slot "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        info.table.contains(&slot) || info.function_slots.contains(&slot),
+        "{info:?}, work at slot {slot}"
+    );
+    assert!(checks[1].is_empty(), "{:?}", checks[1]);
+    assert!(store.data().dl.libraries().is_empty());
+
+    let events = events.lock().unwrap();
+    let handle = info.handle;
+    assert_eq!(
+        *events,
+        vec![
+            format!("loaded {name} {handle:#x}"),
+            "failed libmissing.so: cannot open shared object file: No such file or directory"
+                .to_string(),
+            format!("unloaded {name} {handle:#x}"),
+        ],
+        "{out}"
+    );
+}
