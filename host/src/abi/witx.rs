@@ -50,10 +50,13 @@ impl From<GuestError> for types::Error {
 
 /// Adds the `wasi_dl` imports to `linker`.
 ///
-/// `get_cx` finds the [`WasiDlCtx`] in the store's data. Call this after adding WASI (and any
-/// other host functions the program may use): a side module that imports something other
-/// than the dynamic-linking symbols gets it from the linker as it is at this moment, and only if
-/// it is there, so it can reach no more than the program could.
+/// `get_cx` finds the [`WasiDlCtx`] in the store's data. A side module that imports a host
+/// function (WASI, or one of yours, also under `env` when no module defines the name) gets it
+/// from the program's linker, and only if it is there, so it can reach no more than the
+/// program could. Which linker: the one the program was instantiated with through
+/// [`crate::instantiate`] (definitions made before or after this call alike); for a program
+/// instantiated otherwise, this linker as it is at this moment (then add WASI and your own
+/// functions first).
 pub fn add_to_linker<T: 'static>(
     linker: &mut Linker<T>,
     get_cx: impl Fn(&mut T) -> &mut WasiDlCtx + Send + Sync + 'static,

@@ -130,6 +130,10 @@ pub struct WasiDlCtx {
     /// An exit or interruption raised while the loader ran guest code, raised again when the
     /// import returns.
     pub(crate) fatal: Option<wasmtime::Error>,
+    /// The `Linker<T>` the program was instantiated with by [`crate::instantiate`]: side
+    /// modules' host imports come from it (with definitions made after `add_to_linker`). Kept
+    /// here, in the store, not in the linker's own closures (that would be a cycle).
+    pub(crate) linker: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl WasiDlCtx {
@@ -347,6 +351,7 @@ impl WasiDlCtxBuilder {
             program_imports: None,
             program_runpath: Vec::new(),
             fatal: None,
+            linker: None,
         }
     }
 }

@@ -353,3 +353,40 @@ fn host_lists_libraries_and_observes_events() {
         "{out}"
     );
 }
+
+/// A library that calls a host function the embedder defines under `env`.
+const HOST_CALLER_C: &str = r#"
+int host_add(int a, int b);
+int work(int x) { return host_add(x, 100); }
+"#;
+
+/// Issue #15: host functions the embedder defines under `env` in its linker reach side
+/// modules, whether defined before or after `wasi_dl::add_to_linker`.
+#[test]
+fn embedder_env_functions_reach_side_modules_in_either_order() {
+    let engine = crate::common::engine();
+    let program = Module::new(engine, std::fs::read(opener()).unwrap()).unwrap();
+    let lib = build_library("embedder_host_caller", HOST_CALLER_C);
+    let dir = lib.parent().unwrap();
+    let name = lib.file_name().unwrap().to_str().unwrap();
+    let define = |linker: &mut Linker<St>| {
+        linker
+            .func_wrap("env", "host_add", |a: i32, b: i32| a + b)
+            .unwrap();
+    };
+    for host_first in [true, false] {
+        let mut linker: Linker<St> = Linker::new(engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut St| &mut s.wasi).unwrap();
+        if host_first {
+            define(&mut linker);
+        }
+        wasi_dl::add_to_linker(&mut linker, |s: &mut St| &mut s.dl).unwrap();
+        if !host_first {
+            define(&mut linker);
+        }
+        let (status, out, _) = run_with(&linker, &program, &[name], ctx_in(dir).build());
+        assert_eq!(status, Ok(0), "{out}");
+        // work(1) = host_add(1, 100)
+        assert_eq!(out, format!("ok {name} 101\n"), "host function first: {host_first}");
+    }
+}
