@@ -387,6 +387,116 @@ fn embedder_env_functions_reach_side_modules_in_either_order() {
         let (status, out, _) = run_with(&linker, &program, &[name], ctx_in(dir).build());
         assert_eq!(status, Ok(0), "{out}");
         // work(1) = host_add(1, 100)
-        assert_eq!(out, format!("ok {name} 101\n"), "host function first: {host_first}");
+        assert_eq!(
+            out,
+            format!("ok {name} 101\n"),
+            "host function first: {host_first}"
+        );
     }
+}
+
+/// Copies of one library under `count` names (`lib000.so`, ...): as many libraries, one compile.
+fn library_copies(dir: &Path, count: usize) -> Vec<String> {
+    let bytes = std::fs::read(build_library("embedder_pointer", OBSERVED_LIB_C)).unwrap();
+    (0..count)
+        .map(|i| {
+            let name = format!("lib{i:03}.so");
+            std::fs::write(dir.join(&name), &bytes).unwrap();
+            name
+        })
+        .collect()
+}
+
+/// A pooling engine sized as the README says for one store of a program: `instances` core
+/// instances, tables of `table_elements`.
+fn sized_pooling_engine(instances: u32, table_elements: u64) -> Engine {
+    let mut pool = wasmtime::PoolingAllocationConfig::new();
+    pool.total_core_instances(instances)
+        // One store's program, plus one: wasmtime 48 refuses even one program with a pool of
+        // a single memory.
+        .total_memories(2)
+        .total_tables(1)
+        .table_elements(table_elements as usize)
+        .max_memory_size(64 << 20);
+    let mut config = Config::new();
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config).unwrap()
+}
+
+/// Issue #15: under the pooling allocator every library is a core instance counted engine-wide
+/// until its store drops, and `table_elements` caps the program's table far below
+/// `Limits::max_table_slots`. Sized as the README says, a program loads its libraries (again
+/// in a second store once the first is gone); one more fails its `dlopen` with a `dlerror()`
+/// that names the limit.
+#[test]
+fn many_libraries_under_the_pooling_allocator() {
+    const N: u32 = 100;
+    let tmp = crate::common::temp_dir();
+    let names = library_copies(tmp.path(), N as usize + 1);
+    let program_bytes = std::fs::read(opener()).unwrap();
+    let probe = Module::new(&Engine::default(), &program_bytes).unwrap();
+    let program_table = probe
+        .exports()
+        .find_map(|e| match e.ty() {
+            wasmtime::ExternType::Table(t) if e.name() == "__indirect_function_table" => {
+                Some(t.minimum())
+            }
+            _ => None,
+        })
+        .expect("the program exports its table");
+    let args = |n: usize| names[..n].iter().map(String::as_str).collect::<Vec<_>>();
+    let ok_lines = |out: &str| out.lines().filter(|l| l.starts_with("ok ")).count();
+
+    // README, "Sizing the pooling allocator": one core instance for the program and one per
+    // library (plus one per host function libraries import, none here), one memory and one
+    // table per store; table_elements: the program's own table plus every library's slots
+    // (one each here: `work`, whose address `work_pointer` holds).
+    let (instances, table_elements) = (1 + N, program_table + u64::from(N));
+
+    // Instances: exactly N libraries fit, in one store and then in the next.
+    let engine = sized_pooling_engine(instances, table_elements + 100);
+    let program = Module::new(&engine, &program_bytes).unwrap();
+    let dl_linker = linker(&engine);
+    for _ in 0..2 {
+        let (status, out, _) = run_with(
+            &dl_linker,
+            &program,
+            &args(N as usize),
+            ctx_in(tmp.path()).build(),
+        );
+        assert_eq!(status, Ok(0), "{out}");
+        assert_eq!(ok_lines(&out), N as usize, "{out}");
+    }
+    let (status, out, _) = run_with(
+        &dl_linker,
+        &program,
+        &args(N as usize + 1),
+        ctx_in(tmp.path()).build(),
+    );
+    assert_eq!(status, Ok(0), "{out}");
+    assert_eq!(ok_lines(&out), N as usize, "{out}");
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("NULL /lib/lib100.so: instantiation failed")
+            && last.contains("for core instances reached"),
+        "{last}"
+    );
+
+    // Table slots: instances to spare, `table_elements` for N libraries.
+    let engine = sized_pooling_engine(instances + 100, table_elements);
+    let program = Module::new(&engine, &program_bytes).unwrap();
+    let dl_linker = linker(&engine);
+    let (status, out, _) = run_with(
+        &dl_linker,
+        &program,
+        &args(N as usize + 1),
+        ctx_in(tmp.path()).build(),
+    );
+    assert_eq!(status, Ok(0), "{out}");
+    assert_eq!(ok_lines(&out), N as usize, "{out}");
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("NULL") && last.contains("table_elements"),
+        "{last}"
+    );
 }
