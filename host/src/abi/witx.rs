@@ -4,7 +4,7 @@
 //! wiggle's own `add_to_linker` lends a host function only the context and a borrow of guest
 //! memory for the whole call. A `dlopen` needs more: it instantiates modules in the caller's
 //! store and calls back into the program (its allocator, the library's constructors), during
-//! which memory may grow. So each import here builds a [`HostCall`] around the wasmtime
+//! which memory may grow. So each import here builds a `HostCall` around the wasmtime
 //! `Caller` and runs wiggle's generated ABI function with it. The witx functions return only
 //! an errno, so the generated code never touches memory itself: every guest read and write goes
 //! through `HostCall`, which re-borrows memory for each access, validated by wiggle's
