@@ -118,8 +118,8 @@ pub use wasmtime_wasi;
 pub use crate::abi::witx;
 pub use crate::module::{cache, dylink, source};
 
-pub use cache::{CacheDirError, DiskStats, ModuleCache};
-pub use ctx::{BuildError, Limits, WasiDlCtx, WasiDlCtxBuilder};
+pub use cache::{CacheDirError, CacheStats, DiskStats, ModuleCache};
+pub use ctx::{BuildError, DlEvent, LibraryInfo, Limits, WasiDlCtx, WasiDlCtxBuilder};
 pub use error::DlError;
 pub use loader::startup::instantiate;
 pub use source::{Fetched, ModuleSource};

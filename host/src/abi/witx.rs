@@ -4,7 +4,7 @@
 //! wiggle's own `add_to_linker` lends a host function only the context and a borrow of guest
 //! memory for the whole call. A `dlopen` needs more: it instantiates modules in the caller's
 //! store and calls back into the program (its allocator, the library's constructors), during
-//! which memory may grow. So each import here builds a [`HostCall`] around the wasmtime
+//! which memory may grow. So each import here builds a `HostCall` around the wasmtime
 //! `Caller` and runs wiggle's generated ABI function with it. The witx functions return only
 //! an errno, so the generated code never touches memory itself: every guest read and write goes
 //! through `HostCall`, which re-borrows memory for each access, validated by wiggle's
@@ -50,10 +50,13 @@ impl From<GuestError> for types::Error {
 
 /// Adds the `wasi_dl` imports to `linker`.
 ///
-/// `get_cx` finds the [`WasiDlCtx`] in the store's data. Call this after adding WASI (and any
-/// other host functions the program may use): a side module that imports something other
-/// than the dynamic-linking symbols gets it from the linker as it is at this moment, and only if
-/// it is there, so it can reach no more than the program could.
+/// `get_cx` finds the [`WasiDlCtx`] in the store's data. A side module that imports a host
+/// function (WASI, or one of yours, also under `env` when no module defines the name) gets it
+/// from the program's linker, and only if it is there, so it can reach no more than the
+/// program could. Which linker: the one the program was instantiated with through
+/// [`crate::instantiate`] (definitions made before or after this call alike); for a program
+/// instantiated otherwise, this linker as it is at this moment (then add WASI and your own
+/// functions first).
 pub fn add_to_linker<T: 'static>(
     linker: &mut Linker<T>,
     get_cx: impl Fn(&mut T) -> &mut WasiDlCtx + Send + Sync + 'static,
@@ -61,6 +64,7 @@ pub fn add_to_linker<T: 'static>(
     let glue = Arc::new(Glue {
         get_cx: Box::new(get_cx),
         linker: linker.clone(),
+        cache: crate::module::cache::ModuleCache::for_engine(linker.engine()),
     });
     let module = "wasi_dl";
 
@@ -215,21 +219,45 @@ pub(crate) struct HostCall<'c, 'a, T: 'static> {
     pub(crate) session: Session<'c, 'a, T>,
     /// Whether this call already recorded its error's text.
     recorded: bool,
+    /// Whether the caller is another instance than the context's program (refused).
+    other: bool,
 }
 
 impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
     fn new(caller: &'c mut Caller<'a, T>, glue: &'c Arc<Glue<T>>) -> Self {
+        let mut session = Session { caller, glue };
+        let other = session.other_instance();
         HostCall {
-            session: Session { caller, glue },
+            session,
             recorded: false,
+            other,
         }
+    }
+
+    /// Refuses every call from an instance other than the context's program: its pointers are
+    /// into its own memory, the context's state into the program's. Its `dlerror()` says why
+    /// (see `last_error`); the program's own error text is left alone.
+    fn refuse_other(&mut self) -> Result<(), types::Error> {
+        if !self.other {
+            return Ok(());
+        }
+        let err = other_instance_error();
+        crate::trace::error(&err);
+        self.recorded = true;
+        Err(err.errno().into())
     }
 
     /// Records the error's text for `last_error` and turns it into the errno the guest gets.
     fn fail(&mut self, err: DlError) -> types::Error {
         crate::trace::error(&err);
+        self.session
+            .cx()
+            .emit(|hook| hook(&crate::DlEvent::Failed(&err)));
         let errno = err.errno();
-        self.session.cx().last_error = Some(err.to_string());
+        // Another instance's errors never replace the program's `dlerror()` text.
+        if !self.other {
+            self.session.cx().last_error = Some(err.to_string());
+        }
         self.recorded = true;
         errno.into()
     }
@@ -238,6 +266,9 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
     /// also leaves a message for `dlerror`; raises again an exit or interruption that happened
     /// in guest code the loader ran (see `loader::guest_failure`).
     fn finish(&mut self, errno: i32) -> wasmtime::Result<i32> {
+        if self.other {
+            return Ok(errno);
+        }
         if let Some(fatal) = self.session.cx().fatal.take() {
             return Err(fatal);
         }
@@ -302,7 +333,11 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
         &mut self,
         f: impl FnOnce(&mut GuestMemory<'_>) -> Result<R, GuestError>,
     ) -> Result<R, GuestError> {
-        let bound = self.session.cx().program.as_ref().map(|p| p.memory);
+        let bound = match self.other {
+            // Another instance: only its own memory, which is its caller export.
+            true => None,
+            false => self.session.cx().program.as_ref().map(|p| p.memory),
+        };
         let Some(memory) = bound.or_else(|| {
             self.session
                 .caller
@@ -363,6 +398,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         caller: u32,
         handle_out: GuestPtr<Handle>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         self.advance_generation();
         let result = self.open_advanced(path, flags, caller, handle_out);
         self.advance_generation();
@@ -378,6 +414,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         kind_out: GuestPtr<SymbolKind>,
         value_out: GuestPtr<u32>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         // Fast path: read the name in place and answer from the loader's tables, under one
         // borrow of memory and state (no allocation, no store access).
         if let Some(memory) = self.session.cx().program.as_ref().map(|p| p.memory) {
@@ -412,6 +449,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
     }
 
     fn close(&mut self, _: &mut GuestMemory<'_>, handle: Handle) -> Result<(), types::Error> {
+        self.refuse_other()?;
         self.advance_generation();
         let result = loader::close(&mut self.session, handle).map_err(|e| self.fail(e));
         self.advance_generation();
@@ -423,6 +461,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         _: &mut GuestMemory<'_>,
         names: GuestPtr<str>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         let names = self.read_str("library names", names)?;
         let names: Vec<&str> = names.split('\n').filter(|n| !n.is_empty()).collect();
         self.advance_generation();
@@ -436,6 +475,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         _: &mut GuestMemory<'_>,
         paths: GuestPtr<str>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         let paths = self.read_str("run path", paths)?;
         let cx = self.session.cx();
         let entries: Vec<String> = paths
@@ -449,6 +489,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
     }
 
     fn fini(&mut self, _: &mut GuestMemory<'_>) -> Result<(), types::Error> {
+        self.refuse_other()?;
         loader::fini(&mut self.session).map_err(|e| self.fail(e))
     }
 
@@ -457,6 +498,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         _: &mut GuestMemory<'_>,
         generation: GuestPtr<u64>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         if let Err(e) = self.session.program().map(|_| ()) {
             return Err(self.fail(e));
         }
@@ -473,7 +515,10 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         buf_len: u32,
         len_out: GuestPtr<u32>,
     ) -> Result<(), types::Error> {
-        let text = self.session.cx().last_error.clone().unwrap_or_default();
+        let text = match self.other {
+            true => other_instance_error().to_string(),
+            false => self.session.cx().last_error.clone().unwrap_or_default(),
+        };
         self.write_truncated("error buffer", buf, buf_len, text.as_bytes())?;
         let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
         self.write("error length pointer", len_out, len)
@@ -489,6 +534,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         symbol_buf_len: u32,
         info_out: GuestPtr<types::AddrInfo>,
     ) -> Result<(), types::Error> {
+        self.refuse_other()?;
         let found = loader::addr(&mut self.session, address).map_err(|e| self.fail(e))?;
         self.write_truncated("name buffer", name_buf, name_buf_len, found.name.as_bytes())?;
         let symbol = found.symbol.as_deref().unwrap_or("");
@@ -507,6 +553,14 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         };
         self.write("info pointer", info_out, info)
     }
+}
+
+/// Why a second instance of a program in one store cannot load libraries.
+fn other_instance_error() -> DlError {
+    DlError::Program(
+        "another instance in this store already uses its wasi-dl context (one WasiDlCtx          serves one program instance: give each instance its own store)"
+            .into(),
+    )
 }
 
 fn len32(s: &str) -> u32 {

@@ -3,9 +3,11 @@
 //! program's memory blocks and table slots, the last error).
 
 mod backtrace;
+mod events;
 pub(crate) mod program_imports;
 
 pub use crate::error::BuildError;
+pub use events::{DlEvent, LibraryInfo};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -89,13 +91,16 @@ impl Default for Limits {
 pub(crate) struct Config {
     pub(crate) sources: Sources,
     pub(crate) limits: Limits,
-    pub(crate) cache: ModuleCache,
+    /// The embedder's cache; `None`: the engine's default one (see `loader::Glue`).
+    pub(crate) cache: Option<ModuleCache>,
     pub(crate) program_name: String,
     /// The program's export names, when the embedder told us its module (for `dladdr`).
     pub(crate) program_exports: Option<Vec<String>>,
     /// The table slots of the program's `env` function imports, when the embedder gave its
     /// bytes (see `startup`).
     pub(crate) import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
+    /// The embedder's hook for loads, unloads and failures.
+    pub(crate) hook: Option<events::Hook>,
 }
 
 /// The wasi-dl state of one program (one store). Put it in your store data and hand
@@ -125,6 +130,10 @@ pub struct WasiDlCtx {
     /// An exit or interruption raised while the loader ran guest code, raised again when the
     /// import returns.
     pub(crate) fatal: Option<wasmtime::Error>,
+    /// The `Linker<T>` the program was instantiated with by [`crate::instantiate`]: side
+    /// modules' host imports come from it (with definitions made after `add_to_linker`). Kept
+    /// here, in the store, not in the linker's own closures (that would be a cycle).
+    pub(crate) linker: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl WasiDlCtx {
@@ -161,6 +170,7 @@ pub struct WasiDlCtxBuilder {
     program_name: String,
     program_exports: Option<Vec<String>>,
     import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
+    hook: Option<events::Hook>,
 }
 
 impl Default for WasiDlCtxBuilder {
@@ -170,7 +180,7 @@ impl Default for WasiDlCtxBuilder {
 }
 
 impl WasiDlCtxBuilder {
-    /// An empty description: no sources, default limits, the process-wide compile cache.
+    /// An empty description: no sources, default limits, the engine's default compile cache.
     pub fn new() -> Self {
         WasiDlCtxBuilder {
             sources: Sources::default(),
@@ -180,6 +190,7 @@ impl WasiDlCtxBuilder {
             program_name: "main".to_string(),
             program_exports: None,
             import_slots: Default::default(),
+            hook: None,
         }
     }
 
@@ -266,7 +277,10 @@ impl WasiDlCtxBuilder {
     }
 
     /// Uses this compile cache (clone one [`ModuleCache`] into every store of an engine, or
-    /// give it an on-disk directory). Without it, a process-wide in-memory cache is used.
+    /// give it an on-disk directory). Without it, the engine's default in-memory cache is used:
+    /// one per engine, shared by every linker and store of that engine, and dropped with the
+    /// last of them (it never keeps an engine alive). A cache you give keeps the compiled
+    /// code, and so the engines it compiled for, as long as you keep the cache.
     ///
     /// Refused with [`BuildError::CacheOverlapsGrant`] when the cache's disk directory lies
     /// inside, or contains, a directory granted with `preopened_dir`/`library_dir` (before or
@@ -304,15 +318,24 @@ impl WasiDlCtxBuilder {
         self
     }
 
+    /// Calls `hook` on every library loaded and unloaded and on every failed call (see
+    /// [`DlEvent`]), in the thread running the guest, while the loader is busy: keep it short,
+    /// and do not call back into the store from it.
+    pub fn on_event(mut self, hook: impl Fn(&DlEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
     /// Finishes the context.
     pub fn build(self) -> WasiDlCtx {
         let config = Config {
             sources: self.sources,
             limits: self.limits,
-            cache: self.cache.unwrap_or_else(ModuleCache::process_wide),
+            cache: self.cache,
             program_name: self.program_name,
             program_exports: self.program_exports,
             import_slots: self.import_slots,
+            hook: self.hook,
         };
         WasiDlCtx {
             config: Arc::new(config),
@@ -328,6 +351,7 @@ impl WasiDlCtxBuilder {
             program_imports: None,
             program_runpath: Vec::new(),
             fatal: None,
+            linker: None,
         }
     }
 }

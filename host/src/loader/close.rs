@@ -83,6 +83,7 @@ fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
         return;
     };
     trace::unload(&lib.name);
+    s.cx().emit_unloaded(&lib);
     let extra_slots = std::mem::take(&mut lib.extra_slots);
     // Taken from the pool but never linked: it goes back as it was.
     if let Some(parked) = lib.parked.take() {

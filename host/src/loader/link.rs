@@ -4,8 +4,8 @@
 use std::sync::{Arc, OnceLock};
 
 use wasmtime::{
-    Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Instance, Mutability, Ref, Val,
-    ValType,
+    Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Instance, Linker, Mutability,
+    Ref, Val, ValType,
 };
 
 use crate::error::{one_line, DlError, DlResult};
@@ -180,6 +180,23 @@ pub(super) fn instantiate<T: 'static>(
                     Some(_) => None,
                     None => resolve_in(s, id, &order, symbol, described.referenced),
                 };
+                // Defined by no module: a host function the embedder put under `env` in the
+                // program's linker.
+                if found.is_none() && pending.is_none() {
+                    if let Ok(Extern::Func(func)) = foreign_import(s, module, symbol) {
+                        if !func.matches_ty(&*s.caller, ft) {
+                            let have = func.ty(&*s.caller);
+                            return Err(link_err(
+                                module,
+                                field,
+                                format!("the host function has type {have}, the import expects {ft}"),
+                            ));
+                        }
+                        trace::bind(&name, symbol, "host function");
+                        imports.push(func.into());
+                        continue;
+                    }
+                }
                 match found {
                     Some((_, Symbol::Func { func, key, .. })) => {
                         if !func.matches_ty(&*s.caller, ft) {
@@ -332,9 +349,14 @@ fn foreign_import<T: 'static>(
     if let Some(ext) = s.cx().foreign.get(&key) {
         return Ok(ext.clone());
     }
-    let ext = s
-        .glue
-        .linker
+    // The linker the program was instantiated with (`crate::instantiate`), else the one
+    // wasi-dl was added to, as it was then.
+    let refreshed = s.cx().linker.clone();
+    let linker = refreshed
+        .as_ref()
+        .and_then(|l| l.downcast_ref::<Linker<T>>())
+        .unwrap_or(&s.glue.linker);
+    let ext = linker
         .get(&mut *s.caller, module, field)
         .map_err(|_| "the program's linker does not provide it".to_string())?;
     let ext = match ext {

@@ -127,9 +127,8 @@ pub(super) fn map_one<T: 'static>(
     }
     let engine = s.caller.engine().clone();
     limits.check_functions(name, &fetched.bytes)?;
-    let compiled = config
-        .cache
-        .get_or_compile(&engine, name, &fetched.bytes, identity.as_ref())?;
+    let cache = config.cache.as_ref().unwrap_or(&s.glue.cache);
+    let compiled = cache.get_or_compile(&engine, name, &fetched.bytes, identity.as_ref())?;
     let mem = compiled.info.mem;
     if mem.memory_align_log2 > limits.max_align_log2 || mem.table_align_log2 > limits.max_align_log2
     {
@@ -316,8 +315,12 @@ fn try_reserve_slots<T: 'static>(
         .map_err(|e| DlError::Limit {
             name: name.to_string(),
             what: "table size",
+            // Far below `max_table_slots`, this is the table's own maximum: under the pooling
+            // allocator, `table_elements` (20,000 by default) caps every table.
             detail: format!(
-                "cannot grow the program's table by {grow}: {}",
+                "cannot grow the program's table from {size} by {grow}: {}; its maximum is \
+                 reached (under wasmtime's pooling allocator, PoolingAllocationConfig::\
+                 table_elements caps every table)",
                 one_line(&e)
             ),
         })?;

@@ -39,11 +39,12 @@ mod sym;
 
 use std::sync::Arc;
 
-use wasmtime::{Caller, Linker, Ref};
+use wasmtime::{Caller, Extern, Linker, Ref};
 
 use crate::ctx::WasiDlCtx;
 use crate::error::{one_line, DlError, DlResult};
 use crate::lookup::program::Program;
+use crate::module::cache::ModuleCache;
 
 pub(crate) use addr::addr;
 pub(crate) use close::{close, fini};
@@ -54,11 +55,14 @@ pub(crate) use sym::{sym, sym_cached, SymbolKind};
 /// How the host finds its context in the store's data.
 pub(crate) type GetCx<T> = dyn Fn(&mut T) -> &mut WasiDlCtx + Send + Sync;
 
-/// What every import closure shares: how to find the context, and the program's linker as it
-/// was when wasi-dl was added (side modules' non-`env` imports come from it and nowhere else).
+/// What every import closure shares: how to find the context, the program's linker as it
+/// was when wasi-dl was added (side modules' non-`env` imports come from it and nowhere else),
+/// and the engine's default compile cache (held here, by the linker, so that it lives as long
+/// as the linker and no longer: the linker holds the engine anyway).
 pub(crate) struct Glue<T: 'static> {
     pub(crate) get_cx: Box<GetCx<T>>,
     pub(crate) linker: Linker<T>,
+    pub(crate) cache: ModuleCache,
 }
 
 /// One import call: the caller (its store and exports) and the glue shared by all calls.
@@ -70,6 +74,22 @@ pub(crate) struct Session<'c, 'a, T: 'static> {
 impl<T: 'static> Session<'_, '_, T> {
     pub(crate) fn cx(&mut self) -> &mut WasiDlCtx {
         (self.glue.get_cx)(self.caller.data_mut())
+    }
+
+    /// Whether the caller is an instance other than the program this context is bound to: a
+    /// second instance of a program in the same store, which shares the store's `WasiDlCtx`.
+    /// Told by its memory (a side module reaches the loader through a trampoline that exports
+    /// the program's memory; a call without a calling instance exports none).
+    pub(crate) fn other_instance(&mut self) -> bool {
+        let Some(bound) = self.cx().program.as_ref().map(|p| p.memory) else {
+            return false;
+        };
+        match self.caller.get_export("memory") {
+            Some(Extern::Memory(own)) => {
+                own.data_ptr(&*self.caller) != bound.data_ptr(&*self.caller)
+            }
+            _ => false,
+        }
     }
 
     /// The program's contract exports, bound on first use.

@@ -91,7 +91,13 @@ pub(crate) fn open<T: 'static>(
                     lib.state = LibState::Ready;
                 }
             }
-            add_reference(cx, root, global, nodelete)
+            let result = add_reference(cx, root, global, nodelete);
+            for &id in &group.post_order {
+                if let Some(lib) = cx.scope.get(id) {
+                    cx.emit_loaded(lib);
+                }
+            }
+            result
         }
         Err(err) => {
             undo_failed_open(s, &mut group, stack_at_entry);
@@ -230,6 +236,11 @@ pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]
             }
             for root in roots {
                 add_reference(cx, root, true, true)?;
+            }
+            for &id in &group.post_order {
+                if let Some(lib) = cx.scope.get(id) {
+                    cx.emit_loaded(lib);
+                }
             }
             Ok(())
         }

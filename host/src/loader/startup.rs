@@ -71,6 +71,8 @@ pub fn instantiate<T: 'static>(
     module: &Module,
     get_cx: impl Fn(&mut T) -> &mut WasiDlCtx,
 ) -> wasmtime::Result<Instance> {
+    // Side modules see this linker's host functions, whenever they were defined.
+    get_cx(store.data_mut()).linker = Some(std::sync::Arc::new(linker.clone()));
     let mut missing: Vec<(String, FuncType)> = Vec::new();
     let mut got_imports: Vec<(String, String)> = Vec::new();
     for import in module.imports() {

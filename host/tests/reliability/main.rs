@@ -9,6 +9,8 @@
 //! - `files`: FIFOs, devices and large non-modules, refused before they are read;
 //! - `disk_cache`: the on-disk compile cache, which must never be a way into the host.
 //! - `attacks`: attacks on the newest parsing (wasi_dl_meta, references scan) and bookkeeping.
+//! - `embedder`: what embedders asked for (#15): per-engine cache, single flight, one program
+//!   instance per context, the host-side API, `env` functions, the pooling allocator.
 
 #[path = "../../../fuzz/src/lib.rs"]
 #[allow(unused)]
@@ -17,6 +19,7 @@ mod wasi_dl_fuzz;
 mod attacks;
 mod common;
 mod disk_cache;
+mod embedder;
 mod files;
 mod hostile;
 mod leaks;

@@ -41,11 +41,11 @@ mod disk;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rustc_hash::FxHashMap;
-use wasmtime::{Engine, Module};
+use wasmtime::{Engine, EngineWeak, Module};
 
 use crate::error::BuildError;
 use crate::error::{one_line, DlError, DlResult};
@@ -93,15 +93,24 @@ pub struct ModuleCache {
 type PerEngine = Vec<EngineModules>;
 
 struct EngineModules {
-    engine: Engine,
+    /// Weak: an engine for which nothing is cached must not be kept alive by the cache (its
+    /// compiled modules, while cached, do keep it).
+    engine: EngineWeak,
     /// The engine's compatibility hash (part of every disk entry's name), computed once.
     compat: u64,
     modules: HashMap<Hash256, Arc<CompiledLibrary>>,
+    /// Modules being compiled right now: a second load of the same module waits on the first
+    /// one's gate instead of compiling it again (single flight).
+    compiling: HashMap<Hash256, Arc<Mutex<()>>>,
 }
 
 #[derive(Default)]
 struct Inner {
     engines: Mutex<PerEngine>,
+    /// Modules compiled (not found in memory or on disk).
+    compiles: AtomicU64,
+    /// Loads answered from memory.
+    hits: AtomicU64,
     /// The content hash of each file identity seen (see the module docs, "Keys").
     identities: Mutex<FxHashMap<FileIdentity, Hash256>>,
     disk: Option<Disk>,
@@ -127,6 +136,16 @@ pub struct DiskStats {
     pub rejected: u64,
     /// Entries removed to keep the directory under its size cap.
     pub evicted: u64,
+}
+
+/// What a cache did since it was made, from [`ModuleCache::stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// Modules compiled (found neither in memory nor on disk).
+    pub compiles: u64,
+    /// Loads answered with a module already in memory.
+    pub hits: u64,
 }
 
 /// Why a directory cannot hold a disk cache.
@@ -187,6 +206,8 @@ impl ModuleCache {
         Ok(ModuleCache {
             inner: Arc::new(Inner {
                 engines: Mutex::default(),
+                compiles: AtomicU64::new(0),
+                hits: AtomicU64::new(0),
                 identities: Mutex::default(),
                 disk: Some(Disk {
                     dir,
@@ -198,10 +219,37 @@ impl ModuleCache {
         })
     }
 
-    /// The cache every context uses unless given another.
-    pub(crate) fn process_wide() -> Self {
-        static CACHE: OnceLock<ModuleCache> = OnceLock::new();
-        CACHE.get_or_init(ModuleCache::new).clone()
+    /// The cache every context uses unless given another: one per engine, shared by every
+    /// linker and store of that engine, and dropped with the last of them. The process-wide
+    /// registry holds it weakly, so it never keeps an engine (and, with the pooling allocator,
+    /// the engine's reserved address space) alive.
+    pub(crate) fn for_engine(engine: &Engine) -> Self {
+        type Registry = Mutex<Vec<(EngineWeak, std::sync::Weak<Inner>)>>;
+        static REGISTRY: OnceLock<Registry> = OnceLock::new();
+        let mut registry = REGISTRY
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        // Entries of dropped caches (and so of dropped engines) go first.
+        registry.retain(|(_, cache)| cache.strong_count() > 0);
+        let found = registry.iter().find_map(|(weak, cache)| {
+            let same = weak.upgrade().is_some_and(|e| Engine::same(&e, engine));
+            same.then(|| cache.upgrade()).flatten()
+        });
+        if let Some(inner) = found {
+            return ModuleCache { inner };
+        }
+        let cache = ModuleCache::new();
+        registry.push((engine.weak(), Arc::downgrade(&cache.inner)));
+        cache
+    }
+
+    /// What the cache did so far (all engines; see also [`ModuleCache::disk_stats`]).
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            compiles: self.inner.compiles.load(Ordering::Relaxed),
+            hits: self.inner.hits.load(Ordering::Relaxed),
+        }
     }
 
     /// The disk cache's directory (canonical), if the cache has one.
@@ -277,6 +325,20 @@ impl ModuleCache {
         engines[at].modules.entry(hash).or_insert(lib).clone()
     }
 
+    /// The gate for compiling `hash`: whoever holds it compiles, later loads wait for it.
+    fn gate(&self, engine: &Engine, hash: Hash256) -> Arc<Mutex<()>> {
+        let mut engines = self.lock();
+        let at = engine_index(&mut engines, engine);
+        engines[at].compiling.entry(hash).or_default().clone()
+    }
+
+    /// Drops the gate of `hash` once its compile is over (cached or failed).
+    fn open_gate(&self, engine: &Engine, hash: &Hash256) {
+        let mut engines = self.lock();
+        let at = engine_index(&mut engines, engine);
+        engines[at].compiling.remove(hash);
+    }
+
     /// The content hash of `bytes`, from the identity map when the file was seen before.
     fn content_hash(&self, bytes: &[u8], identity: Option<&FileIdentity>) -> Hash256 {
         let Some(identity) = identity else {
@@ -316,9 +378,34 @@ impl ModuleCache {
         identity: Option<&FileIdentity>,
     ) -> DlResult<Arc<CompiledLibrary>> {
         let hash = self.content_hash(bytes, identity);
+        let (_, hit) = self.lookup(engine, &hash);
+        if let Some(hit) = hit {
+            self.inner.hits.fetch_add(1, Ordering::Relaxed);
+            crate::trace::cache(name, "hit");
+            return Ok(hit);
+        }
+        // Single flight: one load compiles, concurrent loads of the same module wait for it
+        // and take its result (or, if it failed, try in turn).
+        let gate = self.gate(engine, hash);
+        let _compiling = gate.lock().unwrap_or_else(|p| p.into_inner());
+        let result = self.compile_locked(engine, name, bytes, hash);
+        self.open_gate(engine, &hash);
+        result
+    }
+
+    /// `get_or_compile` holding the module's gate: looks again, then loads from disk or
+    /// compiles.
+    fn compile_locked(
+        &self,
+        engine: &Engine,
+        name: &str,
+        bytes: &[u8],
+        hash: Hash256,
+    ) -> DlResult<Arc<CompiledLibrary>> {
         let (compat, hit) = self.lookup(engine, &hash);
         if let Some(hit) = hit {
-            crate::trace::cache(name, "hit");
+            self.inner.hits.fetch_add(1, Ordering::Relaxed);
+            crate::trace::cache(name, "hit, compiled by a concurrent load");
             return Ok(hit);
         }
         let key = EntryKey { hash, compat };
@@ -345,6 +432,7 @@ impl ModuleCache {
             info: LinkInfo::new(info),
         };
         crate::trace::cache(name, "compile");
+        self.inner.compiles.fetch_add(1, Ordering::Relaxed);
         let module = Module::new(engine, bytes).map_err(|e| DlError::Compile {
             name: name.to_string(),
             reason: one_line(&e),
@@ -377,17 +465,32 @@ impl ModuleCache {
     }
 }
 
-/// The index of `engine`'s modules, added (with its compatibility hash) on first use.
+/// The index of `engine`'s modules, added (with its compatibility hash) on first use. Entries
+/// of engines that are gone are dropped.
 fn engine_index(engines: &mut PerEngine, engine: &Engine) -> usize {
-    if let Some(at) = engines.iter().position(|e| Engine::same(&e.engine, engine)) {
+    let mut found = None;
+    let mut i = 0;
+    while i < engines.len() {
+        match engines[i].engine.upgrade() {
+            None => {
+                engines.swap_remove(i);
+                continue;
+            }
+            Some(e) if Engine::same(&e, engine) => found = Some(i),
+            Some(_) => {}
+        }
+        i += 1;
+    }
+    if let Some(at) = found {
         return at;
     }
     let mut compat = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut compat);
     engines.push(EngineModules {
-        engine: engine.clone(),
+        engine: engine.weak(),
         compat: compat.finish(),
         modules: HashMap::new(),
+        compiling: HashMap::new(),
     });
     engines.len() - 1
 }
