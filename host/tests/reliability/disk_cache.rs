@@ -500,7 +500,9 @@ fn libraries_are_cached_on_disk_under_the_same_rules() {
     };
     assert_eq!(run_once(), (0, 1, 1, 0, 0));
     assert_eq!(run_once(), (1, 0, 0, 0, 0));
-    let [entry] = files(&cache_dir).try_into().unwrap();
+    // The entry, and the index of the library file's content hash.
+    let [entry, index] = files(&cache_dir).try_into().unwrap();
+    assert_eq!(index.file_name().unwrap(), "identities.idx");
     let mut bytes = std::fs::read(&entry).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
