@@ -261,8 +261,14 @@ fn disk_cache_is_filled_and_reused() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let cached = std::fs::read_dir(dir.join("cache")).unwrap().count();
+    let cached = std::fs::read_dir(dir.join("cache"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension() == Some("cwasm".as_ref()))
+        .count();
     assert_eq!(cached, 2, "the program and the library, each compiled once");
+    // Beside them, the index of the library file's content hash (so that the second run read
+    // no more of it than its first bytes).
+    assert!(dir.join("cache/identities.idx").is_file());
 }
 
 /// `make demo`'s program: plugins discovered at run time, their output as the README explains.

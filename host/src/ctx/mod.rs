@@ -49,10 +49,14 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// `max_module_functions`, from the function section's header: checked before a module
-    /// is compiled (not when it is only looked at, as by `RTLD_NOLOAD`).
-    pub(crate) fn check_functions(&self, name: &str, bytes: &[u8]) -> crate::error::DlResult<()> {
-        let count = crate::module::dylink::defined_function_count(bytes);
+    /// `max_module_functions` for a module that defines `count` functions (from the function
+    /// section's header, or the compile cache's record of it): checked before a module is
+    /// compiled or taken from the cache (not when it is only looked at, as by `RTLD_NOLOAD`).
+    pub(crate) fn check_function_count(
+        &self,
+        name: &str,
+        count: u32,
+    ) -> crate::error::DlResult<()> {
         if count > self.max_module_functions {
             return Err(crate::DlError::Limit {
                 name: name.to_string(),

@@ -7,16 +7,14 @@ use crate::module::source::Requester;
 
 use super::Session;
 
-/// Finds and reads `name` for `requester` (a library, whose RUNTIME_PATH is searched, or the
-/// program, whose RUNPATH is); with the file's identity when it was read from a directory.
+/// Finds `name` for `requester` (a library, whose RUNTIME_PATH is searched, or the program,
+/// whose RUNPATH is); with the file's identity when it came from a directory. Its bytes are
+/// read when the compile cache needs them.
 pub(super) fn fetch<T: 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     requester: Option<LibId>,
-) -> DlResult<(
-    crate::module::source::Fetched,
-    Option<crate::module::source::FileIdentity>,
-)> {
+) -> DlResult<crate::module::source::Found> {
     let config = s.cx().config.clone();
     let runtime_path = match requester {
         Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),

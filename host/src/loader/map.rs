@@ -109,7 +109,7 @@ pub(super) fn map_one<T: 'static>(
     if let Some(id) = s.cx().scope.find_by_name(name) {
         return Ok((id, None));
     }
-    let (fetched, identity) = fetch(s, name, requester)?;
+    let mut fetched = fetch(s, name, requester)?;
     if let Some(id) = s.cx().scope.find_by_key(&fetched.key) {
         s.cx().scope.add_name(name, id);
         return Ok((id, None));
@@ -126,9 +126,14 @@ pub(super) fn map_one<T: 'static>(
         });
     }
     let engine = s.caller.engine().clone();
-    limits.check_functions(name, &fetched.bytes)?;
     let cache = config.cache.as_ref().unwrap_or(&s.glue.cache);
-    let compiled = cache.get_or_compile(&engine, name, &fetched.bytes, identity.as_ref())?;
+    let compiled = cache.get_or_compile_found(
+        &engine,
+        name,
+        &mut fetched.body,
+        fetched.identity.as_ref(),
+        &|count| limits.check_function_count(name, count),
+    )?;
     let mem = compiled.info.mem;
     if mem.memory_align_log2 > limits.max_align_log2 || mem.table_align_log2 > limits.max_align_log2
     {

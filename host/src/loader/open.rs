@@ -294,8 +294,8 @@ fn open_loaded<T: 'static>(
     global: bool,
     nodelete: bool,
 ) -> DlResult<u32> {
-    let (fetched, _) = fetch(s, name, requester)?;
-    match s.cx().scope.find_by_key(&fetched.key) {
+    let found = fetch(s, name, requester)?;
+    match s.cx().scope.find_by_key(&found.key) {
         Some(id) => {
             s.cx().scope.add_name(name, id);
             reopen(s, id, global, nodelete)

@@ -141,6 +141,9 @@ pub(crate) struct LibraryMeta {
     pub(crate) info: LinkInfo,
     pub(crate) reset: Result<ResetImage, &'static str>,
     pub(crate) late_destructors: Vec<u32>,
+    /// How many functions the module defines (`Limits::max_module_functions` is checked
+    /// against it on a cache hit, where the module's bytes may not be read).
+    pub(crate) functions: u32,
 }
 
 /// Why a module cannot be reset, as stored (an index into this list; the text is only ever
@@ -208,6 +211,7 @@ impl LibraryMeta {
         for &offset in &self.late_destructors {
             w.u32(offset);
         }
+        w.u32(self.functions);
         w.0
     }
 
@@ -269,6 +273,7 @@ impl LibraryMeta {
             _ => return None,
         };
         let late_destructors = r.list(|r| r.u32())?;
+        let functions = r.u32()?;
         if !r.0.is_empty() {
             return None;
         }
@@ -285,6 +290,7 @@ impl LibraryMeta {
             },
             reset,
             late_destructors,
+            functions,
         })
     }
 }
@@ -400,6 +406,7 @@ mod tests {
                 segments: vec![(0, Box::from(&b"abc"[..])), (16, Box::from(&b""[..]))],
             }),
             late_destructors: vec![4, 2],
+            functions: 12,
         }
     }
 

@@ -20,6 +20,9 @@ use cap_std::fs::Dir;
 
 use crate::error::{DlError, DlResult};
 
+mod body;
+pub(crate) use body::{Body, Found};
+
 /// A library's bytes and how to name it.
 #[derive(Clone)]
 pub struct Fetched {
@@ -149,18 +152,23 @@ impl Sources {
         requester: &Requester<'_>,
         max_bytes: usize,
     ) -> DlResult<Fetched> {
-        self.fetch_file(name, requester, max_bytes)
-            .map(|(fetched, _)| fetched)
+        let mut found = self.fetch_file(name, requester, max_bytes)?;
+        Ok(Fetched {
+            bytes: found.body.bytes()?,
+            key: found.key,
+            path: found.path,
+        })
     }
 
-    /// [`Sources::fetch`], with the identity of the file read when it came from a granted
-    /// directory (the compile cache's key for it).
+    /// Finds the library `name` as [`Sources::fetch`] does, with the identity of the file
+    /// when it came from a granted directory (the compile cache's key for it). A file's checks
+    /// are made and its first bytes read; the rest is read only when the bytes are needed.
     pub(crate) fn fetch_file(
         &self,
         name: &str,
         requester: &Requester<'_>,
         max_bytes: usize,
-    ) -> DlResult<(Fetched, Option<FileIdentity>)> {
+    ) -> DlResult<Found> {
         if name.is_empty() {
             return Err(DlError::Invalid("empty library name".into()));
         }
@@ -211,14 +219,11 @@ impl Sources {
         if let Some(bytes) = self.memory.as_ref().and_then(|m| m.modules.get(name)) {
             crate::trace::source(name, "registered module");
             check_size(name, bytes.len(), max_bytes)?;
-            return Ok((
-                Fetched {
-                    bytes: bytes.clone(),
-                    key: format!("memory:{name}"),
-                    path: None,
-                },
-                None,
-            ));
+            return Ok(Found::read(Fetched {
+                bytes: bytes.clone(),
+                key: format!("memory:{name}"),
+                path: None,
+            }));
         }
         for (i, source) in self.custom.iter().enumerate() {
             match source.fetch(name, max_bytes) {
@@ -226,7 +231,7 @@ impl Sources {
                     crate::trace::source(name, &format!("source {i}"));
                     check_size(name, found.bytes.len(), max_bytes)?;
                     found.key = format!("source{i}:{}", found.key);
-                    return Ok((found, None));
+                    return Ok(Found::read(found));
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -275,11 +280,7 @@ impl Sources {
     }
 
     /// Reads a guest path through the mount that contains it. `Ok(None)`: no such file.
-    fn read_path(
-        &self,
-        path: &str,
-        max_bytes: usize,
-    ) -> DlResult<Option<(Fetched, Option<FileIdentity>)>> {
+    fn read_path(&self, path: &str, max_bytes: usize) -> DlResult<Option<Found>> {
         let denied = || DlError::Denied {
             name: path.to_string(),
         };
@@ -316,7 +317,7 @@ impl Sources {
             name: path.to_string(),
             reason: e.to_string(),
         })?;
-        let bytes = read_opened(&file, &meta, Path::new(path), max_bytes as u64)
+        let head = read_head(&file, &meta, Path::new(path), max_bytes as u64)
             .map_err(ReadError::into_dl_error)?;
         let guest_path = if mount.guest_path == "." {
             format!("./{rel}")
@@ -325,15 +326,12 @@ impl Sources {
         } else {
             format!("{}/{rel}", mount.guest_path)
         };
-        let identity = FileIdentity::of(&meta);
-        Ok(Some((
-            Fetched {
-                bytes: bytes.into(),
-                key: file_key(&meta, &guest_path),
-                path: Some(guest_path),
-            },
-            identity,
-        )))
+        Ok(Some(Found {
+            key: file_key(&meta, &guest_path),
+            path: Some(guest_path),
+            body: Body::unread(file, head, path.to_string(), max_bytes as u64),
+            identity: FileIdentity::of(&meta),
+        }))
     }
 
     /// The mount holding `path` and the path relative to it, chosen as wasi-libc chooses the
@@ -462,6 +460,18 @@ fn read_opened(
     path: &Path,
     max_bytes: u64,
 ) -> Result<Vec<u8>, ReadError> {
+    let head = read_head(file, meta, path, max_bytes)?;
+    read_rest(file, head, path, max_bytes)
+}
+
+/// [`read_opened`]'s checks, and the first bytes: enough to tell whether the file can be a
+/// side module at all.
+fn read_head(
+    mut file: &std::fs::File,
+    meta: &std::fs::Metadata,
+    path: &Path,
+    max_bytes: u64,
+) -> Result<Vec<u8>, ReadError> {
     let path_buf = || path.to_path_buf();
     if meta.is_dir() {
         return Err(ReadError::IsDirectory { path: path_buf() });
@@ -472,40 +482,55 @@ fn read_opened(
             kind: file_kind(&meta.file_type()),
         });
     }
-    let too_large = |len: u64| ReadError::TooLarge {
-        path: path_buf(),
-        len,
-        max: max_bytes,
-    };
     if meta.len() > max_bytes {
-        return Err(too_large(meta.len()));
+        return Err(ReadError::TooLarge {
+            path: path_buf(),
+            len: meta.len(),
+            max: max_bytes,
+        });
     }
-    let read_error = |error| ReadError::Read {
-        path: path_buf(),
-        error,
-    };
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // The first bytes say whether it can be a side module at all: nothing more is read if not.
     let start = crate::module::dylink::START_LEN as u64;
-    file.take(start)
+    file.by_ref()
+        .take(start)
         .read_to_end(&mut bytes)
-        .map_err(read_error)?;
+        .map_err(|error| ReadError::Read {
+            path: path_buf(),
+            error,
+        })?;
     crate::module::dylink::check_start(&bytes, (bytes.len() as u64) < start).map_err(|error| {
         ReadError::NotSideModule {
             path: path_buf(),
             error,
         }
     })?;
-    // The rest, once. `take`: a file that grew since its size was checked is not read past
-    // the limit.
+    Ok(bytes)
+}
+
+/// The rest of a file whose first bytes [`read_head`] read into `bytes`.
+fn read_rest(
+    file: &std::fs::File,
+    mut bytes: Vec<u8>,
+    path: &Path,
+    max_bytes: u64,
+) -> Result<Vec<u8>, ReadError> {
+    // Once. `take`: a file that grew since its size was checked is not read past the limit.
     let rest = max_bytes
         .saturating_add(1)
         .saturating_sub(bytes.len() as u64);
     file.take(rest)
         .read_to_end(&mut bytes)
-        .map_err(read_error)?;
+        .map_err(|error| ReadError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
     if bytes.len() as u64 > max_bytes {
-        return Err(too_large(bytes.len() as u64));
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            len: bytes.len() as u64,
+            max: max_bytes,
+        });
     }
     Ok(bytes)
 }

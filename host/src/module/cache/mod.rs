@@ -16,7 +16,7 @@
 //!   [`crate::BuildError::CacheOverlapsGrant`]);
 //! - an entry is opened without following symlinks, and used only if it is a regular file owned
 //!   by the host's user, not writable by others, whose header names the expected module and
-//!   engine and whose BLAKE3 checksum matches its payload: all checked (over a read-only
+//!   engine and whose checksum (CRC-32) matches its payload: all checked (over a read-only
 //!   mapping of the file) before wasmtime sees a byte. Anything else is recompiled and
 //!   rewritten;
 //! - entries are written to exclusively created temporary files, then renamed into place, so
@@ -31,12 +31,15 @@
 //!
 //! Modules are keyed by the BLAKE3 hash of their bytes. A library read from a file also has
 //! that file's identity (device, inode, size, modification and change times): a cache
-//! remembers which content hash each identity had, so a file seen before is not hashed again.
+//! remembers which content hash each identity had, so a file seen before is not hashed again,
+//! and with a disk cache it keeps that map in the directory too (`index.rs`), so that a new
+//! process that finds the module cached reads no more of a known file than its first bytes.
 //! (A file rewritten in place with the same size within one timestamp tick would keep its old
 //! hash: the loader then gets the module the file held before, compiled and checked as any
 //! other, never a mix of the two.)
 
 mod disk;
+mod index;
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -52,7 +55,7 @@ use crate::error::{one_line, DlError, DlResult};
 use crate::module::dylink;
 use crate::module::image::{reset_image, ResetImage};
 use crate::module::libmeta::{LibraryMeta, LinkInfo};
-use crate::module::source::FileIdentity;
+use crate::module::source::{Body, FileIdentity};
 
 pub(crate) use disk::check_overlap;
 use disk::{check_private_dir, Counters, Disk, EntryKey};
@@ -66,6 +69,8 @@ pub(crate) struct CompiledLibrary {
     /// Table offsets (from `__table_base`) of the functions clang made of its
     /// `__attribute__((destructor))` functions (see `dylink::late_destructor_offsets`).
     pub(crate) late_destructors: Vec<u32>,
+    /// How many functions it defines (checked against `Limits::max_module_functions`).
+    pub(crate) functions: u32,
 }
 
 type Hash256 = [u8; 32];
@@ -113,6 +118,8 @@ struct Inner {
     hits: AtomicU64,
     /// The content hash of each file identity seen (see the module docs, "Keys").
     identities: Mutex<FxHashMap<FileIdentity, Hash256>>,
+    /// Whether the disk cache's identity index was read into `identities`.
+    index_loaded: OnceLock<()>,
     disk: Option<Disk>,
 }
 
@@ -209,6 +216,7 @@ impl ModuleCache {
                 compiles: AtomicU64::new(0),
                 hits: AtomicU64::new(0),
                 identities: Mutex::default(),
+                index_loaded: OnceLock::new(),
                 disk: Some(Disk {
                     dir,
                     max_bytes,
@@ -339,37 +347,63 @@ impl ModuleCache {
         engines[at].compiling.remove(hash);
     }
 
-    /// The content hash of `bytes`, from the identity map when the file was seen before.
-    fn content_hash(&self, bytes: &[u8], identity: Option<&FileIdentity>) -> Hash256 {
-        let Some(identity) = identity else {
-            return *blake3::hash(bytes).as_bytes();
-        };
-        let known = self
-            .inner
+    fn identities(&self) -> std::sync::MutexGuard<'_, FxHashMap<FileIdentity, Hash256>> {
+        self.inner
             .identities
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(identity)
-            .copied();
-        // The identity includes the size: a cheap check that these are the bytes it named.
-        if let Some(hash) = known.filter(|_| identity.size == bytes.len() as u64) {
-            return hash;
+    }
+
+    /// The content hash the file `identity` had when it was seen before, by this process or
+    /// (through the disk cache's identity index) another.
+    fn known_hash(&self, identity: &FileIdentity) -> Option<Hash256> {
+        if let Some(disk) = &self.inner.disk {
+            self.inner.index_loaded.get_or_init(|| {
+                let stored = index::read(&disk.dir);
+                let mut identities = self.identities();
+                for (id, hash) in stored {
+                    if identities.len() >= MAX_IDENTITIES {
+                        break;
+                    }
+                    identities.entry(id).or_insert(hash);
+                }
+            });
         }
-        let hash = *blake3::hash(bytes).as_bytes();
-        let mut identities = self
-            .inner
-            .identities
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if identities.len() >= MAX_IDENTITIES {
-            identities.clear();
+        self.identities().get(identity).copied()
+    }
+
+    /// Remembers that the file `identity` holds the module `hash`, in the disk cache's
+    /// identity index too.
+    fn remember(&self, identity: &FileIdentity, hash: Hash256) {
+        let snapshot = {
+            let mut identities = self.identities();
+            if identities.len() >= MAX_IDENTITIES {
+                identities.clear();
+            }
+            identities.insert(*identity, hash);
+            self.inner.disk.as_ref().map(|_| {
+                let mut entries = vec![(*identity, hash)];
+                entries.extend(
+                    identities
+                        .iter()
+                        .filter(|(id, _)| *id != identity)
+                        .take(index::MAX_ENTRIES - 1)
+                        .map(|(id, hash)| (*id, *hash)),
+                );
+                entries
+            })
+        };
+        if let (Some(disk), Some(entries)) = (&self.inner.disk, snapshot) {
+            // A failure only costs the next process a read and a hash.
+            if let Err(e) = index::write(&disk.dir, entries) {
+                crate::trace::cache("(identity index)", &format!("cannot write it: {e}"));
+            }
         }
-        identities.insert(*identity, hash);
-        hash
     }
 
     /// Returns the compiled module for `bytes`, compiling (and validating) it on a miss.
     /// `identity` is the file the bytes were read from, if any (see the module docs, "Keys").
+    #[cfg(test)]
     pub(crate) fn get_or_compile(
         &self,
         engine: &Engine,
@@ -377,9 +411,37 @@ impl ModuleCache {
         bytes: &[u8],
         identity: Option<&FileIdentity>,
     ) -> DlResult<Arc<CompiledLibrary>> {
-        let hash = self.content_hash(bytes, identity);
+        let mut body = Body::from_bytes(bytes.into());
+        self.get_or_compile_found(engine, name, &mut body, identity, &|_| Ok(()))
+    }
+
+    /// Returns the compiled module of `body`, compiling (and validating) it on a miss.
+    /// `identity` is the file the body is read from, if any: when its content hash is known
+    /// (see the module docs, "Keys") and the module is cached, the body is not read at all.
+    /// `check_functions` is given the number of functions the module defines before it is
+    /// compiled or returned from the cache.
+    pub(crate) fn get_or_compile_found(
+        &self,
+        engine: &Engine,
+        name: &str,
+        body: &mut Body,
+        identity: Option<&FileIdentity>,
+        check_functions: &dyn Fn(u32) -> DlResult<()>,
+    ) -> DlResult<Arc<CompiledLibrary>> {
+        let known = identity.and_then(|id| self.known_hash(id));
+        let hash = match known {
+            Some(hash) => hash,
+            None => {
+                let hash = *blake3::hash(&body.bytes()?).as_bytes();
+                if let Some(identity) = identity {
+                    self.remember(identity, hash);
+                }
+                hash
+            }
+        };
         let (_, hit) = self.lookup(engine, &hash);
         if let Some(hit) = hit {
+            check_functions(hit.functions)?;
             self.inner.hits.fetch_add(1, Ordering::Relaxed);
             crate::trace::cache(name, "hit");
             return Ok(hit);
@@ -387,53 +449,75 @@ impl ModuleCache {
         // Single flight: one load compiles, concurrent loads of the same module wait for it
         // and take its result (or, if it failed, try in turn).
         let gate = self.gate(engine, hash);
-        let _compiling = gate.lock().unwrap_or_else(|p| p.into_inner());
-        let result = self.compile_locked(engine, name, bytes, hash);
+        let result = {
+            let _compiling = gate.lock().unwrap_or_else(|p| p.into_inner());
+            self.compile_locked(engine, name, body, identity, known, hash, check_functions)
+        };
         self.open_gate(engine, &hash);
         result
     }
 
-    /// `get_or_compile` holding the module's gate: looks again, then loads from disk or
+    /// `get_or_compile_found` holding the module's gate: looks again, then loads from disk or
     /// compiles.
+    #[allow(clippy::too_many_arguments)]
     fn compile_locked(
         &self,
         engine: &Engine,
         name: &str,
-        bytes: &[u8],
+        body: &mut Body,
+        identity: Option<&FileIdentity>,
+        known: Option<Hash256>,
         hash: Hash256,
+        check_functions: &dyn Fn(u32) -> DlResult<()>,
     ) -> DlResult<Arc<CompiledLibrary>> {
         let (compat, hit) = self.lookup(engine, &hash);
         if let Some(hit) = hit {
+            check_functions(hit.functions)?;
             self.inner.hits.fetch_add(1, Ordering::Relaxed);
             crate::trace::cache(name, "hit, compiled by a concurrent load");
             return Ok(hit);
         }
         let key = EntryKey { hash, compat };
-        // A disk entry carries the metadata: no need to parse the module at all.
+        // A disk entry carries the metadata: no need to read or parse the module at all.
         if let Some((module, Some(meta))) = self.load_from_disk(engine, &key, name, true) {
+            check_functions(meta.functions)?;
             crate::trace::cache(name, "disk hit");
             let compiled = CompiledLibrary {
                 module,
                 info: meta.info,
                 reset: meta.reset,
                 late_destructors: meta.late_destructors,
+                functions: meta.functions,
             };
             return Ok(self.insert(engine, hash, Arc::new(compiled)));
         }
+        let bytes = body.bytes()?;
+        if let (Some(identity), Some(_)) = (identity, known) {
+            // Compiled code is stored under the hash of the bytes compiled, never under one
+            // remembered for a file (which could have changed within a timestamp tick).
+            let actual = *blake3::hash(&bytes).as_bytes();
+            if actual != hash {
+                self.remember(identity, actual);
+                return self.get_or_compile_found(engine, name, body, Some(identity), check_functions);
+            }
+        }
+        let functions = dylink::defined_function_count(&bytes);
+        check_functions(functions)?;
         // Read the metadata first: it gives the precise error for files that are not side
         // modules, and is cheap next to compiling.
-        let info = dylink::read(bytes).map_err(|source| DlError::NotSideModule {
+        let info = dylink::read(&bytes).map_err(|source| DlError::NotSideModule {
             name: name.to_string(),
             source,
         })?;
         let meta = LibraryMeta {
-            reset: reset_image(bytes, &info.mem),
-            late_destructors: dylink::late_destructor_offsets(bytes),
+            reset: reset_image(&bytes, &info.mem),
+            late_destructors: dylink::late_destructor_offsets(&bytes),
             info: LinkInfo::new(info),
+            functions,
         };
         crate::trace::cache(name, "compile");
         self.inner.compiles.fetch_add(1, Ordering::Relaxed);
-        let module = Module::new(engine, bytes).map_err(|e| DlError::Compile {
+        let module = Module::new(engine, &bytes).map_err(|e| DlError::Compile {
             name: name.to_string(),
             reason: one_line(&e),
         })?;
@@ -443,6 +527,7 @@ impl ModuleCache {
             info: meta.info,
             reset: meta.reset,
             late_destructors: meta.late_destructors,
+            functions: meta.functions,
         };
         Ok(self.insert(engine, hash, Arc::new(compiled)))
     }

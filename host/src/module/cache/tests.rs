@@ -155,3 +155,113 @@ fn altered_metadata_is_refused() {
     assert_eq!(next.disk_stats().rejected, 1, "checksum mismatch");
     assert_eq!(again.info.needed, ["liba.so"]);
 }
+
+/// Loads the library file at `path` as the loader does (no function limit); whether its bytes
+/// were read.
+fn load_file(cache: &ModuleCache, path: &Path) -> (Arc<CompiledLibrary>, bool) {
+    let (mut body, identity) = Body::open_file(path);
+    let lib = cache
+        .get_or_compile_found(
+            &Engine::default(),
+            "x",
+            &mut body,
+            identity.as_ref(),
+            &|_| Ok(()),
+        )
+        .unwrap();
+    (lib, body.is_read())
+}
+
+/// Writes `bytes` to `path` as a new file (a new inode, so a new identity).
+fn replace_file(path: &Path, bytes: &[u8]) {
+    let next = path.with_extension("new");
+    std::fs::write(&next, bytes).unwrap();
+    std::fs::rename(&next, path).unwrap();
+}
+
+#[test]
+#[cfg(unix)]
+fn a_new_process_loads_a_known_file_without_reading_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cache");
+    let lib = tmp.path().join("liba.so");
+    replace_file(&lib, &side_module("liba.so"));
+    let (first, read) = load_file(&ModuleCache::with_disk_cache(&dir).unwrap(), &lib);
+    assert!(read);
+    assert_eq!(first.functions, 1);
+    // Another process (a new cache over the same directory): the identity index names the
+    // module, the entry holds it, the file is not read.
+    let next = ModuleCache::with_disk_cache(&dir).unwrap();
+    let (hit, read) = load_file(&next, &lib);
+    assert!(!read, "a known file was read again");
+    assert_eq!(next.disk_stats().hits, 1);
+    assert_eq!(hit.info, first.info);
+    // The function limit holds on such a hit too (from the count stored in the entry).
+    let (mut body, identity) = Body::open_file(&lib);
+    let limited = ModuleCache::with_disk_cache(&dir)
+        .unwrap()
+        .get_or_compile_found(
+            &Engine::default(),
+            "x",
+            &mut body,
+            identity.as_ref(),
+            &|count| Err(DlError::Invalid(format!("{count} functions"))),
+        );
+    assert_eq!(limited.err(), Some(DlError::Invalid("1 functions".into())));
+    assert!(!body.is_read());
+    // A file replaced has a new identity: read, hashed, the new module.
+    replace_file(&lib, &side_module("libb.so"));
+    let (changed, read) = load_file(&ModuleCache::with_disk_cache(&dir).unwrap(), &lib);
+    assert!(read);
+    assert_eq!(changed.info.needed, ["libb.so"]);
+}
+
+#[test]
+#[cfg(unix)]
+fn a_damaged_or_foreign_identity_index_only_costs_a_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cache");
+    let lib = tmp.path().join("liba.so");
+    replace_file(&lib, &side_module("liba.so"));
+    load_file(&ModuleCache::with_disk_cache(&dir).unwrap(), &lib);
+    let index = dir.join(index::FILE_NAME);
+    let good = std::fs::read(&index).unwrap();
+    // One bit of the hash it records flipped: refused as a whole, the file read and hashed.
+    let mut bad = good.clone();
+    bad[16 + 60] ^= 1;
+    std::fs::write(&index, &bad).unwrap();
+    let (lib_again, read) = load_file(&ModuleCache::with_disk_cache(&dir).unwrap(), &lib);
+    assert!(read);
+    assert_eq!(lib_again.info.needed, ["liba.so"]);
+    // Rewritten by that load; writable by others: not trusted.
+    assert_eq!(std::fs::read(&index).unwrap(), good);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&index, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let (_, read) = load_file(&ModuleCache::with_disk_cache(&dir).unwrap(), &lib);
+    assert!(read);
+}
+
+#[test]
+fn compiled_code_is_stored_under_the_hash_of_the_bytes_compiled() {
+    let engine = Engine::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cache");
+    let cache = ModuleCache::with_disk_cache(&dir).unwrap();
+    let a = side_module("liba.so");
+    let b = side_module("libb.so");
+    // The identity was remembered with a's hash, but the file now holds b (rewritten within
+    // one timestamp tick) and nothing is cached: b is compiled, and filed as b.
+    let id = identity(b.len(), 1);
+    cache.known_hash(&id);
+    cache
+        .inner
+        .identities
+        .lock()
+        .unwrap()
+        .insert(id, *blake3::hash(&a).as_bytes());
+    let got = cache.get_or_compile(&engine, "x", &b, Some(&id)).unwrap();
+    assert_eq!(got.info.needed, ["libb.so"]);
+    let fresh = ModuleCache::with_disk_cache(&dir).unwrap();
+    let a_lib = fresh.get_or_compile(&engine, "x", &a, None).unwrap();
+    assert_eq!(a_lib.info.needed, ["liba.so"]);
+}
