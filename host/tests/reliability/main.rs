@@ -8,6 +8,8 @@
 //! - `startup`: programs linked against side modules, when those go missing or change;
 //! - `files`: FIFOs, devices and large non-modules, refused before they are read;
 //! - `disk_cache`: the on-disk compile cache, which must never be a way into the host.
+//! - `embedder_errors`: errors the embedder raises to stop the guest (epoch callback, limiter)
+//!   while the loader runs guest code pass through `dlopen` as themselves, in both modes;
 //! - `attacks`: attacks on the newest parsing (wasi_dl_meta, references scan) and bookkeeping.
 
 #[path = "../../../fuzz/src/lib.rs"]
@@ -17,6 +19,7 @@ mod wasi_dl_fuzz;
 mod attacks;
 mod common;
 mod disk_cache;
+mod embedder_errors;
 mod files;
 mod hostile;
 mod leaks;

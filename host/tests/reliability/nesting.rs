@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use crate::both_modes;
 use crate::common::*;
 
 /// Level *k*'s constructor asks the program for level *k+1*.
@@ -122,7 +123,7 @@ fn deepest(out: &str) -> u32 {
     field(line(out, "top "), "deepest").parse().unwrap()
 }
 
-#[test]
+both_modes! {
 fn a_chain_of_constructors_stops_at_the_nesting_bound() {
     let out = run_chain(0);
     let error = line(&out, "error=");
@@ -136,8 +137,9 @@ fn a_chain_of_constructors_stops_at_the_nesting_bound() {
     );
     assert!(depth <= 65, "{out}");
 }
+}
 
-#[test]
+both_modes! {
 fn a_chain_of_constructors_stops_where_the_shadow_stack_runs_out() {
     // 48 KiB of locals per level: the program's 1 MiB stack runs out after about 20 levels,
     // before the host's stack or the nesting limit.
@@ -151,4 +153,5 @@ fn a_chain_of_constructors_stops_where_the_shadow_stack_runs_out() {
         "{out}"
     );
     assert!((15..=22).contains(&depth), "{out}");
+}
 }
