@@ -61,7 +61,7 @@ pub(crate) enum Bound {
 /// # struct State { dl: wasi_dl::WasiDlCtx }
 /// # fn run(engine: &Engine, linker: &Linker<State>, mut store: Store<State>, module: &Module)
 /// #     -> wasmtime::Result<()> {
-/// let instance = wasi_dl::instantiate(linker, &mut store, module, |s: &mut State| &mut s.dl).await?;
+/// let instance = wasi_dl::instantiate(linker, &mut store, module, |s: &mut State| &mut s.dl)?;
 /// instance.get_typed_func::<(), ()>(&mut store, "_start")?.call(&mut store, ())?;
 /// # Ok(())
 /// # }
