@@ -10,6 +10,7 @@
 //! - `disk_cache`: the on-disk compile cache, which must never be a way into the host.
 //! - `embedder_errors`: errors the embedder raises to stop the guest (epoch callback, limiter)
 //!   while the loader runs guest code pass through `dlopen` as themselves, in both modes;
+//! - `sources`: an embedder's `ModuleSource`, asked with `fetch` or awaited with `fetch_async`;
 //! - `attacks`: attacks on the newest parsing (wasi_dl_meta, references scan) and bookkeeping.
 
 #[path = "../../../fuzz/src/lib.rs"]
@@ -26,4 +27,5 @@ mod leaks;
 mod limits;
 mod nesting;
 mod raw_abi;
+mod sources;
 mod startup;
