@@ -2,7 +2,7 @@
 
 use crate::ctx::WasiDlCtx;
 use crate::error::{DlError, DlResult};
-use crate::lookup::program::{self};
+use crate::lookup::program;
 use crate::lookup::scope::{Symbol, PROGRAM_HANDLE};
 
 use super::Session;

@@ -25,7 +25,7 @@ pub(super) async fn undo_failed_open<T: Send + 'static>(
     if let Some(stack_pointer) = s.cx().program.as_ref().map(|p| p.stack_pointer) {
         let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
     }
-    crate::loader::startup::unbind(s, std::mem::take(&mut group.bound_imports));
+    super::startup::unbind(s, std::mem::take(&mut group.bound_imports));
     roll_back(s, group).await;
 }
 

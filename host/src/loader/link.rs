@@ -7,14 +7,14 @@ use wasmtime::{
     Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Mutability, Ref, Val, ValType,
 };
 
-use super::exec;
-use super::foreign;
 use crate::error::{one_line, DlError, DlResult};
-use crate::lookup::program::{self};
+use crate::lookup::program;
 use crate::lookup::scope::{GotEntry, LibId, ScopeEntry, Symbol};
 use crate::trace;
 
 use super::bind::bind_got;
+use super::exec;
+use super::foreign;
 use super::map::reserve_slots;
 use super::open::Group;
 use super::reuse::revive;
@@ -52,7 +52,7 @@ pub(super) async fn link_group<T: Send + 'static>(
         }
     }
     for &root in global_roots {
-        crate::loader::startup::bind_pending(s, root, &mut group.bound_imports).await?;
+        super::startup::bind_pending(s, root, &mut group.bound_imports).await?;
     }
     // Every new library's symbols are known now (this is what makes cycles work).
     for &id in &group.post_order {

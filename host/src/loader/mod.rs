@@ -17,10 +17,11 @@
 //! both across a call into wasm: the guest may call back into the loader at any of those
 //! points (a constructor that calls `dlopen`), and finds the state consistent.
 //!
-//! One file per phase, in the order a `dlopen` meets them: [`open`] (entry, the group),
-//! [`fetch`], [`map`], [`link`] (with [`foreign`]'s trampolines), [`bind`], [`construct`];
-//! [`close`] (dlclose, roll back, release), [`reuse`] (park and revive); [`sym`] and [`addr`]
-//! (`dlsym`, `dladdr`); [`startup`] (the libraries a program was linked against). This file
+//! One file per phase, in the order a `dlopen` meets them: [`open`](mod@open) (entry, the
+//! group), [`fetch`](mod@fetch), [`map`], [`link`] (with [`foreign`]'s trampolines), [`bind`],
+//! [`construct`]; [`close`](mod@close) (dlclose, roll back, release), [`reuse`] (park and
+//! revive); [`sym`](mod@sym) and [`addr`](mod@addr) (`dlsym`, `dladdr`); [`startup`] (the
+//! libraries a program was linked against). This file
 //! holds what they share: the [`Session`] of one import call and the [`Glue`] of all of them.
 //!
 //! The phases are `async fn`s, one implementation for sync and async stores: every entry into

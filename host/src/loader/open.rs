@@ -270,8 +270,8 @@ async fn load_needed_group<T: Send + 'static>(
     }
     map_below(s, below, group).await?;
     link_group(s, group, true, &roots.clone()).await?;
-    crate::loader::startup::check_program_got(s)?;
-    crate::loader::startup::apply_program_data_relocs(s).await?;
+    super::startup::check_program_got(s)?;
+    super::startup::apply_program_data_relocs(s).await?;
     // The program's search list: its libraries, then theirs, breadth first (load order).
     let mut order = s.cx().scope.sort_maps(&group.registered, false);
     order.reverse();
@@ -350,5 +350,5 @@ pub(super) struct Group {
     /// Dependencies before dependents.
     pub(super) post_order: Vec<LibId>,
     /// Program imports this `dlopen` pointed at its libraries (see `startup`).
-    pub(super) bound_imports: Vec<crate::loader::startup::Bound>,
+    pub(super) bound_imports: Vec<super::startup::Bound>,
 }

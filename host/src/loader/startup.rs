@@ -29,11 +29,11 @@ use wasmtime::{
     Store, Val, ValType,
 };
 
+use super::exec::{self, Mode};
+use super::Session;
 use crate::ctx::program_imports::{GotImport, Pending, ProgramImports};
 use crate::ctx::WasiDlCtx;
 use crate::error::{DlError, DlResult};
-use crate::loader::exec::{self, Mode};
-use crate::loader::Session;
 use crate::lookup::scope::{LibId, ScopeEntry, Symbol};
 
 /// An import bound by a `dlopen` in progress, with what to restore if it fails.
@@ -198,11 +198,11 @@ fn stub_module<'a>(types: impl Iterator<Item = &'a FuncType>) -> Option<Vec<u8>>
         let index = u32::try_from(index).ok()?;
         let params: Vec<_> = ty
             .params()
-            .map(|t| crate::loader::foreign::encoder_type(&t))
+            .map(|t| super::foreign::encoder_type(&t))
             .collect::<Option<_>>()?;
         let results: Vec<_> = ty
             .results()
-            .map(|t| crate::loader::foreign::encoder_type(&t))
+            .map(|t| super::foreign::encoder_type(&t))
             .collect::<Option<_>>()?;
         // One type per function keeps the indices trivial; the engine deduplicates them.
         type_section
@@ -360,7 +360,7 @@ async fn bind_got<T: Send + 'static>(
                 })
             }
             func @ Symbol::Func { .. } => {
-                crate::loader::slot_for(s, ScopeEntry::Lib(provider), func, &name).await?
+                super::slot_for(s, ScopeEntry::Lib(provider), func, &name).await?
             }
         };
         import

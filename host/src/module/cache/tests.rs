@@ -1,5 +1,6 @@
 //! Tests of the compile cache (memory and disk).
 
+use super::disk::{MAX_MAPPED_ENTRIES, TRAILER_LEN};
 use super::*;
 
 /// A side module with one import and one export, `needed` in its NEEDED list.

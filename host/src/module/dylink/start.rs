@@ -13,7 +13,7 @@ pub const START_LEN: usize = 32;
 /// Checks a file's first bytes, before the rest is read: the wasm magic number and version,
 /// and a first section that is the custom section `dylink.0`. `prefix` holds the first
 /// [`START_LEN`] bytes of the file, or all of it when `complete` (the file is shorter).
-/// Passing says nothing about the rest; [`read`] checks the whole module.
+/// Passing says nothing about the rest; [`read`](fn@crate::dylink::read) checks the whole module.
 pub fn check_start(prefix: &[u8], complete: bool) -> Result<(), DylinkError> {
     check_header(prefix)?;
     let mut r = BinaryReader::new(prefix.get(8..).unwrap_or_default(), 8);
