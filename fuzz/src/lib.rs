@@ -507,6 +507,7 @@ pub fn fuzz_limits() -> Limits {
         max_align_log2: 16,
         max_parked_libraries: 4,
         max_parked_bytes: 1 << 20,
+        ..Limits::default()
     }
 }
 

@@ -116,16 +116,43 @@ pub enum DlError {
 
 pub(crate) type DlResult<T> = Result<T, DlError>;
 
-/// Errors from guest code the loader must pass on rather than report as a failed call: the
-/// program exiting (`exit()` in a constructor) and the embedder's interruptions (epoch
-/// deadline, fuel).
+/// Errors from guest code the loader must pass on rather than report as a failed call.
+///
+/// Fatal: the program's exit (`exit()` in a constructor), the embedder's interruptions (epoch
+/// deadline, fuel), and any other error raised while guest code ran (it carries a wasm
+/// backtrace): what an embedder raises to stop the guest (an `epoch_deadline_callback` or a
+/// resource limiter returning `Err`, a failed async yield, a host function's error).
+/// Not fatal, failing only the `dlopen` (or `dlclose`) that ran the code: the guest's own
+/// faults (a wasm trap such as `unreachable`, an out-of-bounds access or a stack overflow, an
+/// uncaught exception, and a [`GuestTrap`] of the loader's stubs), and errors wasmtime raises before any guest
+/// code runs (an instantiation's link errors, the store's instance limit).
 pub(crate) fn is_fatal(err: &wasmtime::Error) -> bool {
-    err.downcast_ref::<wasmtime_wasi::I32Exit>().is_some()
-        || matches!(
-            err.downcast_ref::<wasmtime::Trap>(),
-            Some(wasmtime::Trap::Interrupt | wasmtime::Trap::OutOfFuel)
-        )
+    if err.downcast_ref::<wasmtime_wasi::I32Exit>().is_some() {
+        return true;
+    }
+    match err.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => matches!(trap, wasmtime::Trap::Interrupt | wasmtime::Trap::OutOfFuel),
+        None => {
+            err.downcast_ref::<GuestTrap>().is_none()
+                // An exception no handler caught (a constructor's C++ throw or longjmp).
+                && err.downcast_ref::<wasmtime::ThrownException>().is_none()
+                && err.downcast_ref::<wasmtime::WasmBacktrace>().is_some()
+        }
+    }
 }
+
+/// A trap raised by the loader's own stubs on the guest's behalf (a call to a symbol no
+/// library defines): like a wasm trap, it fails only the load whose code made the call.
+#[derive(Debug)]
+pub(crate) struct GuestTrap(pub(crate) String);
+
+impl std::fmt::Display for GuestTrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GuestTrap {}
 
 /// Shortens a wasmtime error chain to one line for a guest-visible message.
 /// A trap's wasm backtrace (one line per frame, thousands for a stack overflow) is replaced by

@@ -121,9 +121,9 @@ pub use crate::module::{cache, dylink, source};
 pub use cache::{CacheDirError, CacheStats, DiskStats, ModuleCache};
 pub use ctx::{BuildError, DlEvent, LibraryInfo, Limits, WasiDlCtx, WasiDlCtxBuilder};
 pub use error::DlError;
-pub use loader::startup::instantiate;
+pub use loader::startup::{instantiate, instantiate_async};
 pub use source::{Fetched, ModuleSource};
-pub use witx::add_to_linker;
+pub use witx::{add_to_linker, add_to_linker_async, add_to_linker_sync};
 
 /// The README's Rust examples, compiled as doc tests so that they stay true.
 #[doc = include_str!("../../README.md")]

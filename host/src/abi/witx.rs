@@ -20,11 +20,15 @@ use wiggle::{GuestError, GuestMemory, GuestPtr};
 
 use crate::ctx::WasiDlCtx;
 use crate::error::DlError;
-use crate::loader::{self, Glue, OpenMode, Session};
+use crate::loader::exec::{self, Mode};
+use crate::loader::{self, GetCx, Glue, OpenMode, Session};
 
 wiggle::from_witx!({
     witx: ["witx/wasi_dl.witx"],
     errors: { errno => trappable Error },
+    // One implementation for both modes: a sync store drives these futures to completion at
+    // once (see `exec`), an async store awaits them.
+    async: *,
     // No tracing span around every call: dlsym is on hot paths (WASI_DL_DEBUG traces instead).
     tracing: false,
 });
@@ -48,7 +52,8 @@ impl From<GuestError> for types::Error {
     }
 }
 
-/// Adds the `wasi_dl` imports to `linker`.
+/// Adds the `wasi_dl` imports to `linker`, for a sync store: the same as
+/// [`add_to_linker_sync`].
 ///
 /// `get_cx` finds the [`WasiDlCtx`] in the store's data. A side module that imports a host
 /// function (WASI, or one of yours, also under `env` when no module defines the name) gets it
@@ -57,155 +62,266 @@ impl From<GuestError> for types::Error {
 /// [`crate::instantiate`] (definitions made before or after this call alike); for a program
 /// instantiated otherwise, this linker as it is at this moment (then add WASI and your own
 /// functions first).
-pub fn add_to_linker<T: 'static>(
+pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     get_cx: impl Fn(&mut T) -> &mut WasiDlCtx + Send + Sync + 'static,
 ) -> wasmtime::Result<()> {
+    add_to_linker_sync(linker, get_cx)
+}
+
+/// Adds the `wasi_dl` imports to `linker`, for a store entered with wasmtime's sync API
+/// (`Func::call`, `Linker::instantiate`, or [`crate::instantiate`]); beside
+/// `wasmtime_wasi::p1::add_to_linker_sync`. The loader then instantiates libraries and runs
+/// their constructors with the sync API too. See [`add_to_linker`] for `get_cx` and the order.
+pub fn add_to_linker_sync<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get_cx: impl Fn(&mut T) -> &mut WasiDlCtx + Send + Sync + 'static,
+) -> wasmtime::Result<()> {
+    add(linker, Box::new(get_cx), Mode::Sync)
+}
+
+/// Adds the `wasi_dl` imports to `linker`, for an async store: one entered with
+/// `call_async` and [`crate::instantiate_async`], beside
+/// `wasmtime_wasi::p1::add_to_linker_async` (with `Config::async_support`, async resource
+/// limiters, epoch or fuel yielding). The imports are async host functions: the loader
+/// instantiates libraries and runs their constructors, destructors and the program's
+/// allocator with `_async` calls, so the guest code it runs yields like any other, and
+/// [`crate::ModuleSource::fetch_async`] is awaited. See [`add_to_linker`] for `get_cx` and
+/// the order.
+pub fn add_to_linker_async<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get_cx: impl Fn(&mut T) -> &mut WasiDlCtx + Send + Sync + 'static,
+) -> wasmtime::Result<()> {
+    add(linker, Box::new(get_cx), Mode::Async)
+}
+
+/// The type of an import's parameter (all are i32).
+macro_rules! i32_of {
+    ($arg:ident) => {
+        i32
+    };
+}
+
+/// Defines the import `$name`, whose work is the async fn `$body(caller, glue, (args))`: in a
+/// sync store a plain host function that runs it to completion at once (see
+/// [`exec::now`]), in an async store an async host function that awaits it.
+///
+/// `$place` says where a sync store keeps the future while it runs: `inline` on the stack
+/// (the quick calls, `dlsym` first), `boxed` on the heap for the imports that load and unload.
+/// Their futures hold every phase's state, and nest once per constructor that calls `dlopen`:
+/// on the stack they would take the native stack that `Limits::nested_host_stack` bounds.
+macro_rules! import {
+    ($linker:expr, $glue:expr, $name:literal, $place:ident, $body:ident ($($arg:ident),*)) => {{
+        let g = $glue.clone();
+        match g.mode {
+            Mode::Sync => $linker.func_wrap(
+                "wasi_dl",
+                $name,
+                move |mut caller: Caller<'_, T>, $($arg: i32),*| -> wasmtime::Result<i32> {
+                    import!(@run $place, $body(&mut caller, &g, ($($arg,)*)))
+                },
+            )?,
+            Mode::Async => $linker.func_wrap_async(
+                "wasi_dl",
+                $name,
+                move |mut caller: Caller<'_, T>, ($($arg,)*): ($(i32_of!($arg),)*)| {
+                    let g = g.clone();
+                    Box::new(async move { $body(&mut caller, &g, ($($arg,)*)).await })
+                },
+            )?,
+        };
+    }};
+    (@run inline, $future:expr) => {
+        exec::now($future)?
+    };
+    (@run boxed, $future:expr) => {
+        exec::now(Box::pin($future))?
+    };
+}
+
+fn add<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get_cx: Box<GetCx<T>>,
+    mode: Mode,
+) -> wasmtime::Result<()> {
     let glue = Arc::new(Glue {
-        get_cx: Box::new(get_cx),
+        get_cx,
         linker: linker.clone(),
         cache: crate::module::cache::ModuleCache::for_engine(linker.engine()),
+        mode,
     });
-    let module = "wasi_dl";
-
-    let g = glue.clone();
-    linker.func_wrap(
-        module,
+    import!(
+        linker,
+        glue,
         "open",
-        move |mut caller: Caller<'_, T>,
-              path: i32,
-              path_len: i32,
-              flags: i32,
-              from: i32,
-              out: i32| {
-            let mut call = HostCall::new(&mut caller, &g);
-            // wiggle turns a failed argument conversion into a trap: unknown flag bits must be
-            // an error the program can handle, like every other bad argument.
-            if OpenFlags::try_from(flags).is_err() {
-                let err =
-                    DlError::Invalid(format!("unknown flag bits in the dlopen mode {flags:#x}"));
-                let _ = call.fail(err);
-                return call.finish(Errno::Inval as i32);
-            }
-            let errno = wasi_dl::open(
-                &mut call,
-                &mut no_memory(),
-                path,
-                path_len,
-                flags,
-                from,
-                out,
-            )?;
-            call.finish(errno)
-        },
-    )?;
-    let g = glue.clone();
-    linker.func_wrap(
-        module,
+        boxed,
+        open(path, path_len, flags, from, out)
+    );
+    import!(
+        linker,
+        glue,
         "sym",
-        move |mut caller: Caller<'_, T>,
-              handle: i32,
-              name: i32,
-              name_len: i32,
-              from: i32,
-              kind_out: i32,
-              value_out: i32| {
-            let mut call = HostCall::new(&mut caller, &g);
-            let errno = wasi_dl::sym(
-                &mut call,
-                &mut no_memory(),
-                handle,
-                name,
-                name_len,
-                from,
-                kind_out,
-                value_out,
-            )?;
-            call.finish(errno)
-        },
-    )?;
-    let g = glue.clone();
-    linker.func_wrap(
-        module,
-        "close",
-        move |mut caller: Caller<'_, T>, handle: i32| {
-            let mut call = HostCall::new(&mut caller, &g);
-            let errno = wasi_dl::close(&mut call, &mut no_memory(), handle)?;
-            call.finish(errno)
-        },
-    )?;
-    let g = glue.clone();
-    linker.func_wrap(
-        module,
+        inline,
+        sym(handle, name, name_len, from, kind_out, value_out)
+    );
+    import!(linker, glue, "close", boxed, close(handle));
+    import!(
+        linker,
+        glue,
         "last_error",
-        move |mut caller: Caller<'_, T>, buf: i32, buf_len: i32, len_out: i32| {
-            let mut call = HostCall::new(&mut caller, &g);
-            let errno = wasi_dl::last_error(&mut call, &mut no_memory(), buf, buf_len, len_out)?;
-            call.finish(errno)
-        },
-    )?;
-    let g = glue.clone();
-    linker.func_wrap(
-        module,
-        "watch",
-        move |mut caller: Caller<'_, T>, generation: i32| {
-            let mut call = HostCall::new(&mut caller, &g);
-            let errno = wasi_dl::watch(&mut call, &mut no_memory(), generation)?;
-            call.finish(errno)
-        },
-    )?;
-    let g = glue.clone();
-    linker.func_wrap(
-        module,
+        inline,
+        last_error(buf, buf_len, len_out)
+    );
+    import!(linker, glue, "watch", inline, watch(generation));
+    import!(
+        linker,
+        glue,
         "open_needed",
-        move |mut caller: Caller<'_, T>, names: i32, names_len: i32| {
-            let mut call = HostCall::new(&mut caller, &g);
-            let errno = wasi_dl::open_needed(&mut call, &mut no_memory(), names, names_len)?;
-            call.finish(errno)
-        },
-    )?;
-    let g = glue.clone();
-    linker.func_wrap(
-        module,
+        boxed,
+        open_needed(names, names_len)
+    );
+    import!(
+        linker,
+        glue,
         "program_runpath",
-        move |mut caller: Caller<'_, T>, paths: i32, paths_len: i32| {
-            let mut call = HostCall::new(&mut caller, &g);
-            let errno = wasi_dl::program_runpath(&mut call, &mut no_memory(), paths, paths_len)?;
-            call.finish(errno)
-        },
-    )?;
-    let g = glue.clone();
-    linker.func_wrap(module, "fini", move |mut caller: Caller<'_, T>| {
-        let mut call = HostCall::new(&mut caller, &g);
-        let errno = wasi_dl::fini(&mut call, &mut no_memory())?;
-        call.finish(errno)
-    })?;
-    let g = glue;
-    linker.func_wrap(
-        module,
+        inline,
+        program_runpath(paths, paths_len)
+    );
+    import!(linker, glue, "fini", boxed, fini());
+    import!(
+        linker,
+        glue,
         "addr",
-        move |mut caller: Caller<'_, T>,
-              address: i32,
-              name_buf: i32,
-              name_len: i32,
-              sym_buf: i32,
-              sym_len: i32,
-              info_out: i32| {
-            let mut call = HostCall::new(&mut caller, &g);
-            let errno = wasi_dl::addr(
-                &mut call,
-                &mut no_memory(),
-                address,
-                name_buf,
-                name_len,
-                sym_buf,
-                sym_len,
-                info_out,
-            )?;
-            call.finish(errno)
-        },
-    )?;
+        inline,
+        addr(address, name_buf, name_len, sym_buf, sym_len, info_out)
+    );
     Ok(())
+}
+
+/// One import's work: the import's arguments as a tuple, its errno (or the error that stops
+/// the program) as the result.
+type Done = wasmtime::Result<i32>;
+
+async fn open<T: Send + 'static>(
+    caller: &mut Caller<'_, T>,
+    g: &Arc<Glue<T>>,
+    (path, path_len, flags, from, out): (i32, i32, i32, i32, i32),
+) -> Done {
+    let mut call = HostCall::new(caller, g);
+    // wiggle turns a failed argument conversion into a trap: unknown flag bits must be
+    // an error the program can handle, like every other bad argument.
+    if OpenFlags::try_from(flags).is_err() {
+        let err = DlError::Invalid(format!("unknown flag bits in the dlopen mode {flags:#x}"));
+        let _ = call.fail(err);
+        return call.finish(Errno::Inval as i32);
+    }
+    let errno = wasi_dl::open(
+        &mut call,
+        &mut no_memory(),
+        path,
+        path_len,
+        flags,
+        from,
+        out,
+    )
+    .await?;
+    call.finish(errno)
+}
+
+async fn sym<T: Send + 'static>(
+    caller: &mut Caller<'_, T>,
+    g: &Arc<Glue<T>>,
+    (handle, name, name_len, from, kind_out, value_out): (i32, i32, i32, i32, i32, i32),
+) -> Done {
+    let mut call = HostCall::new(caller, g);
+    let errno = wasi_dl::sym(
+        &mut call,
+        &mut no_memory(),
+        handle,
+        name,
+        name_len,
+        from,
+        kind_out,
+        value_out,
+    )
+    .await?;
+    call.finish(errno)
+}
+
+async fn close<T: Send + 'static>(
+    caller: &mut Caller<'_, T>,
+    g: &Arc<Glue<T>>,
+    (handle,): (i32,),
+) -> Done {
+    let mut call = HostCall::new(caller, g);
+    let errno = wasi_dl::close(&mut call, &mut no_memory(), handle).await?;
+    call.finish(errno)
+}
+
+async fn last_error<T: Send + 'static>(
+    caller: &mut Caller<'_, T>,
+    g: &Arc<Glue<T>>,
+    (buf, buf_len, len_out): (i32, i32, i32),
+) -> Done {
+    let mut call = HostCall::new(caller, g);
+    let errno = wasi_dl::last_error(&mut call, &mut no_memory(), buf, buf_len, len_out).await?;
+    call.finish(errno)
+}
+
+async fn watch<T: Send + 'static>(
+    caller: &mut Caller<'_, T>,
+    g: &Arc<Glue<T>>,
+    (generation,): (i32,),
+) -> Done {
+    let mut call = HostCall::new(caller, g);
+    let errno = wasi_dl::watch(&mut call, &mut no_memory(), generation).await?;
+    call.finish(errno)
+}
+
+async fn open_needed<T: Send + 'static>(
+    caller: &mut Caller<'_, T>,
+    g: &Arc<Glue<T>>,
+    (names, names_len): (i32, i32),
+) -> Done {
+    let mut call = HostCall::new(caller, g);
+    let errno = wasi_dl::open_needed(&mut call, &mut no_memory(), names, names_len).await?;
+    call.finish(errno)
+}
+
+async fn program_runpath<T: Send + 'static>(
+    caller: &mut Caller<'_, T>,
+    g: &Arc<Glue<T>>,
+    (paths, paths_len): (i32, i32),
+) -> Done {
+    let mut call = HostCall::new(caller, g);
+    let errno = wasi_dl::program_runpath(&mut call, &mut no_memory(), paths, paths_len).await?;
+    call.finish(errno)
+}
+
+async fn fini<T: Send + 'static>(caller: &mut Caller<'_, T>, g: &Arc<Glue<T>>, (): ()) -> Done {
+    let mut call = HostCall::new(caller, g);
+    let errno = wasi_dl::fini(&mut call, &mut no_memory()).await?;
+    call.finish(errno)
+}
+
+async fn addr<T: Send + 'static>(
+    caller: &mut Caller<'_, T>,
+    g: &Arc<Glue<T>>,
+    (address, name_buf, name_len, sym_buf, sym_len, info_out): (i32, i32, i32, i32, i32, i32),
+) -> Done {
+    let mut call = HostCall::new(caller, g);
+    let errno = wasi_dl::addr(
+        &mut call,
+        &mut no_memory(),
+        address,
+        name_buf,
+        name_len,
+        sym_buf,
+        sym_len,
+        info_out,
+    )
+    .await?;
+    call.finish(errno)
 }
 
 /// The memory handed to wiggle's generated functions. They never use it (see the module
@@ -215,7 +331,7 @@ fn no_memory() -> GuestMemory<'static> {
 }
 
 /// One import call in progress: the caller (store, exports) and the shared glue.
-pub(crate) struct HostCall<'c, 'a, T: 'static> {
+pub(crate) struct HostCall<'c, 'a, T: Send + 'static> {
     pub(crate) session: Session<'c, 'a, T>,
     /// Whether this call already recorded its error's text.
     recorded: bool,
@@ -223,7 +339,7 @@ pub(crate) struct HostCall<'c, 'a, T: 'static> {
     other: bool,
 }
 
-impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
+impl<'c, 'a, T: Send + 'static> HostCall<'c, 'a, T> {
     fn new(caller: &'c mut Caller<'a, T>, glue: &'c Arc<Glue<T>>) -> Self {
         let mut session = Session { caller, glue };
         let other = session.other_instance();
@@ -304,7 +420,7 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
     }
 
     /// `open` between its two generation steps.
-    fn open_advanced(
+    async fn open_advanced(
         &mut self,
         path: GuestPtr<str>,
         flags: OpenFlags,
@@ -320,6 +436,7 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
         // for could never be closed.
         self.write("handle pointer", handle_out, 0)?;
         let handle = loader::open(&mut self.session, &path, open_mode(flags), caller)
+            .await
             .map_err(|e| self.fail(e))?;
         self.write("handle pointer", handle_out, handle)
     }
@@ -389,8 +506,8 @@ impl<'c, 'a, T: 'static> HostCall<'c, 'a, T> {
     }
 }
 
-impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
-    fn open(
+impl<T: Send + 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
+    async fn open(
         &mut self,
         _: &mut GuestMemory<'_>,
         path: GuestPtr<str>,
@@ -400,12 +517,12 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
     ) -> Result<(), types::Error> {
         self.refuse_other()?;
         self.advance_generation();
-        let result = self.open_advanced(path, flags, caller, handle_out);
+        let result = self.open_advanced(path, flags, caller, handle_out).await;
         self.advance_generation();
         result
     }
 
-    fn sym(
+    async fn sym(
         &mut self,
         _: &mut GuestMemory<'_>,
         handle: Handle,
@@ -442,21 +559,24 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         self.write("symbol kind pointer", kind_out, SymbolKind::Function)?;
         self.write("symbol value pointer", value_out, 0)?;
         let (kind, value) = loader::sym(&mut self.session, handle, &name, caller)
+            .await
             .map(symbol_kind)
             .map_err(|e| self.fail(e))?;
         self.write("symbol kind pointer", kind_out, kind)?;
         self.write("symbol value pointer", value_out, value)
     }
 
-    fn close(&mut self, _: &mut GuestMemory<'_>, handle: Handle) -> Result<(), types::Error> {
+    async fn close(&mut self, _: &mut GuestMemory<'_>, handle: Handle) -> Result<(), types::Error> {
         self.refuse_other()?;
         self.advance_generation();
-        let result = loader::close(&mut self.session, handle).map_err(|e| self.fail(e));
+        let result = loader::close(&mut self.session, handle)
+            .await
+            .map_err(|e| self.fail(e));
         self.advance_generation();
         result
     }
 
-    fn open_needed(
+    async fn open_needed(
         &mut self,
         _: &mut GuestMemory<'_>,
         names: GuestPtr<str>,
@@ -465,12 +585,14 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         let names = self.read_str("library names", names)?;
         let names: Vec<&str> = names.split('\n').filter(|n| !n.is_empty()).collect();
         self.advance_generation();
-        let result = loader::open_needed(&mut self.session, &names).map_err(|e| self.fail(e));
+        let result = loader::open_needed(&mut self.session, &names)
+            .await
+            .map_err(|e| self.fail(e));
         self.advance_generation();
         result
     }
 
-    fn program_runpath(
+    async fn program_runpath(
         &mut self,
         _: &mut GuestMemory<'_>,
         paths: GuestPtr<str>,
@@ -488,12 +610,14 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         Ok(())
     }
 
-    fn fini(&mut self, _: &mut GuestMemory<'_>) -> Result<(), types::Error> {
+    async fn fini(&mut self, _: &mut GuestMemory<'_>) -> Result<(), types::Error> {
         self.refuse_other()?;
-        loader::fini(&mut self.session).map_err(|e| self.fail(e))
+        loader::fini(&mut self.session)
+            .await
+            .map_err(|e| self.fail(e))
     }
 
-    fn watch(
+    async fn watch(
         &mut self,
         _: &mut GuestMemory<'_>,
         generation: GuestPtr<u64>,
@@ -508,7 +632,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         Ok(())
     }
 
-    fn last_error(
+    async fn last_error(
         &mut self,
         _: &mut GuestMemory<'_>,
         buf: GuestPtr<u8>,
@@ -524,7 +648,7 @@ impl<T: 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         self.write("error length pointer", len_out, len)
     }
 
-    fn addr(
+    async fn addr(
         &mut self,
         _: &mut GuestMemory<'_>,
         address: u32,

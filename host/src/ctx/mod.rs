@@ -46,6 +46,18 @@ pub struct Limits {
     pub max_parked_libraries: usize,
     /// Guest memory (data blocks) parked libraries may hold together, in bytes.
     pub max_parked_bytes: u64,
+    /// How deep `dlopen`s may nest (a constructor that loads a library whose constructor
+    /// loads another, ...). A load past it fails with a `dlerror()` that says so, while the
+    /// level that asks still has room to report it.
+    pub max_nested_opens: u32,
+    /// Host stack, in bytes, nested loads may use below the outermost one in a sync store
+    /// (where every level runs on one native stack; keep it below wasmtime's
+    /// `max_wasm_stack`, whose rest is for the deepest level's constructors). An async store
+    /// runs each level's guest code on a fiber of its own, bounded by wasmtime.
+    pub nested_host_stack: usize,
+    /// Bytes of the program's shadow stack a `dlopen` leaves for the constructors it runs (at
+    /// most a quarter of the stack is kept).
+    pub shadow_stack_reserve: u32,
 }
 
 impl Limits {
@@ -87,6 +99,10 @@ impl Default for Limits {
             max_align_log2: 16,
             max_parked_libraries: 16,
             max_parked_bytes: 4 << 20,
+            max_nested_opens: 64,
+            // Half of wasmtime's default `max_wasm_stack` (512 KiB).
+            nested_host_stack: 256 * 1024,
+            shadow_stack_reserve: 64 * 1024,
         }
     }
 }
@@ -138,6 +154,17 @@ pub struct WasiDlCtx {
     /// modules' host imports come from it (with definitions made after `add_to_linker`). Kept
     /// here, in the store, not in the linker's own closures (that would be a cycle).
     pub(crate) linker: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    /// How deep `dlopen`s nest right now (per store: an async store's loader may move between
+    /// threads).
+    pub(crate) nesting: Nesting,
+}
+
+/// How deep `dlopen`s nest in one store right now (see `Limits::max_nested_opens`).
+#[derive(Default)]
+pub(crate) struct Nesting {
+    pub(crate) depth: u32,
+    /// Host stack address of the outermost load (sync stores only).
+    pub(crate) host_top: usize,
 }
 
 impl WasiDlCtx {
@@ -356,6 +383,7 @@ impl WasiDlCtxBuilder {
             program_runpath: Vec::new(),
             fatal: None,
             linker: None,
+            nesting: Nesting::default(),
         }
     }
 }

@@ -19,7 +19,10 @@ pub(crate) struct AddrFound {
     pub(crate) symbol_value: u32,
 }
 
-pub(crate) fn addr<T: 'static>(s: &mut Session<'_, '_, T>, address: u32) -> DlResult<AddrFound> {
+pub(crate) fn addr<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    address: u32,
+) -> DlResult<AddrFound> {
     s.program()?;
     if address == 0 {
         return Err(DlError::NoAddress { address });

@@ -11,7 +11,7 @@ use super::map::{release_slots, reserve_slots};
 use super::Session;
 
 /// Fills a library's GOT entries from the scope.
-pub(super) fn bind_got<T: 'static>(
+pub(super) async fn bind_got<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     got: &[GotEntry],
@@ -37,15 +37,15 @@ pub(super) fn bind_got<T: 'static>(
         space.slot_of.reserve(want as usize);
         space.func_in.reserve(want as usize);
         let library = s.cx().scope.lib(id)?.name.clone();
-        let start = reserve_slots(s, &library, want, 1)?;
+        let start = reserve_slots(s, &library, want, 1).await?;
         pool = start..start + want;
     }
-    let bound = bind_got_entries(s, id, got, found, &mut pool);
+    let bound = bind_got_entries(s, id, got, found, &mut pool).await;
     release_slots(s, pool.start, pool.end - pool.start);
     bound
 }
 
-fn bind_got_entries<T: 'static>(
+async fn bind_got_entries<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     got: &[GotEntry],
@@ -64,7 +64,9 @@ fn bind_got_entries<T: 'static>(
                 })
             }
             // A function's address (also when code takes it as data): its slot.
-            Some((owner, sym @ Symbol::Func { .. })) => slot_from(s, owner, sym, name, pool)?,
+            Some((owner, sym @ Symbol::Func { .. })) => {
+                slot_from(s, owner, sym, name, pool).await?
+            }
             None if entry.weak => 0,
             None => return Err(undefined(s, id, name)),
         };
@@ -78,7 +80,7 @@ fn bind_got_entries<T: 'static>(
     Ok(())
 }
 
-pub(super) fn undefined<T: 'static>(
+pub(super) fn undefined<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     symbol: &str,

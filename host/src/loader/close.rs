@@ -8,6 +8,7 @@ use crate::lookup::parked::Parked;
 use crate::lookup::scope::{LibId, LibState, PROGRAM_HANDLE};
 use crate::trace;
 
+use super::exec;
 use super::map::{release_memory, release_slots, take_slots_contents};
 use super::open::Group;
 use super::reuse::park;
@@ -16,7 +17,7 @@ use super::{guest_failure, Session};
 /// After a failed `dlopen`: the shadow stack pointer as it was when the import was called (a
 /// trap in guest code leaves it where the trapping frames had moved it), the program's imports
 /// it bound unbound, and everything it registered rolled back.
-pub(super) fn undo_failed_open<T: 'static>(
+pub(super) async fn undo_failed_open<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     group: &mut Group,
     stack_at_entry: Val,
@@ -25,7 +26,7 @@ pub(super) fn undo_failed_open<T: 'static>(
         let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
     }
     super::startup::unbind(s, std::mem::take(&mut group.bound_imports));
-    roll_back(s, group);
+    roll_back(s, group).await;
 }
 
 /// Undoes a failed `dlopen`: every library it registered goes, with its memory and slots.
@@ -33,7 +34,7 @@ pub(super) fn undo_failed_open<T: 'static>(
 /// A constructor of the group may have loaded another library (a nested `dlopen`) that needs
 /// one of the group's: it cannot outlive what it needs, so it is unloaded first (destructors
 /// included, while the group's libraries still exist), whatever references it holds.
-fn roll_back<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) {
+async fn roll_back<T: Send + 'static>(s: &mut Session<'_, '_, T>, group: &Group) {
     let dependents = s.cx().scope.dependents_of(&group.registered);
     if !dependents.is_empty() {
         for &id in &dependents {
@@ -43,7 +44,7 @@ fn roll_back<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) {
             }
         }
         // The group's libraries are still `Loading`, hence kept; only the dependents go.
-        let _ = unload_unreachable(s);
+        let _ = unload_unreachable(s).await;
     }
     // Destructors that constructors of the group registered before the failure would
     // otherwise stay registered for code that is gone: run them now, newest first (unless
@@ -65,20 +66,21 @@ fn roll_back<T: 'static>(s: &mut Session<'_, '_, T>, group: &Group) {
             if s.cx().fatal.is_some() {
                 break;
             }
-            if let Err(e) = finalize.call(&mut *s.caller, (base, end)) {
+            let mode = s.mode();
+            if let Err(e) = exec::call(&mut *s.caller, mode, &finalize, (base, end)).await {
                 let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
                 guest_failure(s, e);
             }
         }
     }
     for &id in group.registered.iter().rev() {
-        release_library(s, id);
+        release_library(s, id).await;
     }
 }
 
 /// Forgets a library. Its instance is parked for reuse when it can be (holding its data block
 /// and table slots); otherwise block and slots go back to the program.
-fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
+async fn release_library<T: Send + 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
     let Some(mut lib) = s.cx().scope.remove(id) else {
         return;
     };
@@ -90,7 +92,7 @@ fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
         for slot in extra_slots {
             release_slots(s, slot, 1);
         }
-        park(s, *parked);
+        park(s, *parked).await;
         return;
     }
     match lib.instance {
@@ -117,14 +119,15 @@ fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
                     got: lib.got,
                     direct: lib.direct,
                 },
-            );
+            )
+            .await;
         }
         _ => {
             for slot in extra_slots {
                 release_slots(s, slot, 1);
             }
             release_slots(s, lib.table_base, lib.table_size);
-            release_memory(s, lib.mem_base, lib.mem_size);
+            release_memory(s, lib.mem_base, lib.mem_size).await;
         }
     }
 }
@@ -132,7 +135,10 @@ fn release_library<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) {
 // ---------------------------------------------------------------------------------------------
 // dlclose
 
-pub(crate) fn close<T: 'static>(s: &mut Session<'_, '_, T>, handle: u32) -> DlResult<()> {
+pub(crate) async fn close<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    handle: u32,
+) -> DlResult<()> {
     s.program()?;
     if handle == PROGRAM_HANDLE {
         return Ok(());
@@ -157,17 +163,17 @@ pub(crate) fn close<T: 'static>(s: &mut Session<'_, '_, T>, handle: u32) -> DlRe
     if cx.unloading {
         return Ok(());
     }
-    unload_unreachable(s)
+    unload_unreachable(s).await
 }
 
 /// Unloads every library nothing needs any more: destructors first (dependents before their
 /// dependencies), then memory and slots. The outermost call repeats that until nothing more is
 /// unneeded: destructors may have closed handles (see `close`).
-fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
+async fn unload_unreachable<T: Send + 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
     let outermost = !std::mem::replace(&mut s.cx().unloading, true);
     let mut result = Ok(());
     loop {
-        match unload_pass(s) {
+        match unload_pass(s).await {
             Ok(true) if outermost => continue,
             Ok(_) => break,
             Err(e) => {
@@ -185,7 +191,7 @@ fn unload_unreachable<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
 }
 
 /// One round of `unload_unreachable`: whether it unloaded anything.
-fn unload_pass<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
+async fn unload_pass<T: Send + 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
     // Destructors in glibc's `_dl_close` order: every loaded library sorted (`sort_maps`),
     // dependents before their dependencies, and of those the ones that go.
     let victims: Vec<LibId> = {
@@ -217,26 +223,31 @@ fn unload_pass<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<bool> {
             (lib.mem_base, lib.mem_end(), lib.display_name().to_string())
         };
         if let Some(finalize) = &finalize {
-            if let Some(err) = finalize_library(s, finalize, (base, end, name), stack_at_entry) {
+            if let Some(err) =
+                finalize_library(s, finalize, (base, end, name), stack_at_entry).await
+            {
                 failure.get_or_insert(err);
             }
         }
     }
     for &id in &victims {
-        release_library(s, id);
+        release_library(s, id).await;
     }
     failure.map_or(Ok(true), Err)
 }
 
 /// Runs the destructors registered from the data block `[base, end)` of library `name`; if one
 /// traps, puts the shadow stack pointer back (the trapping frames moved it) and says why.
-fn finalize_library<T: 'static>(
+async fn finalize_library<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     finalize: &wasmtime::TypedFunc<(u32, u32), ()>,
     (base, end, name): (u32, u32, String),
     stack_at_entry: Val,
 ) -> Option<DlError> {
-    let e = finalize.call(&mut *s.caller, (base, end)).err()?;
+    let mode = s.mode();
+    let e = exec::call(&mut *s.caller, mode, finalize, (base, end))
+        .await
+        .err()?;
     if let Some(stack_pointer) = s.cx().program.as_ref().map(|p| p.stack_pointer) {
         let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
     }
@@ -249,7 +260,7 @@ fn finalize_library<T: 'static>(
 
 /// At exit: every loaded library's pending destructors, in `_dl_fini` order (see
 /// `Scope::fini_order`). Nothing is unloaded: the program is ending.
-pub(crate) fn fini<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
+pub(crate) async fn fini<T: Send + 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
     let finalize = s.program()?.finalize.clone();
     let Some(finalize) = finalize else {
         return Ok(());
@@ -267,7 +278,8 @@ pub(crate) fn fini<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
         // A destructor that traps at exit ends the program as that trap (natively the process
         // dies of the signal): kept as fatal, it is raised again when the import returns,
         // instead of becoming an error code the exiting program would ignore.
-        if let Err(e) = finalize.call(&mut *s.caller, (base, end)) {
+        let mode = s.mode();
+        if let Err(e) = exec::call(&mut *s.caller, mode, &finalize, (base, end)).await {
             s.cx().fatal.get_or_insert(e);
         }
     }

@@ -4,11 +4,12 @@
 use crate::error::{one_line, DlError, DlResult};
 use crate::lookup::scope::LibId;
 
+use super::exec;
 use super::{guest_failure, Session};
 
 /// Phase 4: data relocations, then constructors, dependencies first.
 /// `order`: dependencies before the libraries that need them.
-pub(super) fn construct_group<T: 'static>(
+pub(super) async fn construct_group<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     order: &[LibId],
 ) -> DlResult<()> {
@@ -19,7 +20,7 @@ pub(super) fn construct_group<T: 'static>(
         };
         let Some(instance) = instance else { continue };
         s.cx().scope.mark_initialized(id);
-        tell_late_destructors(s, id)?;
+        tell_late_destructors(s, id).await?;
         for (export, phase) in [
             ("__wasm_apply_data_relocs", "applying data relocations"),
             ("__wasm_call_ctors", "running constructors"),
@@ -34,11 +35,14 @@ pub(super) fn construct_group<T: 'static>(
                     import: export.into(),
                     reason: one_line(&e),
                 })?;
-            func.call(&mut *s.caller, ()).map_err(|e| DlError::Init {
-                name: name.clone(),
-                phase,
-                reason: guest_failure(s, e),
-            })?;
+            let mode = s.mode();
+            exec::call(&mut *s.caller, mode, &func, ())
+                .await
+                .map_err(|e| DlError::Init {
+                    name: name.clone(),
+                    phase,
+                    reason: guest_failure(s, e),
+                })?;
         }
     }
     Ok(())
@@ -46,7 +50,10 @@ pub(super) fn construct_group<T: 'static>(
 
 /// Before a library's constructors run: which functions they will register are its
 /// `__attribute__((destructor))` functions (glibc runs those after every exit handler).
-fn tell_late_destructors<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) -> DlResult<()> {
+async fn tell_late_destructors<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+) -> DlResult<()> {
     let Some(tell) = s.program()?.late_destructor.clone() else {
         return Ok(());
     };
@@ -61,7 +68,9 @@ fn tell_late_destructors<T: 'static>(s: &mut Session<'_, '_, T>, id: LibId) -> D
     };
     for offset in offsets {
         let slot = table_base.wrapping_add(offset);
-        tell.call(&mut *s.caller, (base, end, slot))
+        let mode = s.mode();
+        exec::call(&mut *s.caller, mode, &tell, (base, end, slot))
+            .await
             .map_err(|e| DlError::Init {
                 name: s
                     .cx()

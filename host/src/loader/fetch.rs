@@ -5,12 +5,13 @@ use crate::error::DlResult;
 use crate::lookup::scope::LibId;
 use crate::module::source::Requester;
 
+use super::exec::Mode;
 use super::Session;
 
 /// Finds `name` for `requester` (a library, whose RUNTIME_PATH is searched, or the program,
 /// whose RUNPATH is); with the file's identity when it came from a directory. Its bytes are
 /// read when the compile cache needs them.
-pub(super) fn fetch<T: 'static>(
+pub(super) async fn fetch<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     requester: Option<LibId>,
@@ -20,11 +21,18 @@ pub(super) fn fetch<T: 'static>(
         Some(id) => s.cx().scope.lib(id)?.runtime_path.clone(),
         None => s.cx().program_runpath.clone(),
     };
-    config.sources.fetch_file(
-        name,
-        &Requester {
-            runtime_path: &runtime_path,
-        },
-        config.limits.max_module_bytes,
-    )
+    let requester = Requester {
+        runtime_path: &runtime_path,
+    };
+    let max_bytes = config.limits.max_module_bytes;
+    match s.mode() {
+        Mode::Sync => config.sources.fetch_file(name, &requester, max_bytes),
+        // The embedder's sources are asked with `ModuleSource::fetch_async`.
+        Mode::Async => {
+            config
+                .sources
+                .fetch_file_async(name, &requester, max_bytes)
+                .await
+        }
+    }
 }

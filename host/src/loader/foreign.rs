@@ -9,13 +9,16 @@
 //! host function then sees the program's memory, as when the program calls it. One trampoline
 //! per function per program (cached in the context), not per library.
 
-use wasmtime::{Caller, Func, FuncType, Instance, Memory, Module, ValType};
+use wasmtime::{Caller, Func, FuncType, Memory, Module, ValType};
+
+use super::exec::{self, Mode};
 
 /// `func` as a side module should import it: behind a trampoline that exports `memory`.
 /// Functions whose signature holds reference types are handed over as they are (a trampoline
 /// cannot forward them in every engine configuration; no WASI function has one).
-pub(crate) fn with_memory<T>(
+pub(crate) async fn with_memory<T: Send + 'static>(
     caller: &mut Caller<'_, T>,
+    mode: Mode,
     memory: Memory,
     func: Func,
 ) -> Result<Func, String> {
@@ -24,7 +27,8 @@ pub(crate) fn with_memory<T>(
         return Ok(func);
     };
     let module = Module::new(caller.engine(), bytes).map_err(|e| format!("trampoline: {e}"))?;
-    let instance = Instance::new(&mut *caller, &module, &[memory.into(), func.into()])
+    let instance = exec::instantiate(&mut *caller, mode, &module, &[memory.into(), func.into()])
+        .await
         .map_err(|e| format!("trampoline: {e}"))?;
     instance
         .get_func(&mut *caller, "forward")

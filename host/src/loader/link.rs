@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 
 use wasmtime::{
-    Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Instance, Linker, Mutability,
+    Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Linker, Mutability,
     Ref, Val, ValType,
 };
 
@@ -14,6 +14,7 @@ use crate::lookup::scope::{GotEntry, LibId, ScopeEntry, Symbol};
 use crate::trace;
 
 use super::bind::bind_got;
+use super::exec;
 use super::foreign;
 use super::map::reserve_slots;
 use super::open::Group;
@@ -23,7 +24,7 @@ use super::{guest_failure, is_plumbing, Session};
 /// Phase 2: instantiate every new library, dependencies first; then phase 3, fill the GOTs.
 /// `global_roots`: the libraries an RTLD_GLOBAL `dlopen` asked for (they may define functions
 /// the program imports, see `startup`).
-pub(super) fn link_group<T: 'static>(
+pub(super) async fn link_group<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     group: &mut Group,
     lazy: bool,
@@ -37,7 +38,7 @@ pub(super) fn link_group<T: 'static>(
         }
     }
     for &id in &group.post_order {
-        instantiate(s, id, lazy)?;
+        instantiate(s, id, lazy).await?;
     }
     // Calls into a library of the group that was instantiated after the caller bind now, to
     // the definition the scope gives at load (as a relocation does), not at the first call.
@@ -59,12 +60,12 @@ pub(super) fn link_group<T: 'static>(
         }
     }
     for &root in global_roots {
-        super::startup::bind_pending(s, root, &mut group.bound_imports)?;
+        super::startup::bind_pending(s, root, &mut group.bound_imports).await?;
     }
     // Every new library's symbols are known now (this is what makes cycles work).
     for &id in &group.post_order {
         let got = std::mem::take(&mut s.cx().scope.lib_mut(id)?.got);
-        let bound = bind_got(s, id, &got);
+        let bound = bind_got(s, id, &got).await;
         s.cx().scope.lib_mut(id)?.got = got;
         bound?;
     }
@@ -73,7 +74,7 @@ pub(super) fn link_group<T: 'static>(
 
 /// Builds one library's imports and instantiates it (or revives its parked instance); its GOT
 /// entries are left for [`bind_got`].
-pub(super) fn instantiate<T: 'static>(
+pub(super) async fn instantiate<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     lazy: bool,
@@ -183,7 +184,7 @@ pub(super) fn instantiate<T: 'static>(
                 // Defined by no module: a host function the embedder put under `env` in the
                 // program's linker.
                 if found.is_none() && pending.is_none() {
-                    if let Ok(Extern::Func(func)) = foreign_import(s, module, symbol) {
+                    if let Ok(Extern::Func(func)) = foreign_import(s, module, symbol).await {
                         if !func.matches_ty(&*s.caller, ft) {
                             let have = func.ty(&*s.caller);
                             return Err(link_err(
@@ -260,12 +261,14 @@ pub(super) fn instantiate<T: 'static>(
             ("env", _, _) => {
                 return Err(link_err(module, field, "no such memory, table or tag in the program".into()))
             }
-            (module, field, _) => foreign_import(s, module, field).map_err(|reason| link_err(module, field, reason))?,
+            (module, field, _) => foreign_import(s, module, field).await.map_err(|reason| link_err(module, field, reason))?,
         };
         imports.push(ext);
     }
-    let instance =
-        Instance::new(&mut *s.caller, &compiled.module, &imports).map_err(|e| DlError::Init {
+    let mode = s.mode();
+    let instance = exec::instantiate(&mut *s.caller, mode, &compiled.module, &imports)
+        .await
+        .map_err(|e| DlError::Init {
             name: name.clone(),
             phase: "instantiation",
             reason: guest_failure(s, e),
@@ -328,7 +331,7 @@ pub(super) fn instantiate<T: 'static>(
     Ok(())
 }
 
-fn const_i32<T: 'static>(s: &mut Session<'_, '_, T>, value: u32) -> DlResult<Global> {
+fn const_i32<T: Send + 'static>(s: &mut Session<'_, '_, T>, value: u32) -> DlResult<Global> {
     Global::new(
         &mut *s.caller,
         GlobalType::new(ValType::I32, Mutability::Const),
@@ -340,7 +343,7 @@ fn const_i32<T: 'static>(s: &mut Session<'_, '_, T>, value: u32) -> DlResult<Glo
 /// An import from outside `env`/`GOT.*` (say `wasi_snapshot_preview1.fd_write`): only what the
 /// program's own linker offers; functions behind a trampoline that shows them the program's
 /// memory (see `foreign`), made once per program.
-fn foreign_import<T: 'static>(
+async fn foreign_import<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     module: &str,
     field: &str,
@@ -362,7 +365,9 @@ fn foreign_import<T: 'static>(
     let ext = match ext {
         Extern::Func(func) => {
             let memory = s.program().map_err(|e| e.to_string())?.memory;
-            foreign::with_memory(s.caller, memory, func)?.into()
+            foreign::with_memory(s.caller, s.glue.mode, memory, func)
+                .await?
+                .into()
         }
         other => other,
     };
@@ -372,7 +377,7 @@ fn foreign_import<T: 'static>(
 
 /// Whether a library of the group that is not instantiated yet defines `symbol` (a
 /// dependency cycle): then calls go through a late-binding stub.
-pub(super) fn defined_by_pending<T: 'static>(
+pub(super) fn defined_by_pending<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     order: &[ScopeEntry],
     symbol: &str,
@@ -406,7 +411,7 @@ pub(super) fn defined_by_pending<T: 'static>(
 /// A function that finds its target when first called: for calls into a library of the same
 /// group that is instantiated later (cycles), for RTLD_LAZY's deferred binding, and for weak
 /// undefined functions (which trap if called).
-fn late_binding_stub<T: 'static>(
+fn late_binding_stub<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     symbol: &str,
@@ -417,82 +422,78 @@ fn late_binding_stub<T: 'static>(
     let symbol = symbol.to_string();
     let target: Arc<OnceLock<Func>> = Arc::new(OnceLock::new());
     let bound = target.clone();
-    let func = Func::new(
-        &mut *s.caller,
-        ty,
-        move |mut caller: Caller<'_, T>, params, results| {
-            let func = match target.get() {
-                Some(f) => *f,
-                None => {
-                    let cx = (glue.get_cx)(caller.data_mut());
-                    let found = cx.scope.by_handle(handle).ok().and_then(|id| {
-                        let order = cx.scope.lookup_order_for(id);
-                        let (provider, func) = order.into_iter().find_map(|entry| match entry {
-                            // The program's exports were looked at when the library was linked.
-                            ScopeEntry::Program => None,
-                            ScopeEntry::Lib(other) => {
-                                match cx.scope.get(other)?.exports.get(symbol.as_bytes()) {
-                                    Some(Symbol::Func { func, .. }) => Some((other, *func)),
-                                    _ => None,
-                                }
-                            }
-                        })?;
-                        cx.scope.note_binding(id, provider);
-                        Some(func)
-                    });
-                    let Some(func) = found else {
-                        let library = cx
-                            .scope
-                            .by_handle(handle)
-                            .ok()
-                            .and_then(|id| cx.scope.get(id))
-                            .map(|l| l.display_name().to_string())
-                            .unwrap_or_else(|| format!("library {handle:#x}"));
-                        return Err(wasmtime::Error::msg(format!(
-                            "symbol lookup error: {library}: undefined symbol: {symbol}"
-                        )));
-                    };
-                    let _ = target.set(func);
-                    func
+    let pick = move |caller: &mut Caller<'_, T>, _: &[Val]| -> wasmtime::Result<exec::Forward> {
+        if let Some(func) = target.get() {
+            return Ok((*func, None));
+        }
+        let cx = (glue.get_cx)(caller.data_mut());
+        let found = cx.scope.by_handle(handle).ok().and_then(|id| {
+            let order = cx.scope.lookup_order_for(id);
+            let (provider, func) = order.into_iter().find_map(|entry| match entry {
+                // The program's exports were looked at when the library was linked.
+                ScopeEntry::Program => None,
+                ScopeEntry::Lib(other) => {
+                    match cx.scope.get(other)?.exports.get(symbol.as_bytes()) {
+                        Some(Symbol::Func { func, .. }) => Some((other, *func)),
+                        _ => None,
+                    }
                 }
-            };
-            func.call(&mut caller, params, results)
-        },
-    );
+            })?;
+            cx.scope.note_binding(id, provider);
+            Some(func)
+        });
+        let Some(func) = found else {
+            let library = cx
+                .scope
+                .by_handle(handle)
+                .ok()
+                .and_then(|id| cx.scope.get(id))
+                .map(|l| l.display_name().to_string())
+                .unwrap_or_else(|| format!("library {handle:#x}"));
+            return Err(crate::error::GuestTrap(format!(
+                "symbol lookup error: {library}: undefined symbol: {symbol}"
+            ))
+            .into());
+        };
+        let _ = target.set(func);
+        Ok((func, None))
+    };
+    let mode = s.mode();
+    let func = exec::forwarder(&mut *s.caller, mode, ty, pick);
     Ok((func, bound))
 }
 
 /// A library's `atexit(fn)`: the program's `__wasi_dl_atexit(fn, dso)` with the library's
 /// data block as `dso`, so that the handler runs when the library is unloaded (as in glibc),
 /// not after it is gone.
-fn atexit_stub<T: 'static>(
+fn atexit_stub<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     register: Option<wasmtime::TypedFunc<(u32, u32), i32>>,
     dso: u32,
     ty: FuncType,
 ) -> Func {
-    Func::new(
-        &mut *s.caller,
-        ty,
-        move |mut caller: Caller<'_, T>, params, results| {
-            let handler = params.first().and_then(Val::i32).unwrap_or(0) as u32;
-            let status = match &register {
-                Some(register) => register.call(&mut caller, (handler, dso))?,
-                None => -1,
-            };
-            if let Some(result) = results.first_mut() {
-                *result = Val::I32(status);
-            }
-            Ok(())
-        },
-    )
+    let mode = s.mode();
+    let register = register.map(|r| *r.func());
+    exec::forwarder(&mut *s.caller, mode, ty, move |_, params| {
+        let handler = params.first().and_then(Val::i32).unwrap_or(0);
+        match register {
+            Some(register) => Ok((
+                register,
+                Some(vec![Val::I32(handler), Val::I32(dso as i32)]),
+            )),
+            None => Err(crate::error::GuestTrap(
+                "atexit: the program has no __wasi_dl_atexit".into(),
+            )
+            .into()),
+        }
+    })
 }
 
 /// Finds `symbol` for library `id` along `order`, its lookup order
 /// (`Scope::lookup_order_for(id)`), which a caller resolving many symbols computes once.
 /// `used`: the library really refers to the symbol, so its provider becomes a dependency
 /// (glibc's relocation-based dependencies).
-pub(super) fn resolve_in<T: 'static>(
+pub(super) fn resolve_in<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     order: &[ScopeEntry],
@@ -511,7 +512,7 @@ pub(super) fn resolve_in<T: 'static>(
 
 /// The first definition of `name` along `order`. `remember_miss`: note in the program's miss
 /// memo that the program does not define `name`.
-pub(super) fn lookup<T: 'static>(
+pub(super) fn lookup<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     order: &[ScopeEntry],
     name: &str,
@@ -536,7 +537,7 @@ pub(super) fn lookup<T: 'static>(
     None
 }
 
-fn program_symbol<T: 'static>(
+fn program_symbol<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     remember_miss: bool,
@@ -571,17 +572,17 @@ fn program_symbol<T: 'static>(
 /// The table slot of a function, giving it one if it has none yet. `owner` is where the
 /// symbol was found: a slot given to a library's function is freed with the library; slots of
 /// the program's own functions stay for the program's life.
-pub(crate) fn slot_for<T: 'static>(
+pub(crate) async fn slot_for<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     owner: ScopeEntry,
     sym: Symbol,
     name: &str,
 ) -> DlResult<u32> {
-    slot_from(s, owner, sym, name, &mut (0..0))
+    slot_from(s, owner, sym, name, &mut (0..0)).await
 }
 
 /// [`slot_for`], taking a new slot from `pool` (reserved slots) while it lasts.
-pub(super) fn slot_from<T: 'static>(
+pub(super) async fn slot_from<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     owner: ScopeEntry,
     sym: Symbol,
@@ -601,7 +602,7 @@ pub(super) fn slot_from<T: 'static>(
     }
     let slot = match pool.next() {
         Some(slot) => slot,
-        None => reserve_slots(s, name, 1, 1)?,
+        None => reserve_slots(s, name, 1, 1).await?,
     };
     let table = s.program()?.table;
     table

@@ -8,20 +8,21 @@ use crate::lookup::scope::{LibId, Library, LoadedBy};
 use crate::module::source::expand_runtime_path;
 use crate::trace;
 
+use super::exec;
 use super::fetch::fetch;
 use super::open::Group;
 use super::reuse::release_all_parked;
 use super::{guest_failure, Session};
 
 /// Phase 1: find, fetch, compile and reserve `name` and its dependencies.
-pub(super) fn map_tree<T: 'static>(
+pub(super) async fn map_tree<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     requester: Option<LibId>,
     group: &mut Group,
 ) -> DlResult<LibId> {
-    let (root, needed) = map_one(s, name, requester, 0, group)?;
-    map_below(s, vec![(root, needed)], group)?;
+    let (root, needed) = map_one(s, name, requester, 0, group).await?;
+    map_below(s, vec![(root, needed)], group).await?;
     Ok(root)
 }
 
@@ -29,7 +30,7 @@ pub(super) fn map_tree<T: 'static>(
 /// glibc's `_dl_map_object_deps` loads them: every NEEDED entry of one library before those of
 /// the libraries it brought in. That is the load order (exit order and the global scope follow
 /// it). Then the group's post-order (dependencies before dependents), for instantiation.
-pub(super) fn map_below<T: 'static>(
+pub(super) async fn map_below<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     roots: Vec<(LibId, Option<Vec<String>>)>,
     group: &mut Group,
@@ -41,7 +42,7 @@ pub(super) fn map_below<T: 'static>(
         .collect();
     while let Some((id, needed, depth)) = queue.pop_front() {
         for dep_name in needed {
-            let (dep, dep_needed) = map_one(s, &dep_name, Some(id), depth + 1, group)?;
+            let (dep, dep_needed) = map_one(s, &dep_name, Some(id), depth + 1, group).await?;
             if dep_needed.is_some() {
                 s.cx().scope.lib_mut(dep)?.loaded_by = LoadedBy::Lib(id);
             }
@@ -91,7 +92,7 @@ pub(super) fn post_order(scope: &crate::lookup::scope::Scope, ids: &[LibId]) -> 
 
 /// Finds, fetches, compiles and reserves one library: a new one comes with its NEEDED names,
 /// one already loaded (or registered by this `dlopen`) without.
-pub(super) fn map_one<T: 'static>(
+pub(super) async fn map_one<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     requester: Option<LibId>,
@@ -109,7 +110,7 @@ pub(super) fn map_one<T: 'static>(
     if let Some(id) = s.cx().scope.find_by_name(name) {
         return Ok((id, None));
     }
-    let mut fetched = fetch(s, name, requester)?;
+    let mut fetched = fetch(s, name, requester).await?;
     if let Some(id) = s.cx().scope.find_by_key(&fetched.key) {
         s.cx().scope.add_name(name, id);
         return Ok((id, None));
@@ -152,11 +153,11 @@ pub(super) fn map_one<T: 'static>(
         Some(p) => (p.mem_base, p.mem_size, p.table_base),
         None => {
             let (mem_base, mem_size) =
-                reserve_memory(s, name, mem.memory_size, mem.memory_align_log2)?;
-            match reserve_slots(s, name, mem.table_size, 1 << mem.table_align_log2) {
+                reserve_memory(s, name, mem.memory_size, mem.memory_align_log2).await?;
+            match reserve_slots(s, name, mem.table_size, 1 << mem.table_align_log2).await {
                 Ok(table_base) => (mem_base, mem_size, table_base),
                 Err(e) => {
-                    release_memory(s, mem_base, mem_size);
+                    release_memory(s, mem_base, mem_size).await;
                     return Err(e);
                 }
             }
@@ -177,7 +178,7 @@ pub(super) fn map_one<T: 'static>(
         Ok(id) => id,
         Err(e) => {
             // (The library, parked instance included, was dropped by `insert`.)
-            release_memory(s, mem_base, mem_size);
+            release_memory(s, mem_base, mem_size).await;
             release_slots(s, table_base, mem.table_size);
             return Err(e);
         }
@@ -200,22 +201,22 @@ pub(super) fn map_one<T: 'static>(
 
 /// A zero-filled block of `size` bytes from the program's allocator. When memory runs short,
 /// parked libraries give theirs back first.
-fn reserve_memory<T: 'static>(
+async fn reserve_memory<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     size: u32,
     align_log2: u32,
 ) -> DlResult<(u32, u32)> {
-    match try_reserve_memory(s, name, size, align_log2) {
+    match try_reserve_memory(s, name, size, align_log2).await {
         Err(DlError::Limit { .. } | DlError::OutOfMemory { .. }) if !s.cx().parked.is_empty() => {
-            release_all_parked(s);
-            try_reserve_memory(s, name, size, align_log2)
+            release_all_parked(s).await;
+            try_reserve_memory(s, name, size, align_log2).await
         }
         result => result,
     }
 }
 
-fn try_reserve_memory<T: 'static>(
+async fn try_reserve_memory<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     size: u32,
@@ -239,8 +240,9 @@ fn try_reserve_memory<T: 'static>(
     let program = s.program()?;
     let (alloc, memory) = (program.alloc.clone(), program.memory);
     let align = 1u32 << align_log2.min(31);
-    let base = alloc
-        .call(&mut *s.caller, (size, align))
+    let mode = s.mode();
+    let base = exec::call(&mut *s.caller, mode, &alloc, (size, align))
+        .await
         .map_err(|e| DlError::Init {
             name: name.to_string(),
             phase: "allocating data",
@@ -264,33 +266,38 @@ fn try_reserve_memory<T: 'static>(
     Ok((base, size))
 }
 
-pub(super) fn release_memory<T: 'static>(s: &mut Session<'_, '_, T>, base: u32, size: u32) {
+pub(super) async fn release_memory<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    base: u32,
+    size: u32,
+) {
     let Some(free) = s.cx().program.as_ref().map(|p| p.free.clone()) else {
         return;
     };
     s.cx().space.data_bytes -= u64::from(size.max(1)).min(s.cx().space.data_bytes);
     // A trapping free() leaves the block leaked, not the loader broken.
-    let _ = free.call(&mut *s.caller, base);
+    let mode = s.mode();
+    let _ = exec::call(&mut *s.caller, mode, &free, base).await;
 }
 
 /// `len` table slots (aligned), reusing freed ones before growing the table. When the table
 /// limit is reached, parked libraries give theirs back first.
-pub(super) fn reserve_slots<T: 'static>(
+pub(super) async fn reserve_slots<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     len: u32,
     align: u32,
 ) -> DlResult<u32> {
-    match try_reserve_slots(s, name, len, align) {
+    match try_reserve_slots(s, name, len, align).await {
         Err(DlError::Limit { .. }) if !s.cx().parked.is_empty() => {
-            release_all_parked(s);
-            try_reserve_slots(s, name, len, align)
+            release_all_parked(s).await;
+            try_reserve_slots(s, name, len, align).await
         }
         result => result,
     }
 }
 
-fn try_reserve_slots<T: 'static>(
+async fn try_reserve_slots<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     len: u32,
@@ -315,8 +322,9 @@ fn try_reserve_slots<T: 'static>(
             detail: format!("needs {len} slots, {added} of {max} already added"),
         });
     }
-    table
-        .grow(&mut *s.caller, grow, Ref::Func(None))
+    let mode = s.mode();
+    exec::grow_table(&mut *s.caller, mode, table, grow, Ref::Func(None))
+        .await
         .map_err(|e| DlError::Limit {
             name: name.to_string(),
             what: "table size",
@@ -337,7 +345,7 @@ fn try_reserve_slots<T: 'static>(
 }
 
 /// Clears `len` slots from `start` and gives them back.
-pub(super) fn release_slots<T: 'static>(s: &mut Session<'_, '_, T>, start: u32, len: u32) {
+pub(super) fn release_slots<T: Send + 'static>(s: &mut Session<'_, '_, T>, start: u32, len: u32) {
     if len == 0 {
         return;
     }
@@ -351,7 +359,7 @@ pub(super) fn release_slots<T: 'static>(s: &mut Session<'_, '_, T>, start: u32, 
 }
 
 /// Clears `len` slots from `start` (they stay reserved) and returns what they held.
-pub(super) fn take_slots_contents<T: 'static>(
+pub(super) fn take_slots_contents<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     start: u32,
     len: u32,

@@ -23,11 +23,17 @@
 //! revive); [`sym`](mod@sym) and [`addr`](mod@addr) (`dlsym`, `dladdr`); [`startup`] (the
 //! libraries a program was linked against). This file
 //! holds what they share: the [`Session`] of one import call and the [`Glue`] of all of them.
+//!
+//! The phases are `async fn`s, one implementation for sync and async stores: every entry into
+//! the store that may run guest code or ask a resource limiter goes through [`exec`], which
+//! uses wasmtime's sync or `_async` API by the store's mode. A sync store's import drives the
+//! loader's future to its end at once; an async store's import awaits it.
 
 mod addr;
 mod bind;
 mod close;
 mod construct;
+pub(crate) mod exec;
 mod fetch;
 pub(crate) mod foreign;
 mod link;
@@ -46,6 +52,8 @@ use crate::error::{one_line, DlError, DlResult};
 use crate::lookup::program::Program;
 use crate::module::cache::ModuleCache;
 
+use exec::Mode;
+
 pub(crate) use addr::addr;
 pub(crate) use close::{close, fini};
 pub(crate) use link::slot_for;
@@ -63,6 +71,9 @@ pub(crate) struct Glue<T: 'static> {
     pub(crate) get_cx: Box<GetCx<T>>,
     pub(crate) linker: Linker<T>,
     pub(crate) cache: ModuleCache,
+    /// Which wasmtime API the loader enters the store with (see [`exec`]), fixed by the
+    /// function that added wasi-dl to the linker.
+    pub(crate) mode: Mode,
 }
 
 /// One import call: the caller (its store and exports) and the glue shared by all calls.
@@ -71,7 +82,7 @@ pub(crate) struct Session<'c, 'a, T: 'static> {
     pub(crate) glue: &'c Arc<Glue<T>>,
 }
 
-impl<T: 'static> Session<'_, '_, T> {
+impl<T: Send + 'static> Session<'_, '_, T> {
     pub(crate) fn cx(&mut self) -> &mut WasiDlCtx {
         (self.glue.get_cx)(self.caller.data_mut())
     }
@@ -90,6 +101,11 @@ impl<T: 'static> Session<'_, '_, T> {
             }
             _ => false,
         }
+    }
+
+    /// Whether the store is entered with wasmtime's sync or async API.
+    pub(crate) fn mode(&self) -> Mode {
+        self.glue.mode
     }
 
     /// The program's contract exports, bound on first use.
@@ -122,7 +138,7 @@ impl<T: 'static> Session<'_, '_, T> {
 /// Describes a failure of guest code the loader ran (the allocator, a start function, a
 /// constructor or destructor). The program exiting there, or the embedder interrupting it, is
 /// not a failed `dlopen`: the error is kept and raised again when the import returns.
-fn guest_failure<T: 'static>(s: &mut Session<'_, '_, T>, err: wasmtime::Error) -> String {
+fn guest_failure<T: Send + 'static>(s: &mut Session<'_, '_, T>, err: wasmtime::Error) -> String {
     let text = one_line(&err);
     if crate::error::is_fatal(&err) {
         s.cx().fatal.get_or_insert(err);

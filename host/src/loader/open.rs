@@ -10,6 +10,7 @@ use crate::lookup::scope::{LibId, LibState, LoadedBy, HANDLE_DEFAULT, PROGRAM_HA
 
 use super::close::undo_failed_open;
 use super::construct::construct_group;
+use super::exec::Mode;
 use super::fetch::fetch;
 use super::link::link_group;
 use super::map::{map_below, map_one, map_tree};
@@ -31,7 +32,7 @@ pub(crate) struct OpenMode {
     pub(crate) noload: bool,
 }
 
-pub(crate) fn open<T: 'static>(
+pub(crate) async fn open<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     flags: OpenMode,
@@ -45,44 +46,22 @@ pub(crate) fn open<T: 'static>(
     let name = expanded.as_deref().unwrap_or(name);
     let global = flags.global;
     let nodelete = flags.nodelete;
-    let lazy = !flags.now;
 
     if let Some(id) = s.cx().scope.find_by_name(name) {
         return reopen(s, id, global, nodelete);
     }
     let requester = s.cx().scope.lib_at(caller_addr);
     if flags.noload {
-        return open_loaded(s, name, requester, global, nodelete);
+        return open_loaded(s, name, requester, global, nodelete).await;
     }
     // A trap in guest code (a start function, a constructor) leaves the shadow stack pointer
     // where the trapping frames had moved it: put it back if this dlopen fails.
     let stack_pointer = s.program()?.stack_pointer;
     let stack_at_entry = stack_pointer.get(&mut *s.caller);
-    let _nested = Nesting::enter(s, name, &stack_at_entry)?;
+    enter_nested(s, name, &stack_at_entry)?;
     let mut group = Group::default();
-    let result = map_tree(s, name, requester, &mut group)
-        .and_then(|root| {
-            s.cx().scope.add_root_scope(root);
-            // RTLD_NODELETE counts from relocation on (glibc's `l_nodelete_pending`): binding
-            // to the root then makes no dependency. A failed dlopen removes the root anyway.
-            if nodelete {
-                s.cx().scope.lib_mut(root)?.nodelete = true;
-            }
-            let initfini = s.cx().scope.sort_for_init(root, false);
-            let lib = s.cx().scope.lib_mut(root)?;
-            lib.initfini = initfini;
-            lib.own_scope = true;
-            let roots: &[LibId] = if global { &[root] } else { &[] };
-            link_group(s, &mut group, lazy, roots).map(|()| root)
-        })
-        .and_then(|root| {
-            // glibc's order (`Scope::sort_for_init`), constructors from the back; only the
-            // libraries this dlopen loaded run theirs.
-            let mut order = s.cx().scope.lib(root)?.initfini.clone();
-            order.reverse();
-            order.retain(|id| group.registered.contains(id));
-            construct_group(s, &order).map(|()| root)
-        });
+    let result = load_group(s, name, requester, &mut group, flags).await;
+    leave_nested(s);
     match result {
         Ok(root) => {
             let cx = s.cx();
@@ -100,89 +79,113 @@ pub(crate) fn open<T: 'static>(
             result
         }
         Err(err) => {
-            undo_failed_open(s, &mut group, stack_at_entry);
+            undo_failed_open(s, &mut group, stack_at_entry).await;
             Err(err)
         }
     }
 }
 
-/// How deep `dlopen`s nest: a constructor that loads a library whose constructor loads
-/// another, and so on. Each level costs the host's native stack (which wasmtime's
-/// `max_wasm_stack`, 512 KiB by default, bounds together with the wasm frames) and the
-/// program's shadow stack. Left to run out, either one traps at an arbitrary point of the
-/// deepest level, possibly inside the guest library while it holds a lock or inside the
-/// allocator, and every level above then fails in turn. So a nested load is refused, with
-/// a `dlerror()` that says why, while the level that asks still has room to report it.
-pub(crate) const MAX_NESTED_OPENS: u32 = 64;
-/// The host stack nested loads may use below the outermost one (half of wasmtime's default
-/// `max_wasm_stack`; the rest is for the constructors of the deepest level).
-pub(crate) const NESTED_HOST_STACK: usize = 256 * 1024;
-/// The program's shadow stack a `dlopen` leaves for the constructors it runs: 64 KiB, or a
-/// quarter of a smaller stack.
-pub(crate) const SHADOW_STACK_RESERVE: u32 = 64 * 1024;
-
-thread_local! {
-    /// (depth, host stack address of the outermost load). Loads nest only within one
-    /// synchronous host call, so one thread's count is one store's.
-    static NESTING: std::cell::Cell<(u32, usize)> = const { std::cell::Cell::new((0, 0)) };
+/// Phases 1 to 4 of one `dlopen` of a library not loaded yet: the group's root.
+async fn load_group<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    requester: Option<LibId>,
+    group: &mut Group,
+    flags: OpenMode,
+) -> DlResult<LibId> {
+    let (global, nodelete, lazy) = (flags.global, flags.nodelete, !flags.now);
+    let root = map_tree(s, name, requester, group).await?;
+    s.cx().scope.add_root_scope(root);
+    // RTLD_NODELETE counts from relocation on (glibc's `l_nodelete_pending`): binding
+    // to the root then makes no dependency. A failed dlopen removes the root anyway.
+    if nodelete {
+        s.cx().scope.lib_mut(root)?.nodelete = true;
+    }
+    let initfini = s.cx().scope.sort_for_init(root, false);
+    let lib = s.cx().scope.lib_mut(root)?;
+    lib.initfini = initfini;
+    lib.own_scope = true;
+    let roots: &[LibId] = if global { &[root] } else { &[] };
+    link_group(s, group, lazy, roots).await?;
+    // glibc's order (`Scope::sort_for_init`), constructors from the back; only the
+    // libraries this dlopen loaded run theirs.
+    let mut order = s.cx().scope.lib(root)?.initfini.clone();
+    order.reverse();
+    order.retain(|id| group.registered.contains(id));
+    construct_group(s, &order).await?;
+    Ok(root)
 }
 
-/// One level of nested loading, left when dropped (on every path out of the load).
-struct Nesting;
-
-impl Nesting {
-    fn enter<T: 'static>(
-        s: &mut Session<'_, '_, T>,
-        name: &str,
-        stack_at_entry: &Val,
-    ) -> DlResult<Nesting> {
-        let here = std::hint::black_box(0u8);
-        let host_sp = std::ptr::addr_of!(here) as usize;
-        let (depth, top) = NESTING.with(|n| n.get());
-        let top = if depth == 0 { host_sp } else { top };
-        let refuse = |detail: String| DlError::Limit {
-            name: name.to_string(),
-            what: "nested dlopen",
-            detail,
-        };
-        if depth >= MAX_NESTED_OPENS {
-            return Err(refuse(format!(
-                "a constructor's dlopen {depth} levels deep; at most {MAX_NESTED_OPENS} nest"
-            )));
-        }
-        let used = top.saturating_sub(host_sp);
-        if depth > 0 && used > NESTED_HOST_STACK {
+/// How deep `dlopen`s nest right now in one store: a constructor that loads a library whose
+/// constructor loads another, and so on. Each level costs the host's native stack and the
+/// program's shadow stack. Left to run out, either one traps at an arbitrary point of the
+/// deepest level, possibly inside the guest library while it holds a lock or inside the
+/// allocator, and every level above then fails in turn. So a nested load is refused, with a
+/// `dlerror()` that says why, while the level that asks still has room to report it (bounds:
+/// `Limits::max_nested_opens`, `nested_host_stack`, `shadow_stack_reserve`).
+///
+/// Kept in the store's context (`WasiDlCtx::nesting`), not in a thread-local: an async
+/// store's loader may move between threads at every await.
+/// Enters one level of nested loading, or refuses it. Every path out of the load that
+/// entered must call [`leave_nested`].
+fn enter_nested<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    stack_at_entry: &Val,
+) -> DlResult<()> {
+    let limits = s.cx().config.limits;
+    let refuse = |detail: String| DlError::Limit {
+        name: name.to_string(),
+        what: "nested dlopen",
+        detail,
+    };
+    let depth = s.cx().nesting.depth;
+    if depth >= limits.max_nested_opens {
+        return Err(refuse(format!(
+            "a constructor's dlopen {depth} levels deep; at most {} nest",
+            limits.max_nested_opens
+        )));
+    }
+    // A sync store runs every level on one native stack, whose use the distance from the
+    // outermost level measures. An async store runs the guest code of each level on a fiber
+    // of its own (wasmtime bounds each), so addresses of different levels compare nothing.
+    let here = std::hint::black_box(0u8);
+    let host_sp = std::ptr::addr_of!(here) as usize;
+    let sync = s.mode() == Mode::Sync;
+    if sync && depth > 0 {
+        let used = s.cx().nesting.host_top.saturating_sub(host_sp);
+        if used > limits.nested_host_stack {
             return Err(refuse(format!(
                 "a constructor's dlopen {depth} levels deep has used {} KiB of the host's stack, at most {} KiB allowed",
                 used / 1024,
-                NESTED_HOST_STACK / 1024
+                limits.nested_host_stack / 1024
             )));
         }
-        // With the stack first in memory (`wasi-dl cc` links so), it runs from address 0
-        // up to the data at `__global_base`: what is left is the stack pointer itself.
-        let data_start = s.program()?.data_start;
-        let sp = stack_at_entry.i32().map(|v| v as u32);
-        if let Some(sp) = sp.filter(|&sp| sp <= data_start && data_start > 0) {
-            let reserve = SHADOW_STACK_RESERVE.min(data_start / 4);
-            if sp < reserve {
-                return Err(refuse(format!(
-                    "the program's stack has {sp} of {data_start} bytes left, {reserve} are \
-                     kept for constructors"
-                )));
-            }
-        }
-        NESTING.with(|n| n.set((depth + 1, top)));
-        Ok(Nesting)
     }
+    // With the stack first in memory (`wasi-dl cc` links so), it runs from address 0
+    // up to the data at `__global_base`: what is left is the stack pointer itself.
+    let data_start = s.program()?.data_start;
+    let sp = stack_at_entry.i32().map(|v| v as u32);
+    if let Some(sp) = sp.filter(|&sp| sp <= data_start && data_start > 0) {
+        let reserve = limits.shadow_stack_reserve.min(data_start / 4);
+        if sp < reserve {
+            return Err(refuse(format!(
+                "the program's stack has {sp} of {data_start} bytes left, {reserve} are \
+                 kept for constructors"
+            )));
+        }
+    }
+    let nesting = &mut s.cx().nesting;
+    if nesting.depth == 0 {
+        nesting.host_top = host_sp;
+    }
+    nesting.depth += 1;
+    Ok(())
 }
 
-impl Drop for Nesting {
-    fn drop(&mut self) {
-        NESTING.with(|n| {
-            let (depth, top) = n.get();
-            n.set((depth.saturating_sub(1), top));
-        });
-    }
+fn leave_nested<T: Send + 'static>(s: &mut Session<'_, '_, T>) {
+    let nesting = &mut s.cx().nesting;
+    nesting.depth = nesting.depth.saturating_sub(1);
 }
 
 /// `$ORIGIN` / `${ORIGIN}` in a `dlopen` file name, as glibc expands it: the directory of the
@@ -210,18 +213,22 @@ fn expand_origin(cx: &WasiDlCtx, name: &str, caller_addr: u32) -> DlResult<Optio
 /// group the way glibc's loader does, all named libraries first and then their dependencies,
 /// in the global scope for good; constructed dependencies first and otherwise last-named
 /// first (the reverse of `Scope::fini_order`).
-pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]) -> DlResult<()> {
+pub(crate) async fn open_needed<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    names: &[&str],
+) -> DlResult<()> {
     s.program()?;
     let stack_pointer = s.program()?.stack_pointer;
     let stack_at_entry = stack_pointer.get(&mut *s.caller);
-    let _nested = Nesting::enter(
+    enter_nested(
         s,
         names.first().copied().unwrap_or_default(),
         &stack_at_entry,
     )?;
     let mut group = Group::default();
     let mut roots = Vec::new();
-    let result = load_needed_group(s, names, &mut group, &mut roots);
+    let result = load_needed_group(s, names, &mut group, &mut roots).await;
+    leave_nested(s);
     match result {
         Ok(()) => {
             let cx = s.cx();
@@ -245,7 +252,7 @@ pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]
             Ok(())
         }
         Err(err) => {
-            undo_failed_open(s, &mut group, stack_at_entry);
+            undo_failed_open(s, &mut group, stack_at_entry).await;
             // Guest code that traps here (a start function, relocations, a constructor) kills
             // the process natively before main runs: the trap ends the program, rather than a
             // load error the start-up code would report with status 127.
@@ -259,7 +266,7 @@ pub(crate) fn open_needed<T: 'static>(s: &mut Session<'_, '_, T>, names: &[&str]
     }
 }
 
-fn load_needed_group<T: 'static>(
+async fn load_needed_group<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     names: &[&str],
     group: &mut Group,
@@ -267,34 +274,34 @@ fn load_needed_group<T: 'static>(
 ) -> DlResult<()> {
     let mut below = Vec::new();
     for name in names {
-        let (root, needed) = map_one(s, name, None, 0, group)?;
+        let (root, needed) = map_one(s, name, None, 0, group).await?;
         if needed.is_some() {
             s.cx().scope.lib_mut(root)?.loaded_by = LoadedBy::Program;
         }
         roots.push(root);
         below.push((root, needed));
     }
-    map_below(s, below, group)?;
-    link_group(s, group, true, &roots.clone())?;
+    map_below(s, below, group).await?;
+    link_group(s, group, true, &roots.clone()).await?;
     super::startup::check_program_got(s)?;
-    super::startup::apply_program_data_relocs(s)?;
+    super::startup::apply_program_data_relocs(s).await?;
     // The program's search list: its libraries, then theirs, breadth first (load order).
     let mut order = s.cx().scope.sort_maps(&group.registered, false);
     order.reverse();
-    construct_group(s, &order)
+    construct_group(s, &order).await
 }
 
 /// RTLD_NOLOAD of a name not opened before: the library if the name leads to a file that is
 /// loaded under another name (glibc compares files, not names); else NULL with nothing for
 /// dlerror to report, unless there is no such file at all (then glibc reports that).
-fn open_loaded<T: 'static>(
+async fn open_loaded<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     requester: Option<LibId>,
     global: bool,
     nodelete: bool,
 ) -> DlResult<u32> {
-    let found = fetch(s, name, requester)?;
+    let found = fetch(s, name, requester).await?;
     match s.cx().scope.find_by_key(&found.key) {
         Some(id) => {
             s.cx().scope.add_name(name, id);
@@ -305,7 +312,7 @@ fn open_loaded<T: 'static>(
 }
 
 /// `dlopen` of a library that is already loaded: one more reference, maybe promoted.
-fn reopen<T: 'static>(
+fn reopen<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     global: bool,

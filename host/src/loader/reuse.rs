@@ -38,7 +38,7 @@ use super::Session;
 /// Brings a parked instance back for library `id` (which has its block and slots), as a fresh
 /// instantiation would leave it. Returns false if its direct imports would now bind to other
 /// functions: then the block is zeroed and the caller instantiates anew in the same place.
-pub(super) fn revive<T: 'static>(
+pub(super) fn revive<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     parked: Parked,
@@ -126,29 +126,29 @@ pub(super) fn revive<T: 'static>(
 }
 
 /// Puts a closed library in the pool, releasing for real whatever the pool has no room for.
-pub(super) fn park<T: 'static>(s: &mut Session<'_, '_, T>, parked: Parked) {
+pub(super) async fn park<T: Send + 'static>(s: &mut Session<'_, '_, T>, parked: Parked) {
     let limits = s.cx().config.limits;
     let evicted = s
         .cx()
         .parked
         .admit(parked, limits.max_parked_libraries, limits.max_parked_bytes);
     for parked in evicted {
-        release_parked(s, parked);
+        release_parked(s, parked).await;
     }
 }
 
 /// Gives a parked library's block and slots back to the program; its instance is abandoned
 /// (wasmtime frees it with the store).
-fn release_parked<T: 'static>(s: &mut Session<'_, '_, T>, parked: Parked) {
+async fn release_parked<T: Send + 'static>(s: &mut Session<'_, '_, T>, parked: Parked) {
     for &(slot, _) in &parked.extra {
         release_slots(s, slot, 1);
     }
     release_slots(s, parked.table_base, parked.table_size);
-    release_memory(s, parked.mem_base, parked.mem_size);
+    release_memory(s, parked.mem_base, parked.mem_size).await;
 }
 
-pub(super) fn release_all_parked<T: 'static>(s: &mut Session<'_, '_, T>) {
+pub(super) async fn release_all_parked<T: Send + 'static>(s: &mut Session<'_, '_, T>) {
     for parked in s.cx().parked.drain() {
-        release_parked(s, parked);
+        release_parked(s, parked).await;
     }
 }

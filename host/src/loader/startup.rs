@@ -29,6 +29,7 @@ use wasmtime::{
     Store, Val, ValType,
 };
 
+use super::exec::{self, Mode};
 use super::Session;
 use crate::ctx::program_imports::{GotImport, Pending, ProgramImports};
 use crate::ctx::WasiDlCtx;
@@ -65,7 +66,41 @@ pub(crate) enum Bound {
 /// # Ok(())
 /// # }
 /// ```
-pub fn instantiate<T: 'static>(
+pub fn instantiate<T: Send + 'static>(
+    linker: &Linker<T>,
+    store: &mut Store<T>,
+    module: &Module,
+    get_cx: impl Fn(&mut T) -> &mut WasiDlCtx,
+) -> wasmtime::Result<Instance> {
+    exec::now(instantiate_in(Mode::Sync, linker, store, module, get_cx))?
+}
+
+/// [`instantiate`] for an async store (one whose linker got wasi-dl from
+/// [`crate::add_to_linker_async`]): `linker.instantiate_async`, plus the same stubs.
+///
+/// ```no_run
+/// # use wasmtime::{Engine, Linker, Module, Store};
+/// # struct State { dl: wasi_dl::WasiDlCtx }
+/// # async fn run(linker: &Linker<State>, mut store: Store<State>, module: &Module)
+/// #     -> wasmtime::Result<()> {
+/// let instance =
+///     wasi_dl::instantiate_async(linker, &mut store, module, |s: &mut State| &mut s.dl).await?;
+/// let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+/// start.call_async(&mut store, ()).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn instantiate_async<T: Send + 'static>(
+    linker: &Linker<T>,
+    store: &mut Store<T>,
+    module: &Module,
+    get_cx: impl Fn(&mut T) -> &mut WasiDlCtx,
+) -> wasmtime::Result<Instance> {
+    instantiate_in(Mode::Async, linker, store, module, get_cx).await
+}
+
+async fn instantiate_in<T: Send + 'static>(
+    mode: Mode,
     linker: &Linker<T>,
     store: &mut Store<T>,
     module: &Module,
@@ -96,15 +131,15 @@ pub fn instantiate<T: 'static>(
         }
     }
     if missing.is_empty() && got_imports.is_empty() {
-        return linker.instantiate(&mut *store, module);
+        return exec::link(linker, store, mode, module).await;
     }
     let Some(bytes) = stub_module(missing.iter().map(|(_, ty)| ty)) else {
         // A signature with reference types: no C library has one. Let instantiation say what
         // is missing.
-        return linker.instantiate(&mut *store, module);
+        return exec::link(linker, store, mode, module).await;
     };
     let stubs_module = Module::new(store.engine(), bytes)?;
-    let stubs = Instance::new(&mut *store, &stubs_module, &[])?;
+    let stubs = exec::instantiate(&mut *store, mode, &stubs_module, &[]).await?;
     let table = stubs
         .get_table(&mut *store, "table")
         .ok_or_else(|| wasmtime::Error::msg("the import stubs have no table"))?;
@@ -117,7 +152,7 @@ pub fn instantiate<T: 'static>(
              library that should define it, and none loaded did)"
         );
         let unbound = Func::new(&mut *store, ty, move |_, _, _| {
-            Err(wasmtime::Error::msg(message.clone()))
+            Err(crate::error::GuestTrap(message.clone()).into())
         });
         table.set(&mut *store, u64::from(index), Ref::Func(Some(unbound)))?;
         let stub = stubs
@@ -146,7 +181,7 @@ pub fn instantiate<T: 'static>(
         got,
         got_bound: 0,
     });
-    linker.instantiate(&mut *store, module)
+    exec::link(&linker, store, mode, module).await
 }
 
 /// `(module (table (export "table") N funcref) (func (export "f<i>") <ty_i>
@@ -213,7 +248,7 @@ fn stub_module<'a>(types: impl Iterator<Item = &'a FuncType>) -> Option<Vec<u8>>
 /// is bound, so the libraries take the program's slot as the function's one slot too. The
 /// program now depends on those libraries: they are never unloaded.
 /// What it bound goes to `bound`, for [`unbind`].
-pub(crate) fn bind_pending<T: 'static>(
+pub(crate) async fn bind_pending<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     root: LibId,
     bound: &mut Vec<Bound>,
@@ -291,11 +326,11 @@ pub(crate) fn bind_pending<T: 'static>(
             program_slot,
         });
     }
-    bind_got(s, &order, bound)
+    bind_got(s, &order, bound).await
 }
 
 /// The program's GOT entries that a library of `order` defines (the first one, in order).
-fn bind_got<T: 'static>(
+async fn bind_got<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     order: &[LibId],
     bound: &mut Vec<Bound>,
@@ -327,7 +362,7 @@ fn bind_got<T: 'static>(
                 })
             }
             func @ Symbol::Func { .. } => {
-                super::slot_for(s, ScopeEntry::Lib(provider), func, &name)?
+                super::slot_for(s, ScopeEntry::Lib(provider), func, &name).await?
             }
         };
         import
@@ -351,7 +386,9 @@ fn bind_got<T: 'static>(
 /// After the start-up load has filled the program's GOT: runs the program's
 /// `__wasm_apply_data_relocs`, which wasm-ld writes for static data holding a library
 /// object's address (`int *p = &foo_count;`), before any constructor can read it.
-pub(crate) fn apply_program_data_relocs<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
+pub(crate) async fn apply_program_data_relocs<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+) -> DlResult<()> {
     if s.cx()
         .program_imports
         .as_ref()
@@ -375,15 +412,16 @@ pub(crate) fn apply_program_data_relocs<T: 'static>(s: &mut Session<'_, '_, T>) 
     let typed = func
         .typed::<(), ()>(&*s.caller)
         .map_err(|e| init(format!("it has the wrong type: {e}")))?;
-    typed
-        .call(&mut *s.caller, ())
-        .map_err(|e| init(crate::error::one_line(&e)))
+    let mode = s.mode();
+    exec::call(&mut *s.caller, mode, &typed, ())
+        .await
+        .map_err(|e| init(super::guest_failure(s, e)))
 }
 
 /// After the start-up load has linked: a data object (or function address) the program refers
 /// to that none of its libraries defines fails the load, naming it, as glibc's loader does for
 /// an undefined symbol of the executable.
-pub(crate) fn check_program_got<T: 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
+pub(crate) fn check_program_got<T: Send + 'static>(s: &mut Session<'_, '_, T>) -> DlResult<()> {
     let cx = s.cx();
     let Some(imports) = cx.program_imports.as_ref() else {
         return Ok(());
@@ -398,7 +436,7 @@ pub(crate) fn check_program_got<T: 'static>(s: &mut Session<'_, '_, T>) -> DlRes
 }
 
 /// Undoes what a failed `dlopen` bound (its libraries are about to go).
-pub(crate) fn unbind<T: 'static>(s: &mut Session<'_, '_, T>, bound: Vec<Bound>) {
+pub(crate) fn unbind<T: Send + 'static>(s: &mut Session<'_, '_, T>, bound: Vec<Bound>) {
     let Some(stub_table) = s.cx().program_imports.as_ref().map(|i| i.table) else {
         return;
     };

@@ -74,7 +74,7 @@ pub(crate) fn sym_cached(
     Some(answer)
 }
 
-pub(crate) fn sym<T: 'static>(
+pub(crate) async fn sym<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     handle: u32,
     name: &str,
@@ -123,7 +123,7 @@ pub(crate) fn sym<T: 'static>(
     match found {
         Some((_, Symbol::Data { addr })) => Ok((SymbolKind::Data, addr)),
         Some((owner, sym @ Symbol::Func { .. })) => {
-            Ok((SymbolKind::Function, slot_for(s, owner, sym, name)?))
+            Ok((SymbolKind::Function, slot_for(s, owner, sym, name).await?))
         }
         None => Err(DlError::NoSymbol {
             scope: scope_name,

@@ -11,8 +11,10 @@
 //! custom sources.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::io::Read;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use cap_std::ambient_authority;
@@ -78,6 +80,18 @@ pub trait ModuleSource: Send + Sync {
     /// with the size-limit error, so read at most `max_bytes + 1` bytes of it (or refuse it
     /// earlier with an error of your own); never buffer an unbounded answer.
     fn fetch(&self, name: &str, max_bytes: usize) -> wasmtime::Result<Option<Fetched>>;
+
+    /// [`ModuleSource::fetch`] for a store added with `add_to_linker_async`: the loader of an
+    /// async store calls this one and awaits it (a sync store's loader calls `fetch`). The
+    /// default calls `fetch`; a source that reads over the network or from an async database
+    /// overrides it to await its I/O instead of blocking the executor's thread.
+    fn fetch_async<'a>(
+        &'a self,
+        name: &'a str,
+        max_bytes: usize,
+    ) -> Pin<Box<dyn Future<Output = wasmtime::Result<Option<Fetched>>> + Send + 'a>> {
+        Box::pin(std::future::ready(self.fetch(name, max_bytes)))
+    }
 }
 
 /// A host directory mounted at a guest path.
@@ -135,6 +149,38 @@ pub(crate) struct Sources {
     pub(crate) custom: Vec<Box<dyn ModuleSource>>,
 }
 
+/// What [`Sources::fetch_own`] came to.
+enum Own {
+    Found(Found),
+    /// Not in a granted directory nor registered; `searched`: some directory was searched.
+    Missing {
+        searched: bool,
+    },
+}
+
+/// The answer of the embedder's source number `i` for `name`, size-checked and keyed by the
+/// source (two sources may both have a `libfoo.so`).
+fn custom_answer(
+    i: usize,
+    name: &str,
+    answer: wasmtime::Result<Option<Fetched>>,
+    max_bytes: usize,
+) -> DlResult<Option<Fetched>> {
+    match answer {
+        Ok(Some(mut found)) => {
+            crate::trace::source(name, &format!("source {i}"));
+            check_size(name, found.bytes.len(), max_bytes)?;
+            found.key = format!("source{i}:{}", found.key);
+            Ok(Some(found))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => Err(DlError::Io {
+            name: name.to_string(),
+            reason: format!("{e:#}"),
+        }),
+    }
+}
+
 /// Who asks, for the search: the requesting library's expanded RUNTIME_PATH.
 pub(crate) struct Requester<'a> {
     pub(crate) runtime_path: &'a [String],
@@ -169,6 +215,43 @@ impl Sources {
         requester: &Requester<'_>,
         max_bytes: usize,
     ) -> DlResult<Found> {
+        let searched = match self.fetch_own(name, requester, max_bytes)? {
+            Own::Found(found) => return Ok(found),
+            Own::Missing { searched } => searched,
+        };
+        for (i, source) in self.custom.iter().enumerate() {
+            let answer = source.fetch(name, max_bytes);
+            if let Some(found) = custom_answer(i, name, answer, max_bytes)? {
+                return Ok(Found::read(found));
+            }
+        }
+        Err(self.not_found(name, searched))
+    }
+
+    /// [`Sources::fetch_file`] for an async store: the embedder's sources are asked with
+    /// [`ModuleSource::fetch_async`] (directories and registered modules as in sync mode).
+    pub(crate) async fn fetch_file_async(
+        &self,
+        name: &str,
+        requester: &Requester<'_>,
+        max_bytes: usize,
+    ) -> DlResult<Found> {
+        let searched = match self.fetch_own(name, requester, max_bytes)? {
+            Own::Found(found) => return Ok(found),
+            Own::Missing { searched } => searched,
+        };
+        for (i, source) in self.custom.iter().enumerate() {
+            let answer = source.fetch_async(name, max_bytes).await;
+            if let Some(found) = custom_answer(i, name, answer, max_bytes)? {
+                return Ok(Found::read(found));
+            }
+        }
+        Err(self.not_found(name, searched))
+    }
+
+    /// What the loader finds without the embedder's sources: a path in a granted directory,
+    /// or a bare name along the search path or among the registered modules.
+    fn fetch_own(&self, name: &str, requester: &Requester<'_>, max_bytes: usize) -> DlResult<Own> {
         if name.is_empty() {
             return Err(DlError::Invalid("empty library name".into()));
         }
@@ -183,7 +266,7 @@ impl Sources {
                 crate::trace::open_path(name, &self.outcome(name, &result));
             }
             return match result? {
-                Some(found) => Ok(found),
+                Some(found) => Ok(Own::Found(found)),
                 None => Err(DlError::NotFound {
                     name: name.to_string(),
                 }),
@@ -205,7 +288,7 @@ impl Sources {
                     crate::trace::search(name, &candidate, list, &outcome);
                 }
                 match result {
-                    Ok(Some(found)) => return Ok(found),
+                    Ok(Some(found)) => return Ok(Own::Found(found)),
                     // As glibc does, a directory the library is not in (or may not be read
                     // from) is passed over, and the next one tried.
                     Ok(None) | Err(DlError::Denied { .. }) => {}
@@ -219,37 +302,25 @@ impl Sources {
         if let Some(bytes) = self.memory.as_ref().and_then(|m| m.modules.get(name)) {
             crate::trace::source(name, "registered module");
             check_size(name, bytes.len(), max_bytes)?;
-            return Ok(Found::read(Fetched {
+            return Ok(Own::Found(Found::read(Fetched {
                 bytes: bytes.clone(),
                 key: format!("memory:{name}"),
                 path: None,
-            }));
+            })));
         }
-        for (i, source) in self.custom.iter().enumerate() {
-            match source.fetch(name, max_bytes) {
-                Ok(Some(mut found)) => {
-                    crate::trace::source(name, &format!("source {i}"));
-                    check_size(name, found.bytes.len(), max_bytes)?;
-                    found.key = format!("source{i}:{}", found.key);
-                    return Ok(Found::read(found));
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    return Err(DlError::Io {
-                        name: name.to_string(),
-                        reason: format!("{e:#}"),
-                    })
-                }
-            }
-        }
+        Ok(Own::Missing { searched })
+    }
+
+    /// The error for a bare name no source had.
+    fn not_found(&self, name: &str, searched: bool) -> DlError {
         if !searched && self.custom.is_empty() {
-            return Err(DlError::NotSearched {
+            return DlError::NotSearched {
                 name: name.to_string(),
-            });
+            };
         }
-        Err(DlError::NotFound {
+        DlError::NotFound {
             name: name.to_string(),
-        })
+        }
     }
 
     /// What one step of a search came to, for the trace: found, absent, or refused and why.

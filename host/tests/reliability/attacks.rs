@@ -5,6 +5,7 @@
 //! a path, `open_needed` called by hand) are attacks the loader already withstood, kept so that
 //! it goes on doing so.
 
+use crate::both_modes;
 use crate::common::*;
 use crate::wasi_dl_fuzz::enc;
 
@@ -206,10 +207,10 @@ fn hostile_sonames_never_take_over_loaded_names() {
     );
 }
 
+both_modes! {
 /// A `-z nodelete` library brought in by a `dlopen` that then fails goes with it (a failed
 /// load leaves nothing behind), and one that loads pins only itself: what it does not need
 /// can still be closed.
-#[test]
 fn a_failed_dlopen_takes_its_nodelete_dependencies_with_it() {
     use crate::wasi_dl_fuzz::{Session, RTLD_NOW};
     let pinned = meta_lib("pinned", 5, &[], Some(b"nodelete\n"));
@@ -259,12 +260,13 @@ fn a_failed_dlopen_takes_its_nodelete_dependencies_with_it() {
         s.error_text()
     );
 }
+}
 
+both_modes! {
 /// A constructor that throws the program's own exception tag (a `longjmp` with no `setjmp`
 /// under it, or an uncaught C++ exception): the throw ends at the loader (wasmtime looks for
 /// a handler only in the frames above the loader's call), that `dlopen` fails with an errno,
 /// and the program, its own `setjmp`/`longjmp` included, carries on as before.
-#[test]
 fn a_constructor_that_throws_fails_only_its_dlopen() {
     let program = build_program(
         "attacks_throw",
@@ -329,6 +331,7 @@ int main(int argc, char **argv) {
         .collect();
     assert!(states.windows(2).all(|w| w[0] == w[1]), "{}", out.stdout);
     assert_eq!(out.loaded_after, 0);
+}
 }
 
 /// `$ORIGIN` and RTLD_NEXT with odd callers: a library registered from memory (it has no

@@ -243,7 +243,53 @@ pub fn rss_kib() -> u64 {
     pages * 4
 }
 
-/// One engine for every test (epoch interruption stops a runaway guest).
+/// How a scenario's store is set up and entered: wasi-dl and WASI added with
+/// `add_to_linker_sync` and run with `call`, or added with `add_to_linker_async` and run with
+/// `call_async` under tokio (epoch ticks yield to the executor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Sync,
+    Async,
+}
+
+thread_local! {
+    /// The mode of the scenario running on this thread (each test runs on its own thread).
+    static MODE: std::cell::Cell<Mode> = const { std::cell::Cell::new(Mode::Sync) };
+}
+
+/// The mode [`run`] uses on this thread.
+pub fn mode() -> Mode {
+    MODE.with(|m| m.get())
+}
+
+/// Runs `scenario` with every [`run`] in it in `mode`.
+pub fn in_mode<R>(mode: Mode, scenario: impl FnOnce() -> R) -> R {
+    MODE.with(|m| m.set(mode));
+    scenario()
+}
+
+/// A scenario that must hold in both modes: `both_modes! { fn name() { ... } }` defines the
+/// function and a module `name` with the tests `name::sync` and `name::async_store`.
+#[macro_export]
+macro_rules! both_modes {
+    ($(#[$meta:meta])* fn $name:ident() $body:block) => {
+        $(#[$meta])*
+        fn $name() $body
+
+        mod $name {
+            #[test]
+            fn sync() {
+                $crate::common::in_mode($crate::common::Mode::Sync, super::$name)
+            }
+            #[test]
+            fn async_store() {
+                $crate::common::in_mode($crate::common::Mode::Async, super::$name)
+            }
+        }
+    };
+}
+
+/// One engine for every test, in both modes (epoch interruption stops a runaway guest).
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
@@ -304,7 +350,25 @@ pub struct Run<'a> {
     pub deadline_ticks: u64,
     /// wasmtime's per-store instance limit (its default is 10,000).
     pub max_instances: Option<usize>,
+    /// Past the deadline, the epoch callback returns [`StoppedByEmbedder`] instead of an
+    /// interrupt trap.
+    pub stop_with_error: bool,
+    /// The program's linear memory may grow to this many bytes; growing past it is an error of
+    /// the store's limiter (`trap_on_grow_failure`), not a failed `memory.grow`.
+    pub memory_limit: Option<usize>,
 }
+
+/// The error a test's epoch callback stops the guest with (see [`Run::stop_with_error`]).
+#[derive(Debug)]
+pub struct StoppedByEmbedder;
+
+impl std::fmt::Display for StoppedByEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stopped by the embedder")
+    }
+}
+
+impl std::error::Error for StoppedByEmbedder {}
 
 impl<'a> Run<'a> {
     pub fn new(program: &'a Path) -> Self {
@@ -315,6 +379,8 @@ impl<'a> Run<'a> {
             dl: Box::new(|b| b),
             deadline_ticks: 1200,
             max_instances: None,
+            stop_with_error: false,
+            memory_limit: None,
         }
     }
     pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
@@ -338,6 +404,8 @@ pub struct Output {
     pub code: i32,
     /// The trap that ended the program, if one did.
     pub trap: Option<String>,
+    /// Whether what ended it was the embedder's own error, [`StoppedByEmbedder`].
+    pub stopped_by_embedder: bool,
     /// `WasiDlCtx::loaded_libraries()` after the program ended.
     pub loaded_after: usize,
 }
@@ -379,8 +447,90 @@ pub fn run(run: Run<'_>) -> Output {
     let dl = (run.dl)(dl).build();
 
     let mut linker: Linker<State> = Linker::new(engine);
-    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi).unwrap();
-    wasi_dl::add_to_linker(&mut linker, |s: &mut State| &mut s.dl).unwrap();
+    add_test_imports(&mut linker, mode());
+    let mut limits = wasmtime::StoreLimitsBuilder::new();
+    if let Some(n) = run.max_instances {
+        limits = limits.instances(n).tables(n).memories(n);
+    }
+    if let Some(bytes) = run.memory_limit {
+        limits = limits.memory_size(bytes).trap_on_grow_failure(true);
+    }
+    let mut store = Store::new(
+        engine,
+        State {
+            wasi: wasi.build_p1(),
+            dl,
+            limits: limits.build(),
+        },
+    );
+    if run.max_instances.is_some() || run.memory_limit.is_some() {
+        store.limiter(|s| &mut s.limits);
+    }
+    let stop = move || -> wasmtime::Error {
+        if run.stop_with_error {
+            StoppedByEmbedder.into()
+        } else {
+            wasmtime::Trap::Interrupt.into()
+        }
+    };
+    let result = match mode() {
+        Mode::Sync if !run.stop_with_error => {
+            store.set_epoch_deadline(run.deadline_ticks);
+            store.epoch_deadline_trap();
+            run_sync(&linker, &mut store, &module)
+        }
+        Mode::Sync => {
+            store.set_epoch_deadline(run.deadline_ticks);
+            store.epoch_deadline_callback(move |_| Err(stop()));
+            run_sync(&linker, &mut store, &module)
+        }
+        Mode::Async => {
+            // Every tick yields to the executor; after the deadline, the guest stops as in sync
+            // mode.
+            store.set_epoch_deadline(1);
+            let mut ticks = 0;
+            let deadline = run.deadline_ticks;
+            store.epoch_deadline_callback(move |_| {
+                ticks += 1;
+                if ticks >= deadline {
+                    return Err(stop());
+                }
+                Ok(wasmtime::UpdateDeadline::Yield(1))
+            });
+            block_on(run_async(&linker, &mut store, &module))
+        }
+    };
+    let stopped_by_embedder =
+        matches!(&result, Err(e) if e.downcast_ref::<StoppedByEmbedder>().is_some());
+    let (code, trap) = match result {
+        Ok(()) => (0, None),
+        Err(err) => match err.downcast_ref::<I32Exit>() {
+            Some(exit) => (exit.0, None),
+            None => (134, Some(format!("{err:#}"))),
+        },
+    };
+    Output {
+        stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr.contents()).into_owned(),
+        code,
+        trap,
+        stopped_by_embedder,
+        loaded_after: store.data().dl.loaded_libraries(),
+    }
+}
+
+/// WASI, wasi-dl and the test probes, added for `mode`.
+pub fn add_test_imports(linker: &mut Linker<State>, mode: Mode) {
+    match mode {
+        Mode::Sync => {
+            wasmtime_wasi::p1::add_to_linker_sync(linker, |s: &mut State| &mut s.wasi).unwrap();
+            wasi_dl::add_to_linker_sync(linker, |s: &mut State| &mut s.dl).unwrap();
+        }
+        Mode::Async => {
+            wasmtime_wasi::p1::add_to_linker_async(linker, |s: &mut State| &mut s.wasi).unwrap();
+            wasi_dl::add_to_linker_async(linker, |s: &mut State| &mut s.dl).unwrap();
+        }
+    }
     linker
         .func_wrap(
             "wasi_dl_test",
@@ -398,42 +548,36 @@ pub fn run(run: Run<'_>) -> Output {
     linker
         .func_wrap("wasi_dl_test", "rss_kib", || rss_kib() as i32)
         .unwrap();
-    let mut limits = wasmtime::StoreLimitsBuilder::new();
-    if let Some(n) = run.max_instances {
-        limits = limits.instances(n).tables(n).memories(n);
-    }
-    let mut store = Store::new(
-        engine,
-        State {
-            wasi: wasi.build_p1(),
-            dl,
-            limits: limits.build(),
-        },
-    );
-    if run.max_instances.is_some() {
-        store.limiter(|s| &mut s.limits);
-    }
-    store.set_epoch_deadline(run.deadline_ticks);
-    store.epoch_deadline_trap();
+}
+
+fn run_sync(
+    linker: &Linker<State>,
+    store: &mut Store<State>,
+    module: &Module,
+) -> wasmtime::Result<()> {
+    let instance = wasi_dl::instantiate(linker, &mut *store, module, |s: &mut State| &mut s.dl)?;
+    let start = instance.get_typed_func::<(), ()>(&mut *store, "_start")?;
+    start.call(&mut *store, ())
+}
+
+async fn run_async(
+    linker: &Linker<State>,
+    store: &mut Store<State>,
+    module: &Module,
+) -> wasmtime::Result<()> {
     let instance =
-        wasi_dl::instantiate(&linker, &mut store, &module, |s: &mut State| &mut s.dl).unwrap();
-    let start = instance
-        .get_typed_func::<(), ()>(&mut store, "_start")
-        .unwrap();
-    let (code, trap) = match start.call(&mut store, ()) {
-        Ok(()) => (0, None),
-        Err(err) => match err.downcast_ref::<I32Exit>() {
-            Some(exit) => (exit.0, None),
-            None => (134, Some(format!("{err:#}"))),
-        },
-    };
-    Output {
-        stdout: String::from_utf8_lossy(&stdout.contents()).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr.contents()).into_owned(),
-        code,
-        trap,
-        loaded_after: store.data().dl.loaded_libraries(),
-    }
+        wasi_dl::instantiate_async(linker, &mut *store, module, |s: &mut State| &mut s.dl).await?;
+    let start = instance.get_typed_func::<(), ()>(&mut *store, "_start")?;
+    start.call_async(&mut *store, ()).await
+}
+
+/// Runs a future on a current-thread tokio runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
 }
 
 /// The value of `key=` in a line like `before table=3 pages=2 ...`.

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use crate::both_modes;
 use crate::common::*;
 
 /// The program: `probe GOOD [MODE:]PATH...`.
@@ -741,11 +742,12 @@ fn chain() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+both_modes! {
 /// Every hostile case leaves the program exactly as before (instance reuse off, so that
 /// nothing may stay behind).
-#[test]
 fn hostile_modules_fail_cleanly() {
     hostile_cases(false);
+}
 }
 
 /// The same with instance reuse on: a closed or failed library may stay parked (holding its
@@ -865,7 +867,7 @@ fn hostile_cases(reuse: bool) {
 }
 
 /// A program that dlopens argv[1] and says what it got.
-fn open_one_program() -> std::path::PathBuf {
+pub fn open_one_program() -> std::path::PathBuf {
     build_program(
         "open_one",
         &format!(
@@ -883,8 +885,8 @@ int main(int argc, char **argv) {
     )
 }
 
+both_modes! {
 /// `exit()` in a constructor ends the program, as it does natively: it is not a failed dlopen.
-#[test]
 fn exit_in_a_constructor_exits() {
     let program = open_one_program();
     let lib = build_library(
@@ -906,10 +908,11 @@ int f(void) { return 1; }
     );
     assert_eq!(out.stdout, "before\n");
 }
+}
 
+both_modes! {
 /// The embedder's epoch deadline stops a constructor that never returns, and the program with
 /// it: an interruption is not a failed dlopen the program could carry on from.
-#[test]
 fn interrupt_in_a_constructor_stops_the_program() {
     let program = open_one_program();
     let tmp = temp_dir();
@@ -938,11 +941,12 @@ fn interrupt_in_a_constructor_stops_the_program() {
     );
     assert_eq!(out.stdout, "before\n");
 }
+}
 
+both_modes! {
 /// A constructor that registers destructors (C `atexit`, a C++-style `__cxa_atexit`) and then
 /// traps fails the dlopen; what it registered runs then, newest first, while the library still
 /// exists. Left registered, it would be called at exit, through a cleared table slot.
-#[test]
 fn a_failed_constructor_runs_what_it_registered() {
     let program = open_one_program();
     let lib = build_library(
@@ -982,4 +986,5 @@ int f(void) { return 1; }
         "{}",
         lines[3]
     );
+}
 }

@@ -8,6 +8,7 @@
 
 use std::process::Command;
 
+use crate::both_modes;
 use crate::common::*;
 
 const CYCLES: u32 = 2000;
@@ -232,11 +233,11 @@ fn open_close_loops_stay_flat() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+both_modes! {
 /// wasmtime's store allows 10,000 instances by default, and without instance reuse every
 /// dlopen adds one that stays until the store is dropped. The loop reaches that limit; the
 /// failure is clean (a precise dlerror, state unchanged) and the embedder can raise it with
 /// `Store::limiter`.
-#[test]
 fn store_instance_limit_is_a_clean_failure() {
     let (tmp, _) = loop_files();
     let program = script_program();
@@ -270,11 +271,12 @@ fn store_instance_limit_is_a_clean_failure() {
     );
     println!("with a 300-instance store limit: {}", l.summary);
 }
+}
 
+both_modes! {
 /// With instance reuse (the default), a library opened and closed in a loop is instantiated
 /// once: thousands of cycles, of healthy libraries and of ones that fail after instantiation,
 /// fit in a store that allows 40 instances, and the library works every time.
-#[test]
 fn reuse_keeps_the_instance_count_flat() {
     let (tmp, _) = loop_files();
     let program = script_program();
@@ -308,6 +310,7 @@ fn reuse_keeps_the_instance_count_flat() {
             assert!(!l.summary.contains("instance count"), "{}", l.summary);
         }
     }
+}
 }
 
 /// Host memory per closed library instance, measured in a child process. Printed, not checked.

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use wasi_dl::Limits;
 
+use crate::both_modes;
 use crate::common::*;
 
 fn plain(d: Dylink) -> Vec<u8> {
@@ -73,7 +74,7 @@ fn limits() -> Limits {
     Limits::default()
 }
 
-#[test]
+both_modes! {
 fn max_libraries() {
     let files = [
         ("l1.so", plain(Dylink::new().mem_info(8, 0, 0, 0))),
@@ -128,8 +129,9 @@ fn max_libraries() {
         ],
     );
 }
+}
 
-#[test]
+both_modes! {
 fn max_data_bytes() {
     let files = [
         ("d1.so", plain(Dylink::new().mem_info(4000, 0, 0, 0))),
@@ -173,8 +175,9 @@ fn max_data_bytes() {
         ],
     );
 }
+}
 
-#[test]
+both_modes! {
 fn max_table_slots() {
     let table = |n: u32| {
         let elems = "$f ".repeat(n as usize);
@@ -227,8 +230,9 @@ fn max_table_slots() {
         ],
     );
 }
+}
 
-#[test]
+both_modes! {
 fn max_module_bytes() {
     let small = plain(Dylink::new());
     let big = enc::with_last_section(&small, &enc::custom_section("padding", &[0u8; 4000]));
@@ -269,6 +273,7 @@ fn max_module_bytes() {
         ],
     );
 }
+}
 
 /// A side module defining `count` functions (as a generator would make one to tie up the
 /// host's compiler).
@@ -280,7 +285,7 @@ fn with_functions(count: usize) -> Vec<u8> {
     )
 }
 
-#[test]
+both_modes! {
 fn max_module_functions() {
     let tmp = temp_dir();
     let many = with_functions(41);
@@ -316,6 +321,7 @@ fn max_module_functions() {
         ],
     );
 }
+}
 
 /// The default bound refuses a module past it before compiling anything (compiling 100,001
 /// functions would take minutes in a debug build), and the program carries on.
@@ -342,7 +348,7 @@ fn max_module_functions_default() {
     );
 }
 
-#[test]
+both_modes! {
 fn max_dependency_depth() {
     let files: Vec<(String, Vec<u8>)> = (0..5)
         .map(|i| {
@@ -376,8 +382,9 @@ fn max_dependency_depth() {
         ],
     );
 }
+}
 
-#[test]
+both_modes! {
 fn max_align_log2() {
     let files = [
         ("a5.so", plain(Dylink::new().mem_info(16, 5, 0, 0))),
@@ -418,6 +425,7 @@ fn max_align_log2() {
         ],
     );
 }
+}
 
 /// The defaults are what the documentation (docs/SECURITY.md) says.
 #[test]
@@ -434,6 +442,9 @@ fn defaults() {
             max_align_log2: 16,
             max_parked_libraries: 16,
             max_parked_bytes: 4 << 20,
+            max_nested_opens: 64,
+            nested_host_stack: 256 * 1024,
+            shadow_stack_reserve: 64 * 1024,
         }
     );
     let _ = Path::new("docs/SECURITY.md");
@@ -445,7 +456,7 @@ fn parked_at(lines: &[String], k: usize) -> String {
     field(states[k], "parked").to_string()
 }
 
-#[test]
+both_modes! {
 fn max_parked_libraries() {
     let files = [
         ("p1.so", plain(Dylink::new().mem_info(100, 0, 0, 0))),
@@ -497,8 +508,9 @@ fn max_parked_libraries() {
         );
     }
 }
+}
 
-#[test]
+both_modes! {
 fn max_parked_bytes() {
     let files = [
         ("small.so", plain(Dylink::new().mem_info(100, 0, 0, 0))),
@@ -524,10 +536,11 @@ fn max_parked_bytes() {
     // big.so does not fit in the pool: its block went back at once.
     assert_eq!(parked_at(&lines, 0), "1", "{}", lines.join("\n"));
 }
+}
 
+both_modes! {
 /// Parked libraries hold data memory; a dlopen that would exceed `max_data_bytes` because of
 /// them gets their blocks back instead of failing.
-#[test]
 fn parked_blocks_make_room_for_new_libraries() {
     let files = [
         ("d1.so", plain(Dylink::new().mem_info(4000, 0, 0, 0))),
@@ -564,4 +577,5 @@ fn parked_blocks_make_room_for_new_libraries() {
         "{}",
         lines.join("\n")
     );
+}
 }

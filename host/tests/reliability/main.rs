@@ -8,6 +8,9 @@
 //! - `startup`: programs linked against side modules, when those go missing or change;
 //! - `files`: FIFOs, devices and large non-modules, refused before they are read;
 //! - `disk_cache`: the on-disk compile cache, which must never be a way into the host.
+//! - `embedder_errors`: errors the embedder raises to stop the guest (epoch callback, limiter)
+//!   while the loader runs guest code pass through `dlopen` as themselves, in both modes;
+//! - `sources`: an embedder's `ModuleSource`, asked with `fetch` or awaited with `fetch_async`;
 //! - `attacks`: attacks on the newest parsing (wasi_dl_meta, references scan) and bookkeeping.
 //! - `embedder`: what embedders asked for (#15): per-engine cache, single flight, one program
 //!   instance per context, the host-side API, `env` functions, the pooling allocator.
@@ -20,10 +23,12 @@ mod attacks;
 mod common;
 mod disk_cache;
 mod embedder;
+mod embedder_errors;
 mod files;
 mod hostile;
 mod leaks;
 mod limits;
 mod nesting;
 mod raw_abi;
+mod sources;
 mod startup;

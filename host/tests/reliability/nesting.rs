@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use crate::both_modes;
 use crate::common::*;
 
 /// Level *k*'s constructor asks the program for level *k+1*.
@@ -122,7 +123,7 @@ fn deepest(out: &str) -> u32 {
     field(line(out, "top "), "deepest").parse().unwrap()
 }
 
-#[test]
+both_modes! {
 fn a_chain_of_constructors_stops_at_the_nesting_bound() {
     let out = run_chain(0);
     let error = line(&out, "error=");
@@ -136,8 +137,9 @@ fn a_chain_of_constructors_stops_at_the_nesting_bound() {
     );
     assert!(depth <= 65, "{out}");
 }
+}
 
-#[test]
+both_modes! {
 fn a_chain_of_constructors_stops_where_the_shadow_stack_runs_out() {
     // 48 KiB of locals per level: the program's 1 MiB stack runs out after about 20 levels,
     // before the host's stack or the nesting limit.
@@ -151,4 +153,88 @@ fn a_chain_of_constructors_stops_where_the_shadow_stack_runs_out() {
         "{out}"
     );
     assert!((15..=22).contains(&depth), "{out}");
+}
+}
+
+/// Two async stores on one executor thread, each loading a library whose constructor yields
+/// to the executor (an async host function): their loads interleave on that thread, and each
+/// store counts its own nesting. With `max_nested_opens` 1 both loads succeed; a count shared
+/// by the thread (as a thread-local was) refuses the second store's load as nested in the
+/// first's.
+#[test]
+fn interleaved_async_stores_count_their_own_nesting() {
+    use wasmtime::{Engine, Linker, Module, Store};
+    use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+    use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+    let program = crate::hostile::open_one_program();
+    let tmp = temp_dir();
+    let lib = side_module(
+        &Dylink::new(),
+        &format!(
+            "(module {PROLOGUE}
+               (import \"test\" \"yield_now\" (func $yield))
+               (func (export \"__wasm_call_ctors\") (call $yield)))"
+        ),
+    );
+    std::fs::write(tmp.path().join("yields.so"), lib).unwrap();
+
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, &program).unwrap();
+    let mut linker: Linker<State> = Linker::new(&engine);
+    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut State| &mut s.wasi).unwrap();
+    // Before wasi-dl: side modules get the program linker's functions as they are then.
+    linker
+        .func_wrap_async("test", "yield_now", |_, (): ()| {
+            Box::new(tokio::task::yield_now())
+        })
+        .unwrap();
+    wasi_dl::add_to_linker_async(&mut linker, |s: &mut State| &mut s.dl).unwrap();
+
+    // A current-thread runtime runs spawned tasks only inside `block_on`, in spawn order: the
+    // first store reaches its constructor's yield, then the second store loads.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut guests = Vec::new();
+    for _ in 0..2 {
+        let stdout = MemoryOutputPipe::new(1 << 16);
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(stdout.clone())
+            .args(&["main.wasm", "/lib/yields.so"]);
+        wasi.preopened_dir(tmp.path(), "/lib", FsPerms::ReadOnly)
+            .unwrap();
+        let dl = wasi_dl::WasiDlCtx::builder()
+            .preopened_dir(tmp.path(), "/lib")
+            .unwrap()
+            .limits(wasi_dl::Limits {
+                max_nested_opens: 1,
+                ..wasi_dl::Limits::default()
+            })
+            .build();
+        let mut store = Store::new(
+            &engine,
+            State {
+                wasi: wasi.build_p1(),
+                dl,
+                limits: Default::default(),
+            },
+        );
+        let (linker, module) = (linker.clone(), module.clone());
+        guests.push(runtime.spawn(async move {
+            let instance =
+                wasi_dl::instantiate_async(&linker, &mut store, &module, |s: &mut State| &mut s.dl)
+                    .await?;
+            let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+            let _ = start.call_async(&mut store, ()).await;
+            wasmtime::Result::<String>::Ok(String::from_utf8_lossy(&stdout.contents()).into())
+        }));
+    }
+    let outputs: Vec<String> = guests
+        .into_iter()
+        .map(|g| runtime.block_on(g).unwrap().unwrap())
+        .collect();
+    for out in outputs {
+        assert_eq!(out, "before\ndlopen returned a handle: \n", "{out}");
+    }
 }

@@ -4,6 +4,7 @@
 //! bits. Each call must return the right errno with a sensible `last_error` text, never trap,
 //! and leave nothing behind.
 
+use crate::both_modes;
 use crate::common::*;
 
 const PROGRAM: &str = r#"
@@ -236,7 +237,7 @@ const EXPECT: &[(&str, u32, &[&str], u32)] = &[
     ("close-new", 0, &[], 0),
 ];
 
-#[test]
+both_modes! {
 fn raw_imports_reject_bad_arguments() {
     let program = build_program("raw_abi", &format!("{PROLOGUE_C}{PROGRAM}"));
     let good = build_library("good", crate::hostile::GOOD_C);
@@ -301,4 +302,5 @@ fn raw_imports_reject_bad_arguments() {
         problems.join("\n"),
         out.stdout
     );
+}
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use wasi_dl_toolchain::{Build, MainOptions};
 
+use crate::both_modes;
 use crate::common::*;
 
 /// The library the program links against: `libx.so` with `x_one` and `x_two`.
@@ -98,7 +99,7 @@ fn run_with(program: &Path, libs: &[(&str, &str, &str)], args: &[&str]) -> Outpu
         .dl(|b| b.search_path("/lib")))
 }
 
-#[test]
+both_modes! {
 fn the_program_calls_the_library_it_was_linked_against() {
     let program = linked_program();
     let out = run_with(&program, &[("libx.so", "startup_x", LIB_X)], &[]);
@@ -108,8 +109,9 @@ fn the_program_calls_the_library_it_was_linked_against() {
         "{out:?}"
     );
 }
+}
 
-#[test]
+both_modes! {
 fn a_missing_library_stops_the_program_before_it_starts() {
     let program = linked_program();
     let out = run_with(&program, &[], &[]);
@@ -129,8 +131,9 @@ fn a_missing_library_stops_the_program_before_it_starts() {
         out.stderr
     );
 }
+}
 
-#[test]
+both_modes! {
 fn a_function_the_library_lost_fails_when_called_and_not_before() {
     let program = linked_program();
     let out = run_with(
@@ -146,8 +149,9 @@ fn a_function_the_library_lost_fails_when_called_and_not_before() {
         "{trap}"
     );
 }
+}
 
-#[test]
+both_modes! {
 fn a_failed_global_load_gives_the_import_back() {
     // x_two is missing from libx.so; the first RTLD_GLOBAL library defining it fails in its
     // constructor (rolled back: the program's stub must not keep pointing into it), the
@@ -171,4 +175,5 @@ fn a_failed_global_load_gives_the_import_back() {
         ),
         "{out:?}"
     );
+}
 }

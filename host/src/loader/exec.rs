@@ -1,0 +1,166 @@
+//! Every entry the loader makes into the store, in the mode the store was set up for.
+//!
+//! One loader serves sync and async stores: its phases are `async fn`s, and each store
+//! operation that may run guest code or consult a resource limiter goes through this module,
+//! which calls wasmtime's sync API for a [`Mode::Sync`] store and the `_async` one for a
+//! [`Mode::Async`] store. The mode is fixed by the function that added wasi-dl to the linker
+//! (`add_to_linker_sync` or `add_to_linker_async`).
+//!
+//! In sync mode the loader's future is driven by [`now`] with a no-op waker: every operation
+//! here completes at once, so it never pends. Should one pend all the same (an embedder's
+//! future-based code reached from a sync store), the import fails with an error that names
+//! `add_to_linker_async`, rather than blocking or spinning.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use wasmtime::{
+    AsContextMut, Caller, Extern, Func, FuncType, Instance, Linker, Module, Ref, Store, Table,
+    TypedFunc, Val, WasmParams, WasmResults,
+};
+
+/// How a store is entered: wasmtime's plain API, or its `_async` API (a store with
+/// `Config::async_support`, async host functions or async yielding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Sync,
+    Async,
+}
+
+/// The error when a sync store's loader had to wait.
+#[derive(Debug)]
+pub(crate) struct WouldBlock;
+
+impl std::fmt::Display for WouldBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "wasi-dl: the loader had to wait for a future in a store set up with \
+             add_to_linker_sync; a store that awaits needs add_to_linker_async",
+        )
+    }
+}
+
+impl std::error::Error for WouldBlock {}
+
+/// Runs a future that must complete without waiting (a sync store's loader) to its end.
+pub(crate) fn now<F: Future>(future: F) -> Result<F::Output, WouldBlock> {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => Ok(output),
+        Poll::Pending => Err(WouldBlock),
+    }
+}
+
+/// `Instance::new` or `Instance::new_async`.
+pub(crate) async fn instantiate<T: Send + 'static>(
+    mut store: impl AsContextMut<Data = T> + Send,
+    mode: Mode,
+    module: &Module,
+    imports: &[Extern],
+) -> wasmtime::Result<Instance> {
+    match mode {
+        Mode::Sync => Instance::new(store, module, imports),
+        Mode::Async => Instance::new_async(store.as_context_mut(), module, imports).await,
+    }
+}
+
+/// `Linker::instantiate` or `Linker::instantiate_async`.
+pub(crate) async fn link<T: Send + 'static>(
+    linker: &Linker<T>,
+    store: &mut Store<T>,
+    mode: Mode,
+    module: &Module,
+) -> wasmtime::Result<Instance> {
+    match mode {
+        Mode::Sync => linker.instantiate(store, module),
+        Mode::Async => linker.instantiate_async(store, module).await,
+    }
+}
+
+/// `TypedFunc::call` or `TypedFunc::call_async`.
+pub(crate) async fn call<T: Send + 'static, P, R>(
+    store: impl AsContextMut<Data = T> + Send,
+    mode: Mode,
+    func: &TypedFunc<P, R>,
+    params: P,
+) -> wasmtime::Result<R>
+where
+    P: WasmParams + Sync,
+    R: WasmResults + Sync,
+{
+    match mode {
+        Mode::Sync => func.call(store, params),
+        Mode::Async => func.call_async(store, params).await,
+    }
+}
+
+/// `Table::grow` or `Table::grow_async` (an async resource limiter is asked only by the
+/// latter).
+pub(crate) async fn grow_table<T: Send + 'static>(
+    store: impl AsContextMut<Data = T> + Send,
+    mode: Mode,
+    table: Table,
+    delta: u64,
+    init: Ref,
+) -> wasmtime::Result<u64> {
+    match mode {
+        Mode::Sync => table.grow(store, delta, init),
+        Mode::Async => table.grow_async(store, delta, init).await,
+    }
+}
+
+/// What a forwarding function calls: a function, with the caller's arguments or with others.
+pub(crate) type Forward = (Func, Option<Vec<Val>>);
+
+/// A host function of type `ty` that asks `pick` what to call and calls it, with `Func::call`
+/// in a sync store and `Func::call_async` in an async one (where a sync call would fail):
+/// the loader's late-binding and `atexit` stubs.
+pub(crate) fn forwarder<T: Send + 'static>(
+    store: impl AsContextMut<Data = T>,
+    mode: Mode,
+    ty: FuncType,
+    pick: impl Fn(&mut Caller<'_, T>, &[Val]) -> wasmtime::Result<Forward> + Send + Sync + 'static,
+) -> Func {
+    match mode {
+        Mode::Sync => Func::new(store, ty, move |mut caller, params, results| {
+            let (func, args) = pick(&mut caller, params)?;
+            func.call(&mut caller, args.as_deref().unwrap_or(params), results)
+        }),
+        Mode::Async => {
+            let pick = std::sync::Arc::new(pick);
+            Func::new_async(store, ty, move |mut caller, params, results| {
+                let pick = pick.clone();
+                Box::new(async move {
+                    let (func, args) = pick(&mut caller, params)?;
+                    func.call_async(&mut caller, args.as_deref().unwrap_or(params), results)
+                        .await
+                })
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_future_that_waits_is_an_error_not_a_hang() {
+        assert_eq!(now(async { 7 }).ok(), Some(7));
+        let mut polled = false;
+        let waits = std::future::poll_fn(|_| {
+            if polled {
+                Poll::Ready(())
+            } else {
+                polled = true;
+                Poll::Pending
+            }
+        });
+        let err = now(waits).unwrap_err();
+        assert!(err.to_string().contains("add_to_linker_async"), "{err}");
+    }
+}
