@@ -4,8 +4,8 @@
 use std::sync::{Arc, OnceLock};
 
 use wasmtime::{
-    Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Linker, Mutability,
-    Ref, Val, ValType,
+    Caller, Extern, ExternType, Func, FuncType, Global, GlobalType, Linker, Mutability, Ref, Val,
+    ValType,
 };
 
 use crate::error::{one_line, DlError, DlResult};

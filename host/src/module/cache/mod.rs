@@ -498,7 +498,13 @@ impl ModuleCache {
             let actual = *blake3::hash(&bytes).as_bytes();
             if actual != hash {
                 self.remember(identity, actual);
-                return self.get_or_compile_found(engine, name, body, Some(identity), check_functions);
+                return self.get_or_compile_found(
+                    engine,
+                    name,
+                    body,
+                    Some(identity),
+                    check_functions,
+                );
             }
         }
         let functions = dylink::defined_function_count(&bytes);
