@@ -327,8 +327,16 @@ fn debug_run(dir: &Path, xdg: &Path, args: &[&str]) -> (String, String) {
     (text(&out.stdout), stderr)
 }
 
+/// Compiled entries in a cache directory (beside them lives the index of library files'
+/// content hashes, `identities.idx`).
 fn entries(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map_or(0, |d| d.count())
+    std::fs::read_dir(dir).map_or(0, |d| {
+        d.filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension() == Some("cwasm".as_ref()))
+        })
+        .count()
+    })
 }
 
 /// Compiled code is cached by default under $XDG_CACHE_HOME/wasi-dl: the second run loads the
@@ -350,6 +358,7 @@ fn compiled_code_is_cached_by_default() {
         2,
         "the program and the library"
     );
+    assert!(xdg.join("wasi-dl/identities.idx").is_file());
     let (_, second) = debug_run(&dir, &xdg, &args);
     assert!(second.contains("cache (program): disk hit"), "{second}");
     assert!(second.contains("cache /lib/liba.so: disk hit"), "{second}");
