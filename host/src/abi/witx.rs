@@ -82,8 +82,8 @@ pub fn add_to_linker_sync<T: Send + 'static>(
 
 /// Adds the `wasi_dl` imports to `linker`, for an async store: one entered with
 /// `call_async` and [`crate::instantiate_async`], beside
-/// `wasmtime_wasi::p1::add_to_linker_async` (with `Config::async_support`, async resource
-/// limiters, epoch or fuel yielding). The imports are async host functions: the loader
+/// `wasmtime_wasi::p1::add_to_linker_async` (async host functions, async resource limiters,
+/// epoch or fuel yielding). The imports are async host functions: the loader
 /// instantiates libraries and runs their constructors, destructors and the program's
 /// allocator with `_async` calls, so the guest code it runs yields like any other, and
 /// [`crate::ModuleSource::fetch_async`] is awaited. See [`add_to_linker`] for `get_cx` and

@@ -20,8 +20,8 @@ use wasmtime::{
     TypedFunc, Val, WasmParams, WasmResults,
 };
 
-/// How a store is entered: wasmtime's plain API, or its `_async` API (a store with
-/// `Config::async_support`, async host functions or async yielding).
+/// How a store is entered: wasmtime's plain API, or its `_async` API (a store that is "async
+/// required": async host functions, async yielding or an async limiter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
     Sync,
