@@ -115,6 +115,7 @@ pub use wasmtime;
 /// The `wasmtime-wasi` matching [`wasmtime`], for embedders that add WASI beside wasi-dl.
 pub use wasmtime_wasi;
 
+pub use crate::abi::preload::{preload, preload_async};
 pub use crate::abi::witx;
 pub use crate::module::{cache, dylink, source};
 
@@ -123,6 +124,7 @@ pub use ctx::{BuildError, DlEvent, LibraryInfo, Limits, WasiDlCtx, WasiDlCtxBuil
 pub use error::DlError;
 pub use loader::startup::{instantiate, instantiate_async};
 pub use source::{Fetched, ModuleSource};
+pub use witx::types::OpenFlags;
 pub use witx::{add_to_linker, add_to_linker_async, add_to_linker_sync};
 
 /// The README's Rust examples, compiled as doc tests so that they stay true.

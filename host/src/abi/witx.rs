@@ -15,13 +15,14 @@
 
 use std::sync::Arc;
 
-use wasmtime::{Caller, Linker};
+use wasmtime::{AsContextMut, Caller, Linker};
 use wiggle::{GuestError, GuestMemory, GuestPtr};
 
 use crate::ctx::WasiDlCtx;
 use crate::error::DlError;
 use crate::loader::exec::{self, Mode};
 use crate::loader::{self, GetCx, Glue, OpenMode, Session};
+use crate::lookup::program::Guest;
 
 wiggle::from_witx!({
     witx: ["witx/wasi_dl.witx"],
@@ -341,7 +342,10 @@ pub(crate) struct HostCall<'c, 'a, T: Send + 'static> {
 
 impl<'c, 'a, T: Send + 'static> HostCall<'c, 'a, T> {
     fn new(caller: &'c mut Caller<'a, T>, glue: &'c Arc<Glue<T>>) -> Self {
-        let mut session = Session { caller, glue };
+        let mut session = Session {
+            caller: Guest::Call(caller),
+            glue,
+        };
         let other = session.other_instance();
         HostCall {
             session,
@@ -463,7 +467,7 @@ impl<'c, 'a, T: Send + 'static> HostCall<'c, 'a, T> {
         }) else {
             return Err(GuestError::PtrNotAligned(wiggle::Region::new(0, 0), 0));
         };
-        let mut guest = GuestMemory::Unshared(memory.data_mut(&mut *self.session.caller));
+        let mut guest = GuestMemory::Unshared(memory.data_mut(self.session.caller.as_context_mut()));
         f(&mut guest)
     }
 
@@ -536,7 +540,7 @@ impl<T: Send + 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         // borrow of memory and state (no allocation, no store access).
         if let Some(memory) = self.session.cx().program.as_ref().map(|p| p.memory) {
             let get_cx = &self.session.glue.get_cx;
-            let (data, state) = memory.data_and_store_mut(&mut *self.session.caller);
+            let (data, state) = memory.data_and_store_mut(self.session.caller.as_context_mut());
             let mut guest = GuestMemory::Unshared(data);
             let cached = match guest.as_slice(name.as_bytes()) {
                 Ok(Some(bytes)) => {
@@ -692,7 +696,7 @@ fn len32(s: &str) -> u32 {
 }
 
 /// The loader's reading of the `dlopen` mode bits.
-fn open_mode(flags: OpenFlags) -> OpenMode {
+pub(super) fn open_mode(flags: OpenFlags) -> OpenMode {
     OpenMode {
         global: flags.contains(OpenFlags::GLOBAL),
         nodelete: flags.contains(OpenFlags::NODELETE),

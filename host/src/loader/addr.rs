@@ -34,7 +34,7 @@ pub(crate) fn addr<T: Send + 'static>(
     // The program: name its functions and data if the embedder told us its module.
     if s.cx().program.as_ref().is_some_and(|p| p.names.is_none()) {
         let exports = s.cx().config.program_exports.clone().unwrap_or_default();
-        let names = program::ProgramNames::build(s.caller, &exports);
+        let names = program::ProgramNames::build(&mut s.caller, &exports);
         if let Some(p) = s.cx().program.as_mut() {
             p.names = Some(names);
         }

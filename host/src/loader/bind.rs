@@ -72,7 +72,7 @@ async fn bind_got_entries<T: Send + 'static>(
         };
         entry
             .global
-            .set(&mut *s.caller, Val::I32(value as i32))
+            .set(&mut s.caller, Val::I32(value as i32))
             .map_err(|e| {
                 DlError::Program(format!("internal: GOT update failed: {}", one_line(&e)))
             })?;

@@ -23,7 +23,7 @@ pub(super) async fn undo_failed_open<T: Send + 'static>(
     stack_at_entry: Val,
 ) {
     if let Some(stack_pointer) = s.cx().program.as_ref().map(|p| p.stack_pointer) {
-        let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
+        let _ = stack_pointer.set(&mut s.caller, stack_at_entry);
     }
     super::startup::unbind(s, std::mem::take(&mut group.bound_imports));
     roll_back(s, group).await;
@@ -61,14 +61,14 @@ async fn roll_back<T: Send + 'static>(s: &mut Session<'_, '_, T>, group: &Group)
     let finalize = s.cx().program.as_ref().and_then(|p| p.finalize.clone());
     let stack_pointer = s.cx().program.as_ref().map(|p| p.stack_pointer);
     if let (Some(finalize), Some(stack_pointer)) = (finalize, stack_pointer) {
-        let stack_at_entry = stack_pointer.get(&mut *s.caller);
+        let stack_at_entry = stack_pointer.get(&mut s.caller);
         for (_, base, end) in constructed {
             if s.cx().fatal.is_some() {
                 break;
             }
             let mode = s.mode();
-            if let Err(e) = exec::call(&mut *s.caller, mode, &finalize, (base, end)).await {
-                let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
+            if let Err(e) = exec::call(&mut s.caller, mode, &finalize, (base, end)).await {
+                let _ = stack_pointer.set(&mut s.caller, stack_at_entry);
                 guest_failure(s, e);
             }
         }
@@ -215,7 +215,7 @@ async fn unload_pass<T: Send + 'static>(s: &mut Session<'_, '_, T>) -> DlResult<
     }
     let finalize = s.program()?.finalize.clone();
     let stack_pointer = s.program()?.stack_pointer;
-    let stack_at_entry = stack_pointer.get(&mut *s.caller);
+    let stack_at_entry = stack_pointer.get(&mut s.caller);
     let mut failure = None;
     for &id in &victims {
         let (base, end, name) = {
@@ -245,11 +245,11 @@ async fn finalize_library<T: Send + 'static>(
     stack_at_entry: Val,
 ) -> Option<DlError> {
     let mode = s.mode();
-    let e = exec::call(&mut *s.caller, mode, finalize, (base, end))
+    let e = exec::call(&mut s.caller, mode, finalize, (base, end))
         .await
         .err()?;
     if let Some(stack_pointer) = s.cx().program.as_ref().map(|p| p.stack_pointer) {
-        let _ = stack_pointer.set(&mut *s.caller, stack_at_entry);
+        let _ = stack_pointer.set(&mut s.caller, stack_at_entry);
     }
     Some(DlError::Init {
         name,
@@ -279,7 +279,7 @@ pub(crate) async fn fini<T: Send + 'static>(s: &mut Session<'_, '_, T>) -> DlRes
         // dies of the signal): kept as fatal, it is raised again when the import returns,
         // instead of becoming an error code the exiting program would ignore.
         let mode = s.mode();
-        if let Err(e) = exec::call(&mut *s.caller, mode, &finalize, (base, end)).await {
+        if let Err(e) = exec::call(&mut s.caller, mode, &finalize, (base, end)).await {
             s.cx().fatal.get_or_insert(e);
         }
     }

@@ -25,18 +25,18 @@ pub(super) async fn construct_group<T: Send + 'static>(
             ("__wasm_apply_data_relocs", "applying data relocations"),
             ("__wasm_call_ctors", "running constructors"),
         ] {
-            let Some(func) = instance.get_func(&mut *s.caller, export) else {
+            let Some(func) = instance.get_func(&mut s.caller, export) else {
                 continue;
             };
             let func = func
-                .typed::<(), ()>(&*s.caller)
+                .typed::<(), ()>(&s.caller)
                 .map_err(|e| DlError::Link {
                     library: name.clone(),
                     import: export.into(),
                     reason: one_line(&e),
                 })?;
             let mode = s.mode();
-            exec::call(&mut *s.caller, mode, &func, ())
+            exec::call(&mut s.caller, mode, &func, ())
                 .await
                 .map_err(|e| DlError::Init {
                     name: name.clone(),
@@ -69,7 +69,7 @@ async fn tell_late_destructors<T: Send + 'static>(
     for offset in offsets {
         let slot = table_base.wrapping_add(offset);
         let mode = s.mode();
-        exec::call(&mut *s.caller, mode, &tell, (base, end, slot))
+        exec::call(&mut s.caller, mode, &tell, (base, end, slot))
             .await
             .map_err(|e| DlError::Init {
                 name: s

@@ -9,7 +9,7 @@
 //! host function then sees the program's memory, as when the program calls it. One trampoline
 //! per function per program (cached in the context), not per library.
 
-use wasmtime::{Caller, Func, FuncType, Memory, Module, ValType};
+use wasmtime::{AsContextMut, Func, FuncType, Memory, Module, ValType};
 
 use super::exec::{self, Mode};
 
@@ -17,16 +17,16 @@ use super::exec::{self, Mode};
 /// Functions whose signature holds reference types are handed over as they are (a trampoline
 /// cannot forward them in every engine configuration; no WASI function has one).
 pub(crate) async fn with_memory<T: Send + 'static>(
-    caller: &mut Caller<'_, T>,
+    caller: &mut (impl AsContextMut<Data = T> + Send),
     mode: Mode,
     memory: Memory,
     func: Func,
 ) -> Result<Func, String> {
-    let ty = func.ty(&*caller);
+    let ty = func.ty(caller.as_context());
     let Some(bytes) = trampoline_module(&ty) else {
         return Ok(func);
     };
-    let module = Module::new(caller.engine(), bytes).map_err(|e| format!("trampoline: {e}"))?;
+    let module = Module::new(caller.as_context().engine(), bytes).map_err(|e| format!("trampoline: {e}"))?;
     let instance = exec::instantiate(&mut *caller, mode, &module, &[memory.into(), func.into()])
         .await
         .map_err(|e| format!("trampoline: {e}"))?;

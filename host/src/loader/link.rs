@@ -53,7 +53,7 @@ pub(super) async fn link_group<T: Send + 'static>(
             if let Some((_, Symbol::Func { func, .. })) =
                 resolve_in(s, id, &order, &symbol, referenced)
             {
-                if func.matches_ty(&*s.caller, &ty) {
+                if func.matches_ty(&s.caller, &ty) {
                     let _ = target.set(func);
                 }
             }
@@ -152,7 +152,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
                 if !matches!(g.content(), ValType::I32) || g.mutability() != Mutability::Var {
                     return Err(link_err(module, field, "a GOT entry must be a mutable i32".into()));
                 }
-                let global = Global::new(&mut *s.caller, got_type.clone(), Val::I32(0))
+                let global = Global::new(&mut s.caller, got_type.clone(), Val::I32(0))
                     .map_err(|e| link_err(module, field, one_line(&e)))?;
                 got.push(GotEntry {
                     global,
@@ -185,8 +185,8 @@ pub(super) async fn instantiate<T: Send + 'static>(
                 // program's linker.
                 if found.is_none() && pending.is_none() {
                     if let Ok(Extern::Func(func)) = foreign_import(s, module, symbol).await {
-                        if !func.matches_ty(&*s.caller, ft) {
-                            let have = func.ty(&*s.caller);
+                        if !func.matches_ty(&s.caller, ft) {
+                            let have = func.ty(&s.caller);
                             return Err(link_err(
                                 module,
                                 field,
@@ -200,8 +200,8 @@ pub(super) async fn instantiate<T: Send + 'static>(
                 }
                 match found {
                     Some((_, Symbol::Func { func, key, .. })) => {
-                        if !func.matches_ty(&*s.caller, ft) {
-                            let have = func.ty(&*s.caller);
+                        if !func.matches_ty(&s.caller, ft) {
+                            let have = func.ty(&s.caller);
                             return Err(link_err(
                                 module,
                                 field,
@@ -248,7 +248,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
                 let tag = s.caller.get_export(field).and_then(Extern::into_tag).ok_or_else(|| {
                     link_err(module, field, "the program exports no such tag (build it with `wasi-dl cc`)".into())
                 })?;
-                let have = tag.ty(&*s.caller);
+                let have = tag.ty(&s.caller);
                 if !FuncType::eq(have.ty(), want.ty()) {
                     return Err(link_err(
                         module,
@@ -266,7 +266,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
         imports.push(ext);
     }
     let mode = s.mode();
-    let instance = exec::instantiate(&mut *s.caller, mode, &compiled.module, &imports)
+    let instance = exec::instantiate(&mut s.caller, mode, &compiled.module, &imports)
         .await
         .map_err(|e| DlError::Init {
             name: name.clone(),
@@ -277,7 +277,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
     // Its exports and the slots its own functions occupy. The instance lists its exports in
     // the module's order: no lookup by name for each.
     let externs: Vec<Extern> = instance
-        .exports(&mut *s.caller)
+        .exports(&mut s.caller)
         .map(wasmtime::Export::into_extern)
         .collect();
     let mut exports = crate::lookup::scope::SymbolTable::default();
@@ -289,7 +289,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
         }
         match Some(ext) {
             Some(Extern::Func(func)) => {
-                let key = func.to_raw(&mut *s.caller) as usize;
+                let key = func.to_raw(&mut s.caller) as usize;
                 exports.insert(
                     export_name.as_bytes().into(),
                     Symbol::Func {
@@ -300,9 +300,9 @@ pub(super) async fn instantiate<T: Send + 'static>(
                 );
             }
             Some(Extern::Global(global)) => {
-                let ty = global.ty(&*s.caller);
+                let ty = global.ty(&s.caller);
                 if ty.mutability() == Mutability::Const {
-                    if let Some(offset) = global.get(&mut *s.caller).i32() {
+                    if let Some(offset) = global.get(&mut s.caller).i32() {
                         let addr = mem_base.wrapping_add(offset as u32);
                         exports.insert(export_name.as_bytes().into(), Symbol::Data { addr });
                     }
@@ -314,8 +314,8 @@ pub(super) async fn instantiate<T: Send + 'static>(
     let table_size = compiled.info.mem.table_size;
     let mut slots = Vec::new();
     for slot in table_base..table_base.saturating_add(table_size) {
-        if let Some(Ref::Func(Some(f))) = table.get(&mut *s.caller, u64::from(slot)) {
-            slots.push((f.to_raw(&mut *s.caller) as usize, slot));
+        if let Some(Ref::Func(Some(f))) = table.get(&mut s.caller, u64::from(slot)) {
+            slots.push((f.to_raw(&mut s.caller) as usize, slot));
         }
     }
     let cx = s.cx();
@@ -333,7 +333,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
 
 fn const_i32<T: Send + 'static>(s: &mut Session<'_, '_, T>, value: u32) -> DlResult<Global> {
     Global::new(
-        &mut *s.caller,
+        &mut s.caller,
         GlobalType::new(ValType::I32, Mutability::Const),
         Val::I32(value as i32),
     )
@@ -360,12 +360,12 @@ async fn foreign_import<T: Send + 'static>(
         .and_then(|l| l.downcast_ref::<Linker<T>>())
         .unwrap_or(&s.glue.linker);
     let ext = linker
-        .get(&mut *s.caller, module, field)
+        .get(&mut s.caller, module, field)
         .map_err(|_| "the program's linker does not provide it".to_string())?;
     let ext = match ext {
         Extern::Func(func) => {
             let memory = s.program().map_err(|e| e.to_string())?.memory;
-            foreign::with_memory(s.caller, s.glue.mode, memory, func)
+            foreign::with_memory(&mut s.caller, s.glue.mode, memory, func)
                 .await?
                 .into()
         }
@@ -459,7 +459,7 @@ fn late_binding_stub<T: Send + 'static>(
         Ok((func, None))
     };
     let mode = s.mode();
-    let func = exec::forwarder(&mut *s.caller, mode, ty, pick);
+    let func = exec::forwarder(&mut s.caller, mode, ty, pick);
     Ok((func, bound))
 }
 
@@ -474,7 +474,7 @@ fn atexit_stub<T: Send + 'static>(
 ) -> Func {
     let mode = s.mode();
     let register = register.map(|r| *r.func());
-    exec::forwarder(&mut *s.caller, mode, ty, move |_, params| {
+    exec::forwarder(&mut s.caller, mode, ty, move |_, params| {
         let handler = params.first().and_then(Val::i32).unwrap_or(0);
         match register {
             Some(register) => Ok((
@@ -551,8 +551,8 @@ fn program_symbol<T: Send + 'static>(
     }
     let found = program::main_aliases(name)
         .iter()
-        .find_map(|alias| program::find_export(s.caller, alias))
-        .or_else(|| program::find_export(s.caller, name));
+        .find_map(|alias| program::find_export(&mut s.caller, alias))
+        .or_else(|| program::find_export(&mut s.caller, name));
     let program = s.cx().program.as_mut()?;
     match found {
         Some(sym) => {
@@ -606,7 +606,7 @@ pub(super) async fn slot_from<T: Send + 'static>(
     };
     let table = s.program()?.table;
     table
-        .set(&mut *s.caller, u64::from(slot), Ref::Func(Some(func)))
+        .set(&mut s.caller, u64::from(slot), Ref::Func(Some(func)))
         .map_err(|e| {
             DlError::Program(format!("internal: table update failed: {}", one_line(&e)))
         })?;

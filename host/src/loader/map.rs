@@ -241,7 +241,7 @@ async fn try_reserve_memory<T: Send + 'static>(
     let (alloc, memory) = (program.alloc.clone(), program.memory);
     let align = 1u32 << align_log2.min(31);
     let mode = s.mode();
-    let base = exec::call(&mut *s.caller, mode, &alloc, (size, align))
+    let base = exec::call(&mut s.caller, mode, &alloc, (size, align))
         .await
         .map_err(|e| DlError::Init {
             name: name.to_string(),
@@ -254,7 +254,7 @@ async fn try_reserve_memory<T: Send + 'static>(
             size,
         });
     }
-    let data = memory.data_mut(&mut *s.caller);
+    let data = memory.data_mut(&mut s.caller);
     let end = base as usize + size as usize;
     if end > data.len() || base % align != 0 {
         return Err(DlError::Program(format!(
@@ -277,7 +277,7 @@ pub(super) async fn release_memory<T: Send + 'static>(
     s.cx().space.data_bytes -= u64::from(size.max(1)).min(s.cx().space.data_bytes);
     // A trapping free() leaves the block leaked, not the loader broken.
     let mode = s.mode();
-    let _ = exec::call(&mut *s.caller, mode, &free, base).await;
+    let _ = exec::call(&mut s.caller, mode, &free, base).await;
 }
 
 /// `len` table slots (aligned), reusing freed ones before growing the table. When the table
@@ -311,7 +311,7 @@ async fn try_reserve_slots<T: Send + 'static>(
     }
     let max = s.cx().config.limits.max_table_slots;
     let table = s.program()?.table;
-    let size = table.size(&mut *s.caller);
+    let size = table.size(&mut s.caller);
     let start = size.next_multiple_of(u64::from(align.max(1)));
     let grow = start - size + u64::from(len);
     let added = u64::from(s.cx().space.slots_added);
@@ -323,7 +323,7 @@ async fn try_reserve_slots<T: Send + 'static>(
         });
     }
     let mode = s.mode();
-    exec::grow_table(&mut *s.caller, mode, table, grow, Ref::Func(None))
+    exec::grow_table(&mut s.caller, mode, table, grow, Ref::Func(None))
         .await
         .map_err(|e| DlError::Limit {
             name: name.to_string(),
@@ -351,7 +351,7 @@ pub(super) fn release_slots<T: Send + 'static>(s: &mut Session<'_, '_, T>, start
     }
     if let Some(table) = s.cx().program.as_ref().map(|p| p.table) {
         for slot in start..start.saturating_add(len) {
-            let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(None));
+            let _ = table.set(&mut s.caller, u64::from(slot), Ref::Func(None));
             s.cx().space.forget(slot);
         }
     }
@@ -369,12 +369,12 @@ pub(super) fn take_slots_contents<T: Send + 'static>(
     };
     let mut held = Vec::with_capacity(len as usize);
     for slot in start..start.saturating_add(len) {
-        let func = match table.get(&mut *s.caller, u64::from(slot)) {
+        let func = match table.get(&mut s.caller, u64::from(slot)) {
             Some(Ref::Func(f)) => f,
             _ => None,
         };
         if func.is_some() {
-            let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(None));
+            let _ = table.set(&mut s.caller, u64::from(slot), Ref::Func(None));
         }
         held.push(func);
         s.cx().space.forget(slot);

@@ -45,11 +45,11 @@ mod sym;
 
 use std::sync::Arc;
 
-use wasmtime::{Caller, Extern, Linker, Ref};
+use wasmtime::{Extern, Linker, Ref};
 
 use crate::ctx::WasiDlCtx;
 use crate::error::{one_line, DlError, DlResult};
-use crate::lookup::program::Program;
+use crate::lookup::program::{Guest, Program};
 use crate::module::cache::ModuleCache;
 
 use exec::Mode;
@@ -76,9 +76,10 @@ pub(crate) struct Glue<T: 'static> {
     pub(crate) mode: Mode,
 }
 
-/// One import call: the caller (its store and exports) and the glue shared by all calls.
+/// One import call (or one host preload): the program's store and exports, and the glue
+/// shared by all calls.
 pub(crate) struct Session<'c, 'a, T: 'static> {
-    pub(crate) caller: &'c mut Caller<'a, T>,
+    pub(crate) caller: Guest<'c, 'a, T>,
     pub(crate) glue: &'c Arc<Glue<T>>,
 }
 
@@ -97,7 +98,7 @@ impl<T: Send + 'static> Session<'_, '_, T> {
         };
         match self.caller.get_export("memory") {
             Some(Extern::Memory(own)) => {
-                own.data_ptr(&*self.caller) != bound.data_ptr(&*self.caller)
+                own.data_ptr(&self.caller) != bound.data_ptr(&self.caller)
             }
             _ => false,
         }
@@ -111,15 +112,15 @@ impl<T: Send + 'static> Session<'_, '_, T> {
     /// The program's contract exports, bound on first use.
     pub(crate) fn program(&mut self) -> DlResult<&mut Program> {
         if self.cx().program.is_none() {
-            let program = Program::bind(self.caller)?;
+            let program = Program::bind(&mut self.caller)?;
             // Functions the program already put in its table keep their slot: a pointer the
             // program holds must equal what `dlsym` returns for the same function.
             let table = program.table;
-            let size = table.size(&mut *self.caller);
+            let size = table.size(&mut self.caller);
             let mut found = Vec::new();
             for i in 0..size {
-                if let Some(Ref::Func(Some(f))) = table.get(&mut *self.caller, i) {
-                    found.push((f.to_raw(&mut *self.caller) as usize, i as u32));
+                if let Some(Ref::Func(Some(f))) = table.get(&mut self.caller, i) {
+                    found.push((f.to_raw(&mut self.caller) as usize, i as u32));
                 }
             }
             let cx = self.cx();

@@ -57,7 +57,7 @@ pub(crate) async fn open<T: Send + 'static>(
     // A trap in guest code (a start function, a constructor) leaves the shadow stack pointer
     // where the trapping frames had moved it: put it back if this dlopen fails.
     let stack_pointer = s.program()?.stack_pointer;
-    let stack_at_entry = stack_pointer.get(&mut *s.caller);
+    let stack_at_entry = stack_pointer.get(&mut s.caller);
     enter_nested(s, name, &stack_at_entry)?;
     let mut group = Group::default();
     let result = load_group(s, name, requester, &mut group, flags).await;
@@ -219,7 +219,7 @@ pub(crate) async fn open_needed<T: Send + 'static>(
 ) -> DlResult<()> {
     s.program()?;
     let stack_pointer = s.program()?.stack_pointer;
-    let stack_at_entry = stack_pointer.get(&mut *s.caller);
+    let stack_at_entry = stack_pointer.get(&mut s.caller);
     enter_nested(
         s,
         names.first().copied().unwrap_or_default(),

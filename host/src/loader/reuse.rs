@@ -81,7 +81,7 @@ pub(super) fn revive<T: Send + 'static>(
     let (memory, table) = (program.memory, program.table);
     let (base, size) = (parked.mem_base as usize, parked.mem_size as usize);
     let block = memory
-        .data_mut(&mut *s.caller)
+        .data_mut(&mut s.caller)
         .get_mut(base..base + size)
         .ok_or_else(|| DlError::Program(format!("internal: {name}'s parked block is gone")))?;
     block.fill(0);
@@ -107,11 +107,11 @@ pub(super) fn revive<T: Send + 'static>(
     for (slot, func) in own.chain(extra) {
         let Some(func) = func else { continue };
         table
-            .set(&mut *s.caller, u64::from(slot), Ref::Func(Some(*func)))
+            .set(&mut s.caller, u64::from(slot), Ref::Func(Some(*func)))
             .map_err(|e| {
                 DlError::Program(format!("internal: table update failed: {}", one_line(&e)))
             })?;
-        let key = func.to_raw(&mut *s.caller) as usize;
+        let key = func.to_raw(&mut s.caller) as usize;
         s.cx().space.record(key, slot);
     }
     trace::revive(&name, true);

@@ -293,20 +293,20 @@ pub(crate) async fn bind_pending<T: Send + 'static>(
             |e: wasmtime::Error| DlError::Program(format!("internal: table update failed: {e}"));
         stub_table
             .set(
-                &mut *s.caller,
+                &mut s.caller,
                 u64::from(pending.index),
                 Ref::Func(Some(func)),
             )
             .map_err(table_error)?;
         let slot = s.cx().config.import_slots.get(&name).copied();
         let program_slot = match slot {
-            Some(slot) if u64::from(slot) < program_table.size(&*s.caller) => {
-                let before = match program_table.get(&mut *s.caller, u64::from(slot)) {
+            Some(slot) if u64::from(slot) < program_table.size(&s.caller) => {
+                let before = match program_table.get(&mut s.caller, u64::from(slot)) {
                     Some(Ref::Func(f)) => f,
                     _ => None,
                 };
                 program_table
-                    .set(&mut *s.caller, u64::from(slot), Ref::Func(Some(func)))
+                    .set(&mut s.caller, u64::from(slot), Ref::Func(Some(func)))
                     .map_err(table_error)?;
                 let cx = s.cx();
                 cx.space.forget(slot);
@@ -367,7 +367,7 @@ async fn bind_got<T: Send + 'static>(
         };
         import
             .global
-            .set(&mut *s.caller, Val::I32(value as i32))
+            .set(&mut s.caller, Val::I32(value as i32))
             .map_err(|e| DlError::Program(format!("internal: GOT update failed: {e}")))?;
         let cx = s.cx();
         if let Some(imports) = cx.program_imports.as_mut() {
@@ -410,10 +410,10 @@ pub(crate) async fn apply_program_data_relocs<T: Send + 'static>(
         reason,
     };
     let typed = func
-        .typed::<(), ()>(&*s.caller)
+        .typed::<(), ()>(&s.caller)
         .map_err(|e| init(format!("it has the wrong type: {e}")))?;
     let mode = s.mode();
-    exec::call(&mut *s.caller, mode, &typed, ())
+    exec::call(&mut s.caller, mode, &typed, ())
         .await
         .map_err(|e| init(super::guest_failure(s, e)))
 }
@@ -449,7 +449,7 @@ pub(crate) fn unbind<T: Send + 'static>(s: &mut Session<'_, '_, T>, bound: Vec<B
                 program_slot,
             } => (name, pending, program_slot),
             Bound::Got { name, import } => {
-                let _ = import.global.set(&mut *s.caller, Val::I32(0));
+                let _ = import.global.set(&mut s.caller, Val::I32(0));
                 if let Some(imports) = s.cx().program_imports.as_mut() {
                     imports.got.insert(name, import);
                     imports.got_bound = imports.got_bound.saturating_sub(1);
@@ -458,13 +458,13 @@ pub(crate) fn unbind<T: Send + 'static>(s: &mut Session<'_, '_, T>, bound: Vec<B
             }
         };
         let _ = stub_table.set(
-            &mut *s.caller,
+            &mut s.caller,
             u64::from(pending.index),
             Ref::Func(Some(pending.unbound)),
         );
         if let (Some((slot, before)), Some(table)) = (program_slot, program_table) {
-            let _ = table.set(&mut *s.caller, u64::from(slot), Ref::Func(before));
-            let key = before.map(|f| f.to_raw(&mut *s.caller) as usize);
+            let _ = table.set(&mut s.caller, u64::from(slot), Ref::Func(before));
+            let key = before.map(|f| f.to_raw(&mut s.caller) as usize);
             let cx = s.cx();
             cx.space.forget(slot);
             if let Some(key) = key {

@@ -1,15 +1,72 @@
 //! The main program, as the loader sees it: the exports the main-program contract asks for
-//! (see docs/DESIGN.md), found once through the caller at its first `wasi_dl` call, and its
-//! symbols, looked up by name on demand.
+//! (see docs/DESIGN.md), found once through the caller at its first `wasi_dl` call (or the
+//! host's first preload), and its symbols, looked up by name on demand.
 
 use std::collections::HashMap;
 
 use wasmtime::{
-    AsContextMut, Caller, Extern, Func, Global, Memory, Mutability, Table, TypedFunc, ValType,
+    AsContext, AsContextMut, Caller, Engine, Extern, Func, Global, Instance, Memory, Mutability,
+    StoreContext, StoreContextMut, Table, TypedFunc, ValType,
 };
 
 use crate::error::{DlError, DlResult};
 use crate::lookup::scope::Symbol;
+
+/// How the loader reaches the program: through the `Caller` of a `wasi_dl` import (the
+/// guest's own `dlopen`), or through the store and the program's instance (a load the host
+/// asks for, [`crate::preload`]). Both are a store context with the program's exports.
+pub(crate) enum Guest<'c, 'a, T: 'static> {
+    Call(&'c mut Caller<'a, T>),
+    Host {
+        store: StoreContextMut<'c, T>,
+        instance: Instance,
+    },
+}
+
+impl<T: 'static> Guest<'_, '_, T> {
+    /// The export `name` of the calling instance (for a side module's call through a
+    /// trampoline, only `memory`), or of the program's instance.
+    pub(crate) fn get_export(&mut self, name: &str) -> Option<Extern> {
+        match self {
+            Guest::Call(caller) => caller.get_export(name),
+            Guest::Host { store, instance } => instance.get_export(&mut *store, name),
+        }
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        match self {
+            Guest::Call(caller) => caller.engine(),
+            Guest::Host { store, .. } => store.engine(),
+        }
+    }
+
+    pub(crate) fn data_mut(&mut self) -> &mut T {
+        match self {
+            Guest::Call(caller) => caller.data_mut(),
+            Guest::Host { store, .. } => store.data_mut(),
+        }
+    }
+}
+
+impl<T: 'static> AsContext for Guest<'_, '_, T> {
+    type Data = T;
+
+    fn as_context(&self) -> StoreContext<'_, T> {
+        match self {
+            Guest::Call(caller) => caller.as_context(),
+            Guest::Host { store, .. } => store.as_context(),
+        }
+    }
+}
+
+impl<T: 'static> AsContextMut for Guest<'_, '_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        match self {
+            Guest::Call(caller) => caller.as_context_mut(),
+            Guest::Host { store, .. } => store.as_context_mut(),
+        }
+    }
+}
 
 pub(crate) struct Program {
     pub(crate) memory: Memory,
@@ -51,7 +108,7 @@ pub(crate) struct ProgramNames {
 }
 
 impl ProgramNames {
-    pub(crate) fn build<T>(caller: &mut Caller<'_, T>, exports: &[String]) -> ProgramNames {
+    pub(crate) fn build<T: 'static>(caller: &mut Guest<'_, '_, T>, exports: &[String]) -> ProgramNames {
         let mut names = ProgramNames::default();
         for name in exports {
             if name.starts_with("__") || name == "memory" || name == "_start" {
@@ -79,7 +136,7 @@ fn missing(what: &str, hint: &str) -> DlError {
 
 impl Program {
     /// Finds the contract's exports in the calling instance.
-    pub(crate) fn bind<T>(caller: &mut Caller<'_, T>) -> DlResult<Program> {
+    pub(crate) fn bind<T: 'static>(caller: &mut Guest<'_, '_, T>) -> DlResult<Program> {
         let memory = match caller.get_export("memory") {
             Some(Extern::Memory(m)) => m,
             Some(Extern::SharedMemory(_)) => {
@@ -144,8 +201,8 @@ impl Program {
 /// How many names a program's miss cache holds before it starts over.
 pub(crate) const MISSING_CACHE_LIMIT: usize = 4096;
 
-fn typed<T, P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
-    caller: &mut Caller<'_, T>,
+fn typed<T: 'static, P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
+    caller: &mut Guest<'_, '_, T>,
     name: &str,
 ) -> DlResult<Option<TypedFunc<P, R>>> {
     let Some(func) = caller.get_export(name).and_then(Extern::into_func) else {
@@ -168,7 +225,7 @@ pub(crate) fn main_aliases(name: &str) -> &'static [&'static str] {
 }
 
 /// Looks `name` up among the program's exports (uncached; the loader caches hits).
-pub(crate) fn find_export<T>(caller: &mut Caller<'_, T>, name: &str) -> Option<Symbol> {
+pub(crate) fn find_export<T: 'static>(caller: &mut Guest<'_, '_, T>, name: &str) -> Option<Symbol> {
     match caller.get_export(name)? {
         Extern::Func(func) => {
             let key = func.to_raw(caller.as_context_mut()) as usize;

@@ -500,3 +500,193 @@ fn many_libraries_under_the_pooling_allocator() {
         "{last}"
     );
 }
+
+/// Asks for a symbol only a library the host preloaded defines, then for that library by name
+/// without loading it.
+const PRELOADED_PROGRAM_C: &str = r#"
+#include <dlfcn.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+    int (*work)(int) = (int (*)(int))dlsym(RTLD_DEFAULT, "preloaded_work");
+    if (work) printf("work %d\n", work(1));
+    else printf("default NULL %s\n", dlerror());
+    void *h = dlopen(argv[1], RTLD_NOW | RTLD_NOLOAD);
+    printf("noload %s\n", h ? "found" : "NULL");
+    return 0;
+}
+"#;
+
+/// Its constructor sets what `preloaded_work` adds.
+const PRELOADED_LIB_C: &str = r#"
+static int base;
+__attribute__((constructor)) static void init(void) { base = 41; }
+int preloaded_work(int x) { return x + base; }
+"#;
+
+/// A constructor that traps: its preload must roll back.
+const TRAPPING_LIB_C: &str = r#"
+int preloaded_work(int x) { return x; }
+__attribute__((constructor)) static void init(void) { __builtin_trap(); }
+"#;
+
+/// Where the tests' stores keep their context.
+fn get_cx(s: &mut St) -> &mut WasiDlCtx {
+    &mut s.dl
+}
+
+/// A linker with WASI and wasi-dl for `mode`.
+fn linker_in(engine: &Engine, mode: crate::common::Mode) -> Linker<St> {
+    use crate::common::Mode;
+    let mut linker: Linker<St> = Linker::new(engine);
+    match mode {
+        Mode::Sync => {
+            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut St| &mut s.wasi).unwrap();
+            wasi_dl::add_to_linker_sync(&mut linker, |s: &mut St| &mut s.dl).unwrap();
+        }
+        Mode::Async => {
+            wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut St| &mut s.wasi)
+                .unwrap();
+            wasi_dl::add_to_linker_async(&mut linker, |s: &mut St| &mut s.dl).unwrap();
+        }
+    }
+    linker
+}
+
+/// Instantiates the preload program with `args` in `mode`, preloads each of `preloads`
+/// (`RTLD_NOW | RTLD_GLOBAL`) into it before `_start`, then runs it: each preload's result,
+/// the exit status, stdout and the store.
+fn run_with_preloads(
+    preloads: &[&str],
+    args: &[&str],
+    dir: &Path,
+) -> (
+    Vec<wasmtime::Result<u32>>,
+    Result<i32, String>,
+    String,
+    Store<St>,
+) {
+    use crate::common::Mode;
+    use wasi_dl::OpenFlags;
+    let mode = crate::common::mode();
+    let engine = crate::common::engine();
+    let program = Module::new(
+        engine,
+        std::fs::read(build_program("embedder_preloaded", PRELOADED_PROGRAM_C)).unwrap(),
+    )
+    .unwrap();
+    let linker = linker_in(engine, mode);
+    let (mut store, stdout) = store(engine, args, ctx_in(dir).build());
+    let flags = OpenFlags::NOW | OpenFlags::GLOBAL;
+    let mut results = Vec::new();
+    let status = match mode {
+        Mode::Sync => {
+            let instance = wasi_dl::instantiate(&linker, &mut store, &program, get_cx).unwrap();
+            for name in preloads {
+                let result = wasi_dl::preload(&linker, &mut store, &instance, get_cx, name, flags);
+                results.push(result);
+            }
+            start(&mut store, instance)
+        }
+        Mode::Async => crate::common::block_on(async {
+            let instance = wasi_dl::instantiate_async(&linker, &mut store, &program, get_cx)
+                .await
+                .unwrap();
+            for name in preloads {
+                let result =
+                    wasi_dl::preload_async(&linker, &mut store, &instance, get_cx, name, flags)
+                        .await;
+                results.push(result);
+            }
+            let start = instance
+                .get_typed_func::<(), ()>(&mut store, "_start")
+                .unwrap();
+            match start.call_async(&mut store, ()).await {
+                Ok(()) => Ok(0),
+                Err(err) => match err.downcast_ref::<I32Exit>() {
+                    Some(exit) => Ok(exit.0),
+                    None => Err(format!("{err:#}")),
+                },
+            }
+        }),
+    };
+    let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
+    (results, status, out, store)
+}
+
+crate::both_modes! {
+    /// Issue #15: a library the host preloads is in the program as if it had called `dlopen`
+    /// itself: its constructor ran, `dlsym(RTLD_DEFAULT)` finds its symbol (`RTLD_GLOBAL`),
+    /// `dlopen(RTLD_NOLOAD)` finds it by name, and the handle is the one `dlopen` gives.
+    fn host_preload_is_seen_by_the_program() {
+        let lib = build_library("embedder_preloaded_lib", PRELOADED_LIB_C);
+        let dir = lib.parent().unwrap();
+        let name = lib.file_name().unwrap().to_str().unwrap();
+        let (results, status, out, store) = run_with_preloads(&[name], &[name], dir);
+        let handle = match &results[..] {
+            [Ok(handle)] => *handle,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(status, Ok(0), "{out}");
+        assert_eq!(out, "work 42\nnoload found\n");
+        let [info] = &store.data().dl.libraries()[..] else {
+            panic!("{:?}", store.data().dl.libraries());
+        };
+        // The host's reference and the program's `RTLD_NOLOAD` one.
+        assert_eq!((info.handle, info.references), (handle, 2), "{info:?}");
+        assert!(info.global, "{info:?}");
+    }
+}
+
+crate::both_modes! {
+    /// Issue #15: a preload of a missing library, or of one whose constructor traps, returns
+    /// the error the guest's `dlopen` would get, leaves nothing loaded and the program's
+    /// `dlerror()` untouched, and the program runs as if nothing had been tried.
+    fn failed_preload_leaves_the_program_working() {
+        let lib = build_library("embedder_preload_trap", TRAPPING_LIB_C);
+        let dir = lib.parent().unwrap();
+        let name = lib.file_name().unwrap().to_str().unwrap();
+        let (results, status, out, store) =
+            run_with_preloads(&["libmissing.so", name], &[name], dir);
+        let [missing, trapping] = &results[..] else {
+            panic!("{results:?}");
+        };
+        let missing = missing.as_ref().unwrap_err();
+        assert!(
+            matches!(
+                missing.downcast_ref::<wasi_dl::DlError>(),
+                Some(wasi_dl::DlError::NotFound { .. })
+            ),
+            "{missing:#}"
+        );
+        let trapping = format!("{:#}", trapping.as_ref().unwrap_err());
+        assert!(trapping.contains(name) && trapping.contains("constructor"), "{trapping}");
+        assert_eq!(status, Ok(0), "{out}");
+        assert!(out.starts_with("default NULL "), "{out}");
+        assert!(out.ends_with("noload NULL\n"), "{out}");
+        assert_eq!(store.data().dl.loaded_libraries(), 0);
+    }
+}
+
+/// A preload into an instance other than the program the context serves is refused, and the
+/// program's libraries stay as they are.
+#[test]
+fn preload_into_another_instance_is_refused() {
+    use wasi_dl::OpenFlags;
+    let engine = crate::common::engine();
+    let program = Module::new(engine, std::fs::read(opener()).unwrap()).unwrap();
+    let lib = work_lib();
+    let dir = lib.parent().unwrap();
+    let name = lib.file_name().unwrap().to_str().unwrap();
+    let linker = linker(engine);
+    let (mut store, _) = store(engine, &[], ctx_in(dir).build());
+    let first = wasi_dl::instantiate(&linker, &mut store, &program, get_cx).unwrap();
+    let second = wasi_dl::instantiate(&linker, &mut store, &program, get_cx).unwrap();
+    let flags = OpenFlags::NOW;
+    let handle = wasi_dl::preload(&linker, &mut store, &first, get_cx, name, flags).unwrap();
+    let err = wasi_dl::preload(&linker, &mut store, &second, get_cx, name, flags).unwrap_err();
+    assert!(format!("{err}").contains("not the program"), "{err}");
+    let [info] = &store.data().dl.libraries()[..] else {
+        panic!("{:?}", store.data().dl.libraries());
+    };
+    assert_eq!((info.handle, info.references), (handle, 1));
+}
