@@ -690,3 +690,59 @@ fn preload_into_another_instance_is_refused() {
     };
     assert_eq!((info.handle, info.references), (handle, 1));
 }
+
+/// Misses a symbol, has the host preload its library (`embedder_test.preload`), asks again.
+const PRELOAD_DURING_RUN_C: &str = r#"
+#include <dlfcn.h>
+#include <stdio.h>
+__attribute__((import_module("embedder_test"), import_name("preload"))) int host_preload(void);
+int main(void) {
+    printf("before %s\n", dlsym(RTLD_DEFAULT, "preloaded_work") ? "found" : "NULL");
+    printf("preload %d\n", host_preload());
+    int (*work)(int) = (int (*)(int))dlsym(RTLD_DEFAULT, "preloaded_work");
+    printf("after %d\n", work ? work(1) : -1);
+    return 0;
+}
+"#;
+
+/// A host function may preload while the program runs, with its `Caller` as the store.
+#[test]
+fn host_function_preloads_while_the_program_runs() {
+    use std::sync::Mutex;
+    use wasi_dl::OpenFlags;
+    let engine = crate::common::engine();
+    let program = Module::new(
+        engine,
+        std::fs::read(build_program("embedder_preload_during", PRELOAD_DURING_RUN_C)).unwrap(),
+    )
+    .unwrap();
+    let lib = build_library("embedder_preloaded_lib", PRELOADED_LIB_C);
+    let dir = lib.parent().unwrap();
+    let name = lib.file_name().unwrap().to_str().unwrap().to_string();
+    let mut linker = linker(engine);
+    let program_instance: Arc<Mutex<Option<wasmtime::Instance>>> = Arc::default();
+    let (dl_linker, stashed) = (linker.clone(), program_instance.clone());
+    linker
+        .func_wrap(
+            "embedder_test",
+            "preload",
+            move |mut caller: wasmtime::Caller<'_, St>| -> i32 {
+                let Some(instance) = *stashed.lock().unwrap() else {
+                    return -1;
+                };
+                let flags = OpenFlags::NOW | OpenFlags::GLOBAL;
+                match wasi_dl::preload(&dl_linker, &mut caller, &instance, get_cx, &name, flags) {
+                    Ok(_) => 1,
+                    Err(_) => 0,
+                }
+            },
+        )
+        .unwrap();
+    let (mut store, stdout) = store(engine, &[], ctx_in(dir).build());
+    let instance = wasi_dl::instantiate(&linker, &mut store, &program, get_cx).unwrap();
+    *program_instance.lock().unwrap() = Some(instance);
+    let status = start(&mut store, instance);
+    let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
+    assert_eq!(status, Ok(0), "{out}");
+    assert_eq!(out, "before NULL\npreload 1\nafter 42\n");
+}
