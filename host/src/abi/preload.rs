@@ -63,7 +63,13 @@ pub fn preload<T: Send + 'static>(
     flags: OpenFlags,
 ) -> wasmtime::Result<u32> {
     let future = Box::pin(preload_in(
-        Mode::Sync, linker, store, instance, get_cx, name, flags,
+        Mode::Sync,
+        linker,
+        store,
+        instance,
+        get_cx,
+        name,
+        flags,
     ));
     exec::now(future)?
 }

@@ -467,7 +467,8 @@ impl<'c, 'a, T: Send + 'static> HostCall<'c, 'a, T> {
         }) else {
             return Err(GuestError::PtrNotAligned(wiggle::Region::new(0, 0), 0));
         };
-        let mut guest = GuestMemory::Unshared(memory.data_mut(self.session.caller.as_context_mut()));
+        let mut guest =
+            GuestMemory::Unshared(memory.data_mut(self.session.caller.as_context_mut()));
         f(&mut guest)
     }
 

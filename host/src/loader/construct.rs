@@ -28,13 +28,11 @@ pub(super) async fn construct_group<T: Send + 'static>(
             let Some(func) = instance.get_func(&mut s.caller, export) else {
                 continue;
             };
-            let func = func
-                .typed::<(), ()>(&s.caller)
-                .map_err(|e| DlError::Link {
-                    library: name.clone(),
-                    import: export.into(),
-                    reason: one_line(&e),
-                })?;
+            let func = func.typed::<(), ()>(&s.caller).map_err(|e| DlError::Link {
+                library: name.clone(),
+                import: export.into(),
+                reason: one_line(&e),
+            })?;
             let mode = s.mode();
             exec::call(&mut s.caller, mode, &func, ())
                 .await

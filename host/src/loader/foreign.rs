@@ -26,7 +26,8 @@ pub(crate) async fn with_memory<T: Send + 'static>(
     let Some(bytes) = trampoline_module(&ty) else {
         return Ok(func);
     };
-    let module = Module::new(caller.as_context().engine(), bytes).map_err(|e| format!("trampoline: {e}"))?;
+    let module =
+        Module::new(caller.as_context().engine(), bytes).map_err(|e| format!("trampoline: {e}"))?;
     let instance = exec::instantiate(&mut *caller, mode, &module, &[memory.into(), func.into()])
         .await
         .map_err(|e| format!("trampoline: {e}"))?;

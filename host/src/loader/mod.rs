@@ -97,9 +97,7 @@ impl<T: Send + 'static> Session<'_, '_, T> {
             return false;
         };
         match self.caller.get_export("memory") {
-            Some(Extern::Memory(own)) => {
-                own.data_ptr(&self.caller) != bound.data_ptr(&self.caller)
-            }
+            Some(Extern::Memory(own)) => own.data_ptr(&self.caller) != bound.data_ptr(&self.caller),
             _ => false,
         }
     }

@@ -108,7 +108,10 @@ pub(crate) struct ProgramNames {
 }
 
 impl ProgramNames {
-    pub(crate) fn build<T: 'static>(caller: &mut Guest<'_, '_, T>, exports: &[String]) -> ProgramNames {
+    pub(crate) fn build<T: 'static>(
+        caller: &mut Guest<'_, '_, T>,
+        exports: &[String],
+    ) -> ProgramNames {
         let mut names = ProgramNames::default();
         for name in exports {
             if name.starts_with("__") || name == "memory" || name == "_start" {

@@ -544,8 +544,7 @@ fn linker_in(engine: &Engine, mode: crate::common::Mode) -> Linker<St> {
             wasi_dl::add_to_linker_sync(&mut linker, |s: &mut St| &mut s.dl).unwrap();
         }
         Mode::Async => {
-            wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut St| &mut s.wasi)
-                .unwrap();
+            wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut St| &mut s.wasi).unwrap();
             wasi_dl::add_to_linker_async(&mut linker, |s: &mut St| &mut s.dl).unwrap();
         }
     }
@@ -713,7 +712,11 @@ fn host_function_preloads_while_the_program_runs() {
     let engine = crate::common::engine();
     let program = Module::new(
         engine,
-        std::fs::read(build_program("embedder_preload_during", PRELOAD_DURING_RUN_C)).unwrap(),
+        std::fs::read(build_program(
+            "embedder_preload_during",
+            PRELOAD_DURING_RUN_C,
+        ))
+        .unwrap(),
     )
     .unwrap();
     let lib = build_library("embedder_preloaded_lib", PRELOADED_LIB_C);
