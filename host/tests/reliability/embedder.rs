@@ -551,19 +551,20 @@ fn linker_in(engine: &Engine, mode: crate::common::Mode) -> Linker<St> {
     linker
 }
 
-/// Instantiates the preload program with `args` in `mode`, preloads each of `preloads`
-/// (`RTLD_NOW | RTLD_GLOBAL`) into it before `_start`, then runs it: each preload's result,
-/// the exit status, stdout and the store.
-fn run_with_preloads(
-    preloads: &[&str],
-    args: &[&str],
-    dir: &Path,
-) -> (
-    Vec<wasmtime::Result<u32>>,
-    Result<i32, String>,
-    String,
-    Store<St>,
-) {
+/// What [`run_with_preloads`] saw.
+struct Preloaded {
+    /// Each preload's result.
+    results: Vec<wasmtime::Result<u32>>,
+    status: Result<i32, String>,
+    out: String,
+    store: Store<St>,
+    /// The failures the embedder's hook was told of.
+    failures: Vec<String>,
+}
+
+/// Instantiates the preload program with `args` in this thread's mode, preloads each of
+/// `preloads` (`RTLD_NOW | RTLD_GLOBAL`) into it before `_start`, then runs it.
+fn run_with_preloads(preloads: &[&str], args: &[&str], dir: &Path) -> Preloaded {
     use crate::common::Mode;
     use wasi_dl::OpenFlags;
     let mode = crate::common::mode();
@@ -574,7 +575,16 @@ fn run_with_preloads(
     )
     .unwrap();
     let linker = linker_in(engine, mode);
-    let (mut store, stdout) = store(engine, args, ctx_in(dir).build());
+    let failures: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let seen = failures.clone();
+    let dl = ctx_in(dir)
+        .on_event(move |event| {
+            if let wasi_dl::DlEvent::Failed(err) = event {
+                seen.lock().unwrap().push(err.to_string());
+            }
+        })
+        .build();
+    let (mut store, stdout) = store(engine, args, dl);
     let flags = OpenFlags::NOW | OpenFlags::GLOBAL;
     let mut results = Vec::new();
     let status = match mode {
@@ -609,7 +619,14 @@ fn run_with_preloads(
         }),
     };
     let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
-    (results, status, out, store)
+    let failures = failures.lock().unwrap().clone();
+    Preloaded {
+        results,
+        status,
+        out,
+        store,
+        failures,
+    }
 }
 
 crate::both_modes! {
@@ -620,7 +637,14 @@ crate::both_modes! {
         let lib = build_library("embedder_preloaded_lib", PRELOADED_LIB_C);
         let dir = lib.parent().unwrap();
         let name = lib.file_name().unwrap().to_str().unwrap();
-        let (results, status, out, store) = run_with_preloads(&[name], &[name], dir);
+        let Preloaded {
+            results,
+            status,
+            out,
+            store,
+            failures,
+        } = run_with_preloads(&[name], &[name], dir);
+        assert!(failures.is_empty(), "{failures:?}");
         let handle = match &results[..] {
             [Ok(handle)] => *handle,
             other => panic!("{other:?}"),
@@ -644,8 +668,13 @@ crate::both_modes! {
         let lib = build_library("embedder_preload_trap", TRAPPING_LIB_C);
         let dir = lib.parent().unwrap();
         let name = lib.file_name().unwrap().to_str().unwrap();
-        let (results, status, out, store) =
-            run_with_preloads(&["libmissing.so", name], &[name], dir);
+        let Preloaded {
+            results,
+            status,
+            out,
+            store,
+            failures,
+        } = run_with_preloads(&["libmissing.so", name], &[name], dir);
         let [missing, trapping] = &results[..] else {
             panic!("{results:?}");
         };
@@ -659,6 +688,10 @@ crate::both_modes! {
         );
         let trapping = format!("{:#}", trapping.as_ref().unwrap_err());
         assert!(trapping.contains(name) && trapping.contains("constructor"), "{trapping}");
+        // The hook saw both, as for a guest's failed dlopen (the program's own dlsym miss
+        // comes after them).
+        assert_eq!(failures[0], missing.to_string(), "{failures:?}");
+        assert!(trapping.starts_with(&failures[1]), "{failures:?}");
         assert_eq!(status, Ok(0), "{out}");
         assert!(out.starts_with("default NULL "), "{out}");
         assert!(out.ends_with("noload NULL\n"), "{out}");
