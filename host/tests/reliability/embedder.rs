@@ -699,8 +699,8 @@ crate::both_modes! {
     }
 }
 
-/// A preload into an instance other than the program the context serves is refused, and the
-/// program's libraries stay as they are.
+/// A preload without RTLD_LAZY or RTLD_NOW, or into an instance other than the program the
+/// context serves, is refused, and the program's libraries stay as they are.
 #[test]
 fn preload_into_another_instance_is_refused() {
     use wasi_dl::OpenFlags;
@@ -713,6 +713,16 @@ fn preload_into_another_instance_is_refused() {
     let (mut store, _) = store(engine, &[], ctx_in(dir).build());
     let first = wasi_dl::instantiate(&linker, &mut store, &program, get_cx).unwrap();
     let second = wasi_dl::instantiate(&linker, &mut store, &program, get_cx).unwrap();
+    // As for dlopen, a mode must ask for RTLD_LAZY or RTLD_NOW.
+    let err =
+        wasi_dl::preload(&linker, &mut store, &first, get_cx, name, OpenFlags::GLOBAL).unwrap_err();
+    assert!(
+        matches!(
+            err.downcast_ref::<wasi_dl::DlError>(),
+            Some(wasi_dl::DlError::InvalidMode { .. })
+        ),
+        "{err:#}"
+    );
     let flags = OpenFlags::NOW;
     let handle = wasi_dl::preload(&linker, &mut store, &first, get_cx, name, flags).unwrap();
     let err = wasi_dl::preload(&linker, &mut store, &second, get_cx, name, flags).unwrap_err();
