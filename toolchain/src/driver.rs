@@ -59,7 +59,7 @@
 //! - `WASI_DL_VERBOSE=1` prints notes and the final command line to stderr.
 
 use crate::detect::{Toolchain, EMULATION_LIBRARIES};
-use crate::libc_exports::{cxx_exports, emulation_exports, libc_exports};
+use crate::libc_exports::{cxx_exports, emulation_exports, guest_exports, libc_exports};
 use crate::side_modules::{imported_symbols, soname_of};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
@@ -143,14 +143,25 @@ pub struct Invocation {
     after_link: Option<AfterLink>,
 }
 
-/// What [`Driver::run`] does after linking a program against side modules.
+/// What [`Driver::run`] does after linking a main program.
 #[derive(Clone, Debug)]
 struct AfterLink {
     /// The program (`-o`, else `a.out`), relative to the build's directory.
     output: PathBuf,
-    /// Names the side modules define: other imports are reported as undefined symbols.
-    defined: BTreeSet<String>,
+    /// A program linked against side modules: the names they define (other imports are
+    /// reported as undefined symbols), and its `dylink.0` section is removed.
+    defined: Option<BTreeSet<String>>,
+    /// Names the program exports for its runtime (libc, builtins, the C++ runtime, emulation
+    /// libraries, the guest library): its other exports are its own, listed in its
+    /// [`OWN_SECTION`] section. `None` with `-nostdlib`, where nothing tells them apart.
+    runtime: Option<std::sync::Arc<BTreeSet<String>>>,
 }
+
+/// The custom section in which `wasi-dl cc` lists a program's own exports (one name per
+/// line): the functions and data its objects define, as opposed to what it exports on libc's
+/// behalf. The loader's `dlsym(RTLD_NEXT)` from a library searches only the latter in the
+/// program, as glibc (where libc is a library of its own, after the program) does.
+pub const OWN_SECTION: &str = "wasi_dl_own";
 
 impl Invocation {
     /// The compiler (clang or clang++).
@@ -173,11 +184,12 @@ impl Invocation {
         &self.notes
     }
 
-    /// After a successful link of a program against side modules: removes the `dylink.0`
-    /// section wasm-ld writes under `--unresolved-symbols=import-dynamic` (the program is a
-    /// program, not a side module, and `wasi-dl run` tells them apart by it), and returns a
-    /// warning for each import no side module defines (with import-dynamic wasm-ld no longer
-    /// reports them: they would fail at run time). Nothing to do for other builds.
+    /// After a successful link of a main program: writes its [`OWN_SECTION`]; for a program
+    /// linked against side modules also removes the `dylink.0` section wasm-ld writes under
+    /// `--unresolved-symbols=import-dynamic` (the program is a program, not a side module, and
+    /// `wasi-dl run` tells them apart by it), and returns a warning for each import no side
+    /// module defines (with import-dynamic wasm-ld no longer reports them: they would fail at
+    /// run time). Nothing to do for other builds.
     pub fn finish_link(&self) -> Result<Vec<String>> {
         let Some(after) = &self.after_link else {
             return Ok(Vec::new());
@@ -187,25 +199,36 @@ impl Invocation {
             _ => after.output.clone(),
         };
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let (stripped, imports) = without_dylink(&bytes)
-            .with_context(|| format!("{}: not a wasm module", path.display()))?;
-        if stripped.len() != bytes.len() {
+        let mut out = bytes.clone();
+        let mut warnings = Vec::new();
+        if let Some(defined) = &after.defined {
+            let (stripped, imports) = without_dylink(&bytes)
+                .with_context(|| format!("{}: not a wasm module", path.display()))?;
+            out = stripped;
+            warnings.extend(
+                imports
+                    .into_iter()
+                    .filter(|name| !defined.contains(name))
+                    .map(|name| {
+                        format!(
+                        "{}: undefined symbol: {name} (no side module it is linked against defines \
+                         it: the program imports it and fails at run time)",
+                        after.output.display()
+                    )
+                    }),
+            );
+        }
+        if let Some(runtime) = &after.runtime {
+            let own = own_exports(&out, runtime)
+                .with_context(|| format!("{}: not a wasm module", path.display()))?;
+            append_custom_section(&mut out, OWN_SECTION, own.join("\n").as_bytes());
+        }
+        if out != bytes {
             let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-            std::fs::write(&tmp, &stripped)
-                .with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::write(&tmp, &out).with_context(|| format!("writing {}", tmp.display()))?;
             std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
         }
-        Ok(imports
-            .into_iter()
-            .filter(|name| !after.defined.contains(name))
-            .map(|name| {
-                format!(
-                    "{}: undefined symbol: {name} (no side module it is linked against defines it: \
-                     the program imports it and fails at run time)",
-                    after.output.display()
-                )
-            })
-            .collect())
+        Ok(warnings)
     }
 
     /// The command, ready to run (in [`Driver::current_dir`], if set).
@@ -537,7 +560,8 @@ impl Driver {
                     args.push("-Wl,--experimental-pic".into());
                     after_link = Some(AfterLink {
                         output: p.output.clone().unwrap_or_else(|| PathBuf::from("a.out")),
-                        defined: startup.defined.clone(),
+                        defined: Some(startup.defined.clone()),
+                        runtime: None,
                     });
                     notes.push(
                         "linked against side modules: the program's code is compiled -fPIC and \
@@ -599,6 +623,27 @@ impl Driver {
                             args.push(joined("-Wl,@", &exports.response_file));
                         }
                     }
+                    // Everything the program exports on its runtime's behalf; the rest of
+                    // its exports are its own (its OWN_SECTION, written after the link).
+                    let mut runtime: BTreeSet<String> = libc.symbols.iter().cloned().collect();
+                    for name in &emulations {
+                        runtime.extend(emulation_exports(tc, name)?.symbols);
+                    }
+                    runtime.extend(guest_exports(tc)?);
+                    runtime.extend(
+                        CONTRACT_EXPORTS
+                            .iter()
+                            .chain(SETJMP_EXPORTS)
+                            .chain(CXX_EH_EXPORTS)
+                            .map(|n| n.to_string()),
+                    );
+                    after_link
+                        .get_or_insert_with(|| AfterLink {
+                            output: p.output.clone().unwrap_or_else(|| PathBuf::from("a.out")),
+                            defined: None,
+                            runtime: None,
+                        })
+                        .runtime = Some(std::sync::Arc::new(runtime));
                     for left in &libc.left_out {
                         notes.push(format!("not exported (would not link): {left}"));
                     }
@@ -700,6 +745,53 @@ fn without_dylink(bytes: &[u8]) -> Result<(Vec<u8>, BTreeSet<String>)> {
     let mut out = bytes[..8].to_vec();
     out.extend_from_slice(&bytes[end..]);
     Ok((out, imports))
+}
+
+/// The program's own exports: its exported functions and globals (data) that `runtime` does
+/// not list, less the linker's and the start-up code's plumbing. Sorted.
+fn own_exports(bytes: &[u8], runtime: &BTreeSet<String>) -> Result<Vec<String>> {
+    use wasmparser::{ExternalKind, Parser, Payload};
+    let mut own = BTreeSet::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        if let Payload::ExportSection(reader) = payload? {
+            for export in reader {
+                let export = export?;
+                let plumbing = export.name.starts_with("__wasi_dl")
+                    || export.name.starts_with("__wasm_")
+                    || matches!(export.name, "_start" | "_initialize" | "__stack_pointer");
+                if matches!(export.kind, ExternalKind::Func | ExternalKind::Global)
+                    && !plumbing
+                    && !export.name.contains('\n')
+                    && !runtime.contains(export.name)
+                {
+                    own.insert(export.name.to_string());
+                }
+            }
+        }
+    }
+    Ok(own.into_iter().collect())
+}
+
+/// Appends a custom section (valid anywhere in a module, so after everything else).
+fn append_custom_section(module: &mut Vec<u8>, name: &str, payload: &[u8]) {
+    fn leb(out: &mut Vec<u8>, mut v: usize) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let mut body = Vec::with_capacity(name.len() + payload.len() + 5);
+    leb(&mut body, name.len());
+    body.extend_from_slice(name.as_bytes());
+    body.extend_from_slice(payload);
+    module.push(0);
+    leb(module, body.len());
+    module.extend_from_slice(&body);
 }
 
 /// What a program exports so that side modules can use setjmp/longjmp: wasi-libc's

@@ -167,6 +167,41 @@ pub(crate) fn main_aliases(name: &str) -> &'static [&'static str] {
     }
 }
 
+/// The custom section in which `wasi-dl cc` lists the program's own exports, one name per
+/// line (the toolchain's `OWN_SECTION`): the rest of its exports are libc's and the runtime's.
+pub(crate) const OWN_SECTION: &str = "wasi_dl_own";
+
+/// The names in the program's [`OWN_SECTION`] sections, or `None` when it has none (a program
+/// not linked by `wasi-dl cc`, or unreadable bytes): then nothing is known to be the
+/// program's own. Names that are not UTF-8 are skipped.
+pub(crate) fn own_names(bytes: &[u8]) -> Option<rustc_hash::FxHashSet<Box<str>>> {
+    use wasmparser::{Parser, Payload};
+    let mut names: Option<rustc_hash::FxHashSet<Box<str>>> = None;
+    for payload in Parser::new(0).parse_all(bytes) {
+        let Payload::CustomSection(section) = payload.ok()? else {
+            continue;
+        };
+        if section.name() != OWN_SECTION {
+            continue;
+        }
+        let set = names.get_or_insert_with(Default::default);
+        for line in section.data().split(|&b| b == b'\n') {
+            if let Ok(name) = std::str::from_utf8(line) {
+                if !name.is_empty() {
+                    set.insert(name.into());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Whether `name` is one of the program's own definitions (`own`: its [`OWN_SECTION`]),
+/// under its name or, for `main`, the names clang gives it.
+pub(crate) fn is_own(own: &rustc_hash::FxHashSet<Box<str>>, name: &str) -> bool {
+    own.contains(name) || main_aliases(name).iter().any(|alias| own.contains(*alias))
+}
+
 /// Looks `name` up among the program's exports (uncached; the loader caches hits).
 pub(crate) fn find_export<T>(caller: &mut Caller<'_, T>, name: &str) -> Option<Symbol> {
     match caller.get_export(name)? {
