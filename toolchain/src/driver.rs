@@ -1478,6 +1478,58 @@ fn lib(p: &mut Parsed, name: &str, spelled: Vec<OsString>) {
 mod tests {
     use super::*;
 
+    /// A module of nothing but an export section (`parse_all` does not validate indices).
+    fn exporting(exports: &[(&str, u8)]) -> Vec<u8> {
+        let mut body = vec![exports.len() as u8];
+        for (name, kind) in exports {
+            body.push(name.len() as u8);
+            body.extend_from_slice(name.as_bytes());
+            body.extend([*kind, 0]);
+        }
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        assert!(body.len() < 1 << 14);
+        bytes.extend([7, body.len() as u8 | 0x80, (body.len() >> 7) as u8]);
+        bytes.extend(body);
+        bytes
+    }
+
+    #[test]
+    fn own_exports_leave_out_the_runtime_and_plumbing() {
+        let bytes = exporting(&[
+            ("memory", 2),
+            ("__indirect_function_table", 1),
+            ("__stack_pointer", 3),
+            ("_start", 0),
+            ("__wasi_dl_alloc", 0),
+            ("__wasm_call_ctors", 0),
+            ("malloc", 0),
+            ("main", 0),
+            ("prog_fn", 0),
+            ("prog_data", 3),
+        ]);
+        let runtime: BTreeSet<String> = ["malloc".to_string()].into();
+        let own = own_exports(&bytes, &runtime).unwrap();
+        assert_eq!(own, ["main", "prog_data", "prog_fn"]);
+
+        let mut module = bytes.clone();
+        append_custom_section(&mut module, OWN_SECTION, own.join("\n").as_bytes());
+        let mut found = None;
+        for payload in wasmparser::Parser::new(0).parse_all(&module) {
+            if let wasmparser::Payload::CustomSection(c) = payload.unwrap() {
+                found = Some((c.name().to_string(), c.data().to_vec()));
+            }
+        }
+        assert_eq!(
+            found,
+            Some((
+                OWN_SECTION.to_string(),
+                b"main\nprog_data\nprog_fn".to_vec()
+            ))
+        );
+        // The module before the section is unchanged.
+        assert_eq!(&module[..bytes.len()], &bytes[..]);
+    }
+
     fn os(args: &[&str]) -> Vec<OsString> {
         args.iter().map(OsString::from).collect()
     }

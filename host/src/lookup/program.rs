@@ -226,3 +226,49 @@ pub(crate) fn find_export<T>(caller: &mut Caller<'_, T>, name: &str) -> Option<S
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{is_own, own_names, OWN_SECTION};
+
+    fn custom(name: &str, data: &[u8]) -> Vec<u8> {
+        let mut body = vec![name.len() as u8];
+        body.extend_from_slice(name.as_bytes());
+        body.extend_from_slice(data);
+        let mut section = vec![0, body.len() as u8];
+        section.extend(body);
+        section
+    }
+
+    fn module(sections: &[Vec<u8>]) -> Vec<u8> {
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        for s in sections {
+            bytes.extend_from_slice(s);
+        }
+        bytes
+    }
+
+    #[test]
+    fn own_names_come_from_every_own_section() {
+        let bytes = module(&[
+            custom("producers", b"x"),
+            custom(OWN_SECTION, b"nx_only\n\n__original_main"),
+            custom(OWN_SECTION, b"data\n\xff\xfe"),
+        ]);
+        let own = own_names(&bytes).expect("sections present");
+        assert_eq!(own.len(), 3, "empty and non-UTF-8 lines are skipped");
+        assert!(is_own(&own, "nx_only") && is_own(&own, "data"));
+        assert!(is_own(&own, "main"), "main through clang's name for it");
+        assert!(!is_own(&own, "malloc"));
+    }
+
+    #[test]
+    fn no_section_or_bad_bytes_know_nothing() {
+        assert!(own_names(&module(&[custom("name", b"")])).is_none());
+        assert!(own_names(b"not wasm").is_none());
+        // A section whose length runs past the end.
+        let mut cut = module(&[custom(OWN_SECTION, b"abc")]);
+        cut.truncate(cut.len() - 1);
+        assert!(own_names(&cut).is_none());
+    }
+}
