@@ -219,13 +219,23 @@ impl Invocation {
             );
         }
         if let Some(runtime) = &after.runtime {
-            let own = own_exports(&out, runtime)
-                .with_context(|| format!("{}: not a wasm module", path.display()))?;
-            append_custom_section(&mut out, OWN_SECTION, own.join("\n").as_bytes());
+            // Without the section the program still runs (RTLD_NEXT from a library then also
+            // finds its own names): not a reason to fail a link that succeeded.
+            match own_exports(&out, runtime) {
+                Ok(own) => append_custom_section(&mut out, OWN_SECTION, own.join("\n").as_bytes()),
+                Err(e) => warnings.push(format!(
+                    "{}: its exports could not be read ({e}): no {OWN_SECTION} section written",
+                    after.output.display()
+                )),
+            }
         }
         if out != bytes {
             let tmp = path.with_extension(format!("tmp{}", std::process::id()));
             std::fs::write(&tmp, &out).with_context(|| format!("writing {}", tmp.display()))?;
+            // The linker's mode bits (executable) stay.
+            if let Ok(meta) = std::fs::metadata(&path) {
+                let _ = std::fs::set_permissions(&tmp, meta.permissions());
+            }
             std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
         }
         Ok(warnings)
