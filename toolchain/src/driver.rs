@@ -639,7 +639,15 @@ impl Driver {
                     for name in &emulations {
                         runtime.extend(emulation_exports(tc, name)?.symbols);
                     }
-                    runtime.extend(guest_exports(tc)?);
+                    match guest_exports(tc) {
+                        Ok(names) => runtime.extend(names),
+                        // The link itself does not need them: its names then count as the
+                        // program's own (RTLD_NEXT from a library does not find them).
+                        Err(e) => notes.push(format!(
+                            "the guest library's symbols could not be read ({e:#}): they are \
+                             listed as the program's own"
+                        )),
+                    }
                     runtime.extend(
                         CONTRACT_EXPORTS
                             .iter()
