@@ -164,14 +164,25 @@ fn local_headers(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(headers)
 }
 
-/// The compiler command for a target: the project's driver, or gcc/g++.
-fn command(target: Target, cxx: bool, args: &[OsString], dir: &Path) -> Result<Command> {
+/// The compiler command for a target: the project's driver, or gcc/g++; for the driver also
+/// its plan, whose `finish_link` completes a program's link as `wasi-dl cc` does.
+fn command(
+    target: Target,
+    cxx: bool,
+    args: &[OsString],
+    dir: &Path,
+) -> Result<(Command, Option<wasi_dl_toolchain::Invocation>)> {
     match target {
-        Target::Wasm => wasi_dl_toolchain::cc_command_in(args, cxx, dir),
+        Target::Wasm => {
+            let plan = wasi_dl_toolchain::cc_plan_in(args, cxx, dir)?;
+            let mut cmd = plan.command();
+            cmd.current_dir(dir);
+            Ok((cmd, Some(plan)))
+        }
         Target::Native => {
             let mut cmd = Command::new(if cxx { "g++" } else { "gcc" });
             cmd.args(args);
-            Ok(cmd)
+            Ok((cmd, None))
         }
     }
 }
@@ -186,7 +197,7 @@ pub(crate) fn run_cached(
     output: &str,
     pass: usize,
 ) -> Result<()> {
-    let mut cmd = command(target, cxx, args, dir)?;
+    let (mut cmd, plan) = command(target, cxx, args, dir)?;
     cmd.current_dir(dir);
     let mut hash = Sha256::new();
     hash.update(format!("{cmd:?}"));
@@ -195,6 +206,8 @@ pub(crate) fn run_cached(
         hash.update(std::fs::read(input).with_context(|| format!("reading {}", input.display()))?);
     }
     if target == Target::Wasm {
+        // Outputs built before the harness finished links (no `wasi_dl_own` section) are stale.
+        hash.update(b"finish_link");
         // The guest library is linked into every program.
         if let Ok(lib) = wasi_dl_toolchain::GuestSysroot::default_location().library() {
             if let Ok(bytes) = std::fs::read(lib) {
@@ -217,6 +230,10 @@ pub(crate) fn run_cached(
             String::from_utf8_lossy(&result.stdout),
             String::from_utf8_lossy(&result.stderr)
         );
+    }
+    if let Some(plan) = plan {
+        plan.finish_link()
+            .with_context(|| format!("finishing the link: {cmd:?}"))?;
     }
     std::fs::write(&stamp, stamp_value)?;
     Ok(())

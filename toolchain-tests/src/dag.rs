@@ -158,11 +158,10 @@ impl Pool {
                     }
                 }
             }
-            // Not for the program's names: wasi-dl's RTLD_NEXT from a library ends with the
-            // program, where libc lives, and so also finds the program's own definitions
-            // (README, Limits); glibc finds libc among the library's dependencies.
+            // The program's names too: glibc's search never reaches the program (it comes
+            // before the library), nor does wasi-dl's (the program's `wasi_dl_own` names).
             if rng.chance(40) {
-                let k = PROGRAM_NAMES + rng.below(NAMES - PROGRAM_NAMES);
+                let k = rng.below(NAMES);
                 libs[i].nexts.push(k);
             }
         }

@@ -142,6 +142,7 @@ impl Build {
                 String::from_utf8_lossy(&output.stderr).trim_end()
             );
         }
+        inv.finish_link()?;
         Ok(())
     }
 }

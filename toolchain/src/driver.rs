@@ -7,7 +7,7 @@
 //! | compiling (`-c`, `-S`, `-E`, linking) | `-I<guest sysroot>/include` (ahead of the system headers: our `dlfcn.h` wins), `-fvisibility=default` (clang's wasm default is hidden: nothing would be exported) |
 //! | compiling or linking, with a clang that emits the standard exception instructions (22+) | `-mllvm -wasm-enable-sjlj` when the sysroot has libsetjmp (setjmp/longjmp); for `wasi-dl c++` `-fwasm-exceptions` when its C++ runtime is built for exceptions (not with `-fno-exceptions`); with either, `-mllvm -wasm-use-legacy-eh=false` |
 //! | linking with `-shared`: a side module | `-fPIC -shared -nostdlib -Wl,--no-entry -Wl,--unresolved-symbols=import-dynamic -Wl,--export=__wasm_call_ctors` |
-//! | linking without `-shared`: a main program | `-Wl,--stack-first -Wl,-z,stack-size=1048576` (see [`STACK_SIZE`]), `-nostartfiles`, the guest sysroot's start-up objects and `libwasi_dl.a`, `-Wl,--export-table -Wl,--growable-table -Wl,--export=__stack_pointer -Wl,--export-dynamic`, `-Wl,--export=` for each of [`CONTRACT_EXPORTS`], and libc's symbols for side modules (see [`ExportMode`]) |
+//! | linking without `-shared`: a main program | `-Wl,--stack-first -Wl,-z,stack-size=1048576` (see [`STACK_SIZE`]), `-nostartfiles`, the guest sysroot's start-up objects and `libwasi_dl.a`, `-Wl,--export-table -Wl,--growable-table -Wl,--export=__stack_pointer -Wl,--export-dynamic`, `-Wl,--export=` for each of [`CONTRACT_EXPORTS`], and libc's symbols for side modules (see [`ExportMode`]); after the link, a [`OWN_SECTION`] custom section listing the program's own exports |
 //! | a main program, with the above | libsetjmp and `-Wl,--export=` for each of [`SETJMP_EXPORTS`]; for C++ `-lunwind` and each of [`CXX_EH_EXPORTS`] (side modules import those tags, helpers and the landing-pad context from the program) |
 //! | `-rpath` / `-Wl,-rpath,...` | `-fuse-ld=` a wasm-ld that supports it (wasm-ld 19 does not), unless `-fuse-ld=` is given |
 //!
@@ -59,7 +59,7 @@
 //! - `WASI_DL_VERBOSE=1` prints notes and the final command line to stderr.
 
 use crate::detect::{Toolchain, EMULATION_LIBRARIES};
-use crate::libc_exports::{cxx_exports, emulation_exports, libc_exports};
+use crate::libc_exports::{cxx_exports, emulation_exports, guest_exports, libc_exports};
 use crate::side_modules::{imported_symbols, soname_of};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
@@ -143,14 +143,25 @@ pub struct Invocation {
     after_link: Option<AfterLink>,
 }
 
-/// What [`Driver::run`] does after linking a program against side modules.
+/// What [`Driver::run`] does after linking a main program.
 #[derive(Clone, Debug)]
 struct AfterLink {
     /// The program (`-o`, else `a.out`), relative to the build's directory.
     output: PathBuf,
-    /// Names the side modules define: other imports are reported as undefined symbols.
-    defined: BTreeSet<String>,
+    /// A program linked against side modules: the names they define (other imports are
+    /// reported as undefined symbols), and its `dylink.0` section is removed.
+    defined: Option<BTreeSet<String>>,
+    /// Names the program exports for its runtime (libc, builtins, the C++ runtime, emulation
+    /// libraries, the guest library): its other exports are its own, listed in its
+    /// [`OWN_SECTION`] section. `None` with `-nostdlib`, where nothing tells them apart.
+    runtime: Option<std::sync::Arc<BTreeSet<String>>>,
 }
+
+/// The custom section in which `wasi-dl cc` lists a program's own exports (one name per
+/// line): the functions and data its objects define, as opposed to what it exports on libc's
+/// behalf. The loader's `dlsym(RTLD_NEXT)` from a library searches only the latter in the
+/// program, as glibc (where libc is a library of its own, after the program) does.
+pub const OWN_SECTION: &str = "wasi_dl_own";
 
 impl Invocation {
     /// The compiler (clang or clang++).
@@ -173,11 +184,12 @@ impl Invocation {
         &self.notes
     }
 
-    /// After a successful link of a program against side modules: removes the `dylink.0`
-    /// section wasm-ld writes under `--unresolved-symbols=import-dynamic` (the program is a
-    /// program, not a side module, and `wasi-dl run` tells them apart by it), and returns a
-    /// warning for each import no side module defines (with import-dynamic wasm-ld no longer
-    /// reports them: they would fail at run time). Nothing to do for other builds.
+    /// After a successful link of a main program: writes its [`OWN_SECTION`]; for a program
+    /// linked against side modules also removes the `dylink.0` section wasm-ld writes under
+    /// `--unresolved-symbols=import-dynamic` (the program is a program, not a side module, and
+    /// `wasi-dl run` tells them apart by it), and returns a warning for each import no side
+    /// module defines (with import-dynamic wasm-ld no longer reports them: they would fail at
+    /// run time). Nothing to do for other builds.
     pub fn finish_link(&self) -> Result<Vec<String>> {
         let Some(after) = &self.after_link else {
             return Ok(Vec::new());
@@ -187,25 +199,46 @@ impl Invocation {
             _ => after.output.clone(),
         };
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let (stripped, imports) = without_dylink(&bytes)
-            .with_context(|| format!("{}: not a wasm module", path.display()))?;
-        if stripped.len() != bytes.len() {
+        let mut out = bytes.clone();
+        let mut warnings = Vec::new();
+        if let Some(defined) = &after.defined {
+            let (stripped, imports) = without_dylink(&bytes)
+                .with_context(|| format!("{}: not a wasm module", path.display()))?;
+            out = stripped;
+            warnings.extend(
+                imports
+                    .into_iter()
+                    .filter(|name| !defined.contains(name))
+                    .map(|name| {
+                        format!(
+                        "{}: undefined symbol: {name} (no side module it is linked against defines \
+                         it: the program imports it and fails at run time)",
+                        after.output.display()
+                    )
+                    }),
+            );
+        }
+        if let Some(runtime) = &after.runtime {
+            // Without the section the program still runs (RTLD_NEXT from a library then also
+            // finds its own names): not a reason to fail a link that succeeded.
+            match own_exports(&out, runtime) {
+                Ok(own) => append_custom_section(&mut out, OWN_SECTION, own.join("\n").as_bytes()),
+                Err(e) => warnings.push(format!(
+                    "{}: its exports could not be read ({e}): no {OWN_SECTION} section written",
+                    after.output.display()
+                )),
+            }
+        }
+        if out != bytes {
             let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-            std::fs::write(&tmp, &stripped)
-                .with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::write(&tmp, &out).with_context(|| format!("writing {}", tmp.display()))?;
+            // The linker's mode bits (executable) stay.
+            if let Ok(meta) = std::fs::metadata(&path) {
+                let _ = std::fs::set_permissions(&tmp, meta.permissions());
+            }
             std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
         }
-        Ok(imports
-            .into_iter()
-            .filter(|name| !after.defined.contains(name))
-            .map(|name| {
-                format!(
-                    "{}: undefined symbol: {name} (no side module it is linked against defines it: \
-                     the program imports it and fails at run time)",
-                    after.output.display()
-                )
-            })
-            .collect())
+        Ok(warnings)
     }
 
     /// The command, ready to run (in [`Driver::current_dir`], if set).
@@ -537,7 +570,8 @@ impl Driver {
                     args.push("-Wl,--experimental-pic".into());
                     after_link = Some(AfterLink {
                         output: p.output.clone().unwrap_or_else(|| PathBuf::from("a.out")),
-                        defined: startup.defined.clone(),
+                        defined: Some(startup.defined.clone()),
+                        runtime: None,
                     });
                     notes.push(
                         "linked against side modules: the program's code is compiled -fPIC and \
@@ -599,6 +633,35 @@ impl Driver {
                             args.push(joined("-Wl,@", &exports.response_file));
                         }
                     }
+                    // Everything the program exports on its runtime's behalf; the rest of
+                    // its exports are its own (its OWN_SECTION, written after the link).
+                    let mut runtime: BTreeSet<String> = libc.symbols.iter().cloned().collect();
+                    for name in &emulations {
+                        runtime.extend(emulation_exports(tc, name)?.symbols);
+                    }
+                    match guest_exports(tc) {
+                        Ok(names) => runtime.extend(names),
+                        // The link itself does not need them: its names then count as the
+                        // program's own (RTLD_NEXT from a library does not find them).
+                        Err(e) => notes.push(format!(
+                            "the guest library's symbols could not be read ({e:#}): they are \
+                             listed as the program's own"
+                        )),
+                    }
+                    runtime.extend(
+                        CONTRACT_EXPORTS
+                            .iter()
+                            .chain(SETJMP_EXPORTS)
+                            .chain(CXX_EH_EXPORTS)
+                            .map(|n| n.to_string()),
+                    );
+                    after_link
+                        .get_or_insert_with(|| AfterLink {
+                            output: p.output.clone().unwrap_or_else(|| PathBuf::from("a.out")),
+                            defined: None,
+                            runtime: None,
+                        })
+                        .runtime = Some(std::sync::Arc::new(runtime));
                     for left in &libc.left_out {
                         notes.push(format!("not exported (would not link): {left}"));
                     }
@@ -700,6 +763,53 @@ fn without_dylink(bytes: &[u8]) -> Result<(Vec<u8>, BTreeSet<String>)> {
     let mut out = bytes[..8].to_vec();
     out.extend_from_slice(&bytes[end..]);
     Ok((out, imports))
+}
+
+/// The program's own exports: its exported functions and globals (data) that `runtime` does
+/// not list, less the linker's and the start-up code's plumbing. Sorted.
+fn own_exports(bytes: &[u8], runtime: &BTreeSet<String>) -> Result<Vec<String>> {
+    use wasmparser::{ExternalKind, Parser, Payload};
+    let mut own = BTreeSet::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        if let Payload::ExportSection(reader) = payload? {
+            for export in reader {
+                let export = export?;
+                let plumbing = export.name.starts_with("__wasi_dl")
+                    || export.name.starts_with("__wasm_")
+                    || matches!(export.name, "_start" | "_initialize" | "__stack_pointer");
+                if matches!(export.kind, ExternalKind::Func | ExternalKind::Global)
+                    && !plumbing
+                    && !export.name.contains('\n')
+                    && !runtime.contains(export.name)
+                {
+                    own.insert(export.name.to_string());
+                }
+            }
+        }
+    }
+    Ok(own.into_iter().collect())
+}
+
+/// Appends a custom section (valid anywhere in a module, so after everything else).
+fn append_custom_section(module: &mut Vec<u8>, name: &str, payload: &[u8]) {
+    fn leb(out: &mut Vec<u8>, mut v: usize) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let mut body = Vec::with_capacity(name.len() + payload.len() + 5);
+    leb(&mut body, name.len());
+    body.extend_from_slice(name.as_bytes());
+    body.extend_from_slice(payload);
+    module.push(0);
+    leb(module, body.len());
+    module.extend_from_slice(&body);
 }
 
 /// What a program exports so that side modules can use setjmp/longjmp: wasi-libc's
@@ -1385,6 +1495,58 @@ fn lib(p: &mut Parsed, name: &str, spelled: Vec<OsString>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A module of nothing but an export section (`parse_all` does not validate indices).
+    fn exporting(exports: &[(&str, u8)]) -> Vec<u8> {
+        let mut body = vec![exports.len() as u8];
+        for (name, kind) in exports {
+            body.push(name.len() as u8);
+            body.extend_from_slice(name.as_bytes());
+            body.extend([*kind, 0]);
+        }
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        assert!(body.len() < 1 << 14);
+        bytes.extend([7, body.len() as u8 | 0x80, (body.len() >> 7) as u8]);
+        bytes.extend(body);
+        bytes
+    }
+
+    #[test]
+    fn own_exports_leave_out_the_runtime_and_plumbing() {
+        let bytes = exporting(&[
+            ("memory", 2),
+            ("__indirect_function_table", 1),
+            ("__stack_pointer", 3),
+            ("_start", 0),
+            ("__wasi_dl_alloc", 0),
+            ("__wasm_call_ctors", 0),
+            ("malloc", 0),
+            ("main", 0),
+            ("prog_fn", 0),
+            ("prog_data", 3),
+        ]);
+        let runtime: BTreeSet<String> = ["malloc".to_string()].into();
+        let own = own_exports(&bytes, &runtime).unwrap();
+        assert_eq!(own, ["main", "prog_data", "prog_fn"]);
+
+        let mut module = bytes.clone();
+        append_custom_section(&mut module, OWN_SECTION, own.join("\n").as_bytes());
+        let mut found = None;
+        for payload in wasmparser::Parser::new(0).parse_all(&module) {
+            if let wasmparser::Payload::CustomSection(c) = payload.unwrap() {
+                found = Some((c.name().to_string(), c.data().to_vec()));
+            }
+        }
+        assert_eq!(
+            found,
+            Some((
+                OWN_SECTION.to_string(),
+                b"main\nprog_data\nprog_fn".to_vec()
+            ))
+        );
+        // The module before the section is unchanged.
+        assert_eq!(&module[..bytes.len()], &bytes[..]);
+    }
 
     fn os(args: &[&str]) -> Vec<OsString> {
         args.iter().map(OsString::from).collect()

@@ -42,10 +42,10 @@ mod side_modules;
 pub use builder::{build_main_program, build_side_module, Build, MainOptions, SideOptions};
 pub use detect::{DetectConfig, GuestSysroot, Toolchain, ToolchainKind, EMULATION_LIBRARIES};
 pub use driver::{
-    Driver, ExportMode, Invocation, CONTRACT_EXPORTS, CXX_EH_EXPORTS, SETJMP_EXPORTS,
+    Driver, ExportMode, Invocation, CONTRACT_EXPORTS, CXX_EH_EXPORTS, OWN_SECTION, SETJMP_EXPORTS,
 };
 pub use includes::{include_dirs, IncludeDirs};
-pub use libc_exports::{cxx_exports, emulation_exports, libc_exports, LibcExports};
+pub use libc_exports::{cxx_exports, emulation_exports, guest_exports, libc_exports, LibcExports};
 pub use side_modules::{imported_symbols, read_side_module, ImportedSymbols, SideModuleInfo};
 
 use anyhow::Result;
@@ -66,6 +66,16 @@ pub fn cxx(args: &[OsString]) -> Result<ExitStatus> {
 /// The command [`cc`] (or, with `cxx`, [`cxx`]) would run, without running it.
 pub fn cc_command(args: &[OsString], cxx: bool) -> Result<Command> {
     Driver::new(Toolchain::detect()?).cxx(cxx).command(args)
+}
+
+/// The planned run of [`cc`] (or, with `cxx`, [`cxx`]) in `dir`, for a caller that runs
+/// [`Invocation::command`] itself: call [`Invocation::finish_link`] after a successful run, as
+/// [`cc`] does.
+pub fn cc_plan_in(args: &[OsString], cxx: bool, dir: &std::path::Path) -> Result<Invocation> {
+    Driver::new(Toolchain::detect()?)
+        .cxx(cxx)
+        .current_dir(dir)
+        .plan(args)
 }
 
 /// [`cc_command`] for a build that runs in `dir`: relative `-L` directories and library

@@ -132,6 +132,32 @@ pub fn emulation_exports(toolchain: &Toolchain, name: &str) -> Result<LibcExport
     exports_for(&archives, &toolchain.cache_dir())
 }
 
+/// What the wasi-dl guest library and start-up objects define (`dlopen`, `_start`, ...): part
+/// of a program's runtime, like libc, and not its own (see [`crate::OWN_SECTION`]). Empty
+/// without a guest sysroot.
+pub fn guest_exports(toolchain: &Toolchain) -> Result<Vec<String>> {
+    let guest = toolchain.guest_sysroot();
+    let mut archives: Vec<(PathBuf, Role)> = guest
+        .library()
+        .into_iter()
+        .map(|l| (l, Role::Exported))
+        .collect();
+    archives.extend(
+        guest
+            .start_objects()
+            .into_iter()
+            .map(|o| (o, Role::Exported)),
+    );
+    if archives.is_empty() {
+        return Ok(Vec::new());
+    }
+    archives.push((toolchain.libc_archive()?.to_path_buf(), Role::Provider));
+    if let Some(builtins) = toolchain.builtins_archive() {
+        archives.push((builtins.to_path_buf(), Role::Provider));
+    }
+    Ok(exports_for(&archives, &toolchain.cache_dir())?.symbols)
+}
+
 fn exports_with(toolchain: &Toolchain, cxx: bool) -> Result<LibcExports> {
     let mut archives = vec![(toolchain.libc_archive()?.to_path_buf(), Role::Exported)];
     if let Some(builtins) = toolchain.builtins_archive() {

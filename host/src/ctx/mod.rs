@@ -119,6 +119,9 @@ pub(crate) struct Config {
     /// The table slots of the program's `env` function imports, when the embedder gave its
     /// bytes (see `startup`).
     pub(crate) import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
+    /// The program's own exports (its `wasi_dl_own` section), when the embedder gave its bytes
+    /// and `wasi-dl cc` linked it: `dlsym(RTLD_NEXT)` from a library skips them.
+    pub(crate) program_own: Option<rustc_hash::FxHashSet<Box<str>>>,
     /// The embedder's hook for loads, unloads and failures.
     pub(crate) hook: Option<events::Hook>,
 }
@@ -201,6 +204,7 @@ pub struct WasiDlCtxBuilder {
     program_name: String,
     program_exports: Option<Vec<String>>,
     import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
+    program_own: Option<rustc_hash::FxHashSet<Box<str>>>,
     hook: Option<events::Hook>,
 }
 
@@ -221,6 +225,7 @@ impl WasiDlCtxBuilder {
             program_name: "main".to_string(),
             program_exports: None,
             import_slots: Default::default(),
+            program_own: None,
             hook: None,
         }
     }
@@ -343,9 +348,13 @@ impl WasiDlCtxBuilder {
     /// (`-lfoo` on its link line, see [`crate::instantiate`]): the loader reads which table
     /// slots hold its imported functions, so that a function pointer the program takes to one
     /// of them equals what `dlsym` and the libraries give. Without it calls still work, but
-    /// such pointers differ.
+    /// such pointers differ. It also reads which exports are the program's own (the
+    /// `wasi_dl_own` section `wasi-dl cc` writes), which `dlsym(RTLD_NEXT)` from a library
+    /// does not find, as with glibc; without it that search ends with all of the program's
+    /// exports.
     pub fn program_bytes(mut self, bytes: &[u8]) -> Self {
         self.import_slots = crate::module::import_slots::import_slots(bytes);
+        self.program_own = crate::lookup::program::own_names(bytes);
         self
     }
 
@@ -366,6 +375,7 @@ impl WasiDlCtxBuilder {
             program_name: self.program_name,
             program_exports: self.program_exports,
             import_slots: self.import_slots,
+            program_own: self.program_own,
             hook: self.hook,
         };
         WasiDlCtx {

@@ -3,6 +3,7 @@
 
 use crate::ctx::WasiDlCtx;
 use crate::error::{DlError, DlResult};
+use crate::lookup::program;
 use crate::lookup::scope::{
     LibId, ScopeEntry, Symbol, HANDLE_DEFAULT, HANDLE_NEXT, PROGRAM_HANDLE,
 };
@@ -96,10 +97,18 @@ pub(crate) async fn sym<T: Send + 'static>(
                 }
                 (order, caller_name(cx, caller_addr))
             }
-            HANDLE_NEXT => (
-                scope.next_after(scope.lib_at(caller_addr)),
-                caller_name(cx, caller_addr),
-            ),
+            HANDLE_NEXT => {
+                let caller = scope.lib_at(caller_addr);
+                let mut order = scope.next_after(caller);
+                // glibc's search from a library reaches libc.so, not the program (which comes
+                // before the library): of the program, where libc lives on wasm, only what
+                // it exports for libc is "next".
+                let own = cx.config.program_own.as_ref();
+                if caller.is_some() && own.is_some_and(|own| program::is_own(own, name)) {
+                    order.retain(|&e| e != ScopeEntry::Program);
+                }
+                (order, caller_name(cx, caller_addr))
+            }
             PROGRAM_HANDLE => (scope.global_scope(), cx.config.program_name.clone()),
             _ => {
                 let id = scope.by_handle(handle)?;

@@ -227,6 +227,41 @@ pub(crate) fn main_aliases(name: &str) -> &'static [&'static str] {
     }
 }
 
+/// The custom section in which `wasi-dl cc` lists the program's own exports, one name per
+/// line (the toolchain's `OWN_SECTION`): the rest of its exports are libc's and the runtime's.
+pub(crate) const OWN_SECTION: &str = "wasi_dl_own";
+
+/// The names in the program's [`OWN_SECTION`] sections, or `None` when it has none (a program
+/// not linked by `wasi-dl cc`, or unreadable bytes): then nothing is known to be the
+/// program's own. Names that are not UTF-8 are skipped.
+pub(crate) fn own_names(bytes: &[u8]) -> Option<rustc_hash::FxHashSet<Box<str>>> {
+    use wasmparser::{Parser, Payload};
+    let mut names: Option<rustc_hash::FxHashSet<Box<str>>> = None;
+    for payload in Parser::new(0).parse_all(bytes) {
+        let Payload::CustomSection(section) = payload.ok()? else {
+            continue;
+        };
+        if section.name() != OWN_SECTION {
+            continue;
+        }
+        let set = names.get_or_insert_with(Default::default);
+        for line in section.data().split(|&b| b == b'\n') {
+            if let Ok(name) = std::str::from_utf8(line) {
+                if !name.is_empty() {
+                    set.insert(name.into());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Whether `name` is one of the program's own definitions (`own`: its [`OWN_SECTION`]),
+/// under its name or, for `main`, the names clang gives it.
+pub(crate) fn is_own(own: &rustc_hash::FxHashSet<Box<str>>, name: &str) -> bool {
+    own.contains(name) || main_aliases(name).iter().any(|alias| own.contains(*alias))
+}
+
 /// Looks `name` up among the program's exports (uncached; the loader caches hits).
 pub(crate) fn find_export<T: 'static>(caller: &mut Guest<'_, '_, T>, name: &str) -> Option<Symbol> {
     match caller.get_export(name)? {
@@ -249,5 +284,51 @@ pub(crate) fn find_export<T: 'static>(caller: &mut Guest<'_, '_, T>, name: &str)
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_own, own_names, OWN_SECTION};
+
+    fn custom(name: &str, data: &[u8]) -> Vec<u8> {
+        let mut body = vec![name.len() as u8];
+        body.extend_from_slice(name.as_bytes());
+        body.extend_from_slice(data);
+        let mut section = vec![0, body.len() as u8];
+        section.extend(body);
+        section
+    }
+
+    fn module(sections: &[Vec<u8>]) -> Vec<u8> {
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        for s in sections {
+            bytes.extend_from_slice(s);
+        }
+        bytes
+    }
+
+    #[test]
+    fn own_names_come_from_every_own_section() {
+        let bytes = module(&[
+            custom("producers", b"x"),
+            custom(OWN_SECTION, b"nx_only\n\n__original_main"),
+            custom(OWN_SECTION, b"data\n\xff\xfe"),
+        ]);
+        let own = own_names(&bytes).expect("sections present");
+        assert_eq!(own.len(), 3, "empty and non-UTF-8 lines are skipped");
+        assert!(is_own(&own, "nx_only") && is_own(&own, "data"));
+        assert!(is_own(&own, "main"), "main through clang's name for it");
+        assert!(!is_own(&own, "malloc"));
+    }
+
+    #[test]
+    fn no_section_or_bad_bytes_know_nothing() {
+        assert!(own_names(&module(&[custom("name", b"")])).is_none());
+        assert!(own_names(b"not wasm").is_none());
+        // A section whose length runs past the end.
+        let mut cut = module(&[custom(OWN_SECTION, b"abc")]);
+        cut.truncate(cut.len() - 1);
+        assert!(own_names(&cut).is_none());
     }
 }

@@ -647,7 +647,8 @@ impl Scope {
     /// library a `dlopen` brought in, that `dlopen`'s root's local scope (itself, then its
     /// dependencies breadth first); for the program and the libraries it was linked against,
     /// the global scope. For a library the program comes last, because that is where libc
-    /// lives in a wasm program (glibc finds libc.so among the library's dependencies).
+    /// lives in a wasm program (glibc finds libc.so among the library's dependencies); `dlsym`
+    /// searches it there only for names that are not the program's own.
     pub(crate) fn next_after(&self, caller: Option<LibId>) -> Vec<ScopeEntry> {
         let Some(id) = caller.filter(|&id| self.get(id).is_some()) else {
             return self.global_scope().into_iter().skip(1).collect();
