@@ -12,6 +12,8 @@
 //!   while the loader runs guest code pass through `dlopen` as themselves, in both modes;
 //! - `sources`: an embedder's `ModuleSource`, asked with `fetch` or awaited with `fetch_async`;
 //! - `attacks`: attacks on the newest parsing (wasi_dl_meta, references scan) and bookkeeping.
+//! - `reentry`: guest code that calls back into the loader while it works (start functions,
+//!   stubs, the program's own contract exports), and hostile import types.
 //! - `embedder`: what embedders asked for (#15): per-engine cache, single flight, one program
 //!   instance per context, the host-side API, `env` functions, the pooling allocator.
 
@@ -30,5 +32,6 @@ mod leaks;
 mod limits;
 mod nesting;
 mod raw_abi;
+mod reentry;
 mod sources;
 mod startup;

@@ -1,0 +1,327 @@
+//! Guest code that calls back into the loader where the loader is in the middle of its own
+//! work: a side module's start function (run while the library is being instantiated, before
+//! its exports exist) that dlopens, dlsyms or dlcloses itself or a library that needs it; a
+//! side module that imports the raw `wasi_dl` functions directly; a program whose own
+//! contract exports (`__wasi_dl_finalize`) re-enter the loader without end. Each must end in a
+//! handle or a NULL with a precise `dlerror()`, leave the program as it was, and leave a
+//! library loaded before working; a program that recurses without end must be stopped, never
+//! the host.
+
+use std::path::PathBuf;
+
+use crate::both_modes;
+use crate::common::*;
+use crate::hostile::GOOD_C;
+
+/// `probe GOOD PATH...`: loads GOOD, then each PATH twice (dlopen, dlclose when it loaded),
+/// printing the program's state around each attempt and checking GOOD after each PATH.
+fn probe_program() -> PathBuf {
+    build_program(
+        "reentry_probe",
+        &format!(
+            "{PROLOGUE_C}{}",
+            r#"
+int main(int argc, char **argv) {
+    void *good = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
+    if (!good) {
+        printf("good library: %s\n", dlerror());
+        return 1;
+    }
+    int (*good_fn)(int) = (int (*)(int))dlsym(good, "good_fn");
+    int (*good_check)(void) = (int (*)(void))dlsym(good, "good_check");
+    for (int i = 2; i < argc; i++) {
+        printf("case %s\n", argv[i]);
+        state("before");
+        for (int attempt = 0; attempt < 2; attempt++) {
+            void *h = dlopen(argv[i], RTLD_NOW);
+            if (h) {
+                int closed = dlclose(h);
+                printf("result ok%s%s\n", closed ? ", dlclose failed: " : "",
+                       closed ? dlerror() : "");
+            } else {
+                const char *e = dlerror();
+                printf("result NULL %s\n", e ? e : "(no dlerror)");
+            }
+            dlerror(); /* frees the text (of this call, or of a call the library made) */
+            state("after");
+        }
+        printf("good %d %d\n", good_fn(i), good_check());
+    }
+    return 0;
+}
+"#
+        ),
+    )
+}
+
+fn module(body: &str) -> String {
+    format!("(module {PROLOGUE}\n{body})")
+}
+
+/// A side module whose start function runs `body` (locals `$h`, `$r`), with `path` (its own,
+/// or another library's) NUL-terminated at its memory base and `f` 32 bytes after it.
+fn start_lib(path: &str, needed: &[&str], body: &str) -> Vec<u8> {
+    side_module(
+        &Dylink::new().mem_info(64, 0, 0, 0).needed(needed),
+        &module(&format!(
+            r#"(import "env" "dlopen" (func $dlopen (param i32 i32) (result i32)))
+               (import "env" "dlclose" (func $dlclose (param i32) (result i32)))
+               (import "env" "dlsym" (func $dlsym (param i32 i32) (result i32)))
+               (data (global.get $mb) "{path}\00")
+               (data (i32.add (global.get $mb) (i32.const 32)) "f\00")
+               (func $start (local $h i32) (local $r i32) {body})
+               (start $start)
+               (func (export "f") (result i32) (i32.const 42))"#
+        )),
+    )
+}
+
+struct Case {
+    file: &'static str,
+    bytes: Vec<u8>,
+    /// `None`: it loads; `Some(words)`: NULL, with every word in the dlerror text.
+    fails: Option<&'static [&'static str]>,
+}
+
+fn cases() -> Vec<Case> {
+    let open_self = "(local.set $h (call $dlopen (global.get $mb) (i32.const 2)))";
+    vec![
+        // dlopen of itself while it is being instantiated, then dlclose of that handle.
+        Case {
+            file: "open-close-self.so",
+            bytes: start_lib(
+                "/lib/open-close-self.so",
+                &[],
+                &format!("{open_self} (drop (call $dlclose (local.get $h)))"),
+            ),
+            fails: None,
+        },
+        // The same, closed twice: the second close drops the reference of the dlopen that
+        // is instantiating it.
+        Case {
+            file: "close-self-twice.so",
+            bytes: start_lib(
+                "/lib/close-self-twice.so",
+                &[],
+                &format!(
+                    "{open_self} (drop (call $dlclose (local.get $h)))
+                     (drop (call $dlclose (local.get $h)))"
+                ),
+            ),
+            fails: None,
+        },
+        // dlopen of itself, kept: the handle belongs to a library whose load then fails.
+        Case {
+            file: "open-self-then-trap.so",
+            bytes: start_lib(
+                "/lib/open-self-then-trap.so",
+                &[],
+                &format!("{open_self} unreachable"),
+            ),
+            fails: Some(&["instantiation failed", "unreachable"]),
+        },
+        // dlsym in itself before it has exports.
+        Case {
+            file: "sym-self.so",
+            bytes: start_lib(
+                "/lib/sym-self.so",
+                &[],
+                &format!(
+                    "{open_self}
+                     (local.set $r (call $dlsym (local.get $h)
+                                     (i32.add (global.get $mb) (i32.const 32))))
+                     (drop (call $dlclose (local.get $h)))
+                     (if (local.get $r) (then unreachable))"
+                ),
+            ),
+            fails: None,
+        },
+        // dlopen of a library that needs the one being instantiated (and calls into it).
+        Case {
+            file: "open-dependent.so",
+            bytes: start_lib(
+                "/lib/dependent.so",
+                &[],
+                "(local.set $h (call $dlopen (global.get $mb) (i32.const 2)))
+                 (if (local.get $h) (then (drop (call $dlclose (local.get $h)))))",
+            ),
+            fails: None,
+        },
+        Case {
+            file: "dependent.so",
+            bytes: side_module(
+                &Dylink::new()
+                    .mem_info(0, 0, 0, 0)
+                    .needed(&["/lib/open-dependent.so"]),
+                &module(
+                    r#"(import "env" "f" (func $f (result i32)))
+                       (func $s (drop (call $f))) (start $s)"#,
+                ),
+            ),
+            fails: None,
+        },
+        // The raw imports, taken directly (behind the loader's trampoline, they see the
+        // program's memory): open and close itself from its start function.
+        Case {
+            file: "raw-import.so",
+            bytes: side_module(
+                &Dylink::new().mem_info(64, 0, 0, 0),
+                &module(
+                    r#"(import "wasi_dl" "open" (func $open (param i32 i32 i32 i32 i32) (result i32)))
+                       (import "wasi_dl" "close" (func $close (param i32) (result i32)))
+                       (data (global.get $mb) "/lib/raw-import.so")
+                       (func $start
+                         (if (call $open (global.get $mb) (i32.const 18) (i32.const 2) (i32.const 0)
+                                         (i32.add (global.get $mb) (i32.const 48)))
+                           (then unreachable))
+                         (if (call $close (i32.load (i32.add (global.get $mb) (i32.const 48))))
+                           (then unreachable)))
+                       (start $start)"#,
+                ),
+            ),
+            fails: None,
+        },
+        Case {
+            file: "component.so",
+            bytes: wat::parse_str("(component)").unwrap(),
+            fails: Some(&["component.so: not a side module: this is a WebAssembly component"]),
+        },
+        Case {
+            file: "table64.so",
+            bytes: side_module(
+                &Dylink::new(),
+                "(module (import \"env\" \"__indirect_function_table\" (table i64 0 funcref)))",
+            ),
+            fails: Some(&[
+                "instantiation failed",
+                "env::__indirect_function_table",
+                "expected 64-bit table",
+            ]),
+        },
+        Case {
+            file: "shared-memory.so",
+            bytes: side_module(
+                &Dylink::new(),
+                "(module (import \"env\" \"memory\" (memory 1 65536 shared)))",
+            ),
+            fails: Some(&["env::memory", "expected shared memory"]),
+        },
+        Case {
+            file: "memory-too-big.so",
+            bytes: side_module(
+                &Dylink::new(),
+                "(module (import \"env\" \"memory\" (memory 60000)))",
+            ),
+            fails: Some(&["env::memory", "min: 60000"]),
+        },
+        Case {
+            file: "memory-max-small.so",
+            bytes: side_module(
+                &Dylink::new(),
+                "(module (import \"env\" \"memory\" (memory 0 1)))",
+            ),
+            fails: Some(&["env::memory", "max: 1"]),
+        },
+        Case {
+            file: "two-memories.so",
+            bytes: side_module(
+                &Dylink::new().mem_info(8, 0, 0, 0),
+                &module(
+                    r#"(memory $own 1) (data (memory $own) (i32.const 0) "x")
+                           (func (export "f") (result i32) (i32.load8_u $own (i32.const 0)))"#,
+                ),
+            ),
+            fails: None,
+        },
+        Case {
+            file: "exportinfo-ghost.so",
+            bytes: side_module(
+                &Dylink::new()
+                    .export_info(&[("nothing_here", 0x4), ("", 0xffff_ffff)])
+                    .import_info(&[("env", "nothing_here", 0x1), ("nowhere", "", 0xffff_ffff)]),
+                &module(r#"(func (export "f") (result i32) (i32.const 1))"#),
+            ),
+            fails: None,
+        },
+        Case {
+            file: "got-mem-of-function.so",
+            bytes: side_module(
+                &Dylink::new(),
+                &module(
+                    r#"(import "GOT.mem" "good_fn" (global $g (mut i32)))
+                           (func (export "g") (result i32) (global.get $g))"#,
+                ),
+            ),
+            fails: None,
+        },
+        Case {
+            file: "ctors-global.so",
+            bytes: side_module(
+                &Dylink::new(),
+                &module(
+                    r#"(global (export "__wasm_call_ctors") i32 (i32.const 0))
+                           (global (export "__wasm_apply_data_relocs") i32 (i32.const 0))"#,
+                ),
+            ),
+            // Not functions: nothing to call (a function of another type is refused).
+            fails: None,
+        },
+    ]
+}
+
+both_modes! {
+/// Start functions that call the loader about the library being instantiated.
+fn start_functions_that_reenter_the_loader() {
+    let good = build_library("reentry_good", GOOD_C);
+    let dir = temp_dir();
+    std::fs::copy(&good, dir.path().join("good.so")).unwrap();
+    let cases = cases();
+    let mut args = vec!["/lib/good.so".to_string()];
+    for case in &cases {
+        std::fs::write(dir.path().join(case.file), &case.bytes).unwrap();
+        args.push(format!("/lib/{}", case.file));
+    }
+    let program = probe_program();
+    let out = run(Run::new(&program)
+        .args(args)
+        .dir(dir.path(), "/lib")
+        .dl(|b| b.limits(no_reuse())));
+    println!("{}", out.stdout);
+    let out = out.success();
+    let mut failures = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let tag = format!("case /lib/{}", case.file);
+        let Some(at) = out.stdout.lines().position(|l| l == tag) else {
+            failures.push(format!("{}: no output", case.file));
+            continue;
+        };
+        let lines: Vec<&str> = out.stdout.lines().skip(at + 1).take(6).collect();
+        // The heap probe is left out: the guest library keeps caches of its own (of the
+        // lookups these libraries make) that come and go with later calls.
+        let without_heap = |l: &str| -> String {
+            state_of(l).split(' ').filter(|w| !w.starts_with("heap=")).collect::<Vec<_>>().join(" ")
+        };
+        let before = without_heap(lines[0]);
+        for attempt in 0..2 {
+            let result = lines[1 + 2 * attempt];
+            let after = without_heap(lines[2 + 2 * attempt]);
+            match case.fails {
+                None if result != "result ok" => {
+                    failures.push(format!("{}: {result}", case.file));
+                }
+                Some(words) if !words.iter().all(|w| result.contains(w)) || !result.starts_with("result NULL") => {
+                    failures.push(format!("{}: {result}, expected {words:?}", case.file));
+                }
+                _ => {}
+            }
+            if after != before {
+                failures.push(format!("{}: state {after} after, {before} before", case.file));
+            }
+        }
+        if lines[5] != format!("good {} 1", 2 * (i + 2)) {
+            failures.push(format!("{}: {}", case.file, lines[5]));
+        }
+    }
+    assert!(failures.is_empty(), "{}\n{}", failures.join("\n"), out.stdout);
+}
+}
