@@ -114,6 +114,10 @@ pub(super) async fn instantiate<T: Send + 'static>(
     let mut direct = Vec::new();
     // A late-binding stub knows the library by handle, which a revived instance would not have.
     let mut has_stubs = false;
+    // Function imports (by their index in the function index space) that got a late-binding
+    // stub: a module that exports one of them exports no definition (see the exports below).
+    let mut stubbed: Vec<u32> = Vec::new();
+    let mut func_imports: u32 = 0;
     let got_type = GlobalType::new(ValType::I32, Mutability::Var);
     // The reader lists imports in module order; its `weak` also covers GOT entries, whose
     // IMPORT_INFO flags clang records under `env`.
@@ -126,6 +130,10 @@ pub(super) async fn instantiate<T: Send + 'static>(
         let (module, field) = (import.module(), import.name());
         let weak = described.weak;
         let ty = import.ty();
+        let func_index = func_imports;
+        if matches!(ty, ExternType::Func(_)) {
+            func_imports += 1;
+        }
         let ext: Extern = match (module, field, &ty) {
             ("env", "memory", ExternType::Memory(_)) => memory.into(),
             ("env", "__indirect_function_table", ExternType::Table(_)) => table.into(),
@@ -221,6 +229,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
                         }
                         trace::bind(&name, symbol, if weak && pending.is_none() { "weak, undefined" } else { "lazy" });
                         has_stubs = true;
+                        stubbed.push(func_index);
                         let (stub, target) = late_binding_stub(s, id, symbol, ft.clone())?;
                         if pending.is_some() {
                             // Bound as soon as the group is instantiated (`link_group`).
@@ -282,9 +291,23 @@ pub(super) async fn instantiate<T: Send + 'static>(
         .collect();
     let mut exports = crate::lookup::scope::SymbolTable::default();
     exports.reserve(externs.len());
+    // An export of a function the module imports and nothing defined is no definition (an
+    // undefined symbol, in ELF's terms): the late-binding stub behind it would find itself
+    // when called and forward to itself without end, on the host's stack. A set: a hostile
+    // module may re-export thousands of them.
+    let undefined: rustc_hash::FxHashSet<&str> = match stubbed.is_empty() {
+        true => Default::default(),
+        false => compiled
+            .info
+            .function_exports
+            .iter()
+            .filter(|(func_index, _)| stubbed.binary_search(func_index).is_ok())
+            .filter_map(|&(_, at)| compiled.info.exports.get(at as usize))
+            .collect(),
+    };
     for (export, ext) in compiled.module.exports().zip(externs) {
         let export_name = export.name();
-        if is_plumbing(export_name) {
+        if is_plumbing(export_name) || undefined.contains(export_name) {
             continue;
         }
         match Some(ext) {

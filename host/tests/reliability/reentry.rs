@@ -325,3 +325,85 @@ fn start_functions_that_reenter_the_loader() {
     assert!(failures.is_empty(), "{}\n{}", failures.join("\n"), out.stdout);
 }
 }
+
+/// A side module that imports the function `env.reexported` and exports that import under
+/// the same name, defining nothing itself; `weak`: the import is weak undefined.
+fn reexporting_lib(weak: bool) -> Vec<u8> {
+    let dylink = Dylink::new().mem_info(0, 0, 0, 0);
+    let dylink = match weak {
+        true => dylink.import_info(&[("env", "reexported", 0x1)]),
+        false => dylink,
+    };
+    side_module(
+        &dylink,
+        &module(
+            r#"(import "env" "reexported" (func $r (result i32)))
+               (export "reexported" (func $r))
+               (func (export "call_it") (result i32) (call $r))"#,
+        ),
+    )
+}
+
+both_modes! {
+/// A library that exports its own undefined import (weak, or bound lazily) under its own name:
+/// the loader's late-binding stub for the import must not take the library's export (the stub
+/// itself) for a definition, or a call would forward to itself without end, on the host's
+/// stack. As in ELF, an undefined symbol is no definition: `dlsym` finds nothing.
+fn an_exported_import_is_no_definition() {
+    let program = build_program(
+        "reentry_reexport",
+        &format!(
+            "{PROLOGUE_C}{}",
+            r#"
+int main(int argc, char **argv) {
+    void *good = dlopen(argv[1], RTLD_NOW);
+    int (*good_fn)(int) = good ? (int (*)(int))dlsym(good, "good_fn") : 0;
+    for (int i = 2; i < argc; i++) {
+        const char *path = argv[i] + 2;
+        int mode = argv[i][0] == 'L' ? RTLD_LAZY : RTLD_NOW;
+        state("before");
+        void *h = dlopen(path, mode);
+        if (!h) {
+            printf("%s open NULL %s\n", path, dlerror());
+            continue;
+        }
+        int (*f)(void) = (int (*)(void))dlsym(h, "reexported");
+        if (f)
+            printf("%s dlsym found it: %d\n", path, f());
+        else
+            printf("%s dlsym NULL %s\n", path, dlerror());
+        dlerror(); /* frees the text */
+        printf("%s close %d\n", path, dlclose(h));
+        state("after");
+        printf("good %d\n", good_fn ? good_fn(i) : -1);
+    }
+    return 0;
+}
+"#
+        ),
+    );
+    let good = build_library("reentry_good", GOOD_C);
+    let dir = temp_dir();
+    std::fs::copy(&good, dir.path().join("good.so")).unwrap();
+    std::fs::write(dir.path().join("weak.so"), reexporting_lib(true)).unwrap();
+    std::fs::write(dir.path().join("lazy.so"), reexporting_lib(false)).unwrap();
+    let out = run(Run::new(&program)
+        .args(["/lib/good.so", "N:/lib/weak.so", "L:/lib/lazy.so", "L:/lib/weak.so"])
+        .dir(dir.path(), "/lib")
+        .dl(|b| b.limits(no_reuse())))
+    .success();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    for (i, path) in ["/lib/weak.so", "/lib/lazy.so", "/lib/weak.so"].iter().enumerate() {
+        let at = 5 * i;
+        assert_eq!(
+            lines.get(at + 1).copied().unwrap_or_default(),
+            format!("{path} dlsym NULL {path}: undefined symbol: reexported"),
+            "{}",
+            out.stdout
+        );
+        assert_eq!(lines[at + 2], format!("{path} close 0"), "{}", out.stdout);
+        assert_eq!(state_of(lines[at]), state_of(lines[at + 3]), "{}", out.stdout);
+        assert_eq!(lines[at + 4], format!("good {}", 2 * (i + 2)), "{}", out.stdout);
+    }
+}
+}
