@@ -109,6 +109,12 @@ pub enum DlError {
     #[error("{}invalid mode for dlopen(): Invalid argument", if name.is_empty() { String::new() } else { format!("{name}: ") })]
     InvalidMode { name: String },
 
+    /// `fini` (the libraries' destructors at exit) called again while it runs: from one of
+    /// those destructors, or from the program's `__wasi_dl_finalize` itself. The destructors run
+    /// once; a second round from inside the first would recurse through the host without end.
+    #[error("the libraries' destructors are already running (fini called again from one of them); they run once")]
+    FiniRunning,
+
     /// `dladdr` found nothing at that address.
     #[error("address {address:#x} is not inside any loaded module")]
     NoAddress { address: u32 },

@@ -25,7 +25,9 @@ impl DlError {
             DlError::Init { .. } => Errno::Init,
             DlError::Program(_) => Errno::Link,
             DlError::Fault(_) => Errno::Fault,
-            DlError::Invalid(_) | DlError::InvalidMode { .. } => Errno::Inval,
+            DlError::Invalid(_) | DlError::InvalidMode { .. } | DlError::FiniRunning => {
+                Errno::Inval
+            }
         }
     }
 }

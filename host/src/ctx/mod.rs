@@ -146,6 +146,8 @@ pub struct WasiDlCtx {
     pub(crate) generation_at: Option<u32>,
     /// Whether a `dlclose` is running destructors (a nested one then only drops its reference).
     pub(crate) unloading: bool,
+    /// Whether `fini` is running the destructors at exit (a nested `fini` is refused).
+    pub(crate) finishing: bool,
     /// The program's own RUNPATH (`-rpath` at its link), `$ORIGIN` expanded.
     pub(crate) program_runpath: Vec<String>,
     /// Stubs for functions the program imports from libraries it was linked against.
@@ -389,6 +391,7 @@ impl WasiDlCtxBuilder {
             generation: 0,
             generation_at: None,
             unloading: false,
+            finishing: false,
             program_imports: None,
             program_runpath: Vec::new(),
             fatal: None,

@@ -265,6 +265,12 @@ pub(crate) async fn fini<T: Send + 'static>(s: &mut Session<'_, '_, T>) -> DlRes
     let Some(finalize) = finalize else {
         return Ok(());
     };
+    // Each nested round would run on a new fiber in an async store, which no stack limit
+    // bounds: refused at once (a sync store would trap only once the host's stack ran out).
+    if s.cx().finishing {
+        return Err(DlError::FiniRunning);
+    }
+    s.cx().finishing = true;
     // A dlclose from one of these destructors only drops its reference (glibc keeps every
     // object during _dl_fini): the library is finalized in its turn below.
     s.cx().unloading = true;
@@ -284,5 +290,6 @@ pub(crate) async fn fini<T: Send + 'static>(s: &mut Session<'_, '_, T>) -> DlRes
         }
     }
     s.cx().unloading = false;
+    s.cx().finishing = false;
     Ok(())
 }

@@ -326,6 +326,106 @@ fn start_functions_that_reenter_the_loader() {
 }
 }
 
+/// A program in WAT, written once to `target/host-tests/programs/NAME.wasm`.
+fn wat_program(name: &str, wat: &str) -> PathBuf {
+    let dir = work_dir().join("programs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.wasm"));
+    let bytes = wat::parse_str(wat).unwrap();
+    if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
+        let tmp = dir.join(format!("{name}.tmp{}", std::process::id()));
+        std::fs::write(&tmp, &bytes).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+    }
+    path
+}
+
+/// The contract of a main program, by hand: memory, table, stack pointer, a bump allocator.
+/// `imports` and `extra` add imports and functions; `_start` runs `start`.
+fn contract_program(name: &str, imports: &str, extra: &str, start: &str) -> PathBuf {
+    wat_program(
+        name,
+        &format!(
+            r#"(module
+  (import "wasi_dl" "open" (func $open (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_dl" "close" (func $close (param i32) (result i32)))
+  (import "wasi_dl" "fini" (func $fini (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  {imports}
+  (memory (export "memory") 4)
+  (table (export "__indirect_function_table") 1 funcref)
+  (global (export "__stack_pointer") (mut i32) (i32.const 0x8000))
+  (global $heap (mut i32) (i32.const 0x10000))
+  (data (i32.const 0x100) "liba.so")
+  (func (export "__wasi_dl_alloc") (param $size i32) (param $align i32) (result i32)
+    (local $p i32)
+    (local.set $p (i32.and (i32.add (global.get $heap) (i32.const 15)) (i32.const -16)))
+    (global.set $heap (i32.add (local.get $p) (local.get $size)))
+    (local.get $p))
+  (func (export "__wasi_dl_free") (param i32))
+  ;; Prints the `len` bytes at `at` on stdout.
+  (func $print (param $at i32) (param $len i32)
+    (i32.store (i32.const 0x400) (local.get $at))
+    (i32.store (i32.const 0x404) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0x400) (i32.const 1) (i32.const 0x408))))
+  {extra}
+  (func (export "_start") {start}))"#
+        ),
+    )
+}
+
+/// A side module with a data block, so that it has something to finalize.
+fn lib_a() -> Vec<u8> {
+    side_module(
+        &Dylink::new().mem_info(16, 2, 0, 0),
+        &module(r#"(func (export "a_f") (result i32) (i32.const 1))"#),
+    )
+}
+
+both_modes! {
+/// A program whose `__wasi_dl_finalize` (which the loader calls for each library at exit) calls
+/// `wasi_dl.fini` again: a recursion through the host without end, on a new fiber at each
+/// level in an async store (which no stack limit bounds). The nested `fini` is refused with
+/// its own text, and the program ends normally.
+fn finalize_that_calls_fini_again_is_refused() {
+    let program = contract_program(
+        "reentry_fini",
+        r#"(import "wasi_dl" "last_error" (func $last_error (param i32 i32 i32) (result i32)))"#,
+        r#"(data (i32.const 0x200) "finalize\0a")
+           (data (i32.const 0x210) "refused: ")
+           (func (export "__wasi_dl_finalize") (param i32 i32)
+             (call $print (i32.const 0x200) (i32.const 9))
+             (if (call $fini)
+               (then
+                 (call $print (i32.const 0x210) (i32.const 9))
+                 (drop (call $last_error (i32.const 0x1000) (i32.const 0x400) (i32.const 0x300)))
+                 (call $print (i32.const 0x1000) (i32.load (i32.const 0x300)))
+                 (call $print (i32.const 0x208) (i32.const 1)))))"#,
+        r#"(if (call $open (i32.const 0x100) (i32.const 7) (i32.const 2) (i32.const 0) (i32.const 0x300))
+             (then unreachable))
+           (if (call $fini) (then unreachable))"#,
+    );
+    let mut r = Run::new(&program).dl(|b| b.module_bytes("liba.so", lib_a()));
+    r.deadline_ticks = 300;
+    let out = run(r);
+    let head: Vec<&str> = out.stdout.lines().take(4).collect();
+    assert_eq!(
+        (out.code, out.trap.as_deref().map(|t| t.lines().next()), head),
+        (
+            0,
+            None,
+            vec![
+                "finalize",
+                "refused: the libraries' destructors are already running (fini called again \
+                 from one of them); they run once",
+            ]
+        ),
+        "{} lines of output",
+        out.stdout.lines().count()
+    );
+}
+}
+
 /// A side module that imports the function `env.reexported` and exports that import under
 /// the same name, defining nothing itself; `weak`: the import is weak undefined.
 fn reexporting_lib(weak: bool) -> Vec<u8> {
