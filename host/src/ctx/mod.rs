@@ -148,6 +148,9 @@ pub struct WasiDlCtx {
     pub(crate) unloading: bool,
     /// Whether `fini` is running the destructors at exit (a nested `fini` is refused).
     pub(crate) finishing: bool,
+    /// Calls through the loader's late-binding and `atexit` stubs in progress, counted in an
+    /// async store only (see `loader::exec::MAX_NESTED_FORWARDS`).
+    pub(crate) forwarding: std::sync::Arc<std::sync::atomic::AtomicU32>,
     /// The program's own RUNPATH (`-rpath` at its link), `$ORIGIN` expanded.
     pub(crate) program_runpath: Vec<String>,
     /// Stubs for functions the program imports from libraries it was linked against.
@@ -392,6 +395,7 @@ impl WasiDlCtxBuilder {
             generation_at: None,
             unloading: false,
             finishing: false,
+            forwarding: Default::default(),
             program_imports: None,
             program_runpath: Vec::new(),
             fatal: None,

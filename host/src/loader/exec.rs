@@ -13,12 +13,16 @@
 
 use std::future::Future;
 use std::pin::pin;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use wasmtime::{
     AsContextMut, Caller, Extern, Func, FuncType, Instance, Linker, Module, Ref, Store, Table,
     TypedFunc, Val, WasmParams, WasmResults,
 };
+
+use crate::error::GuestTrap;
 
 /// How a store is entered: wasmtime's plain API, or its `_async` API (a store that is "async
 /// required": async host functions, async yielding or an async limiter).
@@ -116,13 +120,46 @@ pub(crate) async fn grow_table<T: Send + 'static>(
 /// What a forwarding function calls: a function, with the caller's arguments or with others.
 pub(crate) type Forward = (Func, Option<Vec<Val>>);
 
+/// How many calls through the loader's stubs may nest in an async store. There each one runs
+/// on a fiber of its own, whose stack is fresh: wasmtime's stack limit, which stops a runaway
+/// recursion in a sync store (after some hundreds of levels through a stub), never trips, and
+/// the recursion went on until the process could map no more fiber stacks (about 32,000,
+/// `ENOMEM` for every thread of the host).
+pub(crate) const MAX_NESTED_FORWARDS: u32 = 1000;
+
+/// One level of [`MAX_NESTED_FORWARDS`], given back when dropped (also when the embedder drops
+/// the call's future).
+struct ForwardLevel(Arc<AtomicU32>);
+
+impl ForwardLevel {
+    fn enter(depth: &Arc<AtomicU32>) -> wasmtime::Result<ForwardLevel> {
+        if depth.fetch_add(1, Ordering::Relaxed) >= MAX_NESTED_FORWARDS {
+            depth.fetch_sub(1, Ordering::Relaxed);
+            return Err(GuestTrap(format!(
+                "call stack exhausted: {MAX_NESTED_FORWARDS} calls nested through the loader's \
+                 late-binding stubs (in an async store each runs on a fiber of its own)"
+            ))
+            .into());
+        }
+        Ok(ForwardLevel(depth.clone()))
+    }
+}
+
+impl Drop for ForwardLevel {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// A host function of type `ty` that asks `pick` what to call and calls it, with `Func::call`
 /// in a sync store and `Func::call_async` in an async one (where a sync call would fail):
-/// the loader's late-binding and `atexit` stubs.
+/// the loader's late-binding and `atexit` stubs. `depth`: the store's count of such calls in
+/// progress (see [`MAX_NESTED_FORWARDS`]).
 pub(crate) fn forwarder<T: Send + 'static>(
     store: impl AsContextMut<Data = T>,
     mode: Mode,
     ty: FuncType,
+    depth: Arc<AtomicU32>,
     pick: impl Fn(&mut Caller<'_, T>, &[Val]) -> wasmtime::Result<Forward> + Send + Sync + 'static,
 ) -> Func {
     match mode {
@@ -131,11 +168,13 @@ pub(crate) fn forwarder<T: Send + 'static>(
             func.call(&mut caller, args.as_deref().unwrap_or(params), results)
         }),
         Mode::Async => {
-            let pick = std::sync::Arc::new(pick);
+            let pick = Arc::new(pick);
             Func::new_async(store, ty, move |mut caller, params, results| {
                 let pick = pick.clone();
+                let depth = depth.clone();
                 Box::new(async move {
                     let (func, args) = pick(&mut caller, params)?;
+                    let _level = ForwardLevel::enter(&depth)?;
                     func.call_async(&mut caller, args.as_deref().unwrap_or(params), results)
                         .await
                 })

@@ -482,7 +482,8 @@ fn late_binding_stub<T: Send + 'static>(
         Ok((func, None))
     };
     let mode = s.mode();
-    let func = exec::forwarder(&mut s.caller, mode, ty, pick);
+    let depth = s.cx().forwarding.clone();
+    let func = exec::forwarder(&mut s.caller, mode, ty, depth, pick);
     Ok((func, bound))
 }
 
@@ -497,7 +498,8 @@ fn atexit_stub<T: Send + 'static>(
 ) -> Func {
     let mode = s.mode();
     let register = register.map(|r| *r.func());
-    exec::forwarder(&mut s.caller, mode, ty, move |_, params| {
+    let depth = s.cx().forwarding.clone();
+    exec::forwarder(&mut s.caller, mode, ty, depth, move |_, params| {
         let handler = params.first().and_then(Val::i32).unwrap_or(0);
         match register {
             Some(register) => Ok((

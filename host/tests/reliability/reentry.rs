@@ -507,3 +507,66 @@ int main(int argc, char **argv) {
     }
 }
 }
+
+/// A library whose `down(n)` calls itself `n` times through its own import of `down` (bound
+/// by a late-binding stub: the definition is the library's own, and it is opened RTLD_LAZY).
+fn recursing_lib() -> Vec<u8> {
+    side_module(
+        &Dylink::new().mem_info(0, 0, 0, 0),
+        &module(
+            r#"(import "env" "down" (func $down_import (param i32) (result i32)))
+               (func (export "down") (param $n i32) (result i32)
+                 (if (result i32) (i32.eqz (local.get $n))
+                   (then (i32.const 0))
+                   (else (i32.add (call $down_import (i32.sub (local.get $n) (i32.const 1)))
+                                  (i32.const 1)))))"#,
+        ),
+    )
+}
+
+both_modes! {
+/// Recursion without end through a late-binding stub: each level passes through the host
+/// (in an async store, on a fiber of its own, which no wasm stack limit bounds). It must end as
+/// the guest's stack overflow, a trap of the program, with the host's memory bounded; shallow
+/// recursion works.
+fn recursion_through_a_stub_is_bounded() {
+    let program = build_program(
+        "reentry_recurse",
+        &format!(
+            "{PROLOGUE_C}{}",
+            r#"
+__attribute__((import_module("wasi_dl_test"), import_name("rss_kib"))) int host_rss_kib(void);
+int main(int argc, char **argv) {
+    void *h = dlopen(argv[1], RTLD_LAZY);
+    if (!h) {
+        printf("open NULL %s\n", dlerror());
+        return 1;
+    }
+    int (*down)(int) = (int (*)(int))dlsym(h, "down");
+    printf("down(100) = %d\n", down(100));
+    fflush(stdout);
+    int n = atoi(argv[2]);
+    printf("rss before %d\n", host_rss_kib());
+    fflush(stdout);
+    printf("down(%d) = %d\n", n, down(n));
+    return 0;
+}
+"#
+        ),
+    );
+    let mut r = Run::new(&program)
+        .args(["librec.so", "100000000"])
+        .dl(|b| b.module_bytes("librec.so", recursing_lib()));
+    r.deadline_ticks = 600;
+    let out = run(r);
+    assert!(out.stdout.starts_with("down(100) = 100\n"), "{}", out.stdout);
+    let trap = out.trap.unwrap_or_default();
+    // The cause is the last line (after the wasm backtrace).
+    let cause = trap.lines().last().unwrap_or_default();
+    let expected = match mode() {
+        Mode::Sync => "wasm trap: call stack exhausted",
+        Mode::Async => "call stack exhausted: 1000 calls nested through the loader's late-binding stubs",
+    };
+    assert!(cause.contains(expected), "{cause}");
+}
+}
