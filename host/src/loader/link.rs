@@ -584,6 +584,9 @@ fn program_symbol<T: Send + 'static>(
             program.symbols.insert(name.as_bytes().into(), sym);
         }
         None if !remember_miss => {}
+        // The memo holds names, not their count only: a long one is not kept (a guest could
+        // otherwise make the host keep its limit's worth of names of any length).
+        None if name.len() > program::MISSING_NAME_MAX => {}
         None => {
             if program.missing.len() >= program::MISSING_CACHE_LIMIT {
                 program.missing.clear();

@@ -204,6 +204,9 @@ impl Program {
 /// How many names a program's miss cache holds before it starts over.
 pub(crate) const MISSING_CACHE_LIMIT: usize = 4096;
 
+/// The longest name the miss cache keeps (C++ names included); so it holds at most 4 MiB.
+pub(crate) const MISSING_NAME_MAX: usize = 1024;
+
 fn typed<T: 'static, P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
     caller: &mut Guest<'_, '_, T>,
     name: &str,

@@ -570,3 +570,47 @@ int main(int argc, char **argv) {
     assert!(cause.contains(expected), "{cause}");
 }
 }
+
+both_modes! {
+/// `dlsym` with long names the program does not define, each a little different: the
+/// loader's memo of names the program lacks must not keep them all (it held 4096 names of any
+/// length: 4096 names of 1 MiB each would be 4 GiB of host memory).
+fn long_missing_names_are_not_kept() {
+    let program = build_program(
+        "reentry_long_names",
+        &format!(
+            "{PROLOGUE_C}{}",
+            r#"
+__attribute__((import_module("wasi_dl_test"), import_name("rss_kib"))) int host_rss_kib(void);
+int main(int argc, char **argv) {
+    int count = atoi(argv[1]);
+    size_t len = 1 << 20;
+    char *name = malloc(len + 1);
+    memset(name, 'x', len);
+    name[len] = 0;
+    int found = 0;
+    int rss = host_rss_kib();
+    for (int i = 0; i < count; i++) {
+        snprintf(name, 16, "n%08d", i);
+        name[9] = 'x';
+        if (dlsym(RTLD_DEFAULT, name)) found++;
+    }
+    const char *e = dlerror();
+    printf("found %d grew %d KiB error %.40s\n", found, host_rss_kib() - rss, e ? e : "none");
+    return 0;
+}
+"#
+        ),
+    );
+    let out = run(Run::new(&program).args(["300"])).success();
+    println!("{}", out.stdout);
+    let line = out.stdout.lines().next().unwrap_or_default();
+    assert!(line.starts_with("found 0 grew "), "{line}");
+    assert!(line.contains(" error main: undefined symbol: n00000299x"), "{line}");
+    let grew: i64 = field(&format!("x grew={}", line.split(' ').nth(3).unwrap()), "grew")
+        .parse()
+        .unwrap();
+    // 300 MiB when every name was kept.
+    assert!(grew < 64 << 10, "the host grew by {grew} KiB: {line}");
+}
+}
