@@ -687,7 +687,8 @@ impl<T: Send + 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
 /// Why a second instance of a program in one store cannot load libraries.
 fn other_instance_error() -> DlError {
     DlError::Program(
-        "another instance in this store already uses its wasi-dl context (one WasiDlCtx          serves one program instance: give each instance its own store)"
+        "another instance in this store already uses its wasi-dl context (one WasiDlCtx \
+         serves one program instance: give each instance its own store)"
             .into(),
     )
 }
