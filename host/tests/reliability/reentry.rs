@@ -614,3 +614,78 @@ int main(int argc, char **argv) {
     assert!(grew < 64 << 10, "the host grew by {grew} KiB: {line}");
 }
 }
+
+both_modes! {
+/// A destructor that calls the loader about its own library while `dlclose` unloads it:
+/// dlopen of its path, dlsym and dlclose of the handle being closed. Each gets an answer (no
+/// trap), the library goes, and it loads again as new.
+fn destructors_that_reenter_the_loader_about_their_library() {
+    let lib = build_library(
+        "reentry_dtor",
+        r#"
+#include <dlfcn.h>
+#include <stdio.h>
+void *self_handle;
+int generation;
+int f(void) { return 7 + generation++; }
+__attribute__((destructor)) static void fini(void) {
+    void *again = dlopen("/lib/libdtor.so", RTLD_NOW);
+    printf("dtor dlopen %s\n", again ? "handle" : dlerror());
+    void *sym = dlsym(self_handle, "f");
+    printf("dtor dlsym %s\n", sym ? "found" : dlerror());
+    int closed = dlclose(self_handle);
+    printf("dtor dlclose %d %s\n", closed, closed ? dlerror() : "");
+}
+"#,
+    );
+    let program = build_program(
+        "reentry_dtor_main",
+        &format!(
+            "{PROLOGUE_C}{}",
+            r#"
+int main(int argc, char **argv) {
+    for (int round = 0; round < 2; round++) {
+        state("before");
+        void *h = dlopen("/lib/libdtor.so", RTLD_NOW);
+        if (!h) {
+            printf("open NULL %s\n", dlerror());
+            return 1;
+        }
+        *(void **)dlsym(h, "self_handle") = h;
+        int (*f)(void) = (int (*)(void))dlsym(h, "f");
+        printf("f %d\n", f());
+        printf("close %d\n", dlclose(h));
+        dlerror();
+        state("after");
+    }
+    return 0;
+}
+"#
+        ),
+    );
+    let dir = temp_dir();
+    std::fs::copy(&lib, dir.path().join("libdtor.so")).unwrap();
+    let out = run(Run::new(&program)
+        .dir(dir.path(), "/lib")
+        .dl(|b| b.limits(no_reuse())))
+    .success();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let round = [
+        "f 7",
+        "dtor dlopen /lib/libdtor.so: dlopen failed: the library is being unloaded (dlopen from one of its destructors)",
+        "dtor dlsym found",
+        "dtor dlclose -1 invalid handle",
+        "close 0",
+    ];
+    for r in 0..2 {
+        let got = &lines[7 * r..7 * r + 7];
+        for (i, want) in round.iter().enumerate() {
+            assert!(got[i + 1].starts_with(want), "{i}: {}\n{}", got[i + 1], out.stdout);
+        }
+        assert_eq!(field(got[6], "loaded"), "0", "{}", out.stdout);
+    }
+    // The table grows at the first load only (slots freed at a close are reused).
+    assert_eq!(field(lines[6], "table"), field(lines[13], "table"), "{}", out.stdout);
+    assert_eq!(out.loaded_after, 0);
+}
+}
