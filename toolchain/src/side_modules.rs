@@ -44,8 +44,7 @@ fn meta_soname(data: &[u8]) -> Option<String> {
     String::from_utf8_lossy(data)
         .lines()
         .filter_map(|line| line.strip_prefix("soname="))
-        .filter(|name| !name.is_empty() && !name.contains('/'))
-        .last()
+        .rfind(|name| !name.is_empty() && !name.contains('/'))
         .map(str::to_string)
 }
 
