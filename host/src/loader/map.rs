@@ -207,12 +207,47 @@ async fn reserve_memory<T: Send + 'static>(
     size: u32,
     align_log2: u32,
 ) -> DlResult<(u32, u32)> {
-    match try_reserve_memory(s, name, size, align_log2).await {
+    unparking_when_short(s, name, Reserve::Memory { size, align_log2 }).await
+}
+
+/// What a library reserves for itself.
+#[derive(Clone, Copy)]
+enum Reserve {
+    /// A data block of `size` bytes, aligned to `2^align_log2`.
+    Memory { size: u32, align_log2: u32 },
+    /// `len` table slots, the first aligned to `align`.
+    Slots { len: u32, align: u32 },
+}
+
+/// Reserves `what` (as `(base, size)` or `(first slot, count)`), and when that comes up short
+/// (a limit, or the program's allocator returned NULL) while libraries are parked, releases
+/// them all (their blocks and slots go back) and tries once more: a parked library is a
+/// cache, never the reason a load fails.
+async fn unparking_when_short<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    what: Reserve,
+) -> DlResult<(u32, u32)> {
+    match try_reserve(s, name, what).await {
         Err(DlError::Limit { .. } | DlError::OutOfMemory { .. }) if !s.cx().parked.is_empty() => {
             release_all_parked(s).await;
-            try_reserve_memory(s, name, size, align_log2).await
+            try_reserve(s, name, what).await
         }
         result => result,
+    }
+}
+
+async fn try_reserve<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    what: Reserve,
+) -> DlResult<(u32, u32)> {
+    match what {
+        Reserve::Memory { size, align_log2 } => try_reserve_memory(s, name, size, align_log2).await,
+        Reserve::Slots { len, align } => {
+            let start = try_reserve_slots(s, name, len, align).await?;
+            Ok((start, len))
+        }
     }
 }
 
@@ -288,13 +323,8 @@ pub(super) async fn reserve_slots<T: Send + 'static>(
     len: u32,
     align: u32,
 ) -> DlResult<u32> {
-    match try_reserve_slots(s, name, len, align).await {
-        Err(DlError::Limit { .. }) if !s.cx().parked.is_empty() => {
-            release_all_parked(s).await;
-            try_reserve_slots(s, name, len, align).await
-        }
-        result => result,
-    }
+    let (start, _) = unparking_when_short(s, name, Reserve::Slots { len, align }).await?;
+    Ok(start)
 }
 
 async fn try_reserve_slots<T: Send + 'static>(
