@@ -593,3 +593,36 @@ pub fn field<'l>(line: &'l str, key: &str) -> &'l str {
 pub fn state_of(line: &str) -> &str {
     line.split_once(' ').map_or(line, |(_, rest)| rest)
 }
+
+/// A side module that imports the function `env.FIELD` `count` times (after `leading`
+/// imports) and exports the import under `count` names `e0`, `e1`, ..., with an empty code
+/// section and `dylink` as its `dylink.0` payload: a module as large in imports as in exports.
+pub fn import_export_module(
+    leading: &[(&str, &str, wasm_encoder::EntityType)],
+    field: &str,
+    count: u32,
+    dylink: &Dylink,
+) -> Vec<u8> {
+    use wasm_encoder::{
+        CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, ImportSection,
+        TypeSection,
+    };
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    let mut imports = ImportSection::new();
+    for (module, name, ty) in leading {
+        imports.import(module, name, *ty);
+    }
+    let mut exports = ExportSection::new();
+    for i in 0..count {
+        imports.import("env", field, EntityType::Function(0));
+        exports.export(&format!("e{i}"), ExportKind::Func, 0);
+    }
+    let mut m = wasm_encoder::Module::new();
+    m.section(&types)
+        .section(&imports)
+        .section(&FunctionSection::new())
+        .section(&exports)
+        .section(&CodeSection::new());
+    enc::with_first_section(&m.finish(), &enc::custom_section("dylink.0", &dylink.0))
+}
