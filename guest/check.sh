@@ -18,7 +18,8 @@ guest=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$guest")
 sysroot=${WASI_DL_SYSROOT:-$root/target/wasi-dl-sysroot}
 out=$guest/target/check
-cc=${WASI_DL_CC:-clang-19}
+. "$guest/find-cc.sh"
+cc=$(find_cc)
 failed=0
 
 fail() {
