@@ -353,25 +353,44 @@ async fn try_reserve_slots<T: Send + 'static>(
         });
     }
     let mode = s.mode();
-    exec::grow_table(&mut s.caller, mode, table, grow, Ref::Func(None))
-        .await
-        .map_err(|e| DlError::Limit {
+    if let Err(e) = exec::grow_table(&mut s.caller, mode, table, grow, Ref::Func(None)).await {
+        let detail = format!("cannot grow the program's table from {size} by {grow}");
+        if !is_refusal(&e) {
+            // The embedder's resource limiter raised an error (`trap_on_grow_failure`, or
+            // its own): like one raised while guest code runs, it stops the guest as itself.
+            s.cx().fatal.get_or_insert(e);
+            return Err(DlError::Limit {
+                name: name.to_string(),
+                what: "table size",
+                detail: format!("{detail}: the embedder's resource limiter stopped it"),
+            });
+        }
+        return Err(DlError::Limit {
             name: name.to_string(),
             what: "table size",
             // Far below `max_table_slots`, this is the table's own maximum: under the pooling
             // allocator, `table_elements` (20,000 by default) caps every table.
             detail: format!(
-                "cannot grow the program's table from {size} by {grow}: {}; its maximum is \
-                 reached (under wasmtime's pooling allocator, PoolingAllocationConfig::\
-                 table_elements caps every table)",
+                "{detail}: {}; its maximum is reached (under wasmtime's pooling allocator, \
+                 PoolingAllocationConfig::table_elements caps every table)",
                 one_line(&e)
             ),
-        })?;
+        });
+    }
     let cx = s.cx();
     cx.space.slots_added += grow as u32;
     // Alignment padding is free for later single-slot use.
     cx.space.release_slots(size as u32, (start - size) as u32);
     Ok(start as u32)
+}
+
+/// Whether a failed `Table::grow` is wasmtime's plain refusal (the table's maximum, or a
+/// resource limiter that answered `Ok(false)`), which fails only this `dlopen`, rather than
+/// an error the embedder's limiter returned. wasmtime tells the two apart only by its
+/// message; the reliability test `a_limiter_error_on_the_loaders_table_growth_stops_the_guest`
+/// notices if that changes.
+fn is_refusal(err: &wasmtime::Error) -> bool {
+    err.chain().count() == 1 && err.to_string().starts_with("failed to grow table by")
 }
 
 /// Clears `len` slots from `start` and gives them back.

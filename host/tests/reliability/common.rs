@@ -356,6 +356,8 @@ pub struct Run<'a> {
     /// The program's linear memory may grow to this many bytes; growing past it is an error of
     /// the store's limiter (`trap_on_grow_failure`), not a failed `memory.grow`.
     pub memory_limit: Option<usize>,
+    /// The store's tables may grow to this many elements, with the same error past it.
+    pub table_limit: Option<usize>,
 }
 
 /// The error a test's epoch callback stops the guest with (see [`Run::stop_with_error`]).
@@ -381,6 +383,7 @@ impl<'a> Run<'a> {
             max_instances: None,
             stop_with_error: false,
             memory_limit: None,
+            table_limit: None,
         }
     }
     pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
@@ -455,6 +458,9 @@ pub fn run(run: Run<'_>) -> Output {
     if let Some(bytes) = run.memory_limit {
         limits = limits.memory_size(bytes).trap_on_grow_failure(true);
     }
+    if let Some(elements) = run.table_limit {
+        limits = limits.table_elements(elements).trap_on_grow_failure(true);
+    }
     let mut store = Store::new(
         engine,
         State {
@@ -463,7 +469,7 @@ pub fn run(run: Run<'_>) -> Output {
             limits: limits.build(),
         },
     );
-    if run.max_instances.is_some() || run.memory_limit.is_some() {
+    if run.max_instances.is_some() || run.memory_limit.is_some() || run.table_limit.is_some() {
         store.limiter(|s| &mut s.limits);
     }
     let stop = move || -> wasmtime::Error {
