@@ -30,7 +30,7 @@ pub struct SideModuleInfo {
     pub needed: Vec<String>,
     /// The RUNTIME_PATH subsection.
     pub runtime_path: Vec<String>,
-    /// `-Wl,-soname,NAME`, from the project's `wasi_dl_meta` section (see [`soname_of`]).
+    /// `-Wl,-soname,NAME`, from the project's `wasi_dl_meta` section (its last valid `soname=`).
     pub soname: Option<String>,
 }
 
