@@ -3,13 +3,13 @@
 //! (it includes this file with `#[path]`, so both use the very same functions).
 //!
 //! Every entry point takes arbitrary bytes and panics when an invariant breaks:
-//! - [`dylink_read`]: the `dylink.0` reader never panics, and agrees with wasmparser's own
+//! - [`dylink_read()`]: the `dylink.0` reader never panics, and agrees with wasmparser's own
 //!   reader whenever it accepts a module;
-//! - [`load_module`]: the bytes, registered as `libfuzz.so`, are dlopened by a tiny main program
+//! - [`load_module()`]: the bytes, registered as `libfuzz.so`, are dlopened by a tiny main program
 //!   (hand-written WAT with a counting allocator): success or a precise error, never a host panic;
 //!   after a failure the loader and the program are as before (no library, no data block left);
 //!   a second attempt fails the same way; after `dlclose` nothing is left;
-//! - [`ops`]: the bytes are a list of open/sym/close/last_error/addr calls (well-formed and
+//! - [`ops()`]: the bytes are a list of open/sym/close/last_error/addr calls (well-formed and
 //!   hostile) on a fixed set of side modules, driven through the raw `wasi_dl` imports; after
 //!   every call the program's data blocks match the loaded libraries, every failure has a
 //!   message, and closing every handle leaves nothing loaded.
