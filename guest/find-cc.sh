@@ -16,3 +16,15 @@ find_cc() {
         return 1
     fi
 }
+
+# find_sysroot_flag prints the --sysroot= flag for C code built with find_cc's clang: a
+# wasi-sdk's own sysroot, else the one `make setup` assembles for Debian's clang-22 (which
+# knows no wasm32-wasip1 headers of its own); nothing when neither is there.
+find_sysroot_flag() {
+    if [ -z "${WASI_DL_CC:-}" ] && [ -n "${WASI_SDK_PATH:-}" ] &&
+        [ -d "$WASI_SDK_PATH/share/wasi-sysroot" ]; then
+        echo "--sysroot=$WASI_SDK_PATH/share/wasi-sysroot"
+    elif [ -d "${WASI_DL_TOOLCHAIN_DIR:-$HOME/.cache/wasi-dl-toolchain}/sysroot" ]; then
+        echo "--sysroot=${WASI_DL_TOOLCHAIN_DIR:-$HOME/.cache/wasi-dl-toolchain}/sysroot"
+    fi
+}
