@@ -18,7 +18,9 @@ guest=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$guest")
 sysroot=${WASI_DL_SYSROOT:-$root/target/wasi-dl-sysroot}
 out=$guest/target/check
-cc=${WASI_DL_CC:-clang-19}
+. "$guest/find-cc.sh"
+cc=$(find_cc)
+sysroot_flag=$(find_sysroot_flag)
 failed=0
 
 fail() {
@@ -30,7 +32,7 @@ fail() {
 mkdir -p "$out"
 
 # The flags a C main program needs (guest/README.md lists the same).
-main_flags="--target=wasm32-wasi -fvisibility=default -I$sysroot/include
+main_flags="--target=wasm32-wasip1 $sysroot_flag -fvisibility=default -I$sysroot/include
  -nostartfiles $sysroot/lib/crt1-wasi-dl.o
  -Wl,--export-table -Wl,--growable-table -Wl,--export=__stack_pointer
  -Wl,--export=__wasi_dl_alloc -Wl,--export=__wasi_dl_free
@@ -38,7 +40,7 @@ main_flags="--target=wasm32-wasi -fvisibility=default -I$sysroot/include
  -Wl,--export=dlopen -Wl,--export=dlsym -Wl,--export=dlclose -Wl,--export=dlerror
  -Wl,--export=dladdr -Wl,--export=dlmopen -Wl,--export=dlvsym -Wl,--export=dlinfo -Wl,--export=__wasi_dl_open_from -Wl,--export=__wasi_dl_sym_from
  -Wl,--export-dynamic"
-side_flags="--target=wasm32-wasi -O2 -fPIC -fvisibility=default -shared -nostdlib
+side_flags="--target=wasm32-wasip1 $sysroot_flag -O2 -fPIC -fvisibility=default -shared -nostdlib
  -Wl,--no-entry -Wl,--unresolved-symbols=import-dynamic -Wl,--export=__wasm_call_ctors"
 
 # shellcheck disable=SC2086 # flag lists

@@ -37,22 +37,7 @@ install_file() {
     fi
 }
 
-find_cc() {
-    if [ -n "${WASI_DL_CC:-}" ]; then
-        echo "$WASI_DL_CC"
-    elif [ -n "${WASI_SDK_PATH:-}" ] && [ -x "$WASI_SDK_PATH/bin/clang" ]; then
-        echo "$WASI_SDK_PATH/bin/clang"
-    elif command -v clang-22 >/dev/null 2>&1; then
-        echo clang-22
-    elif command -v clang-19 >/dev/null 2>&1; then
-        echo clang-19
-    elif command -v clang >/dev/null 2>&1; then
-        echo clang
-    else
-        say "no clang found for wasm32 (set WASI_DL_CC or WASI_SDK_PATH)"
-        exit 1
-    fi
-}
+. "$guest/find-cc.sh"
 
 # 1. The staticlib. An explicit --target-dir: a CARGO_TARGET_DIR from the
 #    environment must not move the artifact this script looks for.

@@ -343,32 +343,82 @@ fn open_cache(args: &RunArgs, grants: &[String]) -> anyhow::Result<ModuleCache> 
         }
         return Ok(cache);
     }
-    let Some(dir) = default_cache_dir() else {
-        return Ok(ModuleCache::new());
-    };
-    let cache = match open(&dir) {
+    match default_cache_dir() {
+        Some(dir) => Ok(open_default_cache(&dir, grants, open)),
+        None => Ok(ModuleCache::new()),
+    }
+}
+
+/// The disk cache at its default location `dir`, opened with `open`; an in-memory cache, with
+/// a note, when a grant overlaps it or it cannot be used.
+fn open_default_cache(
+    dir: &Path,
+    grants: &[String],
+    open: impl Fn(&Path) -> Result<ModuleCache, wasi_dl::CacheDirError>,
+) -> ModuleCache {
+    // Checked before opening, which creates the directory: a run that then goes without the
+    // cache leaves nothing behind in a granted directory.
+    if let Some(grant) = overlapping_grant(dir, grants) {
+        skip_default_cache(dir, grant);
+        return ModuleCache::new();
+    }
+    let cache = match open(dir) {
         Ok(cache) => cache,
         Err(err) => {
             say(format_args!(
                 "wasi-dl: note: running without the compile cache: {err}"
             ));
-            return Ok(ModuleCache::new());
+            return ModuleCache::new();
         }
     };
+    // Once more on the directory as opened (a symlink made meanwhile).
     for grant in grants {
         if let Err(wasi_dl::BuildError::CacheOverlapsGrant { .. }) =
             cache.check_grant(Path::new(grant))
         {
-            say(format_args!(
-                "wasi-dl: note: running without the compile cache: its default location {} \
-                 overlaps the granted directory {grant} (--cache-dir DIR puts it elsewhere, \
-                 --no-cache silences this)",
-                dir.display()
-            ));
-            return Ok(ModuleCache::new());
+            skip_default_cache(dir, grant);
+            return ModuleCache::new();
         }
     }
-    Ok(cache)
+    cache
+}
+
+/// The note for a default cache location that a grant covers (or that covers a grant).
+fn skip_default_cache(dir: &Path, grant: &str) {
+    say(format_args!(
+        "wasi-dl: note: running without the compile cache: its default location {} overlaps \
+         the granted directory {grant} (--cache-dir DIR puts it elsewhere, --no-cache \
+         silences this)",
+        dir.display()
+    ));
+}
+
+/// The first of `grants` that the cache directory `dir` would lie in or contain, `dir` being
+/// resolved as far as it exists (it may not be created yet). Grants that cannot be resolved
+/// are reported where they are granted.
+fn overlapping_grant<'g>(dir: &Path, grants: &'g [String]) -> Option<&'g str> {
+    let dir = resolve_planned(dir)?;
+    grants.iter().map(String::as_str).find(|grant| {
+        std::fs::canonicalize(grant)
+            .is_ok_and(|grant| dir.starts_with(&grant) || grant.starts_with(&dir))
+    })
+}
+
+/// Where `path` would be once created: its longest existing ancestor resolved (symlinks,
+/// `..`), the missing components appended. `None` if no ancestor resolves or a missing
+/// component is `..` (then the check on the opened directory decides).
+fn resolve_planned(path: &Path) -> Option<PathBuf> {
+    let mut missing = Vec::new();
+    let mut at = path;
+    loop {
+        match std::fs::canonicalize(at) {
+            Ok(real) => return Some(missing.iter().rev().fold(real, |p, c| p.join(c))),
+            Err(_) => {
+                missing.push(at.file_name()?);
+                at = at.parent()?;
+            }
+        }
+    }
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<u8> {
@@ -572,5 +622,35 @@ mod tests {
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("soon").is_err());
+    }
+
+    /// A default cache location inside a granted directory is refused without being created.
+    #[test]
+    fn an_overlapping_default_cache_is_not_created() {
+        let tmp = std::env::temp_dir().join(format!("wasi-dl-cli-overlap-{}", std::process::id()));
+        let granted = tmp.join("granted");
+        std::fs::create_dir_all(&granted).unwrap();
+        std::fs::create_dir_all(tmp.join("other")).unwrap();
+        let grants = [granted.display().to_string()];
+        let planned = granted.join("cache/wasi-dl");
+        let cache = open_default_cache(&planned, &grants, |d| ModuleCache::with_disk_cache(d));
+        assert_eq!(cache.disk_dir(), None);
+        assert!(!granted.join("cache").exists(), "created in the grant");
+        // Through `..` and a symlink, and a grant below the cache.
+        let detour = tmp.join("other/../granted/x");
+        assert_eq!(overlapping_grant(&detour, &grants), Some(&*grants[0]));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&granted, tmp.join("link")).unwrap();
+            let linked = tmp.join("link/cache");
+            assert_eq!(overlapping_grant(&linked, &grants), Some(&*grants[0]));
+        }
+        assert_eq!(overlapping_grant(&tmp, &grants), Some(&*grants[0]));
+        // Elsewhere: created and used.
+        let apart = tmp.join("apart/wasi-dl");
+        assert_eq!(overlapping_grant(&apart, &grants), None);
+        let cache = open_default_cache(&apart, &grants, |d| ModuleCache::with_disk_cache(d));
+        assert!(cache.disk_dir().is_some() && apart.is_dir());
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

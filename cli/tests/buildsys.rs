@@ -5,8 +5,12 @@
 //! Skipped, with a message, when cmake or autoconf/automake/libtool are not installed
 //! (`make setup` installs them).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::text;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -14,10 +18,6 @@ fn repo() -> PathBuf {
 
 fn wasi_dl_exe() -> &'static str {
     env!("CARGO_BIN_EXE_wasi-dl")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn ok(what: &str, output: Output) -> String {
@@ -54,9 +54,10 @@ fn project(name: &str) -> PathBuf {
     dir
 }
 
+/// `wasi-dl` in `dir` (with the tests' private cache, see [`common::wasi_dl`]).
 fn wasi_dl(dir: &Path) -> Command {
-    let mut cmd = Command::new(wasi_dl_exe());
-    cmd.current_dir(dir).env_remove("WASI_DL_DEBUG");
+    let mut cmd = common::wasi_dl();
+    cmd.current_dir(dir);
     cmd
 }
 

@@ -1,41 +1,12 @@
 //! The `wasi-dl` command as a user runs it: `cc` builds, `run` passes the exit status through
 //! and finds libraries through the granted directories, `inspect` reads the metadata.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-/// `wasi-dl` with a private cache home: `run` caches compiled code under $XDG_CACHE_HOME by
-/// default, and a test must never touch the real home.
-fn wasi_dl() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_wasi-dl"));
-    command.env("XDG_CACHE_HOME", xdg_cache());
-    command
-}
+use std::path::Path;
+use std::process::Command;
 
-fn xdg_cache() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/cli-tests/xdg-cache")
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed ({:?}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// A scratch directory under target/ (kept for inspection after a failure).
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/cli-tests")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
+use common::{ok, scratch, wasi_dl, xdg_cache};
 
 const LIB: &str = r#"
 #include <stdio.h>

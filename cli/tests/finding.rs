@@ -2,40 +2,12 @@
 //! `dlopen` what they mean for `fopen`, a search with nothing to search says so and names the
 //! flag, and `WASI_DL_DEBUG=1` explains every step on its own prefix.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn wasi_dl() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasi-dl"));
-    cmd.env_remove("WASI_DL_DEBUG");
-    cmd
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed ({:?}):\n{}{}",
-        output.status,
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
-}
-
-/// A scratch directory under target/, one per test process (kept for inspection after a
-/// failure).
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/cli-tests/finding")
-        .join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
+use common::{ok, scratch, text, wasi_dl};
 
 const PLUGIN: &str = "int plugin_value(void) { return 42; }\n";
 
@@ -58,7 +30,7 @@ int main(int argc, char **argv) {
 
 /// `plugins/libx.so` and `main.wasm` in a fresh directory.
 fn build(name: &str) -> PathBuf {
-    let dir = scratch(name);
+    let dir = scratch(&format!("finding/{name}"));
     std::fs::create_dir_all(dir.join("plugins")).unwrap();
     std::fs::write(dir.join("plugins/x.c"), PLUGIN).unwrap();
     std::fs::write(dir.join("main.c"), MAIN).unwrap();
@@ -156,7 +128,7 @@ fn debug_traces_every_search_step_with_its_reason_on_its_own_prefix() {
         ])
         .output()
         .unwrap();
-    assert_eq!(ok_status(&out), "fopen -: NULL\ndlopen libx.so: 42\n");
+    assert_eq!(ok(&out), "fopen -: NULL\ndlopen libx.so: 42\n");
     let stderr = text(&out.stderr);
     let searches: Vec<&str> = stderr
         .lines()
@@ -200,15 +172,4 @@ fn debug_traces_every_search_step_with_its_reason_on_its_own_prefix() {
             "{line:?} in\n{stderr}"
         );
     }
-}
-
-fn ok_status(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed ({:?}):\n{}{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }

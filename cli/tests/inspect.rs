@@ -1,82 +1,46 @@
 //! `wasi-dl inspect` on NEEDED graphs it must survive (a 20,000-deep chain, a diamond),
 //! files it must refuse without blocking (a FIFO, `/dev/zero`), and resolution exactly as
-//! the runtime's grants allow. The side modules are written byte by byte: only their
-//! `dylink.0` section matters here.
+//! the runtime's grants allow. The side modules are nothing but a `dylink.0` section: only it
+//! matters here.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn wasi_dl() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasi-dl"));
-    cmd.env_remove("WASI_DL_DEBUG");
-    cmd
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A scratch directory under target/, one per test process (kept for inspection after a
-/// failure).
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/cli-tests/inspect-cmd")
-        .join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn leb(out: &mut Vec<u8>, mut v: usize) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn names(out: &mut Vec<u8>, list: &[&str]) {
-    leb(out, list.len());
-    for name in list {
-        leb(out, name.len());
-        out.extend_from_slice(name.as_bytes());
-    }
-}
+use common::{ok, scratch, text, wasi_dl};
+use wasm_encoder::{CustomSection, Encode, Module};
 
 /// A side module with nothing but its `dylink.0` section: MEM_INFO (all zero), NEEDED and
 /// RUNTIME_PATH.
 fn side_module(needed: &[&str], runtime_path: &[&str]) -> Vec<u8> {
-    let mut subsections = Vec::new();
+    // A vector of names: their count, then each name's length and bytes.
+    let names = |list: &[&str]| {
+        let mut payload = Vec::new();
+        list.len().encode(&mut payload);
+        list.iter().for_each(|name| name.encode(&mut payload));
+        payload
+    };
+    let mut data = Vec::new();
     let mut sub = |id: u8, payload: Vec<u8>| {
-        subsections.push(id);
-        leb(&mut subsections, payload.len());
-        subsections.extend(payload);
+        data.push(id);
+        payload.len().encode(&mut data);
+        data.extend(payload);
     };
     sub(1, vec![0, 0, 0, 0]);
     if !needed.is_empty() {
-        let mut p = Vec::new();
-        names(&mut p, needed);
-        sub(2, p);
+        sub(2, names(needed));
     }
     if !runtime_path.is_empty() {
-        let mut p = Vec::new();
-        names(&mut p, runtime_path);
-        sub(5, p);
+        sub(5, names(runtime_path));
     }
-    let mut section = Vec::new();
-    names(&mut section, &["dylink.0"][..]);
-    section.remove(0); // a section name is not a vector: drop the count
-    section.extend(subsections);
-    let mut module = b"\0asm\x01\0\0\0".to_vec();
-    module.push(0);
-    leb(&mut module, section.len());
-    module.extend(section);
-    module
+    let mut module = Module::new();
+    module.section(&CustomSection {
+        name: "dylink.0".into(),
+        data: data.into(),
+    });
+    module.finish()
 }
 
 /// Runs `wasi-dl inspect ARGS` in `dir`; a run that has not ended after a minute is killed
@@ -114,17 +78,6 @@ fn inspect(dir: &Path, args: &[&str]) -> Output {
     output
 }
 
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed ({:?}):\n{}{}",
-        output.status,
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
-}
-
 /// The lines of the NEEDED listing.
 fn needed_lines(stdout: &str) -> Vec<&str> {
     stdout
@@ -145,7 +98,7 @@ fn a_deep_chain_is_walked_without_recursion_and_cut_at_the_loaders_depth() {
     let dir = if shared.join("complete").exists() {
         shared
     } else {
-        let fresh = scratch("deep");
+        let fresh = scratch("inspect-cmd/deep");
         for i in 0..DEPTH {
             let next = format!("lib{}.so", i + 1);
             let needed: Vec<&str> = if i + 1 < DEPTH { vec![&next] } else { vec![] };
@@ -188,7 +141,7 @@ fn a_deep_chain_is_walked_without_recursion_and_cut_at_the_loaders_depth() {
 
 #[test]
 fn each_library_is_listed_once() {
-    let dir = scratch("diamond");
+    let dir = scratch("inspect-cmd/diamond");
     let modules: [(&str, &[&str]); 4] = [
         ("liba.so", &["libb.so", "libc.so", "libb.so"]),
         ("libb.so", &["libd.so"]),
@@ -198,7 +151,7 @@ fn each_library_is_listed_once() {
     for (name, needed) in modules {
         std::fs::write(dir.join(name), side_module(needed, &["$ORIGIN"])).unwrap();
     }
-    let stdout = ok(&inspect(&dir, &["liba.so"]));
+    let stdout = ok(inspect(&dir, &["liba.so"]));
     assert_eq!(
         needed_lines(&stdout),
         [
@@ -213,7 +166,7 @@ fn each_library_is_listed_once() {
 
 #[test]
 fn files_that_are_not_regular_are_refused_without_blocking() {
-    let dir = scratch("odd");
+    let dir = scratch("inspect-cmd/odd");
     let status = Command::new("mkfifo")
         .arg(dir.join("fifo.so"))
         .status()
@@ -231,7 +184,7 @@ fn files_that_are_not_regular_are_refused_without_blocking() {
         side_module(&["libfifo.so", "zero"], &["$ORIGIN", "/dev"]),
     )
     .unwrap();
-    let stdout = ok(&inspect(
+    let stdout = ok(inspect(
         &dir,
         &["--dir", ".", "--dir", "/dev::/dev", "libtop.so"],
     ));
@@ -272,7 +225,7 @@ fn files_that_are_not_regular_are_refused_without_blocking() {
 
 #[test]
 fn needed_libraries_resolve_through_the_grants_as_the_runtime_would() {
-    let dir = scratch("grants");
+    let dir = scratch("inspect-cmd/grants");
     let outside = dir.join("outside");
     std::fs::create_dir_all(dir.join("plugins/deps")).unwrap();
     std::fs::create_dir_all(&outside).unwrap();
@@ -290,7 +243,7 @@ fn needed_libraries_resolve_through_the_grants_as_the_runtime_would() {
     std::fs::write(outside.join("libout.so"), side_module(&[], &[])).unwrap();
     std::fs::write(dir.join("libsearched.so"), side_module(&[], &[])).unwrap();
 
-    let stdout = ok(&inspect(&dir, &["--dir", "plugins", "plugins/libtop.so"]));
+    let stdout = ok(inspect(&dir, &["--dir", "plugins", "plugins/libtop.so"]));
     assert!(
         stdout.contains("  guest path: plugins/libtop.so\n"),
         "{stdout}"
@@ -309,7 +262,7 @@ fn needed_libraries_resolve_through_the_grants_as_the_runtime_would() {
     );
 
     // --lib-path grants and searches, as in `wasi-dl run`; a guest path of its own too.
-    let stdout = ok(&inspect(
+    let stdout = ok(inspect(
         &dir,
         &[
             "--dir",
@@ -326,7 +279,7 @@ fn needed_libraries_resolve_through_the_grants_as_the_runtime_would() {
     );
 
     // A library outside every grant has no guest path: its $ORIGIN means nothing.
-    let stdout = ok(&inspect(
+    let stdout = ok(inspect(
         &dir,
         &["--lib-path", "plugins/deps", "plugins/libtop.so"],
     ));

@@ -2,13 +2,13 @@
 //! dependency) into a side module, which a C program and the Rust guest example load, check,
 //! call, close and reopen; output order with the program's own stdio; a panic; refusals.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::OnceLock;
 
-fn wasi_dl() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wasi-dl"))
-}
+use common::{ok, text, wasi_dl};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,27 +17,12 @@ fn root() -> PathBuf {
         .expect("the repository")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed ({:?}):\n{}{}",
-        output.status,
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
-}
-
-/// A scratch directory under target/ (kept for inspection after a failure).
+/// A scratch directory under target/cli-tests/rust-plugins (kept for inspection after a
+/// failure), canonical as the paths `wasi-dl cargo build` prints.
 fn scratch(name: &str) -> PathBuf {
-    let dir = root().join("target/cli-tests/rust-plugins").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    common::scratch(&format!("rust-plugins/{name}"))
+        .canonicalize()
+        .expect("scratch dir")
 }
 
 /// The example plugin's crate, and where its builds go (not into the source tree).

@@ -87,7 +87,8 @@
 //! module/   knowledge of modules, no loading: dylink (the dylink.0 reader), libmeta, source
 //!           (where bytes come from), cache (compiled once), image (what an instance resets)
 //!  ↓
-//! error.rs, trace.rs   the ground: import nothing of the crate
+//! error.rs, trace.rs,  the ground: import nothing of the crate (drive.rs runs a future that
+//! drive.rs             must not wait: a sync store's loader, the search outside a store)
 //! ```
 //!
 //! One `dlopen`, file by file: `abi/witx.rs` (read the path, check the mode) →
@@ -103,6 +104,7 @@
 
 mod abi;
 mod ctx;
+mod drive;
 mod error;
 mod loader;
 mod lookup;

@@ -30,7 +30,7 @@ pub struct SideModuleInfo {
     pub needed: Vec<String>,
     /// The RUNTIME_PATH subsection.
     pub runtime_path: Vec<String>,
-    /// `-Wl,-soname,NAME`, from the project's `wasi_dl_meta` section (see [`soname_of`]).
+    /// `-Wl,-soname,NAME`, from the project's `wasi_dl_meta` section (its last valid `soname=`).
     pub soname: Option<String>,
 }
 
@@ -44,8 +44,7 @@ fn meta_soname(data: &[u8]) -> Option<String> {
     String::from_utf8_lossy(data)
         .lines()
         .filter_map(|line| line.strip_prefix("soname="))
-        .filter(|name| !name.is_empty() && !name.contains('/'))
-        .last()
+        .rfind(|name| !name.is_empty() && !name.contains('/'))
         .map(str::to_string)
 }
 

@@ -71,6 +71,18 @@ fn side_module_has_dylink_exports_and_env_imports() {
     );
 }
 
+/// `libbar.so` built in `d`, and `baz.c` (which calls its `bar`) next to it, for the NEEDED
+/// tests to link against it.
+fn bar_and_baz(driver: &Driver, d: &std::path::Path) {
+    write(d, "bar.c", "int bar(int x) { return x + 1; }\n");
+    write(
+        d,
+        "baz.c",
+        "int bar(int);\nint baz(int x) { return bar(x) * 2; }\n",
+    );
+    cc_in(driver, d, &["-shared", "bar.c", "-o", "libbar.so"]);
+}
+
 #[test]
 fn needed_from_l_flags_and_from_build_api() {
     let Some(tc) = toolchain("needed_from_l_flags_and_from_build_api") else {
@@ -78,14 +90,8 @@ fn needed_from_l_flags_and_from_build_api() {
     };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "bar.c", "int bar(int x) { return x + 1; }\n");
-    write(
-        d,
-        "baz.c",
-        "int bar(int);\nint baz(int x) { return bar(x) * 2; }\n",
-    );
     let driver = Driver::new(tc.clone());
-    cc_in(&driver, d, &["-shared", "bar.c", "-o", "libbar.so"]);
+    bar_and_baz(&driver, d);
     // -ldl and -lpthread are accepted (and ignored) next to the real -lbar.
     cc_in(
         &driver,
@@ -130,14 +136,8 @@ fn rpath_becomes_runtime_path() {
     }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "bar.c", "int bar(int x) { return x + 1; }\n");
-    write(
-        d,
-        "baz.c",
-        "int bar(int);\nint baz(int x) { return bar(x) * 2; }\n",
-    );
     let driver = Driver::new(tc.clone());
-    cc_in(&driver, d, &["-shared", "bar.c", "-o", "libbar.so"]);
+    bar_and_baz(&driver, d);
     cc_in(
         &driver,
         d,

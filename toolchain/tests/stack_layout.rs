@@ -7,7 +7,6 @@
 mod common;
 
 use common::*;
-use std::path::Path;
 use wasi_dl_toolchain::Driver;
 
 /// 256 KiB of program data with a known pattern, then a call with a 200 KiB frame: with
@@ -38,35 +37,6 @@ int main(void) {
 }
 "#;
 
-/// Runs `_start`: Ok((exit code, stdout)) or Err(the trap's text).
-fn run(wasm: &Path) -> Result<(i32, String), String> {
-    use wasmtime::{Engine, Linker, Module, Store};
-    use wasmtime_wasi::p1::WasiP1Ctx;
-    use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-    let engine = Engine::default();
-    let module = Module::from_file(&engine, wasm).unwrap();
-    let mut linker: Linker<WasiP1Ctx> = Linker::new(&engine);
-    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |t| t).unwrap();
-    linker.define_unknown_imports_as_traps(&module).unwrap();
-    let stdout = MemoryOutputPipe::new(1 << 16);
-    let wasi = wasmtime_wasi::WasiCtxBuilder::new()
-        .stdout(stdout.clone())
-        .build_p1();
-    let mut store = Store::new(&engine, wasi);
-    let instance = linker.instantiate(&mut store, &module).unwrap();
-    let start = instance
-        .get_typed_func::<(), ()>(&mut store, "_start")
-        .unwrap();
-    let out = |s: &MemoryOutputPipe| String::from_utf8_lossy(&s.contents()).into_owned();
-    match start.call(&mut store, ()) {
-        Ok(()) => Ok((0, out(&stdout))),
-        Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
-            Some(exit) => Ok((exit.0, out(&stdout))),
-            None => Err(format!("{e:?}\nstdout: {}", out(&stdout))),
-        },
-    }
-}
-
 #[test]
 fn default_stack_holds_a_200_kib_frame_and_overflow_traps_instead_of_corrupting() {
     let Some(tc) = toolchain("default_stack_holds_a_200_kib_frame") else {
@@ -80,7 +50,7 @@ fn default_stack_holds_a_200_kib_frame_and_overflow_traps_instead_of_corrupting(
     // The default: 1 MiB is enough for 200 KiB of locals, and the data is left alone.
     cc_in(&driver, dir.path(), &["-O1", "main.c", "-o", "main.wasm"]);
     let (code, out) =
-        run(&dir.path().join("main.wasm")).expect("the default stack holds the frame");
+        try_run_main(&dir.path().join("main.wasm")).expect("the default stack holds the frame");
     assert_eq!((code, out.as_str()), (0, "sum 4250, data intact\n"));
 
     // The user's stack size wins; the frame no longer fits and the run traps, never
@@ -96,7 +66,7 @@ fn default_stack_holds_a_200_kib_frame_and_overflow_traps_instead_of_corrupting(
             "small.wasm",
         ],
     );
-    match run(&dir.path().join("small.wasm")) {
+    match try_run_main(&dir.path().join("small.wasm")) {
         Err(trap) => assert!(trap.contains("out of bounds"), "{trap}"),
         Ok((code, out)) => panic!("a 200 KiB frame on a 128 KiB stack ran: exit {code}, {out}"),
     }
@@ -126,6 +96,6 @@ int main(void) {
     );
     let driver = Driver::new(tc);
     cc_in(&driver, dir.path(), &["main.c", "-o", "main.wasm"]);
-    let (_, out) = run(&dir.path().join("main.wasm")).unwrap();
+    let (_, out) = run_main(&dir.path().join("main.wasm"));
     assert_eq!(out, "1 1 1\n", "stack below the data, data above 1 MiB");
 }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use std::borrow::Borrow;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -9,10 +10,15 @@ use std::process::{Command, Output};
 /// no test sees another's cache).
 pub fn wasi_dl() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wasi-dl"));
-    command.env("XDG_CACHE_HOME", root().join("xdg-cache"));
+    command.env("XDG_CACHE_HOME", xdg_cache());
     command.env_remove("WASI_DL_DEBUG");
     command.env_remove("RUST_BACKTRACE");
     command
+}
+
+/// The private `XDG_CACHE_HOME` of [`wasi_dl`], for a test that starts `wasi-dl` another way.
+pub fn xdg_cache() -> PathBuf {
+    root().join("xdg-cache")
 }
 
 fn root() -> PathBuf {
@@ -23,8 +29,9 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Asserts success and returns stdout.
-pub fn ok(output: Output) -> String {
+/// Asserts success and returns stdout (of an [`Output`] or a reference to one).
+pub fn ok(output: impl Borrow<Output>) -> String {
+    let output = output.borrow();
     assert!(
         output.status.success(),
         "failed ({:?}):\n{}{}",

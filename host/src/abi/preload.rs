@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use wasmtime::{AsContextMut, Extern, Instance, Linker};
+use wasmtime::{AsContext, AsContextMut, Extern, Instance, Linker};
 
 use super::witx::{open_mode, types::OpenFlags};
 use crate::ctx::WasiDlCtx;
@@ -123,6 +123,12 @@ async fn preload_in<T: Send + 'static>(
             name: name.to_string(),
         })
     } else {
+        if s.cx().memory_export.is_none() {
+            let export = instance
+                .module(s.caller.as_context())
+                .get_export_index("memory");
+            s.cx().memory_export = export;
+        }
         advance_generation(&mut s);
         let result = loader::open(&mut s, name, open_mode(flags), 0).await;
         advance_generation(&mut s);

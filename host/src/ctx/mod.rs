@@ -132,6 +132,10 @@ pub struct WasiDlCtx {
     pub(crate) config: Arc<Config>,
     /// The calling program's exports, bound at its first `wasi_dl` call.
     pub(crate) program: Option<Program>,
+    /// Where the program's module exports its memory, when the loader saw the module
+    /// ([`crate::instantiate`], [`crate::preload`]): each call tells a second instance by its
+    /// memory, found through this index without a lookup by name (see `Session::other_instance`).
+    pub(crate) memory_export: Option<wasmtime::ModuleExport>,
     pub(crate) scope: Scope,
     pub(crate) space: Space,
     /// Closed libraries kept for reuse.
@@ -393,6 +397,7 @@ impl WasiDlCtxBuilder {
             last_error: None,
             generation: 0,
             generation_at: None,
+            memory_export: None,
             unloading: false,
             finishing: false,
             forwarding: Default::default(),

@@ -6,16 +6,13 @@
 //! [`Mode::Async`] store. The mode is fixed by the function that added wasi-dl to the linker
 //! (`add_to_linker_sync` or `add_to_linker_async`).
 //!
-//! In sync mode the loader's future is driven by [`now`] with a no-op waker: every operation
-//! here completes at once, so it never pends. Should one pend all the same (an embedder's
+//! In sync mode the loader's future is driven by [`now`] (from `crate::drive`) with a no-op
+//! waker: every operation here completes at once, so it never pends. Should one pend all the same (an embedder's
 //! future-based code reached from a sync store), the import fails with an error that names
 //! `add_to_linker_async`, rather than blocking or spinning.
 
-use std::future::Future;
-use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 
 use wasmtime::{
     AsContextMut, Caller, Extern, Func, FuncType, Instance, Linker, Module, Ref, Store, Table,
@@ -32,32 +29,7 @@ pub(crate) enum Mode {
     Async,
 }
 
-/// The error when a sync store's loader had to wait.
-#[derive(Debug)]
-pub(crate) struct WouldBlock;
-
-impl std::fmt::Display for WouldBlock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(
-            "wasi-dl: the loader had to wait for a future in a store set up with \
-             add_to_linker_sync; a store that awaits needs add_to_linker_async",
-        )
-    }
-}
-
-impl std::error::Error for WouldBlock {}
-
-/// Runs a future that must complete without waiting (a sync store's loader) to its end.
-pub(crate) fn now<F: Future>(future: F) -> Result<F::Output, WouldBlock> {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => Ok(output),
-        Poll::Pending => Err(WouldBlock),
-    }
-}
+pub(crate) use crate::drive::now;
 
 /// `Instance::new` or `Instance::new_async`.
 pub(crate) async fn instantiate<T: Send + 'static>(
@@ -180,26 +152,5 @@ pub(crate) fn forwarder<T: Send + 'static>(
                 })
             })
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_future_that_waits_is_an_error_not_a_hang() {
-        assert_eq!(now(async { 7 }).ok(), Some(7));
-        let mut polled = false;
-        let waits = std::future::poll_fn(|_| {
-            if polled {
-                Poll::Ready(())
-            } else {
-                polled = true;
-                Poll::Pending
-            }
-        });
-        let err = now(waits).unwrap_err();
-        assert!(err.to_string().contains("add_to_linker_async"), "{err}");
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::DlResult;
 use crate::lookup::scope::LibId;
-use crate::module::source::Requester;
+use crate::module::source::{Asking, Requester};
 
 use super::exec::Mode;
 use super::Session;
@@ -25,14 +25,13 @@ pub(super) async fn fetch<T: Send + 'static>(
         runtime_path: &runtime_path,
     };
     let max_bytes = config.limits.max_module_bytes;
-    match s.mode() {
-        Mode::Sync => config.sources.fetch_file(name, &requester, max_bytes),
-        // The embedder's sources are asked with `ModuleSource::fetch_async`.
-        Mode::Async => {
-            config
-                .sources
-                .fetch_file_async(name, &requester, max_bytes)
-                .await
-        }
-    }
+    // An async store's loader awaits the embedder's sources (`ModuleSource::fetch_async`).
+    let asking = match s.mode() {
+        Mode::Sync => Asking::Blocking,
+        Mode::Async => Asking::Async,
+    };
+    config
+        .sources
+        .fetch_file(name, &requester, max_bytes, asking)
+        .await
 }

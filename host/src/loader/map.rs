@@ -207,12 +207,47 @@ async fn reserve_memory<T: Send + 'static>(
     size: u32,
     align_log2: u32,
 ) -> DlResult<(u32, u32)> {
-    match try_reserve_memory(s, name, size, align_log2).await {
+    unparking_when_short(s, name, Reserve::Memory { size, align_log2 }).await
+}
+
+/// What a library reserves for itself.
+#[derive(Clone, Copy)]
+enum Reserve {
+    /// A data block of `size` bytes, aligned to `2^align_log2`.
+    Memory { size: u32, align_log2: u32 },
+    /// `len` table slots, the first aligned to `align`.
+    Slots { len: u32, align: u32 },
+}
+
+/// Reserves `what` (as `(base, size)` or `(first slot, count)`), and when that comes up short
+/// (a limit, or the program's allocator returned NULL) while libraries are parked, releases
+/// them all (their blocks and slots go back) and tries once more: a parked library is a
+/// cache, never the reason a load fails.
+async fn unparking_when_short<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    what: Reserve,
+) -> DlResult<(u32, u32)> {
+    match try_reserve(s, name, what).await {
         Err(DlError::Limit { .. } | DlError::OutOfMemory { .. }) if !s.cx().parked.is_empty() => {
             release_all_parked(s).await;
-            try_reserve_memory(s, name, size, align_log2).await
+            try_reserve(s, name, what).await
         }
         result => result,
+    }
+}
+
+async fn try_reserve<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    what: Reserve,
+) -> DlResult<(u32, u32)> {
+    match what {
+        Reserve::Memory { size, align_log2 } => try_reserve_memory(s, name, size, align_log2).await,
+        Reserve::Slots { len, align } => {
+            let start = try_reserve_slots(s, name, len, align).await?;
+            Ok((start, len))
+        }
     }
 }
 
@@ -288,13 +323,8 @@ pub(super) async fn reserve_slots<T: Send + 'static>(
     len: u32,
     align: u32,
 ) -> DlResult<u32> {
-    match try_reserve_slots(s, name, len, align).await {
-        Err(DlError::Limit { .. }) if !s.cx().parked.is_empty() => {
-            release_all_parked(s).await;
-            try_reserve_slots(s, name, len, align).await
-        }
-        result => result,
-    }
+    let (start, _) = unparking_when_short(s, name, Reserve::Slots { len, align }).await?;
+    Ok(start)
 }
 
 async fn try_reserve_slots<T: Send + 'static>(
@@ -323,25 +353,44 @@ async fn try_reserve_slots<T: Send + 'static>(
         });
     }
     let mode = s.mode();
-    exec::grow_table(&mut s.caller, mode, table, grow, Ref::Func(None))
-        .await
-        .map_err(|e| DlError::Limit {
+    if let Err(e) = exec::grow_table(&mut s.caller, mode, table, grow, Ref::Func(None)).await {
+        let detail = format!("cannot grow the program's table from {size} by {grow}");
+        if !is_refusal(&e) {
+            // The embedder's resource limiter raised an error (`trap_on_grow_failure`, or
+            // its own): like one raised while guest code runs, it stops the guest as itself.
+            s.cx().fatal.get_or_insert(e);
+            return Err(DlError::Limit {
+                name: name.to_string(),
+                what: "table size",
+                detail: format!("{detail}: the embedder's resource limiter stopped it"),
+            });
+        }
+        return Err(DlError::Limit {
             name: name.to_string(),
             what: "table size",
             // Far below `max_table_slots`, this is the table's own maximum: under the pooling
             // allocator, `table_elements` (20,000 by default) caps every table.
             detail: format!(
-                "cannot grow the program's table from {size} by {grow}: {}; its maximum is \
-                 reached (under wasmtime's pooling allocator, PoolingAllocationConfig::\
-                 table_elements caps every table)",
+                "{detail}: {}; its maximum is reached (under wasmtime's pooling allocator, \
+                 PoolingAllocationConfig::table_elements caps every table)",
                 one_line(&e)
             ),
-        })?;
+        });
+    }
     let cx = s.cx();
     cx.space.slots_added += grow as u32;
     // Alignment padding is free for later single-slot use.
     cx.space.release_slots(size as u32, (start - size) as u32);
     Ok(start as u32)
+}
+
+/// Whether a failed `Table::grow` is wasmtime's plain refusal (the table's maximum, or a
+/// resource limiter that answered `Ok(false)`), which fails only this `dlopen`, rather than
+/// an error the embedder's limiter returned. wasmtime tells the two apart only by its
+/// message; the reliability test `a_limiter_error_on_the_loaders_table_growth_stops_the_guest`
+/// notices if that changes.
+fn is_refusal(err: &wasmtime::Error) -> bool {
+    err.chain().count() == 1 && err.to_string().starts_with("failed to grow table by")
 }
 
 /// Clears `len` slots from `start` and gives them back.

@@ -91,12 +91,19 @@ impl<T: Send + 'static> Session<'_, '_, T> {
     /// Whether the caller is an instance other than the program this context is bound to: a
     /// second instance of a program in the same store, which shares the store's `WasiDlCtx`.
     /// Told by its memory (a side module reaches the loader through a trampoline that exports
-    /// the program's memory; a call without a calling instance exports none).
+    /// the program's memory; a call without a calling instance exports none). On every call,
+    /// `dlsym` too: an instance of the program's module is asked by export index, any other
+    /// caller by name.
     pub(crate) fn other_instance(&mut self) -> bool {
-        let Some(bound) = self.cx().program.as_ref().map(|p| p.memory) else {
+        let cx = self.cx();
+        let Some(bound) = cx.program.as_ref().map(|p| p.memory) else {
             return false;
         };
-        match self.caller.get_export("memory") {
+        let indexed = cx.memory_export;
+        let own = indexed
+            .and_then(|export| self.caller.get_module_export(&export))
+            .or_else(|| self.caller.get_export("memory"));
+        match own {
             Some(Extern::Memory(own)) => own.data_ptr(&self.caller) != bound.data_ptr(&self.caller),
             _ => false,
         }

@@ -107,7 +107,9 @@ async fn instantiate_in<T: Send + 'static>(
     get_cx: impl Fn(&mut T) -> &mut WasiDlCtx,
 ) -> wasmtime::Result<Instance> {
     // Side modules see this linker's host functions, whenever they were defined.
-    get_cx(store.data_mut()).linker = Some(std::sync::Arc::new(linker.clone()));
+    let cx = get_cx(store.data_mut());
+    cx.linker = Some(std::sync::Arc::new(linker.clone()));
+    cx.memory_export = module.get_export_index("memory");
     let mut missing: Vec<(String, FuncType)> = Vec::new();
     let mut got_imports: Vec<(String, String)> = Vec::new();
     for import in module.imports() {

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use wasmtime::{
-    AsContext, AsContextMut, Caller, Engine, Extern, Func, Global, Instance, Memory, Mutability,
-    StoreContext, StoreContextMut, Table, TypedFunc, ValType,
+    AsContext, AsContextMut, Caller, Engine, Extern, Func, Global, Instance, Memory, ModuleExport,
+    Mutability, StoreContext, StoreContextMut, Table, TypedFunc, ValType,
 };
 
 use crate::error::{DlError, DlResult};
@@ -30,6 +30,15 @@ impl<T: 'static> Guest<'_, '_, T> {
         match self {
             Guest::Call(caller) => caller.get_export(name),
             Guest::Host { store, instance } => instance.get_export(&mut *store, name),
+        }
+    }
+
+    /// [`Guest::get_export`] by a module's export index: no lookup by name. `None` also when
+    /// the instance is not of that module.
+    pub(crate) fn get_module_export(&mut self, export: &ModuleExport) -> Option<Extern> {
+        match self {
+            Guest::Call(caller) => caller.get_module_export(export),
+            Guest::Host { store, instance } => instance.get_module_export(&mut *store, export),
         }
     }
 

@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::io::Read;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -23,7 +22,11 @@ use cap_std::fs::Dir;
 use crate::error::{DlError, DlResult};
 
 mod body;
+mod file;
 pub(crate) use body::{Body, Found};
+pub(crate) use file::FileIdentity;
+use file::{file_key, read_head, read_rest};
+pub use file::{read_module_file, ReadError};
 
 /// A library's bytes and how to name it.
 #[derive(Clone)]
@@ -181,6 +184,15 @@ fn custom_answer(
     }
 }
 
+/// How the embedder's sources ([`ModuleSource`]) are asked for a library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Asking {
+    /// With [`ModuleSource::fetch`]: a sync store's loader, or no store at all.
+    Blocking,
+    /// With [`ModuleSource::fetch_async`], awaited: an async store's loader.
+    Async,
+}
+
 /// Who asks, for the search: the requesting library's expanded RUNTIME_PATH.
 pub(crate) struct Requester<'a> {
     pub(crate) runtime_path: &'a [String],
@@ -191,14 +203,20 @@ impl Sources {
         self.dirs.push(dir);
     }
 
-    /// Finds and reads the library `name` as requested by `requester`.
+    /// Finds and reads the library `name` as requested by `requester`, outside any store (the
+    /// embedder's sources are asked with [`ModuleSource::fetch`]).
     pub(crate) fn fetch(
         &self,
         name: &str,
         requester: &Requester<'_>,
         max_bytes: usize,
     ) -> DlResult<Fetched> {
-        let mut found = self.fetch_file(name, requester, max_bytes)?;
+        let found = self.fetch_file(name, requester, max_bytes, Asking::Blocking);
+        // Asked with `fetch`, nothing here waits: `WouldBlock` cannot happen.
+        let mut found = crate::drive::now(found).map_err(|e| DlError::Io {
+            name: name.to_string(),
+            reason: e.to_string(),
+        })??;
         Ok(Fetched {
             bytes: found.body.bytes()?,
             key: found.key,
@@ -209,39 +227,24 @@ impl Sources {
     /// Finds the library `name` as [`Sources::fetch`] does, with the identity of the file
     /// when it came from a granted directory (the compile cache's key for it). A file's checks
     /// are made and its first bytes read; the rest is read only when the bytes are needed.
-    pub(crate) fn fetch_file(
+    /// Directories and registered modules are searched alike in both modes; `asking` says how
+    /// the embedder's sources are asked.
+    pub(crate) async fn fetch_file(
         &self,
         name: &str,
         requester: &Requester<'_>,
         max_bytes: usize,
+        asking: Asking,
     ) -> DlResult<Found> {
         let searched = match self.fetch_own(name, requester, max_bytes)? {
             Own::Found(found) => return Ok(found),
             Own::Missing { searched } => searched,
         };
         for (i, source) in self.custom.iter().enumerate() {
-            let answer = source.fetch(name, max_bytes);
-            if let Some(found) = custom_answer(i, name, answer, max_bytes)? {
-                return Ok(Found::read(found));
-            }
-        }
-        Err(self.not_found(name, searched))
-    }
-
-    /// [`Sources::fetch_file`] for an async store: the embedder's sources are asked with
-    /// [`ModuleSource::fetch_async`] (directories and registered modules as in sync mode).
-    pub(crate) async fn fetch_file_async(
-        &self,
-        name: &str,
-        requester: &Requester<'_>,
-        max_bytes: usize,
-    ) -> DlResult<Found> {
-        let searched = match self.fetch_own(name, requester, max_bytes)? {
-            Own::Found(found) => return Ok(found),
-            Own::Missing { searched } => searched,
-        };
-        for (i, source) in self.custom.iter().enumerate() {
-            let answer = source.fetch_async(name, max_bytes).await;
+            let answer = match asking {
+                Asking::Blocking => source.fetch(name, max_bytes),
+                Asking::Async => source.fetch_async(name, max_bytes).await,
+            };
             if let Some(found) = custom_answer(i, name, answer, max_bytes)? {
                 return Ok(Found::read(found));
             }
@@ -433,201 +436,6 @@ impl Sources {
     }
 }
 
-/// Why a module file cannot be read ([`read_module_file`]). `Display` says which file and
-/// why, in `dlerror()`'s words.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReadError {
-    /// Opening the file failed.
-    #[error("{}: cannot open shared object file: {error}", path.display())]
-    Open {
-        path: std::path::PathBuf,
-        error: std::io::Error,
-    },
-    /// A directory.
-    #[error("{}: cannot read file data: Is a directory", path.display())]
-    IsDirectory { path: std::path::PathBuf },
-    /// A FIFO, a device, a socket: refused without reading (reading one could block forever
-    /// or never end).
-    #[error("{}: cannot read file data: not a regular file ({kind})", path.display())]
-    NotRegularFile {
-        path: std::path::PathBuf,
-        kind: &'static str,
-    },
-    /// Larger than allowed (from the file's metadata before reading, or as read).
-    #[error("{}: module size limit exceeded ({len} bytes, at most {max} allowed)", path.display())]
-    TooLarge {
-        path: std::path::PathBuf,
-        len: u64,
-        max: u64,
-    },
-    /// The first bytes show it is not a side module (not wasm, or not `dylink.0` first).
-    #[error("{}: {error}", path.display())]
-    NotSideModule {
-        path: std::path::PathBuf,
-        error: crate::module::dylink::DylinkError,
-    },
-    /// Reading failed.
-    #[error("{}: cannot read file data: {error}", path.display())]
-    Read {
-        path: std::path::PathBuf,
-        error: std::io::Error,
-    },
-}
-
-impl ReadError {
-    /// The same failure as `dlopen` reports it (the path is the guest's).
-    fn into_dl_error(self) -> DlError {
-        let name = |path: std::path::PathBuf| path.to_string_lossy().into_owned();
-        match self {
-            ReadError::Open { path, error } | ReadError::Read { path, error } => DlError::Io {
-                name: name(path),
-                reason: error.to_string(),
-            },
-            ReadError::IsDirectory { path } => DlError::IsDirectory { name: name(path) },
-            ReadError::NotRegularFile { path, kind } => DlError::Io {
-                name: name(path),
-                reason: format!("not a regular file ({kind})"),
-            },
-            ReadError::TooLarge { path, len, max } => DlError::Limit {
-                name: name(path),
-                what: "module size",
-                detail: format!("{len} bytes, at most {max} allowed"),
-            },
-            ReadError::NotSideModule { path, error } => DlError::NotSideModule {
-                name: name(path),
-                source: error,
-            },
-        }
-    }
-}
-
-/// Reads a side module from a host path with the loader's checks: only a regular file
-/// (checked on the opened handle; the open itself does not block on a FIFO), at most
-/// `max_bytes` (checked from its metadata before reading), the wasm header and a first
-/// `dylink.0` section checked from its first bytes before the rest is read, and the file read
-/// once. The whole module is not validated (see [`crate::dylink::read`]).
-pub fn read_module_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-    let file = options.open(path).map_err(|error| ReadError::Open {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    let meta = file.metadata().map_err(|error| ReadError::Read {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    read_opened(&file, &meta, path, max_bytes)
-}
-
-/// The checks and the read shared by `dlopen` and [`read_module_file`]; `meta` is the opened
-/// handle's (fstat, not a second lookup of the path).
-fn read_opened(
-    file: &std::fs::File,
-    meta: &std::fs::Metadata,
-    path: &Path,
-    max_bytes: u64,
-) -> Result<Vec<u8>, ReadError> {
-    let head = read_head(file, meta, path, max_bytes)?;
-    read_rest(file, head, path, max_bytes)
-}
-
-/// [`read_opened`]'s checks, and the first bytes: enough to tell whether the file can be a
-/// side module at all.
-fn read_head(
-    mut file: &std::fs::File,
-    meta: &std::fs::Metadata,
-    path: &Path,
-    max_bytes: u64,
-) -> Result<Vec<u8>, ReadError> {
-    let path_buf = || path.to_path_buf();
-    if meta.is_dir() {
-        return Err(ReadError::IsDirectory { path: path_buf() });
-    }
-    if !meta.is_file() {
-        return Err(ReadError::NotRegularFile {
-            path: path_buf(),
-            kind: file_kind(&meta.file_type()),
-        });
-    }
-    if meta.len() > max_bytes {
-        return Err(ReadError::TooLarge {
-            path: path_buf(),
-            len: meta.len(),
-            max: max_bytes,
-        });
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    // The first bytes say whether it can be a side module at all: nothing more is read if not.
-    let start = crate::module::dylink::START_LEN as u64;
-    file.by_ref()
-        .take(start)
-        .read_to_end(&mut bytes)
-        .map_err(|error| ReadError::Read {
-            path: path_buf(),
-            error,
-        })?;
-    crate::module::dylink::check_start(&bytes, (bytes.len() as u64) < start).map_err(|error| {
-        ReadError::NotSideModule {
-            path: path_buf(),
-            error,
-        }
-    })?;
-    Ok(bytes)
-}
-
-/// The rest of a file whose first bytes [`read_head`] read into `bytes`.
-fn read_rest(
-    file: &std::fs::File,
-    mut bytes: Vec<u8>,
-    path: &Path,
-    max_bytes: u64,
-) -> Result<Vec<u8>, ReadError> {
-    // Once. `take`: a file that grew since its size was checked is not read past the limit.
-    let rest = max_bytes
-        .saturating_add(1)
-        .saturating_sub(bytes.len() as u64);
-    file.take(rest)
-        .read_to_end(&mut bytes)
-        .map_err(|error| ReadError::Read {
-            path: path.to_path_buf(),
-            error,
-        })?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(ReadError::TooLarge {
-            path: path.to_path_buf(),
-            len: bytes.len() as u64,
-            max: max_bytes,
-        });
-    }
-    Ok(bytes)
-}
-
-/// What a file that is not a regular file is, for the error.
-fn file_kind(file_type: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a FIFO";
-        }
-        if file_type.is_char_device() {
-            return "a character device";
-        }
-        if file_type.is_block_device() {
-            return "a block device";
-        }
-        if file_type.is_socket() {
-            return "a socket";
-        }
-    }
-    let _ = file_type;
-    "not a file"
-}
-
 fn strip_mount(path: &str, mount: &str) -> Option<String> {
     let rest = path.strip_prefix(mount)?;
     if rest.is_empty() {
@@ -703,53 +511,6 @@ pub fn expand_runtime_path(entries: &[String], library_path: Option<&str>) -> Ve
         .collect()
 }
 
-/// Which file, in which state: device, inode, size, modification and change times. The same
-/// identity means the same bytes (see `cache`, "Keys").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct FileIdentity {
-    pub(crate) dev: u64,
-    pub(crate) ino: u64,
-    pub(crate) size: u64,
-    pub(crate) mtime: (i64, i64),
-    pub(crate) ctime: (i64, i64),
-}
-
-impl FileIdentity {
-    #[cfg(unix)]
-    pub(crate) fn of(meta: &std::fs::Metadata) -> Option<FileIdentity> {
-        use std::os::unix::fs::MetadataExt;
-        Some(FileIdentity {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.len(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
-            ctime: (meta.ctime(), meta.ctime_nsec()),
-        })
-    }
-
-    #[cfg(not(unix))]
-    pub(crate) fn of(_: &std::fs::Metadata) -> Option<FileIdentity> {
-        None
-    }
-}
-
-/// What makes two opened files one library: as in glibc, the file itself (device and inode),
-/// so that a symlink, a hard link or another path to a loaded library finds it. Elsewhere, the
-/// normalized guest path.
-fn file_key(meta: &std::fs::Metadata, guest_path: &str) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let _ = guest_path;
-        format!("file:{}:{}", meta.dev(), meta.ino())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        format!("file:{guest_path}")
-    }
-}
-
 /// Finds libraries as the loader does, outside a running program: the same grants, search
 /// order, `$ORIGIN` expansion and refusals. `wasi-dl inspect` answers with it what `dlopen`
 /// would load under given `--dir`/`--lib-path` flags, never reaching the host's file system
@@ -797,184 +558,4 @@ impl LibraryFinder {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalize_resolves_dots_and_refuses_escapes() {
-        assert_eq!(normalize("./a/../b/libx.so").as_deref(), Some("b/libx.so"));
-        assert_eq!(
-            normalize("/lib//x/./libx.so").as_deref(),
-            Some("/lib/x/libx.so")
-        );
-        assert_eq!(normalize("../libx.so"), None);
-        assert_eq!(normalize("/a/../../libx.so"), None);
-    }
-
-    #[test]
-    fn origin_expands_to_the_library_directory() {
-        let entries = vec![
-            "$ORIGIN/deps".to_string(),
-            "/lib".to_string(),
-            "${ORIGIN}".to_string(),
-        ];
-        assert_eq!(
-            expand_runtime_path(&entries, Some("/plugins/libx.so")),
-            vec!["/plugins/deps", "/lib", "/plugins"]
-        );
-        assert_eq!(expand_runtime_path(&entries, None), vec!["/lib"]);
-        assert_eq!(
-            expand_runtime_path(&entries, Some("libx.so")),
-            vec!["./deps", "/lib", "."]
-        );
-    }
-
-    /// The smallest file that passes the checks made before reading it all: the wasm header
-    /// and a `dylink.0` section holding `tag`.
-    fn lib(tag: u8) -> Vec<u8> {
-        let mut bytes = b"\0asm\x01\0\0\0\0\x0a\x08dylink.0".to_vec();
-        bytes.push(tag);
-        bytes
-    }
-
-    fn tree() -> (tempfile::TempDir, Sources) {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(tmp.path().join("plugins/sub")).unwrap();
-        std::fs::write(tmp.path().join("plugins/liba.so"), lib(b'A')).unwrap();
-        std::fs::write(tmp.path().join("plugins/sub/libb.so"), lib(b'B')).unwrap();
-        std::fs::write(tmp.path().join("secret.so"), lib(b'S')).unwrap();
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(
-            tmp.path().join("secret.so"),
-            tmp.path().join("plugins/link.so"),
-        )
-        .unwrap();
-        let mut sources = Sources::default();
-        sources.add_dir(DirSource::open(&tmp.path().join("plugins"), "/plugins").unwrap());
-        (tmp, sources)
-    }
-
-    const NOBODY: Requester<'static> = Requester { runtime_path: &[] };
-
-    #[test]
-    fn paths_resolve_inside_their_mount_only() {
-        let (_tmp, sources) = tree();
-        let found = sources.fetch("/plugins/liba.so", &NOBODY, 1 << 20).unwrap();
-        assert_eq!(*found.bytes, *lib(b'A'));
-        assert_eq!(found.path.as_deref(), Some("/plugins/liba.so"));
-        let found = sources
-            .fetch("/plugins/sub/../sub/libb.so", &NOBODY, 1 << 20)
-            .unwrap();
-        assert_eq!(found.path.as_deref(), Some("/plugins/sub/libb.so"));
-        let again = sources
-            .fetch("/plugins/sub/libb.so", &NOBODY, 1 << 20)
-            .unwrap();
-        assert_eq!(found.key, again.key, "one file, one key");
-        assert_ne!(
-            found.key,
-            sources
-                .fetch("/plugins/liba.so", &NOBODY, 1 << 20)
-                .unwrap()
-                .key
-        );
-
-        let err = sources
-            .fetch("/plugins/../secret.so", &NOBODY, 1 << 20)
-            .unwrap_err();
-        assert!(matches!(err, DlError::Denied { .. }), "{err}");
-        let err = sources
-            .fetch("/elsewhere/liba.so", &NOBODY, 1 << 20)
-            .unwrap_err();
-        assert!(matches!(err, DlError::Denied { .. }), "{err}");
-        let err = sources
-            .fetch("/plugins/link.so", &NOBODY, 1 << 20)
-            .unwrap_err();
-        assert!(
-            matches!(err, DlError::Denied { .. }),
-            "symlink escape: {err}"
-        );
-        let err = sources.fetch("/plugins/sub", &NOBODY, 1 << 20).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "/plugins/sub: cannot read file data: Is a directory"
-        );
-        let err = sources
-            .fetch("/plugins/none.so", &NOBODY, 1 << 20)
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "/plugins/none.so: cannot open shared object file: No such file or directory"
-        );
-    }
-
-    #[test]
-    fn bare_names_follow_the_search_order() {
-        let (_tmp, mut sources) = tree();
-        sources.search_path.push("/plugins".into());
-        let err = sources.fetch("libb.so", &NOBODY, 1 << 20).unwrap_err();
-        assert!(matches!(err, DlError::NotFound { .. }));
-        let runpath = vec!["/plugins/sub".to_string()];
-        let found = sources
-            .fetch(
-                "libb.so",
-                &Requester {
-                    runtime_path: &runpath,
-                },
-                1 << 20,
-            )
-            .unwrap();
-        assert_eq!(*found.bytes, *lib(b'B'));
-        assert_eq!(
-            *sources.fetch("liba.so", &NOBODY, 1 << 20).unwrap().bytes,
-            *lib(b'A')
-        );
-
-        let mut memory = MemorySource::default();
-        memory.insert("libm.so", Arc::from(&b"M"[..]));
-        sources.memory = Some(memory);
-        let found = sources.fetch("libm.so", &NOBODY, 1 << 20).unwrap();
-        assert_eq!((found.key.as_str(), found.path), ("memory:libm.so", None));
-    }
-
-    #[test]
-    fn relative_grants_match_as_wasi_libc_preopens_do() {
-        // `--dir plugins`: wasmtime preopens "plugins", which wasi-libc matches for both
-        // "plugins/x" and "/plugins/x"; a search path "plugins" finds bare names there.
-        let (tmp, _) = tree();
-        let mut sources = Sources::default();
-        sources.add_dir(DirSource::open(&tmp.path().join("plugins"), "plugins").unwrap());
-        for path in [
-            "plugins/liba.so",
-            "/plugins/liba.so",
-            "./plugins/sub/../liba.so",
-        ] {
-            let found = sources.fetch(path, &NOBODY, 1 << 20).unwrap();
-            assert_eq!(*found.bytes, *lib(b'A'), "{path}");
-            assert_eq!(found.path.as_deref(), Some("plugins/liba.so"), "{path}");
-        }
-        sources.search_path.push("plugins/sub".into());
-        let found = sources.fetch("libb.so", &NOBODY, 1 << 20).unwrap();
-        assert_eq!(found.path.as_deref(), Some("plugins/sub/libb.so"));
-        let err = sources
-            .fetch("other/liba.so", &NOBODY, 1 << 20)
-            .unwrap_err();
-        assert!(matches!(err, DlError::Denied { .. }), "{err}");
-
-        // The longest grant wins over ".", as in wasi-libc, for relative paths too.
-        let mut sources = Sources::default();
-        sources.add_dir(DirSource::open(tmp.path(), ".").unwrap());
-        sources.add_dir(DirSource::open(&tmp.path().join("plugins/sub"), "plugins").unwrap());
-        let found = sources.fetch("plugins/libb.so", &NOBODY, 1 << 20).unwrap();
-        assert_eq!(*found.bytes, *lib(b'B'));
-    }
-
-    #[test]
-    fn size_limit_is_enforced_before_reading() {
-        let (_tmp, sources) = tree();
-        let err = sources.fetch("/plugins/liba.so", &NOBODY, 0).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "/plugins/liba.so: module size limit exceeded (20 bytes, at most 0 allowed)"
-        );
-    }
-}
+mod tests;

@@ -14,28 +14,7 @@ use crate::wasi_dl_fuzz::enc;
 /// import is also exported compared every import with every export: `count`² string
 /// comparisons (10^11 here, minutes of host CPU from a 7 MB module, 10^12 within the limits).
 fn imports_times_exports(count: u32) -> Vec<u8> {
-    use wasm_encoder::{
-        CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, ImportSection, Module,
-        TypeSection,
-    };
-    let mut types = TypeSection::new();
-    types.ty().function([], []);
-    let mut imports = ImportSection::new();
-    let mut exports = ExportSection::new();
-    for i in 0..count {
-        imports.import("env", "unused", EntityType::Function(0));
-        exports.export(&format!("e{i}"), ExportKind::Func, 0);
-    }
-    let mut m = Module::new();
-    m.section(&types)
-        .section(&imports)
-        .section(&FunctionSection::new())
-        .section(&exports)
-        .section(&CodeSection::new());
-    enc::with_first_section(
-        &m.finish(),
-        &enc::custom_section("dylink.0", &enc::Dylink::new().0),
-    )
+    import_export_module(&[], "unused", count, &enc::Dylink::new())
 }
 
 /// Reading a module whose imports and exports are both huge takes time linear in its size.
@@ -54,37 +33,15 @@ fn import_export_cross_check_is_not_quadratic() {
 /// that is not instantiated yet, so every import asked whether it defines the symbol: a scan of
 /// its export names each time, `count`² comparisons in all.
 fn self_lookup_module(count: u32) -> Vec<u8> {
-    use wasm_encoder::{
-        CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, ImportSection, Module,
-        TypeSection,
-    };
-    let mut types = TypeSection::new();
-    types.ty().function([], []);
-    let mut imports = ImportSection::new();
-    imports.import(
-        "env",
-        "memory",
-        EntityType::Memory(wasm_encoder::MemoryType {
-            minimum: 0,
-            maximum: None,
-            memory64: false,
-            shared: false,
-            page_size_log2: None,
-        }),
-    );
-    let mut exports = ExportSection::new();
-    for i in 0..count {
-        imports.import("env", "last", EntityType::Function(0));
-        exports.export(&format!("e{i}"), ExportKind::Func, 0);
-    }
-    let mut m = Module::new();
-    m.section(&types)
-        .section(&imports)
-        .section(&FunctionSection::new())
-        .section(&exports)
-        .section(&CodeSection::new());
+    let memory = wasm_encoder::EntityType::Memory(wasm_encoder::MemoryType {
+        minimum: 0,
+        maximum: None,
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
     let dylink = enc::Dylink::new().import_info(&[("env", "last", 0x1)]);
-    enc::with_first_section(&m.finish(), &enc::custom_section("dylink.0", &dylink.0))
+    import_export_module(&[("env", "memory", memory)], "last", count, &dylink)
 }
 
 /// Linking a library with many imports and many exports takes time linear in their number:

@@ -356,6 +356,8 @@ pub struct Run<'a> {
     /// The program's linear memory may grow to this many bytes; growing past it is an error of
     /// the store's limiter (`trap_on_grow_failure`), not a failed `memory.grow`.
     pub memory_limit: Option<usize>,
+    /// The store's tables may grow to this many elements, with the same error past it.
+    pub table_limit: Option<usize>,
 }
 
 /// The error a test's epoch callback stops the guest with (see [`Run::stop_with_error`]).
@@ -381,6 +383,7 @@ impl<'a> Run<'a> {
             max_instances: None,
             stop_with_error: false,
             memory_limit: None,
+            table_limit: None,
         }
     }
     pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
@@ -455,6 +458,9 @@ pub fn run(run: Run<'_>) -> Output {
     if let Some(bytes) = run.memory_limit {
         limits = limits.memory_size(bytes).trap_on_grow_failure(true);
     }
+    if let Some(elements) = run.table_limit {
+        limits = limits.table_elements(elements).trap_on_grow_failure(true);
+    }
     let mut store = Store::new(
         engine,
         State {
@@ -463,7 +469,7 @@ pub fn run(run: Run<'_>) -> Output {
             limits: limits.build(),
         },
     );
-    if run.max_instances.is_some() || run.memory_limit.is_some() {
+    if run.max_instances.is_some() || run.memory_limit.is_some() || run.table_limit.is_some() {
         store.limiter(|s| &mut s.limits);
     }
     let stop = move || -> wasmtime::Error {
@@ -592,4 +598,37 @@ pub fn field<'l>(line: &'l str, key: &str) -> &'l str {
 /// A state line without its leading word: what must be equal before and after.
 pub fn state_of(line: &str) -> &str {
     line.split_once(' ').map_or(line, |(_, rest)| rest)
+}
+
+/// A side module that imports the function `env.FIELD` `count` times (after `leading`
+/// imports) and exports the import under `count` names `e0`, `e1`, ..., with an empty code
+/// section and `dylink` as its `dylink.0` payload: a module as large in imports as in exports.
+pub fn import_export_module(
+    leading: &[(&str, &str, wasm_encoder::EntityType)],
+    field: &str,
+    count: u32,
+    dylink: &Dylink,
+) -> Vec<u8> {
+    use wasm_encoder::{
+        CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, ImportSection,
+        TypeSection,
+    };
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    let mut imports = ImportSection::new();
+    for (module, name, ty) in leading {
+        imports.import(module, name, *ty);
+    }
+    let mut exports = ExportSection::new();
+    for i in 0..count {
+        imports.import("env", field, EntityType::Function(0));
+        exports.export(&format!("e{i}"), ExportKind::Func, 0);
+    }
+    let mut m = wasm_encoder::Module::new();
+    m.section(&types)
+        .section(&imports)
+        .section(&FunctionSection::new())
+        .section(&exports)
+        .section(&CodeSection::new());
+    enc::with_first_section(&m.finish(), &enc::custom_section("dylink.0", &dylink.0))
 }

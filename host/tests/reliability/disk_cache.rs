@@ -159,7 +159,9 @@ fn bad_entries_are_recompiled_never_run() {
     let trailer = 76; // the entry trailer's size
     let sound_body = sound.len() - trailer;
     let other_body = other.len() - trailer;
-    let mut cases: Vec<(&str, Box<dyn Fn(&Path)>)> = Vec::new();
+    /// Damages the entry file at the path.
+    type Damage = Box<dyn Fn(&Path)>;
+    let mut cases: Vec<(&str, Damage)> = Vec::new();
     {
         let sound = sound.clone();
         cases.push((

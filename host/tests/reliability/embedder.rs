@@ -14,7 +14,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 
-use crate::common::{build_library, build_program};
+use crate::common::{build_library, build_program, Mode};
 
 pub struct St {
     pub wasi: WasiP1Ctx,
@@ -50,12 +50,44 @@ pub fn work_lib() -> PathBuf {
     build_library("embedder_work", WORK_C)
 }
 
-/// A linker with WASI and wasi-dl, in that order.
+/// A linker with WASI and wasi-dl, in that order, for a sync store.
 pub fn linker(engine: &Engine) -> Linker<St> {
+    linker_in(engine, Mode::Sync)
+}
+
+/// A linker with WASI and wasi-dl for `mode`.
+pub fn linker_in(engine: &Engine, mode: Mode) -> Linker<St> {
     let mut linker: Linker<St> = Linker::new(engine);
-    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut St| &mut s.wasi).unwrap();
-    wasi_dl::add_to_linker(&mut linker, |s: &mut St| &mut s.dl).unwrap();
+    match mode {
+        Mode::Sync => {
+            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut St| &mut s.wasi).unwrap();
+            wasi_dl::add_to_linker_sync(&mut linker, get_cx).unwrap();
+        }
+        Mode::Async => {
+            wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut St| &mut s.wasi).unwrap();
+            wasi_dl::add_to_linker_async(&mut linker, get_cx).unwrap();
+        }
+    }
     linker
+}
+
+/// Where the tests' stores keep their context.
+pub fn get_cx(s: &mut St) -> &mut WasiDlCtx {
+    &mut s.dl
+}
+
+/// The C program `path` (from `build_program`), compiled for `engine`.
+pub fn compile(engine: &Engine, path: &Path) -> Module {
+    Module::new(engine, std::fs::read(path).unwrap()).unwrap()
+}
+
+/// A built library's directory and file name.
+pub fn dir_and_name(lib: &Path) -> (&Path, &str) {
+    let name = lib
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a file name");
+    (lib.parent().expect("a directory"), name)
 }
 
 /// A store whose program gets `args` (after `main.wasm`) and writes into the returned pipe.
@@ -78,7 +110,23 @@ pub fn start(store: &mut Store<St>, instance: wasmtime::Instance) -> Result<i32,
     let start = instance
         .get_typed_func::<(), ()>(&mut *store, "_start")
         .map_err(|e| e.to_string())?;
-    match start.call(&mut *store, ()) {
+    exit_status(start.call(&mut *store, ()))
+}
+
+/// [`start`] for an async store.
+pub async fn start_async(
+    store: &mut Store<St>,
+    instance: wasmtime::Instance,
+) -> Result<i32, String> {
+    let start = instance
+        .get_typed_func::<(), ()>(&mut *store, "_start")
+        .map_err(|e| e.to_string())?;
+    exit_status(start.call_async(&mut *store, ()).await)
+}
+
+/// What `_start` came to: the exit status (`I32Exit`, 0 for a return) or the error's text.
+fn exit_status(result: wasmtime::Result<()>) -> Result<i32, String> {
+    match result {
         Ok(()) => Ok(0),
         Err(err) => match err.downcast_ref::<I32Exit>() {
             Some(exit) => Ok(exit.0),
@@ -95,8 +143,7 @@ pub fn run_with(
     dl: WasiDlCtx,
 ) -> (Result<i32, String>, String, Store<St>) {
     let (mut store, stdout) = store(linker.engine(), args, dl);
-    let instance = wasi_dl::instantiate(linker, &mut store, program, |s: &mut St| &mut s.dl)
-        .expect("instantiate");
+    let instance = wasi_dl::instantiate(linker, &mut store, program, get_cx).expect("instantiate");
     let status = start(&mut store, instance);
     let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
     (status, out, store)
@@ -129,8 +176,7 @@ fn default_cache_does_not_keep_engines_alive() {
         .precompile_module(&std::fs::read(opener()).unwrap())
         .unwrap();
     let lib = work_lib();
-    let dir = lib.parent().unwrap();
-    let name = lib.file_name().unwrap().to_str().unwrap().to_string();
+    let (dir, name) = dir_and_name(&lib);
     for round in 0..40 {
         let engine = pooling_engine()
             .unwrap_or_else(|e| panic!("Engine::new failed at engine {round}: {e:#}"));
@@ -138,7 +184,7 @@ fn default_cache_does_not_keep_engines_alive() {
         let program = unsafe { Module::deserialize(&engine, &precompiled) }.unwrap();
         let linker = linker(&engine);
         // No `.cache(..)`: the default cache.
-        let (status, out, _store) = run_with(&linker, &program, &[&name], ctx_in(dir).build());
+        let (status, out, _store) = run_with(&linker, &program, &[name], ctx_in(dir).build());
         assert_eq!(status, Ok(0), "{out}");
         assert!(out.starts_with(&format!("ok {name} 2")), "{out}");
     }
@@ -170,7 +216,7 @@ impl ModuleSource for Together {
 #[test]
 fn concurrent_cold_loads_compile_once() {
     let engine = crate::common::engine();
-    let program = Module::new(engine, std::fs::read(opener()).unwrap()).unwrap();
+    let program = compile(engine, &opener());
     let bytes: Arc<[u8]> = std::fs::read(work_lib()).unwrap().into();
     let cache = ModuleCache::new();
     let barrier = Arc::new(Barrier::new(2));
@@ -209,16 +255,13 @@ fn concurrent_cold_loads_compile_once() {
 #[test]
 fn second_instance_in_one_store_is_refused() {
     let engine = crate::common::engine();
-    let program = Module::new(engine, std::fs::read(opener()).unwrap()).unwrap();
+    let program = compile(engine, &opener());
     let lib = work_lib();
-    let dir = lib.parent().unwrap();
-    let name = lib.file_name().unwrap().to_str().unwrap();
+    let (dir, name) = dir_and_name(&lib);
     let linker = linker(engine);
     let (mut store, stdout) = store(engine, &[name], ctx_in(dir).build());
-    let first =
-        wasi_dl::instantiate(&linker, &mut store, &program, |s: &mut St| &mut s.dl).unwrap();
-    let second =
-        wasi_dl::instantiate(&linker, &mut store, &program, |s: &mut St| &mut s.dl).unwrap();
+    let first = wasi_dl::instantiate(&linker, &mut store, &program, get_cx).unwrap();
+    let second = wasi_dl::instantiate(&linker, &mut store, &program, get_cx).unwrap();
     assert_eq!(start(&mut store, first), Ok(0));
     let after_first = String::from_utf8_lossy(&stdout.contents()).into_owned();
     assert_eq!(after_first, format!("ok {name} 2\n"));
@@ -272,14 +315,9 @@ fn host_lists_libraries_and_observes_events() {
     use wasi_dl::{DlEvent, LibraryInfo};
 
     let engine = crate::common::engine();
-    let program = Module::new(
-        engine,
-        std::fs::read(build_program("embedder_observed", OBSERVED_C)).unwrap(),
-    )
-    .unwrap();
+    let program = compile(engine, &build_program("embedder_observed", OBSERVED_C));
     let lib = build_library("embedder_observed_lib", OBSERVED_LIB_C);
-    let dir = lib.parent().unwrap();
-    let name = lib.file_name().unwrap().to_str().unwrap();
+    let (dir, name) = dir_and_name(&lib);
 
     let events: Arc<Mutex<Vec<String>>> = Arc::default();
     let seen = events.clone();
@@ -366,10 +404,9 @@ int work(int x) { return host_add(x, 100); }
 #[test]
 fn embedder_env_functions_reach_side_modules_in_either_order() {
     let engine = crate::common::engine();
-    let program = Module::new(engine, std::fs::read(opener()).unwrap()).unwrap();
+    let program = compile(engine, &opener());
     let lib = build_library("embedder_host_caller", HOST_CALLER_C);
-    let dir = lib.parent().unwrap();
-    let name = lib.file_name().unwrap().to_str().unwrap();
+    let (dir, name) = dir_and_name(&lib);
     let define = |linker: &mut Linker<St>| {
         linker
             .func_wrap("env", "host_add", |a: i32, b: i32| a + b)
@@ -530,28 +567,6 @@ int preloaded_work(int x) { return x; }
 __attribute__((constructor)) static void init(void) { __builtin_trap(); }
 "#;
 
-/// Where the tests' stores keep their context.
-fn get_cx(s: &mut St) -> &mut WasiDlCtx {
-    &mut s.dl
-}
-
-/// A linker with WASI and wasi-dl for `mode`.
-fn linker_in(engine: &Engine, mode: crate::common::Mode) -> Linker<St> {
-    use crate::common::Mode;
-    let mut linker: Linker<St> = Linker::new(engine);
-    match mode {
-        Mode::Sync => {
-            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut St| &mut s.wasi).unwrap();
-            wasi_dl::add_to_linker_sync(&mut linker, |s: &mut St| &mut s.dl).unwrap();
-        }
-        Mode::Async => {
-            wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut St| &mut s.wasi).unwrap();
-            wasi_dl::add_to_linker_async(&mut linker, |s: &mut St| &mut s.dl).unwrap();
-        }
-    }
-    linker
-}
-
 /// What [`run_with_preloads`] saw.
 struct Preloaded {
     /// Each preload's result.
@@ -566,15 +581,13 @@ struct Preloaded {
 /// Instantiates the preload program with `args` in this thread's mode, preloads each of
 /// `preloads` (`RTLD_NOW | RTLD_GLOBAL`) into it before `_start`, then runs it.
 fn run_with_preloads(preloads: &[&str], args: &[&str], dir: &Path) -> Preloaded {
-    use crate::common::Mode;
     use wasi_dl::OpenFlags;
     let mode = crate::common::mode();
     let engine = crate::common::engine();
-    let program = Module::new(
+    let program = compile(
         engine,
-        std::fs::read(build_program("embedder_preloaded", PRELOADED_PROGRAM_C)).unwrap(),
-    )
-    .unwrap();
+        &build_program("embedder_preloaded", PRELOADED_PROGRAM_C),
+    );
     let linker = linker_in(engine, mode);
     let failures: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
     let seen = failures.clone();
@@ -607,16 +620,7 @@ fn run_with_preloads(preloads: &[&str], args: &[&str], dir: &Path) -> Preloaded 
                         .await;
                 results.push(result);
             }
-            let start = instance
-                .get_typed_func::<(), ()>(&mut store, "_start")
-                .unwrap();
-            match start.call_async(&mut store, ()).await {
-                Ok(()) => Ok(0),
-                Err(err) => match err.downcast_ref::<I32Exit>() {
-                    Some(exit) => Ok(exit.0),
-                    None => Err(format!("{err:#}")),
-                },
-            }
+            start_async(&mut store, instance).await
         }),
     };
     let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
@@ -636,8 +640,7 @@ crate::both_modes! {
     /// `dlopen(RTLD_NOLOAD)` finds it by name, and the handle is the one `dlopen` gives.
     fn host_preload_is_seen_by_the_program() {
         let lib = build_library("embedder_preloaded_lib", PRELOADED_LIB_C);
-        let dir = lib.parent().unwrap();
-        let name = lib.file_name().unwrap().to_str().unwrap();
+        let (dir, name) = dir_and_name(&lib);
         let Preloaded {
             results,
             status,
@@ -667,8 +670,7 @@ crate::both_modes! {
     /// `dlerror()` untouched, and the program runs as if nothing had been tried.
     fn failed_preload_leaves_the_program_working() {
         let lib = build_library("embedder_preload_trap", TRAPPING_LIB_C);
-        let dir = lib.parent().unwrap();
-        let name = lib.file_name().unwrap().to_str().unwrap();
+        let (dir, name) = dir_and_name(&lib);
         let Preloaded {
             results,
             status,
@@ -706,10 +708,9 @@ crate::both_modes! {
 fn preload_into_another_instance_is_refused() {
     use wasi_dl::OpenFlags;
     let engine = crate::common::engine();
-    let program = Module::new(engine, std::fs::read(opener()).unwrap()).unwrap();
+    let program = compile(engine, &opener());
     let lib = work_lib();
-    let dir = lib.parent().unwrap();
-    let name = lib.file_name().unwrap().to_str().unwrap();
+    let (dir, name) = dir_and_name(&lib);
     let linker = linker(engine);
     let (mut store, _) = store(engine, &[], ctx_in(dir).build());
     let first = wasi_dl::instantiate(&linker, &mut store, &program, get_cx).unwrap();
@@ -754,18 +755,13 @@ fn host_function_preloads_while_the_program_runs() {
     use std::sync::Mutex;
     use wasi_dl::OpenFlags;
     let engine = crate::common::engine();
-    let program = Module::new(
+    let program = compile(
         engine,
-        std::fs::read(build_program(
-            "embedder_preload_during",
-            PRELOAD_DURING_RUN_C,
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+        &build_program("embedder_preload_during", PRELOAD_DURING_RUN_C),
+    );
     let lib = build_library("embedder_preloaded_lib", PRELOADED_LIB_C);
-    let dir = lib.parent().unwrap();
-    let name = lib.file_name().unwrap().to_str().unwrap().to_string();
+    let (dir, name) = dir_and_name(&lib);
+    let name = name.to_string();
     let mut linker = linker(engine);
     let program_instance: Arc<Mutex<Option<wasmtime::Instance>>> = Arc::default();
     let (dl_linker, stashed) = (linker.clone(), program_instance.clone());

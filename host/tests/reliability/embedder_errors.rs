@@ -68,3 +68,38 @@ fn a_limiter_error_in_a_constructor_reaches_the_embedder() {
     assert_eq!(out.stdout, "before\n");
 }
 }
+
+both_modes! {
+/// A resource limiter that fails the loader's own growth of the program's table with an error
+/// (`trap_on_grow_failure`) stops the program with that error, as in guest code; it is not a
+/// `dlopen` that failed on a limit (a limiter that only says no still is one).
+fn a_limiter_error_on_the_loaders_table_growth_stops_the_guest() {
+    let program = open_one_program();
+    let table = wasmtime::Module::new(engine(), std::fs::read(&program).unwrap())
+        .unwrap()
+        .exports()
+        .find_map(|e| match e.ty() {
+            wasmtime::ExternType::Table(t) if e.name() == "__indirect_function_table" => {
+                Some(t.minimum())
+            }
+            _ => None,
+        })
+        .expect("the program exports its table");
+    let tmp = temp_dir();
+    // Four table slots: the program's table must grow.
+    let lib = side_module(&Dylink::new().mem_info(0, 0, 4, 0), "(module)");
+    std::fs::write(tmp.path().join("slots.so"), lib).unwrap();
+    let mut r = Run::new(&program)
+        .args(["/lib/slots.so"])
+        .dir(tmp.path(), "/lib");
+    r.table_limit = Some(table as usize);
+    let out = run(r);
+    let trap = out.trap.unwrap_or_default();
+    assert!(
+        trap.contains("forcing trap when growing table"),
+        "trap: {trap:?}, stdout: {}",
+        out.stdout
+    );
+    assert_eq!(out.stdout, "before\n");
+}
+}

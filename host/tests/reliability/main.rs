@@ -10,6 +10,8 @@
 //! - `disk_cache`: the on-disk compile cache, which must never be a way into the host.
 //! - `embedder_errors`: errors the embedder raises to stop the guest (epoch callback, limiter)
 //!   while the loader runs guest code pass through `dlopen` as themselves, in both modes;
+//! - `preload`: the host's preloads when a constructor exits or is interrupted, from an async
+//!   host function, and the loader generation they move;
 //! - `sources`: an embedder's `ModuleSource`, asked with `fetch` or awaited with `fetch_async`;
 //! - `attacks`: attacks on the newest parsing (wasi_dl_meta, references scan) and bookkeeping.
 //! - `reentry`: guest code that calls back into the loader while it works (start functions,
@@ -31,6 +33,7 @@ mod hostile;
 mod leaks;
 mod limits;
 mod nesting;
+mod preload;
 mod raw_abi;
 mod reentry;
 mod sources;

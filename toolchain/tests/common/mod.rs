@@ -195,8 +195,14 @@ pub fn inspect(path: &Path) -> WasmInfo {
 }
 
 /// Runs a main program's `_start` under wasmtime (WASI preview 1) and returns
-/// (exit code, stdout). Imports other than WASI trap if called.
+/// (exit code, stdout). Imports other than WASI trap if called. Panics on a trap.
 pub fn run_main(wasm: &Path) -> (i32, String) {
+    try_run_main(wasm).unwrap_or_else(|trap| panic!("{} trapped: {trap}", wasm.display()))
+}
+
+/// [`run_main`] for a test that expects a trap: `Err` holds the trap's text and the stdout
+/// written before it.
+pub fn try_run_main(wasm: &Path) -> Result<(i32, String), String> {
     use wasmtime::{Engine, Linker, Module, Store};
     use wasmtime_wasi::p1::WasiP1Ctx;
     use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -215,12 +221,12 @@ pub fn run_main(wasm: &Path) -> (i32, String) {
     let start = instance
         .get_typed_func::<(), ()>(&mut store, "_start")
         .unwrap();
-    let code = match start.call(&mut store, ()) {
-        Ok(()) => 0,
+    let out = || String::from_utf8_lossy(&stdout.contents()).into_owned();
+    match start.call(&mut store, ()) {
+        Ok(()) => Ok((0, out())),
         Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
-            Some(exit) => exit.0,
-            None => panic!("{} trapped: {e:?}", wasm.display()),
+            Some(exit) => Ok((exit.0, out())),
+            None => Err(format!("{e:?}\nstdout: {}", out())),
         },
-    };
-    (code, String::from_utf8(stdout.contents().to_vec()).unwrap())
+    }
 }

@@ -1,13 +1,12 @@
 //! Unit tests of the symbol scope (glibc's lookup and ordering rules).
 use super::*;
 use crate::module::cache::ModuleCache;
+use crate::module::dylink::build::{side, Dylink};
 
 /// A scope of libraries named by `specs`: (name, global, deps by index).
 fn scope_of(specs: &[(&str, bool, &[usize])]) -> (Scope, Vec<LibId>) {
     let engine = wasmtime::Engine::default();
-    let bytes =
-        wat::parse_str(r#"(module (@custom "dylink.0" (before first) "\01\04\00\00\00\00"))"#)
-            .expect("valid wat");
+    let bytes = side(Dylink::default().mem_info(0, 0, 0, 0), "(module)");
     let compiled = ModuleCache::new()
         .get_or_compile(&engine, "libtest.so", &bytes, None)
         .expect("compiles");

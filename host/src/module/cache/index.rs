@@ -81,7 +81,9 @@ fn decode(bytes: &[u8]) -> Option<Vec<(FileIdentity, Hash256)>> {
         return None;
     }
     body[HEADER_LEN..]
-        .chunks_exact(ENTRY_LEN)
+        .as_chunks::<ENTRY_LEN>()
+        .0
+        .iter()
         .map(|e| {
             let field = |i: usize| le_u64(e, i * 8);
             let identity = FileIdentity {

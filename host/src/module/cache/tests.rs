@@ -2,20 +2,32 @@
 
 use super::disk::{MAX_MAPPED_ENTRIES, TRAILER_LEN};
 use super::*;
+use crate::module::dylink::build::{side, Dylink};
 
 /// A side module with one import and one export, `needed` in its NEEDED list.
 fn side_module(needed: &str) -> Vec<u8> {
-    let mut dylink = vec![1u8, 4, 16, 2, 0, 0]; // MEM_INFO: 16 bytes, align 4, no slots
-    let name = needed.as_bytes();
-    dylink.extend([2, (name.len() + 2) as u8, 1, name.len() as u8]);
-    dylink.extend(name);
-    let escaped: String = dylink.iter().map(|b| format!("\\{b:02x}")).collect();
-    wat::parse_str(format!(
-        r#"(module (@custom "dylink.0" (before first) "{escaped}")
-             (import "env" "g" (func))
-             (func (export "f")))"#
-    ))
-    .expect("valid wat")
+    side(
+        Dylink::default().mem_info(16, 2, 0, 0).needed(&[needed]),
+        r#"(module (import "env" "g" (func)) (func (export "f")))"#,
+    )
+}
+
+/// A fresh directory with a disk cache under it, at `cache`.
+fn cache_dir() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cache");
+    (tmp, dir)
+}
+
+/// A cache over the disk cache in `dir`, as a new process opens it.
+fn disk(dir: &Path) -> ModuleCache {
+    ModuleCache::with_disk_cache(dir).unwrap()
+}
+
+/// The one entry of the disk cache in `dir`.
+fn only_entry(dir: &Path) -> PathBuf {
+    let mut entries = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path());
+    entries.next().expect("an entry")
 }
 
 fn identity(size: usize, mtime: i64) -> FileIdentity {
@@ -55,18 +67,16 @@ fn a_known_file_identity_is_not_hashed_again() {
 
 #[test]
 fn a_disk_hit_takes_the_metadata_from_the_entry() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cache");
+    let (_tmp, dir) = cache_dir();
     let engine = Engine::default();
     let bytes = side_module("libneeded.so");
-    let compiled = ModuleCache::with_disk_cache(&dir)
-        .unwrap()
+    let compiled = disk(&dir)
         .get_or_compile(&engine, "x", &bytes, None)
         .unwrap();
     assert_eq!(compiled.info.needed, ["libneeded.so"]);
     // Another process knows the file (its identity) but reads garbage of the same length:
     // the entry alone makes the library, the bytes are not parsed.
-    let next = ModuleCache::with_disk_cache(&dir).unwrap();
+    let next = disk(&dir);
     let id = identity(bytes.len(), 1);
     next.inner
         .identities
@@ -96,23 +106,16 @@ fn open_files_of(path: &Path) -> usize {
 #[test]
 #[cfg(target_os = "linux")]
 fn past_the_mapping_cap_entries_are_copied_and_no_file_stays_open() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cache");
+    let (_tmp, dir) = cache_dir();
     let engine = Engine::default();
     let bytes = side_module("liba.so");
-    ModuleCache::with_disk_cache(&dir)
-        .unwrap()
+    disk(&dir)
         .get_or_compile(&engine, "x", &bytes, None)
         .unwrap();
-    let entry = std::fs::read_dir(&dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let entry = only_entry(&dir);
     let entry = std::fs::canonicalize(entry).unwrap();
     // Under the cap: wasmtime maps the entry, which keeps it open.
-    let mapped = ModuleCache::with_disk_cache(&dir).unwrap();
+    let mapped = disk(&dir);
     let kept = mapped.get_or_compile(&engine, "x", &bytes, None).unwrap();
     assert_eq!(mapped.disk_stats().hits, 1);
     assert_eq!(open_files_of(&entry), 1);
@@ -120,7 +123,7 @@ fn past_the_mapping_cap_entries_are_copied_and_no_file_stays_open() {
     drop(mapped);
     assert_eq!(open_files_of(&entry), 0);
     // At the cap: a copy, nothing left open.
-    let full = ModuleCache::with_disk_cache(&dir).unwrap();
+    let full = disk(&dir);
     if let Some(disk) = &full.inner.disk {
         disk.mapped.store(MAX_MAPPED_ENTRIES, Ordering::Relaxed);
     }
@@ -132,25 +135,19 @@ fn past_the_mapping_cap_entries_are_copied_and_no_file_stays_open() {
 
 #[test]
 fn altered_metadata_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cache");
+    let (_tmp, dir) = cache_dir();
     let engine = Engine::default();
     let bytes = side_module("liba.so");
-    let cache = ModuleCache::with_disk_cache(&dir).unwrap();
+    let cache = disk(&dir);
     cache.get_or_compile(&engine, "x", &bytes, None).unwrap();
-    let entry = std::fs::read_dir(&dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let entry = only_entry(&dir);
     let mut file = std::fs::read(&entry).unwrap();
     // Change the NEEDED name stored in the metadata (before the trailer).
     let body = &file[..file.len() - TRAILER_LEN];
     let at = body.windows(7).rposition(|w| w == b"liba.so").unwrap();
     file[at + 3] = b'b';
     std::fs::write(&entry, file).unwrap();
-    let next = ModuleCache::with_disk_cache(&dir).unwrap();
+    let next = disk(&dir);
     let again = next.get_or_compile(&engine, "x", &bytes, None).unwrap();
     assert_eq!(next.disk_stats().rejected, 1, "checksum mismatch");
     assert_eq!(again.info.needed, ["liba.so"]);
@@ -182,36 +179,33 @@ fn replace_file(path: &Path, bytes: &[u8]) {
 #[test]
 #[cfg(unix)]
 fn a_new_process_loads_a_known_file_without_reading_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cache");
+    let (tmp, dir) = cache_dir();
     let lib = tmp.path().join("liba.so");
     replace_file(&lib, &side_module("liba.so"));
-    let (first, read) = load_file(&ModuleCache::with_disk_cache(&dir).unwrap(), &lib);
+    let (first, read) = load_file(&disk(&dir), &lib);
     assert!(read);
     assert_eq!(first.functions, 1);
     // Another process (a new cache over the same directory): the identity index names the
     // module, the entry holds it, the file is not read.
-    let next = ModuleCache::with_disk_cache(&dir).unwrap();
+    let next = disk(&dir);
     let (hit, read) = load_file(&next, &lib);
     assert!(!read, "a known file was read again");
     assert_eq!(next.disk_stats().hits, 1);
     assert_eq!(hit.info, first.info);
     // The function limit holds on such a hit too (from the count stored in the entry).
     let (mut body, identity) = Body::open_file(&lib);
-    let limited = ModuleCache::with_disk_cache(&dir)
-        .unwrap()
-        .get_or_compile_found(
-            &Engine::default(),
-            "x",
-            &mut body,
-            identity.as_ref(),
-            &|count| Err(DlError::Invalid(format!("{count} functions"))),
-        );
+    let limited = disk(&dir).get_or_compile_found(
+        &Engine::default(),
+        "x",
+        &mut body,
+        identity.as_ref(),
+        &|count| Err(DlError::Invalid(format!("{count} functions"))),
+    );
     assert_eq!(limited.err(), Some(DlError::Invalid("1 functions".into())));
     assert!(!body.is_read());
     // A file replaced has a new identity: read, hashed, the new module.
     replace_file(&lib, &side_module("libb.so"));
-    let (changed, read) = load_file(&ModuleCache::with_disk_cache(&dir).unwrap(), &lib);
+    let (changed, read) = load_file(&disk(&dir), &lib);
     assert!(read);
     assert_eq!(changed.info.needed, ["libb.so"]);
 }
@@ -219,34 +213,32 @@ fn a_new_process_loads_a_known_file_without_reading_it() {
 #[test]
 #[cfg(unix)]
 fn a_damaged_or_foreign_identity_index_only_costs_a_read() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cache");
+    let (tmp, dir) = cache_dir();
     let lib = tmp.path().join("liba.so");
     replace_file(&lib, &side_module("liba.so"));
-    load_file(&ModuleCache::with_disk_cache(&dir).unwrap(), &lib);
+    load_file(&disk(&dir), &lib);
     let index = dir.join(index::FILE_NAME);
     let good = std::fs::read(&index).unwrap();
     // One bit of the hash it records flipped: refused as a whole, the file read and hashed.
     let mut bad = good.clone();
     bad[16 + 60] ^= 1;
     std::fs::write(&index, &bad).unwrap();
-    let (lib_again, read) = load_file(&ModuleCache::with_disk_cache(&dir).unwrap(), &lib);
+    let (lib_again, read) = load_file(&disk(&dir), &lib);
     assert!(read);
     assert_eq!(lib_again.info.needed, ["liba.so"]);
     // Rewritten by that load; writable by others: not trusted.
     assert_eq!(std::fs::read(&index).unwrap(), good);
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&index, std::fs::Permissions::from_mode(0o666)).unwrap();
-    let (_, read) = load_file(&ModuleCache::with_disk_cache(&dir).unwrap(), &lib);
+    let (_, read) = load_file(&disk(&dir), &lib);
     assert!(read);
 }
 
 #[test]
 fn compiled_code_is_stored_under_the_hash_of_the_bytes_compiled() {
     let engine = Engine::default();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("cache");
-    let cache = ModuleCache::with_disk_cache(&dir).unwrap();
+    let (_tmp, dir) = cache_dir();
+    let cache = disk(&dir);
     let a = side_module("liba.so");
     let b = side_module("libb.so");
     // The identity was remembered with a's hash, but the file now holds b (rewritten within
@@ -261,7 +253,7 @@ fn compiled_code_is_stored_under_the_hash_of_the_bytes_compiled() {
         .insert(id, *blake3::hash(&a).as_bytes());
     let got = cache.get_or_compile(&engine, "x", &b, Some(&id)).unwrap();
     assert_eq!(got.info.needed, ["libb.so"]);
-    let fresh = ModuleCache::with_disk_cache(&dir).unwrap();
+    let fresh = disk(&dir);
     let a_lib = fresh.get_or_compile(&engine, "x", &a, None).unwrap();
     assert_eq!(a_lib.info.needed, ["liba.so"]);
 }

@@ -194,6 +194,8 @@ pub struct Export {
     pub kind: ExportKind,
 }
 
+#[cfg(test)]
+pub(crate) mod build;
 mod destructors;
 mod read;
 mod start;

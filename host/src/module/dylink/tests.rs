@@ -3,6 +3,7 @@
 use wasm_encoder::Encode;
 use wasmparser::ValType;
 
+use super::build::{custom, side, with_first_section, Dylink};
 use super::subsections::subsection_name;
 use super::*;
 
@@ -30,78 +31,6 @@ fn late_destructors_are_found_by_name_in_priority_order() {
 const LIBX: &[u8] = include_bytes!("../../../tests/fixtures/dylink/libx.so");
 const LIBTLS: &[u8] = include_bytes!("../../../tests/fixtures/dylink/libtls.so");
 const LIBWEAK: &[u8] = include_bytes!("../../../tests/fixtures/dylink/libweak.so");
-
-/// Builds the payload of a `dylink.0` section.
-#[derive(Default)]
-struct Dylink(Vec<u8>);
-
-impl Dylink {
-    fn sub(mut self, id: u8, payload: &[u8]) -> Self {
-        self.0.push(id);
-        u32::try_from(payload.len()).unwrap().encode(&mut self.0);
-        self.0.extend_from_slice(payload);
-        self
-    }
-    fn mem_info(self, mem: u32, mem_align: u32, table: u32, table_align: u32) -> Self {
-        let mut p = Vec::new();
-        for v in [mem, mem_align, table, table_align] {
-            v.encode(&mut p);
-        }
-        self.sub(SUB_MEM_INFO, &p)
-    }
-    fn strings(self, id: u8, names: &[&str]) -> Self {
-        let mut p = Vec::new();
-        names.len().encode(&mut p);
-        for n in names {
-            n.encode(&mut p);
-        }
-        self.sub(id, &p)
-    }
-    fn needed(self, names: &[&str]) -> Self {
-        self.strings(SUB_NEEDED, names)
-    }
-    fn runtime_path(self, paths: &[&str]) -> Self {
-        self.strings(SUB_RUNTIME_PATH, paths)
-    }
-    fn export_info(self, entries: &[(&str, u32)]) -> Self {
-        let mut p = Vec::new();
-        entries.len().encode(&mut p);
-        for (name, flags) in entries {
-            name.encode(&mut p);
-            flags.encode(&mut p);
-        }
-        self.sub(SUB_EXPORT_INFO, &p)
-    }
-    fn import_info(self, entries: &[(&str, &str, u32)]) -> Self {
-        let mut p = Vec::new();
-        entries.len().encode(&mut p);
-        for (module, field, flags) in entries {
-            module.encode(&mut p);
-            field.encode(&mut p);
-            flags.encode(&mut p);
-        }
-        self.sub(SUB_IMPORT_INFO, &p)
-    }
-}
-
-/// A whole custom section (id, size, name, data).
-fn custom(name: &str, data: &[u8]) -> Vec<u8> {
-    let mut m = wasm_encoder::Module::new();
-    m.section(&wasm_encoder::CustomSection {
-        name: name.into(),
-        data: data.into(),
-    });
-    m.finish()[8..].to_vec()
-}
-
-/// `module` with `first` inserted right after the header.
-fn with_first_section(module: &[u8], first: &[u8]) -> Vec<u8> {
-    [&module[..8], first, &module[8..]].concat()
-}
-
-fn side(d: Dylink, wat: &str) -> Vec<u8> {
-    with_first_section(&wat::parse_str(wat).unwrap(), &custom(DYLINK_SECTION, &d.0))
-}
 
 /// Byte offset of the dylink.0 data in a module built by `side` (section size < 128).
 const DATA_AT: usize = 8 + 1 + 1 + 1 + DYLINK_SECTION.len();
