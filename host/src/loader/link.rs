@@ -503,7 +503,8 @@ pub(super) fn resolve_in<T: Send + 'static>(
     // Linking asks the program for every name a library imports, most of them the library's
     // own or another library's: a miss costs a lookup, not an allocation in the miss memo
     // (which is for `dlsym`'s repeated questions).
-    let found = lookup(s, order, symbol, false);
+    let found =
+        lookup(s, order, symbol, false).map(|f| s.cx().scope.bind_unique(symbol.as_bytes(), f));
     if let (true, Some((ScopeEntry::Lib(provider), _))) = (used, found) {
         s.cx().scope.note_binding(id, provider);
     }
