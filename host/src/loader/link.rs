@@ -311,6 +311,15 @@ pub(super) async fn instantiate<T: Send + 'static>(
             _ => {}
         }
     }
+    // clang exports a C `main` as `__main_argc_argv`, or a `main(void)` as `__original_main`
+    // beside a `main` wrapper of another type: the C name finds the function the source
+    // defines, as it does in the program.
+    let main = program::main_aliases("main")
+        .iter()
+        .find_map(|alias| exports.get(alias.as_bytes()).copied());
+    if let Some(main) = main {
+        exports.insert(b"main"[..].into(), main);
+    }
     let table_size = compiled.info.mem.table_size;
     let mut slots = Vec::new();
     for slot in table_base..table_base.saturating_add(table_size) {
