@@ -58,6 +58,18 @@ fn set_dlerror(error: &Error) {
     drop(old);
 }
 
+/// Discards an error nobody read. glibc does this at the start of every `dlopen`, `dlsym`,
+/// `dlclose`, `dlinfo` and `dlmopen` (not `dladdr`), so `dlerror()` after a call that
+/// succeeded is NULL; a failure inside a nested call (a constructor's) stays for the reader.
+fn clear_dlerror() {
+    let old = DLERROR
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pending
+        .take();
+    drop(old);
+}
+
 /// A wasm address as the u32 the ABI uses (pointers are 32-bit on wasm32).
 fn addr_u32<T>(p: *const T) -> u32 {
     p as usize as u32
@@ -86,6 +98,7 @@ pub unsafe extern "C" fn __wasi_dl_open_from(
     mode: c_int,
     caller: *const c_void,
 ) -> *mut c_void {
+    clear_dlerror();
     // SAFETY: the caller's contract. NULL means the main program: an empty path.
     let path = unsafe { c_bytes(file) }.unwrap_or(b"");
     match imp::open(path, mode as u32, addr_u32(caller)) {
@@ -111,6 +124,7 @@ pub unsafe extern "C" fn __wasi_dl_sym_from(
     name: *const c_char,
     caller: *const c_void,
 ) -> *mut c_void {
+    clear_dlerror();
     // SAFETY: the caller's contract.
     let Some(name) = (unsafe { c_bytes(name) }) else {
         set_dlerror(&Error::local("dlsym: the symbol name is NULL".into()));
@@ -152,6 +166,7 @@ pub unsafe extern "C" fn dlsym(handle: *mut c_void, name: *const c_char) -> *mut
 /// used again.
 #[no_mangle]
 pub unsafe extern "C" fn dlclose(handle: *mut c_void) -> c_int {
+    clear_dlerror();
     match imp::close(addr_u32(handle)) {
         Ok(()) => 0,
         Err(e) => {
@@ -186,6 +201,7 @@ pub extern "C" fn dlerror() -> *mut c_char {
 #[no_mangle]
 pub unsafe extern "C" fn dlmopen(lmid: c_long, file: *const c_char, mode: c_int) -> *mut c_void {
     if lmid != 0 {
+        clear_dlerror();
         set_dlerror(&Error::local(format!(
             "dlmopen: namespace {lmid}: only LM_ID_BASE is supported"
         )));
@@ -222,6 +238,7 @@ const RTLD_DI_LMID: c_int = 1;
 #[no_mangle]
 pub unsafe extern "C" fn dlinfo(handle: *mut c_void, request: c_int, arg: *mut c_void) -> c_int {
     let _ = handle;
+    clear_dlerror();
     match request {
         RTLD_DI_LMID if !arg.is_null() => {
             // SAFETY: the caller's contract.
@@ -239,7 +256,8 @@ pub unsafe extern "C" fn dlinfo(handle: *mut c_void, request: c_int, arg: *mut c
 
 /// `dladdr`: non-zero and `*info` filled if `addr` (a data address or a
 /// function pointer, i.e. a table index) lies in the program or a loaded
-/// library; 0 otherwise (then `dlerror` tells why). The strings stay valid for
+/// library; 0 otherwise. As glibc's, it neither sets nor clears the `dlerror`
+/// state (a pending error stays for the reader). The strings stay valid for
 /// the rest of the program. `dli_sname`/`dli_saddr` are NULL when no symbol is
 /// at or below the address.
 ///
@@ -262,9 +280,6 @@ pub unsafe extern "C" fn dladdr(addr: *const c_void, info: *mut Dl_info) -> c_in
             unsafe { info.write(out) };
             1
         }
-        Err(e) => {
-            set_dlerror(&e);
-            0
-        }
+        Err(_) => 0,
     }
 }

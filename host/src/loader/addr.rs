@@ -94,8 +94,14 @@ fn addr_in_library(cx: &mut WasiDlCtx, address: u32) -> DlResult<Option<AddrFoun
     };
     for &id in cx.scope.order() {
         let lib = cx.scope.lib(id)?;
+        // A library's `main` is also exported under clang's name for it: `dladdr` says `main`.
         let named = lib.exports.iter().find_map(|(n, sym)| match sym {
-            Symbol::Func { key: k, .. } if *k == key => {
+            Symbol::Func { key: k, .. }
+                if *k == key
+                    && !program::main_aliases("main")
+                        .iter()
+                        .any(|a| a.as_bytes() == &**n) =>
+            {
                 Some(String::from_utf8_lossy(n).into_owned())
             }
             _ => None,

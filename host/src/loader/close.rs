@@ -271,10 +271,17 @@ pub(crate) async fn fini<T: Send + 'static>(s: &mut Session<'_, '_, T>) -> DlRes
         return Err(DlError::FiniRunning);
     }
     s.cx().finishing = true;
-    // A dlclose from one of these destructors only drops its reference (glibc keeps every
-    // object during _dl_fini): the library is finalized in its turn below.
-    s.cx().unloading = true;
-    for id in s.cx().scope.fini_order() {
+    // glibc's _dl_fini takes a reference to every object it is going to finalize: a dlclose
+    // from one of these destructors only drops a reference (that library is finalized in its
+    // turn below), while a library such a destructor loads is closed, destructors included,
+    // as at any other time.
+    let order = s.cx().scope.fini_order();
+    for &id in &order {
+        if let Some(lib) = s.cx().scope.get_mut(id) {
+            lib.open_count = lib.open_count.saturating_add(1);
+        }
+    }
+    for &id in &order {
         if s.cx().fatal.is_some() {
             break;
         }
@@ -289,7 +296,11 @@ pub(crate) async fn fini<T: Send + 'static>(s: &mut Session<'_, '_, T>) -> DlRes
             s.cx().fatal.get_or_insert(e);
         }
     }
-    s.cx().unloading = false;
+    for &id in &order {
+        if let Some(lib) = s.cx().scope.get_mut(id) {
+            lib.open_count = lib.open_count.saturating_sub(1);
+        }
+    }
     s.cx().finishing = false;
     Ok(())
 }

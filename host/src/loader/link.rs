@@ -334,6 +334,15 @@ pub(super) async fn instantiate<T: Send + 'static>(
             _ => {}
         }
     }
+    // clang exports a C `main` as `__main_argc_argv`, or a `main(void)` as `__original_main`
+    // beside a `main` wrapper of another type: the C name finds the function the source
+    // defines, as it does in the program.
+    let main = program::main_aliases("main")
+        .iter()
+        .find_map(|alias| exports.get(alias.as_bytes()).copied());
+    if let Some(main) = main {
+        exports.insert(b"main"[..].into(), main);
+    }
     let table_size = compiled.info.mem.table_size;
     let mut slots = Vec::new();
     for slot in table_base..table_base.saturating_add(table_size) {
@@ -528,7 +537,8 @@ pub(super) fn resolve_in<T: Send + 'static>(
     // Linking asks the program for every name a library imports, most of them the library's
     // own or another library's: a miss costs a lookup, not an allocation in the miss memo
     // (which is for `dlsym`'s repeated questions).
-    let found = lookup(s, order, symbol, false);
+    let found =
+        lookup(s, order, symbol, false).map(|f| s.cx().scope.bind_unique(symbol.as_bytes(), f));
     if let (true, Some((ScopeEntry::Lib(provider), _))) = (used, found) {
         s.cx().scope.note_binding(id, provider);
     }

@@ -61,6 +61,11 @@ pub(crate) fn sym_cached(
             lib.search_list.iter().copied().find_map(in_lib)?
         }
     };
+    let found = (provider.map_or(ScopeEntry::Program, ScopeEntry::Lib), sym);
+    let (provider, sym) = match scope.unique_or(name, found) {
+        (ScopeEntry::Lib(id), sym) => (Some(id), sym),
+        (ScopeEntry::Program, sym) => (None, sym),
+    };
     let answer = match sym {
         Symbol::Data { addr } => (SymbolKind::Data, addr),
         Symbol::Func { key, slot, .. } => {
@@ -123,7 +128,7 @@ pub(crate) async fn sym<T: Send + 'static>(
             }
         }
     };
-    let found = lookup(s, &order, name, true);
+    let found = lookup(s, &order, name, true).map(|f| s.cx().scope.unique_or(name.as_bytes(), f));
     if let (HANDLE_DEFAULT, Some((ScopeEntry::Lib(provider), _))) = (handle, &found) {
         let scope = &mut s.cx().scope;
         let caller = scope.lib_at(caller_addr);

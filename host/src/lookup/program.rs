@@ -123,6 +123,14 @@ impl ProgramNames {
     ) -> ProgramNames {
         let mut names = ProgramNames::default();
         for name in exports {
+            // clang's names for the C `main` (with and without argc/argv): `dladdr` of `main`
+            // names it `main`, as `dlsym` finds it by that name.
+            if main_aliases("main").contains(&name.as_str()) {
+                if let Some(Symbol::Func { key, .. }) = find_export(caller, name) {
+                    names.functions.insert(key, "main".to_string());
+                }
+                continue;
+            }
             if name.starts_with("__") || name == "memory" || name == "_start" {
                 continue;
             }

@@ -21,6 +21,7 @@ use wasmtime::{Func, Global, Instance};
 use crate::error::{DlError, DlResult};
 use crate::lookup::parked::{DirectImport, Parked};
 use crate::lookup::space::FuncKey;
+use crate::lookup::unique;
 use crate::module::cache::CompiledLibrary;
 
 /// Index of a library in the scope's table; reused after unload (handles are not).
@@ -230,6 +231,9 @@ pub(crate) struct Scope {
     /// The `RTLD_GLOBAL` libraries in the order they joined the global scope (glibc appends a
     /// promoted library's search list at the end, whenever it was loaded).
     global_order: Vec<LibId>,
+    /// Unique C++ objects (see [`crate::lookup::unique`]): the library whose definition every
+    /// reference binds to, entered by the first binding.
+    unique: FxHashMap<Box<[u8]>, LibId>,
     next_handle: Option<u32>,
     next_seq: u64,
     next_init_seq: u64,
@@ -521,6 +525,8 @@ impl Scope {
         }
         self.order.retain(|&o| o != id);
         self.global_order.retain(|&o| o != id);
+        // Only a failed dlopen removes a definer (it is NODELETE once entered).
+        self.unique.retain(|_, definer| *definer != id);
         self.free_ids.push(id);
         // Its id will be reused: whoever it brought in now counts as its own root, and its
         // local scope leaves every library's lookup scope (as glibc's dlclose removes it).
@@ -552,6 +558,51 @@ impl Scope {
             other.initfini.retain(|&r| r != id);
         }
         Some(lib)
+    }
+
+    /// glibc's binding of a unique C++ object: a data definition `found` by the scope rules
+    /// gives way to the one entered first, wherever that is; with none entered yet, a
+    /// library's definition is entered and its library becomes NODELETE, as glibc's
+    /// `do_lookup_unique` makes it (the program's needs neither: it comes first everywhere).
+    pub(crate) fn bind_unique(
+        &mut self,
+        name: &[u8],
+        found: (ScopeEntry, Symbol),
+    ) -> (ScopeEntry, Symbol) {
+        if !matches!(found.1, Symbol::Data { .. }) || !unique::is_unique_object(name) {
+            return found;
+        }
+        if let Some(entered) = self.entered_unique(name) {
+            return entered;
+        }
+        if let ScopeEntry::Lib(definer) = found.0 {
+            if let Some(lib) = self.get_mut(definer) {
+                lib.nodelete = true;
+                self.unique.insert(name.into(), definer);
+            }
+        }
+        found
+    }
+
+    /// `dlsym`'s view of the same rule: the entered definition of a unique object, if any,
+    /// instead of `found`. Enters nothing.
+    pub(crate) fn unique_or(
+        &self,
+        name: &[u8],
+        found: (ScopeEntry, Symbol),
+    ) -> (ScopeEntry, Symbol) {
+        match found.1 {
+            Symbol::Data { .. } if unique::is_unique_object(name) => {
+                self.entered_unique(name).unwrap_or(found)
+            }
+            _ => found,
+        }
+    }
+
+    fn entered_unique(&self, name: &[u8]) -> Option<(ScopeEntry, Symbol)> {
+        let &definer = self.unique.get(name)?;
+        let sym = *self.get(definer)?.exports.get(name)?;
+        Some((ScopeEntry::Lib(definer), sym))
     }
 
     /// The library whose data block contains `addr`.

@@ -1,0 +1,1 @@
+int dirok_value(void) { return 5; }

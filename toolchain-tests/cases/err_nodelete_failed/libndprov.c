@@ -1,0 +1,1 @@
+int nd_provided(void) { return 41; }

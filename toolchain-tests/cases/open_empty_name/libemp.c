@@ -1,0 +1,1 @@
+int emp_value = 4;

@@ -1,0 +1,6 @@
+/* Defines a function libc defines too. Loaded by dlopen, after libc: it interposes nothing. */
+int atoi(const char *s)
+{
+    (void)s;
+    return 42;
+}

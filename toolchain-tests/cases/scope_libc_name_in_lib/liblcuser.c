@@ -1,0 +1,2 @@
+#include <stdlib.h>
+int lcuser_atoi(const char *s) { return atoi(s); }

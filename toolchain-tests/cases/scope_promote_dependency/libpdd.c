@@ -1,0 +1,1 @@
+int pdd_sym = 2;

@@ -1,0 +1,1 @@
+int pde_sym = 3;

@@ -1,0 +1,1 @@
+int pdr_sym = 1;

@@ -1,0 +1,2 @@
+/* A library with a main(void). */
+int main(void) { return 9; }
