@@ -5,6 +5,7 @@ use wasmtime::Val;
 
 use crate::error::{one_line, DlError, DlResult};
 use crate::lookup::scope::{GotEntry, LibId, ScopeEntry, Symbol};
+use crate::module::libmeta::LinkInfo;
 
 use super::link::{resolve_in, slot_from};
 use super::map::{release_slots, reserve_slots};
@@ -17,9 +18,12 @@ pub(super) async fn bind_got<T: Send + 'static>(
     got: &[GotEntry],
 ) -> DlResult<()> {
     let order = s.cx().scope.lookup_order_for(id);
+    // The entries' names are the library's import names.
+    let compiled = s.cx().scope.lib(id)?.compiled.clone();
+    let info = &compiled.info;
     let found: Vec<_> = got
         .iter()
-        .map(|entry| resolve_in(s, id, &order, &entry.symbol, true))
+        .map(|entry| resolve_in(s, id, &order, info.import_name(entry.import as usize), true))
         .collect();
     // Functions without a slot yet get one each, from one reservation (one table growth, not
     // one per entry); what is left of it is given back.
@@ -40,7 +44,7 @@ pub(super) async fn bind_got<T: Send + 'static>(
         let start = reserve_slots(s, &library, want, 1).await?;
         pool = start..start + want;
     }
-    let bound = bind_got_entries(s, id, got, found, &mut pool).await;
+    let bound = bind_got_entries(s, id, info, got, found, &mut pool).await;
     release_slots(s, pool.start, pool.end - pool.start);
     bound
 }
@@ -48,12 +52,13 @@ pub(super) async fn bind_got<T: Send + 'static>(
 async fn bind_got_entries<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
+    info: &LinkInfo,
     got: &[GotEntry],
     found: Vec<Option<(ScopeEntry, Symbol)>>,
     pool: &mut std::ops::Range<u32>,
 ) -> DlResult<()> {
     for (entry, found) in got.iter().zip(found) {
-        let name = &*entry.symbol;
+        let name = info.import_name(entry.import as usize);
         let value = match found {
             Some((_, Symbol::Data { addr })) if !entry.func => addr,
             Some((_, Symbol::Data { .. })) => {

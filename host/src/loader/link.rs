@@ -164,8 +164,8 @@ pub(super) async fn instantiate<T: Send + 'static>(
                     .map_err(|e| link_err(module, field, one_line(&e)))?;
                 got.push(GotEntry {
                     global,
-                    // The metadata's copy of the name, shared (no allocation per entry).
-                    symbol: described.name.clone(),
+                    // The name stays in the metadata (no copy per entry).
+                    import: index as u32,
                     func: module == "GOT.func",
                     weak,
                 });

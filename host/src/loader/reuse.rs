@@ -56,9 +56,10 @@ pub(super) fn revive<T: Send + 'static>(
             break;
         };
         // Looked up without recording: a binding counts only once the instance is kept.
-        let found = match defined_by_pending(s, &order, &import.name)? {
+        let import_name = compiled.info.import_name(index as usize);
+        let found = match defined_by_pending(s, &order, import_name)? {
             Some(_) => None,
-            None => resolve_in(s, id, &order, &import.name, false),
+            None => resolve_in(s, id, &order, import_name, false),
         };
         match found {
             Some((owner, Symbol::Func { key: k, .. })) if k == key => {

@@ -192,7 +192,8 @@ pub(crate) type PendingStub = (Box<str>, wasmtime::FuncType, PendingTarget, bool
 /// slot from.
 pub(crate) struct GotEntry {
     pub(crate) global: Global,
-    pub(crate) symbol: std::sync::Arc<str>,
+    /// The import it is (module order): its name is the library's `info.import_name(import)`.
+    pub(crate) import: u32,
     /// `GOT.func` (a table slot) rather than `GOT.mem` (an address).
     pub(crate) func: bool,
     pub(crate) weak: bool,

@@ -11,8 +11,6 @@
 //! a count before the bytes for it were seen, and any inconsistency makes the whole entry
 //! unusable (it is then recompiled), never a panic.
 
-use std::sync::Arc;
-
 use crate::module::dylink::{ExportKind, MemInfo, SideModuleInfo};
 use crate::module::image::ResetImage;
 
@@ -24,6 +22,9 @@ pub(crate) struct LinkInfo {
     pub(crate) runtime_paths: Vec<String>,
     /// Every import, in module order (as `Module::imports` lists them).
     pub(crate) imports: Vec<LinkImport>,
+    /// Their field names, in the same order (one string for all: a cached `dlopen` decodes
+    /// them without an allocation per import).
+    pub(crate) import_names: Names,
     /// Every export's name.
     pub(crate) exports: Names,
     /// The exported functions as (function index, position in `exports`), in export order:
@@ -83,11 +84,10 @@ impl<'a> FromIterator<&'a str> for Names {
     }
 }
 
-/// One import: its field name (shared with the GOT entries made for it), its weak flag, and
-/// whether the module's code really refers to it (see `dylink::Import::referenced`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One import (its field name is in [`LinkInfo::import_names`]): its weak flag, and whether
+/// the module's code really refers to it (see `dylink::Import::referenced`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct LinkImport {
-    pub(crate) name: Arc<str>,
     pub(crate) weak: bool,
     pub(crate) referenced: bool,
 }
@@ -103,6 +103,11 @@ impl LinkInfo {
         self.exports.get(at as usize)
     }
 
+    /// The field name of import `index` (module order); `""` past the end.
+    pub(crate) fn import_name(&self, index: usize) -> &str {
+        self.import_names.get(index).unwrap_or("")
+    }
+
     pub(crate) fn new(info: SideModuleInfo) -> Self {
         LinkInfo {
             mem: info.mem,
@@ -110,13 +115,13 @@ impl LinkInfo {
             runtime_paths: info.runtime_paths,
             imports: info
                 .imports
-                .into_iter()
+                .iter()
                 .map(|i| LinkImport {
-                    name: i.name.into(),
                     weak: i.weak,
                     referenced: i.referenced,
                 })
                 .collect(),
+            import_names: info.imports.iter().map(|i| i.name.as_str()).collect(),
             exports: info.exports.iter().map(|e| e.name.as_str()).collect(),
             function_exports: info
                 .exports
@@ -180,8 +185,8 @@ impl LibraryMeta {
         w.strings(self.info.needed.iter().map(String::as_str));
         w.strings(self.info.runtime_paths.iter().map(String::as_str));
         w.len(self.info.imports.len());
-        for import in &self.info.imports {
-            w.str(&import.name);
+        for (import, name) in self.info.imports.iter().zip(self.info.import_names.iter()) {
+            w.str(name);
             w.0.push(u8::from(import.weak) | u8::from(import.referenced) << 1);
         }
         w.strings(self.info.exports.iter());
@@ -226,14 +231,14 @@ impl LibraryMeta {
         };
         let needed = r.list(|r| r.string())?;
         let runtime_paths = r.list(|r| r.string())?;
+        let mut import_names = Names::default();
         let imports = r.list(|r| {
-            let name: Arc<str> = r.str()?.into();
+            import_names.push(r.str()?);
             let flags = r.u8()?;
             if flags > 3 {
                 return None;
             }
             Some(LinkImport {
-                name,
                 weak: flags & 1 != 0,
                 referenced: flags & 2 != 0,
             })
@@ -283,6 +288,7 @@ impl LibraryMeta {
                 needed,
                 runtime_paths,
                 imports,
+                import_names,
                 exports,
                 function_exports,
                 soname,
@@ -387,16 +393,15 @@ mod tests {
                 runtime_paths: vec!["$ORIGIN/lib".into()],
                 imports: vec![
                     LinkImport {
-                        name: "memory".into(),
                         weak: false,
                         referenced: true,
                     },
                     LinkImport {
-                        name: "maybe".into(),
                         weak: true,
                         referenced: false,
                     },
                 ],
+                import_names: ["memory", "maybe"].into_iter().collect(),
                 exports: ["f", "g"].into_iter().collect(),
                 function_exports: vec![(3, 1), (5, 0)],
                 soname: Some("libb.so.1".into()),
@@ -436,6 +441,18 @@ mod tests {
         let mut huge = bytes.clone();
         huge[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(LibraryMeta::decode(&huge), None);
+    }
+
+    #[test]
+    fn import_names_come_back_in_module_order() {
+        let decoded = LibraryMeta::decode(&sample().encode()).expect("decodes");
+        assert_eq!(decoded.info.import_name(0), "memory");
+        assert_eq!(decoded.info.import_name(1), "maybe");
+        assert_eq!(decoded.info.import_name(2), "");
+        assert_eq!(
+            decoded.info.imports.len(),
+            decoded.info.import_names.iter().len()
+        );
     }
 
     #[test]
