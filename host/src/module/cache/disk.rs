@@ -307,19 +307,24 @@ impl Entry {
     }
 }
 
-/// Opens and checks the entry at `path`: `Ok(None)` when there is none, `Err(why)` when the
-/// file is not a sound entry for `key`. The bytes checked are the bytes of the open file
-/// returned.
-fn open_entry(path: &Path, key: &EntryKey) -> Result<Option<(File, Entry)>, String> {
+/// Opens a file of the cache directory for reading: never through a symlink, and a FIFO
+/// planted under the name does not block the open. The caller checks what it opened.
+pub(super) fn open_for_reading(path: &Path) -> std::io::Result<File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
-    // Never through a symlink; and a FIFO planted under the name must not block the open.
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(
         &mut options,
         libc::O_NOFOLLOW | libc::O_NONBLOCK,
     );
-    let file = match options.open(path) {
+    options.open(path)
+}
+
+/// Opens and checks the entry at `path`: `Ok(None)` when there is none, `Err(why)` when the
+/// file is not a sound entry for `key`. The bytes checked are the bytes of the open file
+/// returned.
+fn open_entry(path: &Path, key: &EntryKey) -> Result<Option<(File, Entry)>, String> {
+    let file = match open_for_reading(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot open it without following symlinks: {e}")),

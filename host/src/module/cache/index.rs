@@ -16,7 +16,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use super::disk::{current_uid, TEMP_PREFIX};
+use super::disk::{current_uid, open_for_reading, TEMP_PREFIX};
 use super::Hash256;
 use crate::module::source::FileIdentity;
 
@@ -37,15 +37,7 @@ pub(super) fn read(dir: &Path) -> Vec<(FileIdentity, Hash256)> {
 }
 
 fn read_checked(path: &Path) -> Option<Vec<(FileIdentity, Hash256)>> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    // Never through a symlink; and a FIFO planted under the name must not block the open.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        libc::O_NOFOLLOW | libc::O_NONBLOCK,
-    );
-    let file = options.open(path).ok()?;
+    let file = open_for_reading(path).ok()?;
     let meta = file.metadata().ok()?;
     if !meta.is_file() {
         return None;
