@@ -333,9 +333,11 @@ fn wat_program(name: &str, wat: &str) -> PathBuf {
     let path = dir.join(format!("{name}.wasm"));
     let bytes = wat::parse_str(wat).unwrap();
     if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
-        let tmp = dir.join(format!("{name}.tmp{}", std::process::id()));
-        std::fs::write(&tmp, &bytes).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
+        // A temporary name of its own: both modes of a test write the same program at once,
+        // in one process.
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir).unwrap();
+        std::io::Write::write_all(&mut tmp, &bytes).unwrap();
+        tmp.persist(&path).unwrap();
     }
     path
 }
