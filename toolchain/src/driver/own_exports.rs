@@ -79,24 +79,13 @@ pub(super) fn own_exports(bytes: &[u8], runtime: &BTreeSet<String>) -> Result<Ve
 
 /// Appends a custom section (valid anywhere in a module, so after everything else).
 pub(super) fn append_custom_section(module: &mut Vec<u8>, name: &str, payload: &[u8]) {
-    fn leb(out: &mut Vec<u8>, mut v: usize) {
-        loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
-    let mut body = Vec::with_capacity(name.len() + payload.len() + 5);
-    leb(&mut body, name.len());
-    body.extend_from_slice(name.as_bytes());
-    body.extend_from_slice(payload);
-    module.push(0);
-    leb(module, body.len());
-    module.extend_from_slice(&body);
+    use wasm_encoder::{Encode, Section};
+    let section = wasm_encoder::CustomSection {
+        name: name.into(),
+        data: payload.into(),
+    };
+    module.push(section.id());
+    section.encode(module);
 }
 
 #[cfg(test)]
