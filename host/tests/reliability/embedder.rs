@@ -450,8 +450,8 @@ fn library_copies(dir: &Path, count: usize) -> Vec<String> {
 fn sized_pooling_engine(instances: u32, table_elements: u64) -> Engine {
     let mut pool = wasmtime::PoolingAllocationConfig::new();
     pool.total_core_instances(instances)
-        // One store's program, plus one: wasmtime 48 refuses even one program with a pool of
-        // a single memory.
+        // One store's program, plus one: wasmtime (48, and 50 again) refuses the program with
+        // a pool of a single memory ("maximum concurrent limit of 1 for memory stripe 0").
         .total_memories(2)
         .total_tables(1)
         .table_elements(table_elements as usize)
