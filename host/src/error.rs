@@ -36,6 +36,11 @@ pub enum DlError {
     #[error("{name}: cannot read file data: {reason}")]
     Io { name: String, reason: String },
 
+    /// The library was linked with `-z nodlopen` (ELF's DF_1_NOOPEN): only a program's start-up
+    /// may load it, never a `dlopen` (neither by name nor as a dependency).
+    #[error("{name}: shared object cannot be dlopen()ed")]
+    NoDlopen { name: String },
+
     /// The file is not a usable side module.
     #[error("{name}: {source}")]
     NotSideModule { name: String, source: DylinkError },

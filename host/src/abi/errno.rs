@@ -16,7 +16,8 @@ impl DlError {
             DlError::IsDirectory { .. } | DlError::Io { .. } => Errno::Io,
             DlError::NotSideModule { .. }
             | DlError::Compile { .. }
-            | DlError::Unsupported { .. } => Errno::Noexec,
+            | DlError::Unsupported { .. }
+            | DlError::NoDlopen { .. } => Errno::Noexec,
             DlError::UndefinedSymbol { .. } | DlError::Link { .. } => Errno::Link,
             DlError::NoSymbol { .. } | DlError::NoAddress { .. } => Errno::Nosym,
             DlError::BadHandle { .. } => Errno::Badf,

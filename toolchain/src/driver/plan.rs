@@ -137,9 +137,10 @@ impl Driver {
                     }
                     args.extend(item.into_args());
                 }
-                if p.soname.is_some() || p.nodelete {
+                if p.soname.is_some() || p.nodelete || p.nodlopen {
                     args.push(
-                        meta_section(p.soname.as_deref(), p.nodelete, &tc.cache_dir())?.into(),
+                        meta_section(p.soname.as_deref(), p.nodelete, p.nodlopen, &tc.cache_dir())?
+                            .into(),
                     );
                 }
                 for flag in [
