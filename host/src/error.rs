@@ -28,6 +28,11 @@ pub enum DlError {
     #[error("{name}: cannot expand $ORIGIN: the calling module has no file name")]
     NoOrigin { name: String },
 
+    /// The name ends in `/` (or `/.`, `/..`), so it asks for a directory, but a file is there
+    /// (the kernel's ENOTDIR, which glibc reports).
+    #[error("{name}: cannot open shared object file: Not a directory")]
+    NotDirectory { name: String },
+
     /// The name is a directory, not a file.
     #[error("{name}: cannot read file data: Is a directory")]
     IsDirectory { name: String },

@@ -9,9 +9,10 @@ impl DlError {
     /// The coarse code the guest receives with the message.
     pub fn errno(&self) -> Errno {
         match self {
-            DlError::NotFound { .. } | DlError::NotSearched { .. } | DlError::NoOrigin { .. } => {
-                Errno::Noent
-            }
+            DlError::NotFound { .. }
+            | DlError::NotSearched { .. }
+            | DlError::NoOrigin { .. }
+            | DlError::NotDirectory { .. } => Errno::Noent,
             DlError::Denied { .. } => Errno::Access,
             DlError::IsDirectory { .. } | DlError::Io { .. } => Errno::Io,
             DlError::NotSideModule { .. }

@@ -391,6 +391,13 @@ impl Sources {
             name: path.to_string(),
             reason: e.to_string(),
         })?;
+        // The lexical normalisation above dropped a trailing `/`, `/.` or `/..`; the kernel
+        // would have refused a file there.
+        if names_directory(path) && !meta.is_dir() {
+            return Err(DlError::NotDirectory {
+                name: path.to_string(),
+            });
+        }
         let head = read_head(&file, &meta, Path::new(path), max_bytes as u64)
             .map_err(ReadError::into_dl_error)?;
         let guest_path = if mount.guest_path == "." {
@@ -443,6 +450,11 @@ fn strip_mount(path: &str, mount: &str) -> Option<String> {
     } else {
         rest.strip_prefix('/').map(str::to_string)
     }
+}
+
+/// Whether a path's last component can only be a directory: it ends in `/`, `/.` or `/..`.
+fn names_directory(path: &str) -> bool {
+    path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..")
 }
 
 /// Lexically normalises a guest path: drops `.` and empty components, resolves `..`.

@@ -177,3 +177,19 @@ fn size_limit_is_enforced_before_reading() {
         "/plugins/liba.so: module size limit exceeded (20 bytes, at most 0 allowed)"
     );
 }
+
+#[test]
+fn a_trailing_slash_or_dot_component_names_a_directory() {
+    for path in ["libx.so/", "./libx.so/", "libx.so/.", "sub/libx.so/..", "/"] {
+        assert!(names_directory(path), "{path}");
+    }
+    for path in [
+        "libx.so",
+        "./libx.so",
+        "sub/./libx.so",
+        "lib..so",
+        "sub/.libx.so",
+    ] {
+        assert!(!names_directory(path), "{path}");
+    }
+}
