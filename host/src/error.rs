@@ -28,6 +28,11 @@ pub enum DlError {
     #[error("{name}: cannot expand $ORIGIN: the calling module has no file name")]
     NoOrigin { name: String },
 
+    /// The name ends in `/` (or `/.`, `/..`), so it asks for a directory, but a file is there
+    /// (the kernel's ENOTDIR, which glibc reports).
+    #[error("{name}: cannot open shared object file: Not a directory")]
+    NotDirectory { name: String },
+
     /// The name is a directory, not a file.
     #[error("{name}: cannot read file data: Is a directory")]
     IsDirectory { name: String },
@@ -35,6 +40,11 @@ pub enum DlError {
     /// Reading the library's bytes failed.
     #[error("{name}: cannot read file data: {reason}")]
     Io { name: String, reason: String },
+
+    /// The library was linked with `-z nodlopen` (ELF's DF_1_NOOPEN): only a program's start-up
+    /// may load it, never a `dlopen` (neither by name nor as a dependency).
+    #[error("{name}: shared object cannot be dlopen()ed")]
+    NoDlopen { name: String },
 
     /// The file is not a usable side module.
     #[error("{name}: {source}")]

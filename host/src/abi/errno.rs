@@ -9,14 +9,16 @@ impl DlError {
     /// The coarse code the guest receives with the message.
     pub fn errno(&self) -> Errno {
         match self {
-            DlError::NotFound { .. } | DlError::NotSearched { .. } | DlError::NoOrigin { .. } => {
-                Errno::Noent
-            }
+            DlError::NotFound { .. }
+            | DlError::NotSearched { .. }
+            | DlError::NoOrigin { .. }
+            | DlError::NotDirectory { .. } => Errno::Noent,
             DlError::Denied { .. } => Errno::Access,
             DlError::IsDirectory { .. } | DlError::Io { .. } => Errno::Io,
             DlError::NotSideModule { .. }
             | DlError::Compile { .. }
-            | DlError::Unsupported { .. } => Errno::Noexec,
+            | DlError::Unsupported { .. }
+            | DlError::NoDlopen { .. } => Errno::Noexec,
             DlError::UndefinedSymbol { .. } | DlError::Link { .. } => Errno::Link,
             DlError::NoSymbol { .. } | DlError::NoAddress { .. } => Errno::Nosym,
             DlError::BadHandle { .. } => Errno::Badf,

@@ -95,6 +95,7 @@ async fn load_group<T: Send + 'static>(
 ) -> DlResult<LibId> {
     let (global, nodelete, lazy) = (flags.global, flags.nodelete, !flags.now);
     let root = map_tree(s, name, requester, group).await?;
+    refuse_nodlopen(s.cx(), group)?;
     s.cx().scope.add_root_scope(root);
     // RTLD_NODELETE counts from relocation on (glibc's `l_nodelete_pending`): binding
     // to the root then makes no dependency. A failed dlopen removes the root anyway.
@@ -114,6 +115,22 @@ async fn load_group<T: Send + 'static>(
     order.retain(|id| group.registered.contains(id));
     construct_group(s, &order).await?;
     Ok(root)
+}
+
+/// A library linked with `-z nodlopen` (ELF's DF_1_NOOPEN) is for start-up only: glibc
+/// refuses to map one for `dlopen`, as its root or as a dependency, so the whole `dlopen`
+/// fails and nothing of it stays. One already loaded (by start-up) is found by name before
+/// any mapping, so a `dlopen` of it still succeeds.
+fn refuse_nodlopen(cx: &WasiDlCtx, group: &Group) -> DlResult<()> {
+    for &id in &group.registered {
+        let lib = cx.scope.lib(id)?;
+        if lib.compiled.info.nodlopen {
+            return Err(DlError::NoDlopen {
+                name: lib.display_name().to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// How deep `dlopen`s nest right now in one store: a constructor that loads a library whose

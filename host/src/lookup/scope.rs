@@ -504,11 +504,10 @@ impl Scope {
         };
         self.by_handle.insert(handle, id);
         self.by_key.insert(lib.key.clone(), id);
+        // The name it was asked for only: glibc does not answer to a library's bare file name
+        // when it was opened by a path (a later name that leads to the same file finds it by
+        // identity).
         self.add_name(&lib.name.clone(), id);
-        if let Some(file) = lib.path.as_deref().and_then(|p| p.rsplit('/').next()) {
-            let file = file.to_string();
-            self.add_name(&file, id);
-        }
         self.blocks.insert(lib.mem_base, id);
         self.order.push(id);
         self.libs[id] = Some(lib);
@@ -521,6 +520,19 @@ impl Scope {
         self.by_handle.remove(&lib.handle);
         self.by_key.remove(&lib.key);
         self.by_name.retain(|_, v| *v != id);
+        // A SONAME it held passes to the next library loaded with the same one: glibc compares
+        // a name with every loaded library's SONAME, in load order.
+        if let Some(soname) = &lib.compiled.info.soname {
+            let heir = self.order.iter().copied().find(|&o| {
+                o != id
+                    && self
+                        .get(o)
+                        .is_some_and(|l| l.compiled.info.soname.as_ref() == Some(soname))
+            });
+            if let Some(heir) = heir {
+                self.add_name(soname, heir);
+            }
+        }
         if self.blocks.get(&lib.mem_base) == Some(&id) {
             self.blocks.remove(&lib.mem_base);
         }

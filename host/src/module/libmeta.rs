@@ -30,6 +30,8 @@ pub(crate) struct LinkInfo {
     /// The exported functions as (function index, position in `exports`), in export order:
     /// names for backtrace frames of a module whose name section was stripped.
     pub(crate) function_exports: Vec<(u32, u32)>,
+    /// `-Wl,-z,nodlopen` (the `wasi_dl_meta` section): start-up may load it, `dlopen` may not.
+    pub(crate) nodlopen: bool,
     /// `-Wl,-soname,NAME` (the `wasi_dl_meta` section): a later request for NAME is this library.
     pub(crate) soname: Option<String>,
     /// `-Wl,-z,nodelete`: never unloaded.
@@ -134,6 +136,7 @@ impl LinkInfo {
                     _ => None,
                 })
                 .collect(),
+            nodlopen: info.nodlopen,
             soname: info.soname,
             nodelete: info.nodelete,
         }
@@ -196,7 +199,8 @@ impl LibraryMeta {
             w.u32(at);
         }
         w.strings(self.info.soname.iter().map(String::as_str));
-        w.0.push(u8::from(self.info.nodelete));
+        // One byte of flags: entries written before `nodlopen` existed decode unchanged.
+        w.0.push(u8::from(self.info.nodelete) | u8::from(self.info.nodlopen) << 1);
         match &self.reset {
             Ok(image) => {
                 w.0.push(1);
@@ -259,11 +263,11 @@ impl LibraryMeta {
             return None;
         }
         let soname = sonames.pop();
-        let nodelete = match r.u8()? {
-            0 => false,
-            1 => true,
-            _ => return None,
-        };
+        let flags = r.u8()?;
+        if flags > 3 {
+            return None;
+        }
+        let (nodelete, nodlopen) = (flags & 1 != 0, flags & 2 != 0);
         let reset = match r.u8()? {
             1 => Ok(ResetImage {
                 segments: r.list(|r| Some((r.u32()?, Box::from(r.bytes()?))))?,
@@ -291,6 +295,7 @@ impl LibraryMeta {
                 import_names,
                 exports,
                 function_exports,
+                nodlopen,
                 soname,
                 nodelete,
             },
@@ -404,6 +409,7 @@ mod tests {
                 import_names: ["memory", "maybe"].into_iter().collect(),
                 exports: ["f", "g"].into_iter().collect(),
                 function_exports: vec![(3, 1), (5, 0)],
+                nodlopen: true,
                 soname: Some("libb.so.1".into()),
                 nodelete: true,
             },
@@ -441,6 +447,16 @@ mod tests {
         let mut huge = bytes.clone();
         huge[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(LibraryMeta::decode(&huge), None);
+    }
+
+    #[test]
+    fn each_flag_of_the_flags_byte_round_trips() {
+        for (nodelete, nodlopen) in [(false, false), (true, false), (false, true), (true, true)] {
+            let mut meta = sample();
+            meta.info.nodelete = nodelete;
+            meta.info.nodlopen = nodlopen;
+            assert_eq!(LibraryMeta::decode(&meta.encode()), Some(meta));
+        }
     }
 
     #[test]

@@ -372,11 +372,27 @@ impl Sources {
         // what was opened is checked on the handle.
         #[cfg(unix)]
         cap_std::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-        let file = match mount.dir.open_with(&rel, &options) {
+        // `..` after a symbolic link or a file means what the file system makes of it (the
+        // link target's parent; ENOTDIR), not what the text does: a path with `..` is opened as
+        // written first. The lexical form stays the answer where the written one finds
+        // nothing or leaves the mount (a `..` across mounts), as before.
+        let lexical = rel.clone();
+        let (file, mut rel) = match written_below(path, &mount.prefix) {
+            Some(written) => match mount.dir.open_with(&written, &options) {
+                Ok(f) => (Ok(f), written),
+                Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => (Err(e), written),
+                Err(_) => (mount.dir.open_with(&rel, &options), rel),
+            },
+            None => (mount.dir.open_with(&rel, &options), rel),
+        };
+        let file = match file {
             Ok(f) => f.into_std(),
             Err(e) => {
                 return match e.kind() {
                     std::io::ErrorKind::NotFound => Ok(None),
+                    std::io::ErrorKind::NotADirectory => Err(DlError::NotDirectory {
+                        name: path.to_string(),
+                    }),
                     std::io::ErrorKind::PermissionDenied => Err(denied()),
                     // cap-std reports an escape (through a symlink or `..`) as one of these.
                     _ if is_escape(&e) => Err(denied()),
@@ -391,6 +407,26 @@ impl Sources {
             name: path.to_string(),
             reason: e.to_string(),
         })?;
+        // Where the written path reached the same file as its lexical form (no link on the
+        // way), the file is named by the lexical form, as every other path is.
+        if rel != lexical {
+            let lexical_identity = mount
+                .dir
+                .open_with(&lexical, &options)
+                .ok()
+                .and_then(|f| f.into_std().metadata().ok())
+                .and_then(|m| FileIdentity::of(&m));
+            if lexical_identity.is_some() && lexical_identity == FileIdentity::of(&meta) {
+                rel = lexical;
+            }
+        }
+        // The lexical normalisation above dropped a trailing `/`, `/.` or `/..`; the kernel
+        // would have refused a file there.
+        if names_directory(path) && !meta.is_dir() {
+            return Err(DlError::NotDirectory {
+                name: path.to_string(),
+            });
+        }
         let head = read_head(&file, &meta, Path::new(path), max_bytes as u64)
             .map_err(ReadError::into_dl_error)?;
         let guest_path = if mount.guest_path == "." {
@@ -443,6 +479,31 @@ fn strip_mount(path: &str, mount: &str) -> Option<String> {
     } else {
         rest.strip_prefix('/').map(str::to_string)
     }
+}
+
+/// `path` below a mount with `prefix` as written, `.` and empty components dropped but `..`
+/// kept, when it has a `..` to resolve and starts with the prefix (component-wise).
+fn written_below(path: &str, prefix: &str) -> Option<String> {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if !parts.contains(&"..") {
+        return None;
+    }
+    let mut rest = parts.as_slice();
+    for want in prefix.split('/').filter(|p| !p.is_empty()) {
+        match rest.split_first() {
+            Some((first, tail)) if *first == want => rest = tail,
+            _ => return None,
+        }
+    }
+    Some(rest.join("/"))
+}
+
+/// Whether a path's last component can only be a directory: it ends in `/`, `/.` or `/..`.
+fn names_directory(path: &str) -> bool {
+    path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..")
 }
 
 /// Lexically normalises a guest path: drops `.` and empty components, resolves `..`.

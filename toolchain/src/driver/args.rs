@@ -54,10 +54,11 @@ pub(super) struct Parsed {
     pub(super) user_stack_size: bool,
     /// The user chose the memory layout (`--stack-first`, `--global-base=`).
     pub(super) user_layout: bool,
-    /// `-Wl,-soname,NAME` and `-Wl,-z,nodelete` of a side module: kept in a custom section
-    /// (`wasi_dl_meta`, see docs/DESIGN.md), since dylink.0 has no field for them.
+    /// `-Wl,-soname,NAME`, `-Wl,-z,nodelete` and `-Wl,-z,nodlopen` of a side module: kept in a
+    /// custom section (`wasi_dl_meta`, see docs/DESIGN.md), since dylink.0 has no field for them.
     pub(super) soname: Option<String>,
     pub(super) nodelete: bool,
+    pub(super) nodlopen: bool,
     /// The `-rpath` directories, in order (for a main program: its RUNPATH, see `startup`).
     pub(super) rpaths: Vec<String>,
     /// A `-Xlinker -rpath` waiting for its `-Xlinker DIR`.
@@ -264,6 +265,9 @@ pub(super) fn parse(args: &[OsString]) -> Result<Parsed> {
                 } else if part == "-z" && parts.clone().next() == Some("nodelete") {
                     parts.next();
                     p.nodelete = true;
+                } else if part == "-z" && parts.clone().next() == Some("nodlopen") {
+                    parts.next();
+                    p.nodlopen = true;
                 } else if matches!(part, "-rpath" | "--rpath") {
                     if let Some(dir) = parts.next() {
                         p.rpaths.push(dir.to_string());
@@ -350,10 +354,13 @@ fn filter_linker_args(p: &mut Parsed, list: &str) -> Option<String> {
     let mut tokens = list.split(',');
     while let Some(token) = tokens.next() {
         let bare = token.trim_start_matches('-');
-        if token == "-z" && tokens.clone().next() == Some("nodelete") {
+        if let Some(flag @ ("nodelete" | "nodlopen")) =
+            tokens.clone().next().filter(|_| token == "-z")
+        {
             tokens.next();
-            p.notes
-                .push("linker option -z nodelete: recorded in the wasi_dl_meta section".into());
+            p.notes.push(format!(
+                "linker option -z {flag}: recorded in the wasi_dl_meta section"
+            ));
             continue;
         }
         if token.starts_with('-')
@@ -467,20 +474,22 @@ mod tests {
             "a.c",
             "-Wl,-soname,libx.so.1",
             "-Wl,-z,nodelete,-z,now",
+            "-Wl,-z,nodlopen",
         ]))
         .unwrap();
         assert_eq!(p.soname.as_deref(), Some("libx.so.1"));
-        assert!(p.nodelete);
+        assert!(p.nodelete && p.nodlopen);
         let args: Vec<OsString> = p.items.into_iter().flat_map(Item::into_args).collect();
         assert_eq!(
             args,
             os(&["a.c", "-Wl,-soname,libx.so.1", "-Wl,-z,now"]),
-            "-z nodelete does not reach wasm-ld, which would warn"
+            "-z nodelete and -z nodlopen do not reach wasm-ld, which would warn"
         );
         let dir = std::env::temp_dir().join(format!("wasi-dl-meta-test-{}", std::process::id()));
-        let path = meta_section(Some("libx.so.1"), true, &dir).unwrap();
+        let path = meta_section(Some("libx.so.1"), true, true, &dir).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(".custom_section.wasi_dl_meta") && text.contains("soname=libx.so.1"));
+        assert!(text.contains("nodelete\\012nodlopen\\012"), "{text}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

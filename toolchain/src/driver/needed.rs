@@ -87,11 +87,13 @@ pub(super) fn startup_files(
     })
 }
 
-/// An assembly file holding a side module's `wasi_dl_meta` custom section: `soname=NAME` and
-/// `nodelete` lines (the loader reads them; wasm-ld copies the section into the module).
+/// An assembly file holding a side module's `wasi_dl_meta` custom section: `soname=NAME`,
+/// `nodelete` and `nodlopen` lines (the loader reads them; wasm-ld copies the section into the
+/// module).
 pub(super) fn meta_section(
     soname: Option<&str>,
     nodelete: bool,
+    nodlopen: bool,
     cache_dir: &Path,
 ) -> Result<PathBuf> {
     let mut text = String::new();
@@ -100,6 +102,9 @@ pub(super) fn meta_section(
     }
     if nodelete {
         text.push_str("nodelete\n");
+    }
+    if nodlopen {
+        text.push_str("nodlopen\n");
     }
     let source = format!(
         "\t.section\t.custom_section.wasi_dl_meta,\"\",@\n\t.ascii\t{}\n",
@@ -115,7 +120,11 @@ pub(super) fn meta_section(
     };
     let path = cache_dir.join(format!("meta-{key:016x}.s"));
     if !path.is_file() {
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        // Unique per call: builds planned on several threads of one process (the test
+        // harness) may write the same section at once.
+        static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
         std::fs::write(&tmp, &source).with_context(|| format!("writing {}", tmp.display()))?;
         std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
     }

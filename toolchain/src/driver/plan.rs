@@ -191,10 +191,11 @@ impl Plan<'_> {
             }
             self.args.extend(item.into_args());
         }
-        if p.soname.is_some() || p.nodelete {
+        if p.soname.is_some() || p.nodelete || p.nodlopen {
             self.push(meta_section(
                 p.soname.as_deref(),
                 p.nodelete,
+                p.nodlopen,
                 &tc.cache_dir(),
             )?);
         }

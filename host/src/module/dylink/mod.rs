@@ -60,6 +60,8 @@ pub struct SideModuleInfo {
     pub exports: Vec<Export>,
     /// The module has a start function (e.g. `__wasm_apply_global_relocs`, `__wasm_init_memory`).
     pub has_start: bool,
+    /// `-Wl,-z,nodlopen`, from the `wasi_dl_meta` section: no `dlopen` may load it.
+    pub nodlopen: bool,
     /// SONAME (`-Wl,-soname,NAME`), from the project's `wasi_dl_meta` custom section.
     pub soname: Option<String>,
     /// `-Wl,-z,nodelete`, from the same section: never unloaded.

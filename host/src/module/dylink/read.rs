@@ -112,7 +112,7 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                     saw_dylink = true;
                 }
                 OLD_DYLINK_SECTION if !saw_dylink => return Err(DylinkError::OldDylinkSection),
-                // `soname=NAME` and `nodelete` lines written by `wasi-dl cc` (docs/DESIGN.md);
+                // `soname=NAME`, `nodelete` and `nodlopen` lines written by `wasi-dl cc` (docs/DESIGN.md);
                 // anything else in it is ignored.
                 META_SECTION => {
                     let text = String::from_utf8_lossy(section.data());
@@ -123,6 +123,8 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                             }
                         } else if line == "nodelete" {
                             info.nodelete = true;
+                        } else if line == "nodlopen" {
+                            info.nodlopen = true;
                         }
                     }
                 }

@@ -177,3 +177,35 @@ fn size_limit_is_enforced_before_reading() {
         "/plugins/liba.so: module size limit exceeded (20 bytes, at most 0 allowed)"
     );
 }
+
+#[test]
+fn a_trailing_slash_or_dot_component_names_a_directory() {
+    for path in ["libx.so/", "./libx.so/", "libx.so/.", "sub/libx.so/..", "/"] {
+        assert!(names_directory(path), "{path}");
+    }
+    for path in [
+        "libx.so",
+        "./libx.so",
+        "sub/./libx.so",
+        "lib..so",
+        "sub/.libx.so",
+    ] {
+        assert!(!names_directory(path), "{path}");
+    }
+}
+
+#[test]
+fn a_path_with_dot_dot_is_kept_as_written_below_its_mount() {
+    assert_eq!(
+        written_below("./l/../libx.so", "").as_deref(),
+        Some("l/../libx.so")
+    );
+    assert_eq!(
+        written_below("/plugins/sub/../libx.so", "plugins").as_deref(),
+        Some("sub/../libx.so")
+    );
+    // Nothing to resolve, or another mount's path: the lexical form serves.
+    assert_eq!(written_below("./sub/libx.so", ""), None);
+    assert_eq!(written_below("other/../libx.so", "plugins"), None);
+    assert_eq!(written_below("pluginsx/../libx.so", "plugins"), None);
+}

@@ -1,0 +1,1 @@
+int odd_value(void) { return 9; }

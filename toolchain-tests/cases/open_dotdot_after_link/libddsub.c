@@ -1,0 +1,1 @@
+int dd_where(void) { return 2; }

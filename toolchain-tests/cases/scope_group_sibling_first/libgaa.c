@@ -1,0 +1,2 @@
+/* libga's own dependency: defines the name that libgb defines too. */
+const char *grp_answer(void) { return "libgaa"; }

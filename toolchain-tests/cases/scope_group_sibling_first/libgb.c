@@ -1,0 +1,2 @@
+/* The root's second dependency. */
+const char *grp_answer(void) { return "libgb"; }
