@@ -346,8 +346,15 @@ pub struct Run<'a> {
     pub dirs: Vec<(PathBuf, String)>,
     /// Adjusts the loader's context (limits, search path, registered modules, ...).
     pub dl: Box<dyn FnOnce(WasiDlCtxBuilder) -> WasiDlCtxBuilder + 'a>,
-    /// Epoch ticks (100 ms) before the run is stopped.
+    /// Epoch ticks (100 ms) before the run is stopped. The default, [`HANG_GUARD_TICKS`], only
+    /// keeps a hung test from hanging the suite: it is no measure of speed.
     pub deadline_ticks: u64,
+    /// Stop only while the innermost wasm frame is this function (and `deadline_ticks` have
+    /// passed): a test that waits for a spinning function to be stopped must not be stopped
+    /// earlier, in code a loaded machine ran slowly (before: the deadline ran from the store's
+    /// creation, so a stall of a few hundred ms ended the run in `_start` or the allocator).
+    /// Past [`HANG_GUARD_TICKS`] the run stops wherever it is.
+    pub stop_only_in: Option<&'static str>,
     /// wasmtime's per-store instance limit (its default is 10,000).
     pub max_instances: Option<usize>,
     /// Past the deadline, the epoch callback returns [`StoppedByEmbedder`] instead of an
@@ -359,6 +366,10 @@ pub struct Run<'a> {
     /// The store's tables may grow to this many elements, with the same error past it.
     pub table_limit: Option<usize>,
 }
+
+/// The default deadline: ten minutes, a guard against a hang that no run on a loaded CI machine
+/// comes near (the longest take seconds).
+pub const HANG_GUARD_TICKS: u64 = 6000;
 
 /// The error a test's epoch callback stops the guest with (see [`Run::stop_with_error`]).
 #[derive(Debug)]
@@ -379,7 +390,8 @@ impl<'a> Run<'a> {
             args: Vec::new(),
             dirs: Vec::new(),
             dl: Box::new(|b| b),
-            deadline_ticks: 1200,
+            deadline_ticks: HANG_GUARD_TICKS,
+            stop_only_in: None,
             max_instances: None,
             stop_with_error: false,
             memory_limit: None,
@@ -479,26 +491,47 @@ pub fn run(run: Run<'_>) -> Output {
             wasmtime::Trap::Interrupt.into()
         }
     };
+    // Ticks observed by the callback (not epochs since the store was made): time the thread
+    // spent in the host, compiling or descheduled, counts once at most.
+    let mut ticks = 0;
+    let (deadline, stop_only_in) = (run.deadline_ticks, run.stop_only_in);
+    let mut past_deadline = move |store: &wasmtime::StoreHookState<'_, State>| {
+        ticks += 1;
+        if ticks >= HANG_GUARD_TICKS.max(deadline) {
+            return true;
+        }
+        ticks >= deadline
+            && stop_only_in.is_none_or(|name| {
+                let trace = wasmtime::WasmBacktrace::capture(store);
+                trace
+                    .frames()
+                    .first()
+                    .and_then(|f| f.func_name())
+                    .is_some_and(|f| f == name)
+            })
+    };
     let result = match mode() {
-        Mode::Sync if !run.stop_with_error => {
+        Mode::Sync if !run.stop_with_error && run.stop_only_in.is_none() => {
             store.set_epoch_deadline(run.deadline_ticks);
             store.epoch_deadline_trap();
             run_sync(&linker, &mut store, &module)
         }
         Mode::Sync => {
-            store.set_epoch_deadline(run.deadline_ticks);
-            store.epoch_deadline_callback(move |_| Err(stop()));
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(move |store| {
+                if past_deadline(&store) {
+                    return Err(stop());
+                }
+                Ok(wasmtime::UpdateDeadline::Continue(1))
+            });
             run_sync(&linker, &mut store, &module)
         }
         Mode::Async => {
             // Every tick yields to the executor; after the deadline, the guest stops as in sync
             // mode.
             store.set_epoch_deadline(1);
-            let mut ticks = 0;
-            let deadline = run.deadline_ticks;
-            store.epoch_deadline_callback(move |_| {
-                ticks += 1;
-                if ticks >= deadline {
+            store.epoch_deadline_callback(move |store| {
+                if past_deadline(&store) {
                     return Err(stop());
                 }
                 Ok(wasmtime::UpdateDeadline::Yield(1))
