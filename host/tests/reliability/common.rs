@@ -79,7 +79,11 @@ fn build_c(name: &str, source: &str, side: bool) -> PathBuf {
     let out = dir.join(format!("{name}-{hex}.{}", if side { "so" } else { "wasm" }));
     if !out.exists() {
         let src = dir.join(format!("{name}-{hex}.c"));
-        std::fs::write(&src, source).unwrap();
+        // Replaced whole, never rewritten in place: another process of this binary (a test's
+        // child, see `in_own_process`) may be compiling the same source at this moment.
+        let mut src_tmp = tempfile::NamedTempFile::new_in(&dir).unwrap();
+        std::io::Write::write_all(&mut src_tmp, source.as_bytes()).unwrap();
+        src_tmp.persist(&src).unwrap();
         let tmp = dir.join(format!("{name}-{hex}.tmp{}", std::process::id()));
         let build = Build::new().expect("the wasm C toolchain (run `make setup`)");
         let extra: Vec<OsString> = vec!["-O1".into()];
@@ -230,6 +234,39 @@ int main(int argc, char **argv) {
 
 pub fn script_program() -> PathBuf {
     build_program("script", &format!("{PROLOGUE_C}{SCRIPT_C}"))
+}
+
+/// Runs the test `name` (its full path, `--exact`) alone in a child process of this test
+/// binary, for a measure of the whole process (its resident set) that tests running on other
+/// threads would disturb. Returns true in the child, which goes on with the test; false in the
+/// parent, once the child passed.
+pub fn in_own_process(name: &str) -> bool {
+    const VAR: &str = "WASI_DL_TEST_OWN_PROCESS";
+    if std::env::var_os(VAR).is_some_and(|v| v == name) {
+        return true;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(VAR, name)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{name} in its own process ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    print!("{stdout}");
+    false
+}
+
+/// The path of this thread's variant of the `both_modes!` test `path` (`module::name`).
+pub fn this_mode_test(path: &str) -> String {
+    match mode() {
+        Mode::Sync => format!("{path}::sync"),
+        Mode::Async => format!("{path}::async_store"),
+    }
 }
 
 /// The process's resident set size, in KiB.
