@@ -67,10 +67,7 @@ pub fn include_dirs(tc: &Toolchain) -> Result<IncludeDirs> {
     }
     // A cache that cannot be written costs only the clang run next time.
     if std::fs::create_dir_all(&cache_dir).is_ok() {
-        let tmp = cache.with_extension(format!("tmp{}", std::process::id()));
-        if std::fs::write(&tmp, &text).is_ok() && std::fs::rename(&tmp, &cache).is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        let _ = crate::atomic_file::write(&cache, text.as_bytes());
     }
     Ok(dirs)
 }

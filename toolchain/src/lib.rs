@@ -32,6 +32,7 @@
 //! ```
 
 mod archive;
+mod atomic_file;
 mod builder;
 mod detect;
 pub mod driver;

@@ -17,11 +17,11 @@
 //! once per link.
 
 use crate::archive;
+use crate::atomic_file;
 use crate::detect::Toolchain;
 use anyhow::{Context, Result};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use wasmparser::{KnownCustom, Linking, Parser, Payload, SymbolFlags, SymbolInfo, TypeRef};
 
 /// Symbols the linker or the program itself defines: an archive member that
@@ -210,23 +210,13 @@ pub(crate) fn exports_for(archives: &[(PathBuf, Role)], cache_dir: &Path) -> Res
         .with_context(|| format!("creating the cache directory {}", cache_dir.display()))?;
     let text: String = symbols.iter().map(|s| format!("--export={s}\n")).collect();
     // The response file last: its presence marks a complete entry.
-    write_atomically(&left_out_file, left_out.join("\n").as_bytes())?;
-    write_atomically(&rsp, text.as_bytes())?;
+    atomic_file::write(&left_out_file, left_out.join("\n").as_bytes())?;
+    atomic_file::write(&rsp, text.as_bytes())?;
     Ok(LibcExports {
         symbols,
         left_out,
         response_file: rsp,
     })
-}
-
-/// Writes through a temporary file unique to this process and call, then
-/// renames: concurrent builds (processes or threads) never see a partial file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
 /// FNV-1a over the archives' identities (stable across Rust versions, unlike

@@ -79,7 +79,11 @@ fn build_c(name: &str, source: &str, side: bool) -> PathBuf {
     let out = dir.join(format!("{name}-{hex}.{}", if side { "so" } else { "wasm" }));
     if !out.exists() {
         let src = dir.join(format!("{name}-{hex}.c"));
-        std::fs::write(&src, source).unwrap();
+        // Replaced whole, never rewritten in place: another process of this binary (a test's
+        // child, see `in_own_process`) may be compiling the same source at this moment.
+        let mut src_tmp = tempfile::NamedTempFile::new_in(&dir).unwrap();
+        std::io::Write::write_all(&mut src_tmp, source.as_bytes()).unwrap();
+        src_tmp.persist(&src).unwrap();
         let tmp = dir.join(format!("{name}-{hex}.tmp{}", std::process::id()));
         let build = Build::new().expect("the wasm C toolchain (run `make setup`)");
         let extra: Vec<OsString> = vec!["-O1".into()];
@@ -232,6 +236,39 @@ pub fn script_program() -> PathBuf {
     build_program("script", &format!("{PROLOGUE_C}{SCRIPT_C}"))
 }
 
+/// Runs the test `name` (its full path, `--exact`) alone in a child process of this test
+/// binary, for a measure of the whole process (its resident set) that tests running on other
+/// threads would disturb. Returns true in the child, which goes on with the test; false in the
+/// parent, once the child passed.
+pub fn in_own_process(name: &str) -> bool {
+    const VAR: &str = "WASI_DL_TEST_OWN_PROCESS";
+    if std::env::var_os(VAR).is_some_and(|v| v == name) {
+        return true;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(VAR, name)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{name} in its own process ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    print!("{stdout}");
+    false
+}
+
+/// The path of this thread's variant of the `both_modes!` test `path` (`module::name`).
+pub fn this_mode_test(path: &str) -> String {
+    match mode() {
+        Mode::Sync => format!("{path}::sync"),
+        Mode::Async => format!("{path}::async_store"),
+    }
+}
+
 /// The process's resident set size, in KiB.
 pub fn rss_kib() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -346,8 +383,15 @@ pub struct Run<'a> {
     pub dirs: Vec<(PathBuf, String)>,
     /// Adjusts the loader's context (limits, search path, registered modules, ...).
     pub dl: Box<dyn FnOnce(WasiDlCtxBuilder) -> WasiDlCtxBuilder + 'a>,
-    /// Epoch ticks (100 ms) before the run is stopped.
+    /// Epoch ticks (100 ms) before the run is stopped. The default, [`HANG_GUARD_TICKS`], only
+    /// keeps a hung test from hanging the suite: it is no measure of speed.
     pub deadline_ticks: u64,
+    /// Stop only while the innermost wasm frame is this function (and `deadline_ticks` have
+    /// passed): a test that waits for a spinning function to be stopped must not be stopped
+    /// earlier, in code a loaded machine ran slowly (before: the deadline ran from the store's
+    /// creation, so a stall of a few hundred ms ended the run in `_start` or the allocator).
+    /// Past [`HANG_GUARD_TICKS`] the run stops wherever it is.
+    pub stop_only_in: Option<&'static str>,
     /// wasmtime's per-store instance limit (its default is 10,000).
     pub max_instances: Option<usize>,
     /// Past the deadline, the epoch callback returns [`StoppedByEmbedder`] instead of an
@@ -359,6 +403,10 @@ pub struct Run<'a> {
     /// The store's tables may grow to this many elements, with the same error past it.
     pub table_limit: Option<usize>,
 }
+
+/// The default deadline: ten minutes, a guard against a hang that no run on a loaded CI machine
+/// comes near (the longest take seconds).
+pub const HANG_GUARD_TICKS: u64 = 6000;
 
 /// The error a test's epoch callback stops the guest with (see [`Run::stop_with_error`]).
 #[derive(Debug)]
@@ -379,7 +427,8 @@ impl<'a> Run<'a> {
             args: Vec::new(),
             dirs: Vec::new(),
             dl: Box::new(|b| b),
-            deadline_ticks: 1200,
+            deadline_ticks: HANG_GUARD_TICKS,
+            stop_only_in: None,
             max_instances: None,
             stop_with_error: false,
             memory_limit: None,
@@ -479,26 +528,47 @@ pub fn run(run: Run<'_>) -> Output {
             wasmtime::Trap::Interrupt.into()
         }
     };
+    // Ticks observed by the callback (not epochs since the store was made): time the thread
+    // spent in the host, compiling or descheduled, counts once at most.
+    let mut ticks = 0;
+    let (deadline, stop_only_in) = (run.deadline_ticks, run.stop_only_in);
+    let mut past_deadline = move |store: &wasmtime::StoreHookState<'_, State>| {
+        ticks += 1;
+        if ticks >= HANG_GUARD_TICKS.max(deadline) {
+            return true;
+        }
+        ticks >= deadline
+            && stop_only_in.is_none_or(|name| {
+                let trace = wasmtime::WasmBacktrace::capture(store);
+                trace
+                    .frames()
+                    .first()
+                    .and_then(|f| f.func_name())
+                    .is_some_and(|f| f == name)
+            })
+    };
     let result = match mode() {
-        Mode::Sync if !run.stop_with_error => {
+        Mode::Sync if !run.stop_with_error && run.stop_only_in.is_none() => {
             store.set_epoch_deadline(run.deadline_ticks);
             store.epoch_deadline_trap();
             run_sync(&linker, &mut store, &module)
         }
         Mode::Sync => {
-            store.set_epoch_deadline(run.deadline_ticks);
-            store.epoch_deadline_callback(move |_| Err(stop()));
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(move |store| {
+                if past_deadline(&store) {
+                    return Err(stop());
+                }
+                Ok(wasmtime::UpdateDeadline::Continue(1))
+            });
             run_sync(&linker, &mut store, &module)
         }
         Mode::Async => {
             // Every tick yields to the executor; after the deadline, the guest stops as in sync
             // mode.
             store.set_epoch_deadline(1);
-            let mut ticks = 0;
-            let deadline = run.deadline_ticks;
-            store.epoch_deadline_callback(move |_| {
-                ticks += 1;
-                if ticks >= deadline {
+            store.epoch_deadline_callback(move |store| {
+                if past_deadline(&store) {
                     return Err(stop());
                 }
                 Ok(wasmtime::UpdateDeadline::Yield(1))

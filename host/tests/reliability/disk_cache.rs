@@ -27,7 +27,7 @@ fn module(value: i32) -> Vec<u8> {
 /// Runs `f`: what the compiled code really does.
 fn call_f(m: &wasmtime::Module) -> i32 {
     let mut store = wasmtime::Store::new(engine(), ());
-    store.set_epoch_deadline(1000);
+    store.set_epoch_deadline(HANG_GUARD_TICKS);
     let instance = wasmtime::Instance::new(&mut store, m, &[]).unwrap();
     instance
         .get_typed_func::<(), i32>(&mut store, "f")

@@ -100,8 +100,8 @@ pub fn store(engine: &Engine, args: &[&str], dl: WasiDlCtx) -> (Store<St>, Memor
         dl,
     };
     let mut store = Store::new(engine, state);
-    // The shared test engine interrupts by epoch (a no-op for the others).
-    store.set_epoch_deadline(1200);
+    // The shared test engine interrupts by epoch (a no-op for the others): a hang guard only.
+    store.set_epoch_deadline(crate::common::HANG_GUARD_TICKS);
     (store, stdout)
 }
 

@@ -27,6 +27,7 @@ fn an_epoch_callback_error_in_a_constructor_reaches_the_embedder() {
         .args(["/lib/loop.so"])
         .dir(tmp.path(), "/lib");
     r.deadline_ticks = 5;
+    r.stop_only_in = Some("spin");
     r.stop_with_error = true;
     let out = run(r);
     let trap = out.trap.clone().unwrap_or_default();

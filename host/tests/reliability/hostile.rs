@@ -925,6 +925,7 @@ fn interrupt_in_a_constructor_stops_the_program() {
         .args(["/lib/loop.so"])
         .dir(tmp.path(), "/lib");
     r.deadline_ticks = 10;
+    r.stop_only_in = Some("spin");
     let out = run(r);
     let trap = out.trap.unwrap_or_default();
     assert!(

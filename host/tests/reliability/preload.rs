@@ -59,7 +59,7 @@ both_modes! {
     fn a_preload_whose_constructor_exits_returns_the_exit() {
         let lib = build_library("preload_exiting", EXITING_LIB_C);
         let (dir, name) = dir_and_name(&lib);
-        let (result, _store) = preload_one(dir, name, 1200);
+        let (result, _store) = preload_one(dir, name, crate::common::HANG_GUARD_TICKS);
         let err = result.unwrap_err();
         assert_eq!(
             err.downcast_ref::<I32Exit>().map(|e| e.0),

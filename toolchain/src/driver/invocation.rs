@@ -101,13 +101,13 @@ impl Invocation {
             }
         }
         if out != bytes {
-            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+            let tmp = crate::atomic_file::temp_path(&path);
             std::fs::write(&tmp, &out).with_context(|| format!("writing {}", tmp.display()))?;
             // The linker's mode bits (executable) stay.
             if let Ok(meta) = std::fs::metadata(&path) {
                 let _ = std::fs::set_permissions(&tmp, meta.permissions());
             }
-            std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+            crate::atomic_file::rename(&tmp, &path)?;
         }
         Ok(warnings)
     }

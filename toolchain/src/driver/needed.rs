@@ -75,9 +75,7 @@ pub(super) fn startup_files(
     // Written to a temporary name first: another build may be reading the same file.
     for (path, text) in [(&functions, &list), (&needed_list, &source)] {
         if !path.is_file() {
-            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-            std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+            crate::atomic_file::write(path, text.as_bytes())?;
         }
     }
     Ok(StartupFiles {
@@ -120,13 +118,7 @@ pub(super) fn meta_section(
     };
     let path = cache_dir.join(format!("meta-{key:016x}.s"));
     if !path.is_file() {
-        // Unique per call: builds planned on several threads of one process (the test
-        // harness) may write the same section at once.
-        static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
-        std::fs::write(&tmp, &source).with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+        crate::atomic_file::write(&path, source.as_bytes())?;
     }
     Ok(path)
 }
@@ -151,14 +143,13 @@ pub(super) fn soname_link(target: &Path, soname: &str, cache_dir: &Path) -> Resu
         return Ok(link);
     }
     // Made under a temporary name and renamed over: another build may be using the link.
-    let tmp = dir.join(format!(".{soname}.tmp{}", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
+    let tmp = crate::atomic_file::temp_path(&dir.join(format!(".{soname}")));
     #[cfg(unix)]
     std::os::unix::fs::symlink(&target, &tmp)
         .with_context(|| format!("creating the link {}", tmp.display()))?;
     #[cfg(not(unix))]
     std::fs::copy(&target, &tmp).with_context(|| format!("copying to {}", tmp.display()))?;
-    std::fs::rename(&tmp, &link)
+    crate::atomic_file::rename(&tmp, &link)
         .with_context(|| format!("creating the link {}", link.display()))?;
     Ok(link)
 }
@@ -183,4 +174,42 @@ fn c_string(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds on threads of one process (the test harnesses build in parallel) write the same
+    /// cache files at the same moment when the cache is new, as on a clean clone: none may
+    /// fail. With a temporary name unique only to the process, they wrote and renamed one
+    /// temporary file, and the later rename (or symlink) found it gone (or there).
+    #[test]
+    fn threads_writing_the_same_cache_files_never_fail() {
+        for _round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let cache = dir.path().join("cache");
+            let target = dir.path().join("libx.so");
+            std::fs::write(&target, b"").unwrap();
+            let barrier = std::sync::Barrier::new(8);
+            std::thread::scope(|scope| {
+                for _ in 0..8 {
+                    scope.spawn(|| {
+                        barrier.wait();
+                        let meta = meta_section(Some("libx.so.1"), true, &cache).unwrap();
+                        assert!(std::fs::read_to_string(meta).unwrap().contains("soname="));
+                        let startup =
+                            startup_files(&[], &["libx.so.1".into()], &[], &cache).unwrap();
+                        let list = std::fs::read_to_string(startup.needed_list).unwrap();
+                        assert!(list.contains("__wasi_dl_needed"), "{list}");
+                        let link = soname_link(&target, "libx.so.1", &cache).unwrap();
+                        assert_eq!(
+                            std::fs::read_link(link).unwrap(),
+                            target.canonicalize().unwrap()
+                        );
+                    });
+                }
+            });
+        }
+    }
 }
