@@ -313,11 +313,7 @@ fn empty_libc_dir(toolchain: &Toolchain) -> anyhow::Result<PathBuf> {
     if std::fs::read(&archive).ok().as_deref() != Some(EMPTY_ARCHIVE) {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let tmp = dir.join(format!("libc.a.tmp.{}", std::process::id()));
-        std::fs::write(&tmp, EMPTY_ARCHIVE)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &archive)
-            .with_context(|| format!("cannot write {}", archive.display()))?;
+        wasi_dl_toolchain::atomic_file::write(&archive, EMPTY_ARCHIVE)?;
     }
     Ok(dir)
 }
@@ -467,9 +463,7 @@ fn side_module_from(wasm: &Path) -> anyhow::Result<PathBuf> {
     name.push(".so");
     let so = wasm.with_file_name(name);
     if std::fs::read(&so).ok().as_deref() != Some(&bytes[..]) {
-        let tmp = so.with_extension(format!("so.tmp.{}", std::process::id()));
-        std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &so).with_context(|| format!("cannot write {}", so.display()))?;
+        wasi_dl_toolchain::atomic_file::write(&so, &bytes)?;
     }
     Ok(so)
 }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{Context, Result};
 
 /// A name beside `path` no other writer of this process or another uses.
-pub(crate) fn temp_path(path: &Path) -> PathBuf {
+pub fn temp_path(path: &Path) -> PathBuf {
     static CALLS: AtomicU64 = AtomicU64::new(0);
     let n = CALLS.fetch_add(1, Ordering::Relaxed);
     let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -21,14 +21,14 @@ pub(crate) fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// Writes `bytes` to `path` through a temporary file (removed again if the rename fails).
-pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temp_path(path);
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     rename(&tmp, path)
 }
 
 /// Renames the temporary file `tmp` over `path`, removing it if that fails.
-pub(crate) fn rename(tmp: &Path, path: &Path) -> Result<()> {
+pub fn rename(tmp: &Path, path: &Path) -> Result<()> {
     std::fs::rename(tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(tmp);
         anyhow::Error::new(e).context(format!("writing {}", path.display()))

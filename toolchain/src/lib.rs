@@ -32,7 +32,7 @@
 //! ```
 
 mod archive;
-mod atomic_file;
+pub mod atomic_file;
 mod builder;
 mod detect;
 pub mod driver;

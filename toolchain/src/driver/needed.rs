@@ -196,7 +196,7 @@ mod tests {
                 for _ in 0..8 {
                     scope.spawn(|| {
                         barrier.wait();
-                        let meta = meta_section(Some("libx.so.1"), true, &cache).unwrap();
+                        let meta = meta_section(Some("libx.so.1"), true, false, &cache).unwrap();
                         assert!(std::fs::read_to_string(meta).unwrap().contains("soname="));
                         let startup =
                             startup_files(&[], &["libx.so.1".into()], &[], &cache).unwrap();
