@@ -5,7 +5,9 @@
 //! - the `dylink.0` custom section, which must be the module's first section: a sequence of
 //!   subsections `id: u8, len: varuint32, payload` (MEM_INFO, NEEDED, EXPORT_INFO, IMPORT_INFO,
 //!   RUNTIME_PATH; unknown ids are skipped);
-//! - the import, global, export and start sections, to classify every import and export.
+//! - the import, global, export and start sections, to classify every import and export;
+//! - the data and element sections, to check that active segments stay in the block MEM_INFO
+//!   asks for (`placement`).
 //!
 //! The input is untrusted: every failure is a [`DylinkError`], never a panic, and no allocation
 //! is sized by a count read from the input (vectors grow with the entries actually present).
@@ -197,6 +199,7 @@ pub struct Export {
 #[cfg(test)]
 pub(crate) mod build;
 mod destructors;
+mod placement;
 mod read;
 mod start;
 mod subsections;
