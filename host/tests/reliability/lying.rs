@@ -1,10 +1,15 @@
-//! Side modules that lie about their layout.
+//! Side modules that lie about their layout, or keep state a revived instance would bring back.
 //!
 //! - A `dylink.0` MEM_INFO smaller than the data or element segments it comes with, or segments
 //!   at fixed addresses: instantiating such a module wrote over the program's heap (a 4-byte
 //!   block with 4 KiB of data: the allocator's next `free` faulted at 0x41414149) or over
 //!   another library's table slots, and `dlopen` succeeded. Each is now refused from its bytes,
 //!   before anything is allocated, with the segment and the block it leaves named.
+//! - A closed library is parked and revived on the next `dlopen` of the same module (see
+//!   `loader::reuse`); a module whose functions change its own mutable globals, or that drops a
+//!   passive element segment, came back with its earlier life's state (a constructor's counter
+//!   kept counting; `table.init` of a dropped segment trapped). Such modules are now never
+//!   parked: each `dlopen` gets a fresh instance, as natively.
 
 use std::path::PathBuf;
 
@@ -190,5 +195,82 @@ fn segments_outside_their_block_are_refused() {
         }
         assert_eq!(lines[at + 6], "good 1", "{file}: the good library's data changed");
     }
+}
+}
+
+/// What wasm-ld writes for a library with GOT entries of its own symbols: mutable globals set
+/// by `__wasm_apply_global_relocs`, which the start function calls. Reviving keeps them right.
+fn relocs_global_lib() -> Vec<u8> {
+    side_module(
+        &Dylink::new().mem_info(4, 0, 0, 0),
+        &module(
+            r#"(global $got (mut i32) (i32.const 0))
+               (func $relocs (global.set $got (global.get $mb)))
+               (func $start (call $relocs))
+               (start $start)
+               (func (export "work") (param i32) (result i32)
+                 (i32.add (local.get 0) (i32.eq (global.get $got) (global.get $mb))))"#,
+        ),
+    )
+}
+
+both_modes! {
+/// A revived library is as new, or it is not revived: each `work(j)` must return `j + 1` in
+/// every one of the three cycles.
+fn a_library_with_state_of_its_own_is_never_revived() {
+    let dir = temp_dir();
+    let files = [
+        // Its constructor counts its runs in a global of its own.
+        (
+            "counter-global.so",
+            side_module(
+                &Dylink::new(),
+                &module(
+                    r#"(global $runs (mut i32) (i32.const 0))
+                       (func (export "__wasm_call_ctors")
+                         (global.set $runs (i32.add (global.get $runs) (i32.const 1))))
+                       (func (export "work") (param i32) (result i32)
+                         (i32.add (local.get 0) (global.get $runs)))"#,
+                ),
+            ),
+        ),
+        // Its constructor fills its slot from a passive segment, then drops the segment.
+        (
+            "passive-elem.so",
+            side_module(
+                &Dylink::new().mem_info(0, 0, 1, 0),
+                &module(
+                    r#"(type $t (func (result i32)))
+                       (func $one (result i32) (i32.const 1))
+                       (elem $e func $one)
+                       (func (export "__wasm_call_ctors")
+                         (table.init $e (global.get $tb) (i32.const 0) (i32.const 1))
+                         (elem.drop $e))
+                       (func (export "work") (param i32) (result i32)
+                         (i32.add (local.get 0) (call_indirect (type $t) (global.get $tb))))"#,
+                ),
+            ),
+        ),
+        ("relocs-global.so", relocs_global_lib()),
+    ];
+    let mut args = Vec::new();
+    for (file, bytes) in &files {
+        std::fs::write(dir.path().join(file), bytes).unwrap();
+        args.push(format!("l:3:3:/lib/{file}"));
+    }
+    args.push("s".to_string());
+    let out = run(Run::new(&script_program()).args(args).dir(dir.path(), "/lib")).success();
+    let loops: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("loop ")).collect();
+    assert_eq!(loops.len(), files.len(), "{}", out.stdout);
+    for ((file, _), line) in files.iter().zip(&loops) {
+        assert!(
+            line.starts_with("loop ok=3 failed=0 calls=3 "),
+            "{file}: {line}\n{}",
+            out.stdout
+        );
+    }
+    // Only the wasm-ld-like library was parked (reuse still works for it).
+    let last = out.stdout.lines().last().unwrap_or_default();
+    assert_eq!(field(last, "parked"), "1", "{}", out.stdout);
 }
 }
