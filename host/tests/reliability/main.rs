@@ -18,6 +18,7 @@
 //!   with state of their own that instance reuse must not bring back;
 //! - `reentry`: guest code that calls back into the loader while it works (start functions,
 //!   stubs, the program's own contract exports), and hostile import types.
+//! - `runpath`: run paths too long to search (a library's RUNTIME_PATH, the program's own);
 //! - `embedder`: what embedders asked for (#15): per-engine cache, single flight, one program
 //!   instance per context, the host-side API, `env` functions, the pooling allocator.
 
@@ -39,5 +40,6 @@ mod nesting;
 mod preload;
 mod raw_abi;
 mod reentry;
+mod runpath;
 mod sources;
 mod startup;

@@ -40,6 +40,11 @@ const SUB_RUNTIME_PATH: u8 = 5;
 const MAX_ALIGN_LOG2: u32 = 31;
 /// Upper bound on any capacity reserved from a count found in the input.
 const MAX_PREALLOC: usize = 256;
+/// Most directories a RUNTIME_PATH (a library's, or the program's) may list. Each one is a
+/// directory probed on every search for a bare name, in host code that neither fuel nor epochs
+/// interrupt: a million of them (an 8 MB module, or a string the program passes) kept the host
+/// busy for seconds per `dlopen`. Real libraries list a handful.
+pub const MAX_RUNTIME_PATH: usize = 1024;
 
 /// Everything the loader needs to know about a side module, read once per module (cached with it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
