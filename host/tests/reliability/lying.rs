@@ -134,6 +134,35 @@ fn layout_cases() -> Vec<(&'static str, Vec<u8>, Option<&'static str>)> {
                  not placed at __table_base: a side module may only fill its own table slots",
             ),
         ),
+        // The program's memory or table imported a second time: the first import still counts.
+        (
+            "data-second-import.so",
+            side_module(
+                &Dylink::new().mem_info(64, 0, 0, 0),
+                &module(
+                    r#"(import "env" "memory" (memory $again 0))
+                       (data (memory 0) (i32.const 1024) "AAAA")"#,
+                ),
+            ),
+            Some(
+                "/lib/data-second-import.so: malformed side module: data segment 0 (4 bytes) is \
+                 not placed at __memory_base",
+            ),
+        ),
+        (
+            "elem-second-import.so",
+            side_module(
+                &Dylink::new().mem_info(0, 0, 1, 0),
+                &module(
+                    r#"(import "env" "__indirect_function_table" (table $again 0 funcref))
+                       (func $f) (elem (table 0) (i32.const 1) func $f)"#,
+                ),
+            ),
+            Some(
+                "/lib/elem-second-import.so: malformed side module: element segment 0 (1 \
+                 entries) is not placed at __table_base",
+            ),
+        ),
         // Segments of a memory the module defines itself are its own business.
         (
             "own-memory-data.so",

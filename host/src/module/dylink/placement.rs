@@ -17,10 +17,10 @@ pub(super) struct Placement {
     memories: u32,
     tables: u32,
     globals: u32,
-    /// Memory index of `env.memory`.
-    memory: Option<u32>,
-    /// Table index of `env.__indirect_function_table`.
-    table: Option<u32>,
+    /// Memory indices of `env.memory` (a module may import it more than once).
+    memory: Vec<u32>,
+    /// Table indices of `env.__indirect_function_table`.
+    table: Vec<u32>,
     /// Global indices of `env.__memory_base` and `env.__table_base`.
     memory_base: Option<u32>,
     table_base: Option<u32>,
@@ -35,13 +35,13 @@ impl Placement {
         match import.ty {
             TypeRef::Memory(_) => {
                 if env && import.name == "memory" {
-                    self.memory = Some(self.memories);
+                    self.memory.push(self.memories);
                 }
                 self.memories += 1;
             }
             TypeRef::Table(_) => {
                 if env && import.name == "__indirect_function_table" {
-                    self.table = Some(self.tables);
+                    self.table.push(self.tables);
                 }
                 self.tables += 1;
             }
@@ -72,7 +72,7 @@ impl Placement {
         else {
             return Ok(());
         };
-        if Some(*memory_index) != self.memory {
+        if !self.memory.contains(memory_index) {
             return Ok(());
         }
         let len = data.data.len() as u64;
@@ -108,7 +108,7 @@ impl Placement {
         else {
             return Ok(());
         };
-        if Some(table_index.unwrap_or(0)) != self.table {
+        if !self.table.contains(&table_index.unwrap_or(0)) {
             return Ok(());
         }
         let count = match &element.items {
