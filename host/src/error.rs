@@ -229,6 +229,10 @@ pub enum DylinkError {
     /// Truncated or inconsistent data; the text says what and at which byte offset.
     #[error("malformed side module: {0}")]
     Malformed(String),
+    /// A RUNTIME_PATH longer than a search may probe (see
+    /// [`crate::dylink::MAX_RUNTIME_PATH`]).
+    #[error("unsupported side module: its RUNTIME_PATH lists {count} directories, more than the {max} a search may probe")]
+    TooManyRuntimePaths { count: usize, max: usize },
 }
 
 /// Why a [`crate::WasiDlCtxBuilder`] refused a setting.

@@ -604,6 +604,15 @@ impl<T: Send + 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
     ) -> Result<(), types::Error> {
         self.refuse_other()?;
         let paths = self.read_str("run path", paths)?;
+        // Counted before anything is kept: every entry is probed on each search.
+        let count = paths.split(':').filter(|p| !p.is_empty()).count();
+        let max = crate::module::dylink::MAX_RUNTIME_PATH;
+        if count > max {
+            return Err(self.fail(DlError::Invalid(format!(
+                "the program's run path lists {count} directories, more than the {max} a \
+                 search may probe"
+            ))));
+        }
         let cx = self.session.cx();
         let entries: Vec<String> = paths
             .split(':')

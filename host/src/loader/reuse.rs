@@ -13,8 +13,9 @@
 //! A parked instance can only be revived if its direct function imports would resolve to the
 //! same functions as before (the instance captured them); otherwise it is replaced by a fresh
 //! one in the same block and slots. Modules whose state a fresh instantiation would set in a
-//! way the host cannot redo (their own memory or table, passive data, segments outside their
-//! block) are never parked.
+//! way the host cannot redo (their own memory or table, passive data or element segments,
+//! segments outside their block, their own mutable globals changed after their start
+//! function) are never parked.
 //!
 //! The pool is bounded ([`crate::Limits::max_parked_libraries`] and `max_parked_bytes`): a
 //! parked library holds guest memory and slots that the program does not see as free. When

@@ -19,11 +19,15 @@ pub(crate) fn reset_image(bytes: &[u8], mem: &MemInfo) -> Result<ResetImage, &'s
     let mut image = ResetImage::default();
     let mut global_imports = 0u32;
     let (mut memory_base, mut table_base) = (None, None);
+    let mut globals = OwnGlobals::default();
     for payload in Parser::new(0).parse_all(bytes) {
         match payload.map_err(|_| "unreadable")? {
             Payload::ImportSection(reader) => {
                 for import in reader.into_imports() {
                     let import = import.map_err(|_| "unreadable imports")?;
+                    if matches!(import.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)) {
+                        globals.function_imports += 1;
+                    }
                     if let TypeRef::Global(_) = import.ty {
                         match (import.module, import.name) {
                             ("env", "__memory_base") => memory_base = Some(global_imports),
@@ -67,6 +71,10 @@ pub(crate) fn reset_image(bytes: &[u8], mem: &MemInfo) -> Result<ResetImage, &'s
                         offset_expr,
                     } = element.kind
                     else {
+                        // A passive segment's `elem.drop` cannot be undone from the host.
+                        if matches!(element.kind, ElementKind::Passive) {
+                            return Err("it has passive element segments");
+                        }
                         continue;
                     };
                     if table_index.unwrap_or(0) != 0 {
@@ -83,10 +91,79 @@ pub(crate) fn reset_image(bytes: &[u8], mem: &MemInfo) -> Result<ResetImage, &'s
                     }
                 }
             }
+            Payload::GlobalSection(reader) => {
+                globals.imported = global_imports;
+                for global in reader {
+                    let global = global.map_err(|_| "unreadable globals")?;
+                    globals.mutable.push(global.ty.mutable);
+                }
+            }
+            Payload::StartSection { func, .. } => globals.start = Some(func),
+            Payload::CodeSectionEntry(body) => globals.scan(body)?,
             _ => {}
         }
     }
+    if !globals.only_set_at_start() {
+        return Err("it sets its own mutable globals after its start function");
+    }
     Ok(image)
+}
+
+/// Which functions set a mutable global the module defines. A revived instance keeps its
+/// globals (the host cannot reach those it does not export), so a module that changes them
+/// while it runs (a constructor counting its runs, a `once` flag) would come back with the
+/// state of its earlier life. Globals set only by the start function and the functions it
+/// calls are as a fresh instance would have them: wasm-ld's `__wasm_apply_global_relocs`
+/// (called from the start function) computes them from `__memory_base` and `__table_base`,
+/// which a parked instance keeps.
+#[derive(Default)]
+struct OwnGlobals {
+    function_imports: u32,
+    imported: u32,
+    /// Per defined global: is it mutable?
+    mutable: Vec<bool>,
+    start: Option<u32>,
+    /// The next code entry's function index, less `function_imports`.
+    next: u32,
+    /// Functions that set one of the module's own mutable globals.
+    setters: Vec<u32>,
+    /// Functions each function calls directly, kept for the start function only (whose index
+    /// is known before the code section).
+    start_callees: Vec<u32>,
+}
+
+impl OwnGlobals {
+    fn scan(&mut self, body: wasmparser::FunctionBody<'_>) -> Result<(), &'static str> {
+        let func = self.function_imports.saturating_add(self.next);
+        self.next += 1;
+        let is_start = self.start == Some(func);
+        let mut ops = body.get_operators_reader().map_err(|_| "unreadable code")?;
+        let mut sets = false;
+        while !ops.eof() {
+            match ops.read().map_err(|_| "unreadable code")? {
+                Operator::GlobalSet { global_index } => {
+                    let own = global_index
+                        .checked_sub(self.imported)
+                        .and_then(|i| self.mutable.get(i as usize));
+                    sets |= own == Some(&true);
+                }
+                Operator::Call { function_index } if is_start => {
+                    self.start_callees.push(function_index)
+                }
+                _ => {}
+            }
+        }
+        if sets {
+            self.setters.push(func);
+        }
+        Ok(())
+    }
+
+    fn only_set_at_start(&self) -> bool {
+        self.setters
+            .iter()
+            .all(|f| Some(*f) == self.start || self.start_callees.contains(f))
+    }
 }
 
 /// `global.get base` or `global.get base; i32.const k; i32.add` (either order): the offset
@@ -156,6 +233,20 @@ mod tests {
     }
 
     #[test]
+    fn globals_set_by_the_start_function_and_its_callees_are_kept() {
+        // As wasm-ld writes it: the start function calls `__wasm_apply_global_relocs`.
+        let bytes = module(
+            r#"(global $got (mut i32) (i32.const 0))
+               (global $other (mut i32) (i32.const 0))
+               (func $relocs (global.set $got (global.get $mb)))
+               (func $start (call $relocs) (global.set $other (i32.const 1)))
+               (start $start)
+               (func (export "f") (result i32) (global.get $got))"#,
+        );
+        assert!(reset_image(&bytes, &mem(16, 2)).is_ok());
+    }
+
+    #[test]
     fn what_cannot_be_redone_is_refused() {
         let cases = [
             (r#"(data (i32.const 8) "abc")"#, "__memory_base"),
@@ -170,6 +261,12 @@ mod tests {
             (
                 r#"(func $f) (elem (global.get $tb) func $f $f $f)"#,
                 "outside its table",
+            ),
+            (r#"(func $f) (elem func $f)"#, "passive element"),
+            (
+                r#"(global $g (mut i32) (i32.const 0))
+                   (func (export "__wasm_call_ctors") (global.set $g (i32.const 1)))"#,
+                "mutable globals",
             ),
         ];
         for (body, why) in cases {

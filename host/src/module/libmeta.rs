@@ -169,6 +169,10 @@ const RESET_REASONS: &[&str] = &[
     "an element segment fills another table",
     "an element segment is not placed at __table_base",
     "an element segment lies outside its table slots",
+    "it has passive element segments",
+    "unreadable globals",
+    "unreadable code",
+    "it sets its own mutable globals after its start function",
 ];
 const OTHER_REASON: &str = "not resettable";
 

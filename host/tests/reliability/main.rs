@@ -14,8 +14,11 @@
 //!   host function, and the loader generation they move;
 //! - `sources`: an embedder's `ModuleSource`, asked with `fetch` or awaited with `fetch_async`;
 //! - `attacks`: attacks on the newest parsing (wasi_dl_meta, references scan) and bookkeeping.
+//! - `lying`: modules whose segments leave the block their MEM_INFO asks for, and modules
+//!   with state of their own that instance reuse must not bring back;
 //! - `reentry`: guest code that calls back into the loader while it works (start functions,
 //!   stubs, the program's own contract exports), and hostile import types.
+//! - `runpath`: run paths too long to search (a library's RUNTIME_PATH, the program's own);
 //! - `embedder`: what embedders asked for (#15): per-engine cache, single flight, one program
 //!   instance per context, the host-side API, `env` functions, the pooling allocator.
 
@@ -32,9 +35,11 @@ mod files;
 mod hostile;
 mod leaks;
 mod limits;
+mod lying;
 mod nesting;
 mod preload;
 mod raw_abi;
 mod reentry;
+mod runpath;
 mod sources;
 mod startup;

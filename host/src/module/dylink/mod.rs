@@ -5,7 +5,9 @@
 //! - the `dylink.0` custom section, which must be the module's first section: a sequence of
 //!   subsections `id: u8, len: varuint32, payload` (MEM_INFO, NEEDED, EXPORT_INFO, IMPORT_INFO,
 //!   RUNTIME_PATH; unknown ids are skipped);
-//! - the import, global, export and start sections, to classify every import and export.
+//! - the import, global, export and start sections, to classify every import and export;
+//! - the data and element sections, to check that active segments stay in the block MEM_INFO
+//!   asks for (`placement`).
 //!
 //! The input is untrusted: every failure is a [`DylinkError`], never a panic, and no allocation
 //! is sized by a count read from the input (vectors grow with the entries actually present).
@@ -38,6 +40,11 @@ const SUB_RUNTIME_PATH: u8 = 5;
 const MAX_ALIGN_LOG2: u32 = 31;
 /// Upper bound on any capacity reserved from a count found in the input.
 const MAX_PREALLOC: usize = 256;
+/// Most directories a RUNTIME_PATH (a library's, or the program's) may list. Each one is a
+/// directory probed on every search for a bare name, in host code that neither fuel nor epochs
+/// interrupt: a million of them (an 8 MB module, or a string the program passes) kept the host
+/// busy for seconds per `dlopen`. Real libraries list a handful.
+pub const MAX_RUNTIME_PATH: usize = 1024;
 
 /// Everything the loader needs to know about a side module, read once per module (cached with it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -199,6 +206,7 @@ pub struct Export {
 #[cfg(test)]
 pub(crate) mod build;
 mod destructors;
+mod placement;
 mod read;
 mod start;
 mod subsections;

@@ -7,6 +7,7 @@ use wasmparser::{
     BinaryReaderError, Encoding, ExternalKind, GlobalType, Parser, Payload, TypeRef, ValType,
 };
 
+use super::placement::Placement;
 use super::subsections::{import_info_flags, parse_dylink0};
 use super::{
     DylinkError, Export, ExportKind, Import, ImportKind, SideModuleInfo, SymbolFlags,
@@ -38,6 +39,9 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
     // IMPORT_INFO borrowed from the section's bytes, for the weak-flag lookup of every import
     // without an allocation per import (`info.import_flags` owns the same entries).
     let mut weak_flags: HashMap<(&str, &str), SymbolFlags> = HashMap::new();
+    // Where the active segments write (checked against MEM_INFO once dylink.0 was seen: a
+    // module without it is refused as such at the end).
+    let mut placement = Placement::default();
     // Section by section, skipping function bodies: nothing here needs them, and they are
     // most of a module's bytes (wasmtime validates them when it compiles the module).
     let mut parser = Parser::new(0);
@@ -134,6 +138,7 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                 info.imports.reserve(cap(reader.count()));
                 for import in reader.into_imports() {
                     let import = import.map_err(|e| wasm_error("import section: ", e))?;
+                    placement.import(&import);
                     if matches!(import.ty, TypeRef::Global(_)) {
                         globals.push(false);
                     }
@@ -205,6 +210,9 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
             Payload::ElementSection(reader) => {
                 for element in reader {
                     let element = element.map_err(|e| wasm_error("element section: ", e))?;
+                    if saw_dylink {
+                        placement.element(&element, &info.mem)?;
+                    }
                     match element.items {
                         wasmparser::ElementItems::Functions(funcs) => {
                             for func in funcs {
@@ -224,6 +232,12 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                             }
                         }
                     }
+                }
+            }
+            Payload::DataSection(reader) if saw_dylink => {
+                for data in reader {
+                    let data = data.map_err(|e| wasm_error("data section: ", e))?;
+                    placement.data(&data, &info.mem)?;
                 }
             }
             Payload::CodeSectionEntry(body) if scanned_code => {

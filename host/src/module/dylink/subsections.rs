@@ -7,8 +7,8 @@ use wasmparser::{BinaryReader, BinaryReaderError};
 
 use super::read::cap;
 use super::{
-    DylinkError, SideModuleInfo, SymbolFlags, MAX_ALIGN_LOG2, SUB_EXPORT_INFO, SUB_IMPORT_INFO,
-    SUB_MEM_INFO, SUB_NEEDED, SUB_RUNTIME_PATH,
+    DylinkError, SideModuleInfo, SymbolFlags, MAX_ALIGN_LOG2, MAX_RUNTIME_PATH, SUB_EXPORT_INFO,
+    SUB_IMPORT_INFO, SUB_MEM_INFO, SUB_NEEDED, SUB_RUNTIME_PATH,
 };
 
 pub(super) fn subsection_name(id: u8) -> &'static str {
@@ -129,7 +129,15 @@ pub(super) fn parse_dylink0(
                 info.mem.table_align_log2 = sub.align_log2("table")?;
             }
             SUB_NEEDED => info.needed.extend(sub.list(Sub::string)?),
-            SUB_RUNTIME_PATH => info.runtime_paths.extend(sub.list(Sub::string)?),
+            SUB_RUNTIME_PATH => {
+                info.runtime_paths.extend(sub.list(Sub::string)?);
+                if info.runtime_paths.len() > MAX_RUNTIME_PATH {
+                    return Err(DylinkError::TooManyRuntimePaths {
+                        count: info.runtime_paths.len(),
+                        max: MAX_RUNTIME_PATH,
+                    });
+                }
+            }
             SUB_EXPORT_INFO => {
                 for (name, flags) in sub.list(|s| Ok((s.string()?, s.flags()?)))? {
                     info.export_flags.insert(name, flags);
