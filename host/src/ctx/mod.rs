@@ -35,6 +35,10 @@ pub struct Limits {
     /// before it is compiled. Compiling costs time and host memory per function (about
     /// 0.2 ms and 12 KB for a tiny one), uninterruptible by epochs or fuel.
     pub max_module_functions: u32,
+    /// Imports one side module may have, counted from its import section before it is
+    /// compiled or linked. Linking costs host memory per import (a global, a name, a binding:
+    /// a few hundred bytes each), at every load.
+    pub max_module_imports: u32,
     /// Depth of a chain of NEEDED dependencies.
     pub max_dependency_depth: usize,
     /// Largest data or table alignment a side module may ask for, in bytes/slots (log2).
@@ -61,21 +65,31 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// `max_module_functions` for a module that defines `count` functions (from the function
-    /// section's header, or the compile cache's record of it): checked before a module is
+    /// `max_module_functions` and `max_module_imports` for a module with `counts` (from its
+    /// section headers, or the compile cache's record of them): checked before a module is
     /// compiled or taken from the cache (not when it is only looked at, as by `RTLD_NOLOAD`).
-    pub(crate) fn check_function_count(
+    pub(crate) fn check_counts(
         &self,
         name: &str,
-        count: u32,
+        counts: crate::module::dylink::ModuleCounts,
     ) -> crate::error::DlResult<()> {
-        if count > self.max_module_functions {
+        if counts.functions > self.max_module_functions {
             return Err(crate::DlError::Limit {
                 name: name.to_string(),
                 what: "function count",
                 detail: format!(
-                    "{count} functions defined, at most {} allowed",
-                    self.max_module_functions
+                    "{} functions defined, at most {} allowed",
+                    counts.functions, self.max_module_functions
+                ),
+            });
+        }
+        if counts.imports > self.max_module_imports {
+            return Err(crate::DlError::Limit {
+                name: name.to_string(),
+                what: "import count",
+                detail: format!(
+                    "{} imports, at most {} allowed",
+                    counts.imports, self.max_module_imports
                 ),
             });
         }
@@ -95,6 +109,9 @@ impl Default for Limits {
             // functions; 100,000 admits them while bounding what a hostile module can make
             // the host compile (100,000 tiny functions: ~18 s and ~1.2 GB in release).
             max_module_functions: 100_000,
+            // Real libraries import up to some thousands of symbols (a GOT entry each);
+            // 100,000 bounds a hostile module's link at some tens of MB of host memory.
+            max_module_imports: 100_000,
             max_dependency_depth: 256,
             max_align_log2: 16,
             max_parked_libraries: 16,

@@ -133,7 +133,7 @@ pub(super) async fn map_one<T: Send + 'static>(
         name,
         &mut fetched.body,
         fetched.identity.as_ref(),
-        &|count| limits.check_function_count(name, count),
+        &|counts| limits.check_counts(name, counts),
     )?;
     let mem = compiled.info.mem;
     if mem.memory_align_log2 > limits.max_align_log2 || mem.table_align_log2 > limits.max_align_log2

@@ -323,6 +323,92 @@ fn max_module_functions() {
 }
 }
 
+/// A side module with `extra` GOT.mem imports beside [`PROLOGUE`]'s four, each of a data
+/// symbol it defines itself (as clang makes them), so that it links.
+fn with_imports(extra: usize) -> Vec<u8> {
+    let (mut imports, mut globals) = (String::new(), String::new());
+    for i in 0..extra {
+        imports.push_str(&format!(
+            "(import \"GOT.mem\" \"g{i}\" (global (mut i32)))\n"
+        ));
+        globals.push_str(&format!(
+            "(global (export \"g{i}\") i32 (i32.const {}))\n",
+            4 * i
+        ));
+    }
+    side_module(
+        &Dylink::new().mem_info(4 * extra as u32, 2, 0, 0),
+        &format!(
+            "(module {PROLOGUE} {imports} {globals} (func (export \"f\") (result i32) (i32.const 1)))"
+        ),
+    )
+}
+
+both_modes! {
+/// Past `max_module_imports`, a module is refused before it is compiled or linked; also when
+/// it is already compiled (the second run finds it in the compile cache). One at the limit
+/// loads.
+fn max_module_imports() {
+    let tmp = temp_dir();
+    std::fs::write(tmp.path().join("many.so"), with_imports(3)).unwrap();
+    std::fs::write(tmp.path().join("few.so"), plain(Dylink::new())).unwrap();
+    let program = script_program();
+    let run_with_limit = |max_module_imports: u32| {
+        let out = run(Run::new(&program)
+            .args(["s", "o:/lib/many.so", "s", "o:/lib/few.so"])
+            .dir(tmp.path(), "/lib")
+            .dl(move |b| {
+                b.limits(Limits {
+                    max_module_imports,
+                    ..limits()
+                })
+            }))
+        .success();
+        out.stdout.lines().map(str::to_string).collect::<Vec<String>>()
+    };
+    check(
+        &run_with_limit(7),
+        &[("open /lib/many.so ok", &[]), ("open /lib/few.so ok", &[])],
+    );
+    check(
+        &run_with_limit(6),
+        &[
+            (
+                "open /lib/many.so NULL",
+                &["/lib/many.so: ", "import count limit exceeded (7 imports, at most 6 allowed)"],
+            ),
+            ("open /lib/few.so ok", &[]),
+        ],
+    );
+}
+}
+
+/// The default import bound refuses a module of 100,001 imports from its import section's
+/// header: before anything reads the imports (wasmparser alone would take ~150 MB for a
+/// million before refusing them).
+#[test]
+fn max_module_imports_default() {
+    let tmp = temp_dir();
+    std::fs::write(tmp.path().join("huge.so"), with_imports(100_001 - 4)).unwrap();
+    std::fs::write(tmp.path().join("small.so"), plain(Dylink::new())).unwrap();
+    let program = script_program();
+    let out = run(Run::new(&program)
+        .args(["s", "o:/lib/huge.so", "s", "o:/lib/small.so"])
+        .dir(tmp.path(), "/lib"))
+    .success();
+    let lines: Vec<String> = out.stdout.lines().map(str::to_string).collect();
+    check(
+        &lines,
+        &[
+            (
+                "open /lib/huge.so NULL",
+                &["import count limit exceeded (100001 imports, at most 100000 allowed)"],
+            ),
+            ("open /lib/small.so ok", &[]),
+        ],
+    );
+}
+
 /// The default bound refuses a module past it before compiling anything (compiling 100,001
 /// functions would take minutes in a debug build), and the program carries on.
 #[test]
@@ -438,6 +524,7 @@ fn defaults() {
             max_table_slots: 1 << 20,
             max_module_bytes: 64 << 20,
             max_module_functions: 100_000,
+            max_module_imports: 100_000,
             max_dependency_depth: 256,
             max_align_log2: 16,
             max_parked_libraries: 16,

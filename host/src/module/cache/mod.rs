@@ -73,6 +73,16 @@ pub(crate) struct CompiledLibrary {
     pub(crate) functions: u32,
 }
 
+impl CompiledLibrary {
+    /// What `Limits::max_module_functions` and `max_module_imports` are checked on.
+    fn counts(&self) -> dylink::ModuleCounts {
+        dylink::ModuleCounts {
+            functions: self.functions,
+            imports: u32::try_from(self.info.imports.len()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 type Hash256 = [u8; 32];
 
 /// The disk cache's size cap when none is given ([`ModuleCache::with_disk_cache`]): 1 GiB.
@@ -418,7 +428,7 @@ impl ModuleCache {
     /// Returns the compiled module of `body`, compiling (and validating) it on a miss.
     /// `identity` is the file the body is read from, if any: when its content hash is known
     /// (see the module docs, "Keys") and the module is cached, the body is not read at all.
-    /// `check_functions` is given the number of functions the module defines before it is
+    /// `check_counts` is given the module's function and import counts before it is
     /// compiled or returned from the cache.
     pub(crate) fn get_or_compile_found(
         &self,
@@ -426,7 +436,7 @@ impl ModuleCache {
         name: &str,
         body: &mut Body,
         identity: Option<&FileIdentity>,
-        check_functions: &dyn Fn(u32) -> DlResult<()>,
+        check_counts: &dyn Fn(dylink::ModuleCounts) -> DlResult<()>,
     ) -> DlResult<Arc<CompiledLibrary>> {
         let known = identity.and_then(|id| self.known_hash(id));
         let hash = match known {
@@ -441,7 +451,7 @@ impl ModuleCache {
         };
         let (_, hit) = self.lookup(engine, &hash);
         if let Some(hit) = hit {
-            check_functions(hit.functions)?;
+            check_counts(hit.counts())?;
             self.inner.hits.fetch_add(1, Ordering::Relaxed);
             crate::trace::cache(name, "hit");
             return Ok(hit);
@@ -451,7 +461,7 @@ impl ModuleCache {
         let gate = self.gate(engine, hash);
         let result = {
             let _compiling = gate.lock().unwrap_or_else(|p| p.into_inner());
-            self.compile_locked(engine, name, body, identity, known, hash, check_functions)
+            self.compile_locked(engine, name, body, identity, known, hash, check_counts)
         };
         self.open_gate(engine, &hash);
         result
@@ -468,11 +478,11 @@ impl ModuleCache {
         identity: Option<&FileIdentity>,
         known: Option<Hash256>,
         hash: Hash256,
-        check_functions: &dyn Fn(u32) -> DlResult<()>,
+        check_counts: &dyn Fn(dylink::ModuleCounts) -> DlResult<()>,
     ) -> DlResult<Arc<CompiledLibrary>> {
         let (compat, hit) = self.lookup(engine, &hash);
         if let Some(hit) = hit {
-            check_functions(hit.functions)?;
+            check_counts(hit.counts())?;
             self.inner.hits.fetch_add(1, Ordering::Relaxed);
             crate::trace::cache(name, "hit, compiled by a concurrent load");
             return Ok(hit);
@@ -480,7 +490,10 @@ impl ModuleCache {
         let key = EntryKey { hash, compat };
         // A disk entry carries the metadata: no need to read or parse the module at all.
         if let Some((module, Some(meta))) = self.load_from_disk(engine, &key, name, true) {
-            check_functions(meta.functions)?;
+            check_counts(dylink::ModuleCounts {
+                functions: meta.functions,
+                imports: u32::try_from(meta.info.imports.len()).unwrap_or(u32::MAX),
+            })?;
             crate::trace::cache(name, "disk hit");
             let compiled = CompiledLibrary {
                 module,
@@ -498,17 +511,12 @@ impl ModuleCache {
             let actual = *blake3::hash(&bytes).as_bytes();
             if actual != hash {
                 self.remember(identity, actual);
-                return self.get_or_compile_found(
-                    engine,
-                    name,
-                    body,
-                    Some(identity),
-                    check_functions,
-                );
+                return self.get_or_compile_found(engine, name, body, Some(identity), check_counts);
             }
         }
-        let functions = dylink::defined_function_count(&bytes);
-        check_functions(functions)?;
+        let counts = dylink::module_counts(&bytes);
+        check_counts(counts)?;
+        let functions = counts.functions;
         // Read the metadata first: it gives the precise error for files that are not side
         // modules, and is cheap next to compiling.
         let info = dylink::read(&bytes).map_err(|source| DlError::NotSideModule {

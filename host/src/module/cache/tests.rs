@@ -192,16 +192,26 @@ fn a_new_process_loads_a_known_file_without_reading_it() {
     assert!(!read, "a known file was read again");
     assert_eq!(next.disk_stats().hits, 1);
     assert_eq!(hit.info, first.info);
-    // The function limit holds on such a hit too (from the count stored in the entry).
+    // The function and import limits hold on such a hit too (from the counts the entry
+    // stores, and its import list).
     let (mut body, identity) = Body::open_file(&lib);
     let limited = disk(&dir).get_or_compile_found(
         &Engine::default(),
         "x",
         &mut body,
         identity.as_ref(),
-        &|count| Err(DlError::Invalid(format!("{count} functions"))),
+        &|counts| {
+            Err(DlError::Invalid(format!(
+                "{} functions, {} imports",
+                counts.functions, counts.imports
+            )))
+        },
     );
-    assert_eq!(limited.err(), Some(DlError::Invalid("1 functions".into())));
+    // `side_module` defines `f` and imports `env.g`.
+    assert_eq!(
+        limited.err(),
+        Some(DlError::Invalid("1 functions, 1 imports".into()))
+    );
     assert!(!body.is_read());
     // A file replaced has a new identity: read, hashed, the new module.
     replace_file(&lib, &side_module("libb.so"));

@@ -1,5 +1,5 @@
 //! Cheap looks at a file before it is read whole: its first bytes (magic, version, a first
-//! `dylink.0` section) and how many functions it defines.
+//! `dylink.0` section) and how many functions and imports it has.
 
 use wasmparser::{BinaryReader, BinaryReaderError, Parser, Payload};
 
@@ -82,18 +82,55 @@ fn section_name(id: u8) -> &'static str {
     }
 }
 
-/// How many functions a module defines, from its function section's header (a few bytes
-/// past the sections before it, which are skipped, not parsed): the compile cost bound of
-/// `Limits::max_module_functions`. 0 when there is no function section or the module is
-/// malformed before it (compiling reports that).
-pub fn defined_function_count(bytes: &[u8]) -> u32 {
+/// What a module declares it has, from its section headers (a few bytes each; the sections
+/// are skipped, not parsed): the bounds `Limits::max_module_functions` and
+/// `Limits::max_module_imports` are checked on these before anything is compiled or linked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModuleCounts {
+    /// Functions the module defines (its function section's count).
+    pub functions: u32,
+    /// Imports of every kind (its import section's count).
+    pub imports: u32,
+}
+
+/// The [`ModuleCounts`] of a module. A count is 0 when its section is missing or the module
+/// is malformed before it (compiling reports that).
+pub fn module_counts(bytes: &[u8]) -> ModuleCounts {
+    let mut counts = ModuleCounts::default();
     for payload in Parser::new(0).parse_all(bytes) {
         match payload {
-            Ok(Payload::FunctionSection(reader)) => return reader.count(),
-            // The function section comes before code and data; nothing later counts.
-            Ok(Payload::CodeSectionStart { .. }) | Err(_) => return 0,
+            Ok(Payload::ImportSection(reader)) => counts.imports = import_count(reader),
+            Ok(Payload::FunctionSection(reader)) => {
+                counts.functions = reader.count();
+                return counts;
+            }
+            // Imports and functions come before code and data; nothing later counts.
+            Ok(Payload::CodeSectionStart { .. }) | Err(_) => return counts,
             Ok(_) => {}
         }
     }
-    0
+    counts
+}
+
+/// Imports in an import section: a group of the compact encoding counts its items. Walks the
+/// section without keeping anything (the section is bounded by the module's size).
+fn import_count(reader: wasmparser::ImportSectionReader<'_>) -> u32 {
+    let mut total: u32 = 0;
+    for group in reader {
+        let items = match group {
+            Ok(wasmparser::Imports::Single(..)) => 1,
+            Ok(wasmparser::Imports::Compact1 { items, .. }) => items.count(),
+            Ok(wasmparser::Imports::Compact2 { names, .. }) => names.count(),
+            // Malformed: compiling reports it.
+            Err(_) => break,
+        };
+        total = total.saturating_add(items);
+    }
+    total
+}
+
+/// How many functions a module defines, from its function section's header: the compile
+/// cost bound of `Limits::max_module_functions` (see [`module_counts`]).
+pub fn defined_function_count(bytes: &[u8]) -> u32 {
+    module_counts(bytes).functions
 }

@@ -589,6 +589,23 @@ fn defined_functions_are_counted_from_the_function_section() {
 }
 
 #[test]
+fn imports_are_counted_from_the_import_section() {
+    let m = wat::parse_str(
+        "(module (import \"env\" \"a\" (func)) (import \"env\" \"b\" (global i32)) \
+         (import \"GOT.mem\" \"c\" (global (mut i32))) (func) (func))",
+    )
+    .unwrap();
+    assert_eq!(
+        module_counts(&m),
+        ModuleCounts {
+            functions: 2,
+            imports: 3
+        }
+    );
+    assert_eq!(module_counts(b"not wasm"), ModuleCounts::default());
+}
+
+#[test]
 fn error_second_dylink_section() {
     let m = [side(Dylink::default(), EMPTY), custom(DYLINK_SECTION, &[])].concat();
     let msg = malformed(read(&m));
