@@ -111,14 +111,24 @@ macro_rules! i32_of {
 /// (the quick calls, `dlsym` first), `boxed` on the heap for the imports that load and unload.
 /// Their futures hold every phase's state, and nest once per constructor that calls `dlopen`:
 /// on the stack they would take the native stack that `Limits::nested_host_stack` bounds.
+///
+/// `first = $now` names a plain function tried before any future is built, which answers the
+/// common case at once or returns `None`: a future holds the state of its slowest path, and
+/// building it (a copy of all that state) would cost a hot call more than its answer.
 macro_rules! import {
-    ($linker:expr, $glue:expr, $name:literal, $place:ident, $body:ident ($($arg:ident),*)) => {{
+    ($linker:expr, $glue:expr, $name:literal, $place:ident, $body:ident ($($arg:ident),*)) => {
+        import!($linker, $glue, $name, $place, first = no_answer_yet, $body($($arg),*))
+    };
+    ($linker:expr, $glue:expr, $name:literal, $place:ident, first = $now:ident, $body:ident ($($arg:ident),*)) => {{
         let g = $glue.clone();
         match g.mode {
             Mode::Sync => $linker.func_wrap(
                 "wasi_dl",
                 $name,
                 move |mut caller: Caller<'_, T>, $($arg: i32),*| -> wasmtime::Result<i32> {
+                    if let Some(done) = $now(&mut caller, &g, ($($arg,)*)) {
+                        return done;
+                    }
                     import!(@run $place, $body(&mut caller, &g, ($($arg,)*)))
                 },
             )?,
@@ -127,7 +137,12 @@ macro_rules! import {
                 $name,
                 move |mut caller: Caller<'_, T>, ($($arg,)*): ($(i32_of!($arg),)*)| {
                     let g = g.clone();
-                    Box::new(async move { $body(&mut caller, &g, ($($arg,)*)).await })
+                    let work: Box<dyn std::future::Future<Output = Done> + Send + '_> =
+                        match $now(&mut caller, &g, ($($arg,)*)) {
+                            Some(done) => Box::new(std::future::ready(done)),
+                            None => Box::new(async move { $body(&mut caller, &g, ($($arg,)*)).await }),
+                        };
+                    work
                 },
             )?,
         };
@@ -138,6 +153,15 @@ macro_rules! import {
     (@run boxed, $future:expr) => {
         exec::now(Box::pin($future))?
     };
+}
+
+/// The `first` of an import that has no answer without its future.
+fn no_answer_yet<T: Send + 'static, A>(
+    _: &mut Caller<'_, T>,
+    _: &Arc<Glue<T>>,
+    _: A,
+) -> Option<Done> {
+    None
 }
 
 fn add<T: Send + 'static>(
@@ -163,6 +187,7 @@ fn add<T: Send + 'static>(
         glue,
         "sym",
         inline,
+        first = sym_now,
         sym(handle, name, name_len, from, kind_out, value_out)
     );
     import!(linker, glue, "close", boxed, close(handle));
@@ -247,6 +272,29 @@ async fn sym<T: Send + 'static>(
     )
     .await?;
     call.finish(errno)
+}
+
+/// `dlsym` answered from the loader's tables before `sym`'s future is built (see
+/// `import!`): a symbol looked up before, or defined by a library, as
+/// [`loader::sym_cached`] knows it. `None` leaves the call to `sym`.
+fn sym_now<T: Send + 'static>(
+    caller: &mut Caller<'_, T>,
+    g: &Arc<Glue<T>>,
+    (handle, name, name_len, from, kind_out, value_out): (i32, i32, i32, i32, i32, i32),
+) -> Option<Done> {
+    let mut call = HostCall::new(caller, g);
+    // Another instance gets its refusal (and no answer from the program's memory) from `sym`.
+    if call.other {
+        return None;
+    }
+    // wiggle's reading of the same arguments.
+    let name = GuestPtr::<str>::new((name as u32, name_len as u32));
+    let (kind_out, value_out) = (
+        GuestPtr::new(kind_out as u32),
+        GuestPtr::new(value_out as u32),
+    );
+    call.answer_known(handle as u32, name, from as u32, kind_out, value_out)
+        .then(|| call.finish(0))
 }
 
 async fn close<T: Send + 'static>(
@@ -445,6 +493,37 @@ impl<'c, 'a, T: Send + 'static> HostCall<'c, 'a, T> {
         self.write("handle pointer", handle_out, handle)
     }
 
+    /// Writes `dlsym`'s answer if the loader knows it without a lookup: the name read in place,
+    /// the loader's tables asked and the two results written under one borrow of memory and
+    /// state (no allocation, no store access). False when it does not (nothing written then,
+    /// or a fault the full path reports).
+    fn answer_known(
+        &mut self,
+        handle: Handle,
+        name: GuestPtr<str>,
+        caller: u32,
+        kind_out: GuestPtr<SymbolKind>,
+        value_out: GuestPtr<u32>,
+    ) -> bool {
+        let Some(memory) = self.session.cx().program.as_ref().map(|p| p.memory) else {
+            return false;
+        };
+        let get_cx = &self.session.glue.get_cx;
+        let (data, state) = memory.data_and_store_mut(self.session.caller.as_context_mut());
+        let mut guest = GuestMemory::Unshared(data);
+        let known = match guest.as_slice(name.as_bytes()) {
+            Ok(Some(bytes)) => loader::sym_cached(get_cx(state), handle, bytes, caller),
+            _ => None,
+        };
+        let Some((kind, value)) = known.map(symbol_kind) else {
+            return false;
+        };
+        guest
+            .write(kind_out, kind)
+            .and_then(|()| guest.write(value_out, value))
+            .is_ok()
+    }
+
     fn fault(&mut self, what: &str, err: GuestError) -> types::Error {
         self.fail(DlError::Fault(format!("{what}: {err}")))
     }
@@ -537,28 +616,8 @@ impl<T: Send + 'static> wasi_dl::WasiDl for HostCall<'_, '_, T> {
         value_out: GuestPtr<u32>,
     ) -> Result<(), types::Error> {
         self.refuse_other()?;
-        // Fast path: read the name in place and answer from the loader's tables, under one
-        // borrow of memory and state (no allocation, no store access).
-        if let Some(memory) = self.session.cx().program.as_ref().map(|p| p.memory) {
-            let get_cx = &self.session.glue.get_cx;
-            let (data, state) = memory.data_and_store_mut(self.session.caller.as_context_mut());
-            let mut guest = GuestMemory::Unshared(data);
-            let cached = match guest.as_slice(name.as_bytes()) {
-                Ok(Some(bytes)) => {
-                    loader::sym_cached(get_cx(state), handle, bytes, caller).map(symbol_kind)
-                }
-                _ => None,
-            };
-            if let Some((kind, value)) = cached {
-                if guest
-                    .write(kind_out, kind)
-                    .and_then(|()| guest.write(value_out, value))
-                    .is_ok()
-                {
-                    return Ok(());
-                }
-            }
-        }
+        // `sym_now` found no answer in the loader's tables (or could not write it): the
+        // full lookup, which may give a function its table slot.
         let name = self.read_str("symbol name", name)?;
         // Check the output pointers first, so that a fault has no side effect.
         self.write("symbol kind pointer", kind_out, SymbolKind::Function)?;

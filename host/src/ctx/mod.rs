@@ -229,6 +229,7 @@ pub struct WasiDlCtxBuilder {
     grants: Vec<PathBuf>,
     program_name: String,
     program_exports: Option<Vec<String>>,
+    memory_export: Option<wasmtime::ModuleExport>,
     import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
     program_own: Option<rustc_hash::FxHashSet<Box<str>>>,
     hook: Option<events::Hook>,
@@ -250,6 +251,7 @@ impl WasiDlCtxBuilder {
             grants: Vec::new(),
             program_name: "main".to_string(),
             program_exports: None,
+            memory_export: None,
             import_slots: Default::default(),
             program_own: None,
             hook: None,
@@ -364,9 +366,12 @@ impl WasiDlCtxBuilder {
     }
 
     /// Tells the loader which module the program is, so that `dladdr` can name the
-    /// program's own functions and data (a running instance cannot list its exports).
+    /// program's own functions and data (a running instance cannot list its exports), and
+    /// each call can tell the program from another instance by export index instead of by
+    /// name (which [`crate::instantiate`] does by itself).
     pub fn program_module(mut self, module: &wasmtime::Module) -> Self {
         self.program_exports = Some(module.exports().map(|e| e.name().to_string()).collect());
+        self.memory_export = module.get_export_index("memory");
         self
     }
 
@@ -414,7 +419,7 @@ impl WasiDlCtxBuilder {
             last_error: None,
             generation: 0,
             generation_at: None,
-            memory_export: None,
+            memory_export: self.memory_export,
             unloading: false,
             finishing: false,
             forwarding: Default::default(),

@@ -279,6 +279,68 @@ fn second_instance_in_one_store_is_refused() {
     assert_eq!(store.data().dl.last_error(), None);
 }
 
+/// Opens argv[1] and looks up `work` in it; an instance that may not open libraries uses the
+/// handle argv[2] instead (the one the first instance got).
+const SYM_BY_HANDLE_C: &str = r#"
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+    void *h = dlopen(argv[1], RTLD_NOW);
+    if (h) {
+        printf("handle %lu\n", (unsigned long)h);
+    } else {
+        printf("NULL %s\n", dlerror());
+        h = (void *)strtoul(argv[2], 0, 10);
+    }
+    void *work = dlsym(h, "work");
+    printf("work %s\n", work ? "found" : dlerror());
+    return 0;
+}
+"#;
+
+/// The second instance's `dlsym`, with a handle the first instance holds, is refused too: the
+/// loader knows that answer without a lookup (the quick path), but must neither read the name
+/// from the first instance's memory nor write the answer there. Both ways of instantiating a
+/// program: `wasi_dl::instantiate`, and the linker with the module named to the builder.
+#[test]
+fn second_instance_dlsym_is_refused_on_the_quick_path() {
+    let engine = crate::common::engine();
+    let program = compile(
+        engine,
+        &build_program("embedder_sym_by_handle", SYM_BY_HANDLE_C),
+    );
+    let lib = work_lib();
+    let (dir, name) = dir_and_name(&lib);
+    let linker = linker(engine);
+    for through_wasi_dl in [true, false] {
+        let dl = ctx_in(dir).program_module(&program).build();
+        let (mut store, stdout) = store(engine, &[name, "16"], dl);
+        let instantiate = |store: &mut Store<St>| match through_wasi_dl {
+            true => wasi_dl::instantiate(&linker, store, &program, get_cx).unwrap(),
+            false => linker.instantiate(store, &program).unwrap(),
+        };
+        let first = instantiate(&mut store);
+        let second = instantiate(&mut store);
+        assert_eq!(start(&mut store, first), Ok(0));
+        let after_first = String::from_utf8_lossy(&stdout.contents()).into_owned();
+        assert_eq!(
+            after_first, "handle 16\nwork found\n",
+            "the first handle is 16"
+        );
+        assert_eq!(start(&mut store, second), Ok(0));
+        let out = String::from_utf8_lossy(&stdout.contents()).into_owned();
+        let refusal = "the program cannot load libraries: another instance in this store already \
+                       uses its wasi-dl context (one WasiDlCtx serves one program instance: give \
+                       each instance its own store)";
+        assert_eq!(
+            &out[after_first.len()..],
+            format!("NULL {refusal}\nwork {refusal}\n"),
+            "through wasi_dl::instantiate: {through_wasi_dl}"
+        );
+    }
+}
+
 /// Loads argv[1], fails to load `libmissing.so`, then closes the first; the host looks at
 /// its libraries between the steps (`embedder_test.check`).
 const OBSERVED_C: &str = r#"
