@@ -45,7 +45,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rustc_hash::FxHashMap;
 use wasmtime::{Engine, EngineWeak, Module};
@@ -583,15 +583,36 @@ fn engine_index(engines: &mut PerEngine, engine: &Engine) -> usize {
     if let Some(at) = found {
         return at;
     }
-    let mut compat = std::collections::hash_map::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut compat);
     engines.push(EngineModules {
         engine: engine.weak(),
-        compat: compat.finish(),
+        compat: compatibility_hash(engine),
         modules: HashMap::new(),
         compiling: HashMap::new(),
     });
     engines.len() - 1
+}
+
+/// `engine`'s compatibility hash (part of every disk entry's name), computed once per engine
+/// in the process: it hashes the engine's whole configuration, which costs a cached cold
+/// `dlopen` more than finding its entry, and a program's cache and its libraries' cache (or
+/// several stores' caches) would each compute it again.
+fn compatibility_hash(engine: &Engine) -> u64 {
+    static KNOWN: Mutex<Vec<(EngineWeak, u64)>> = Mutex::new(Vec::new());
+    let mut known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
+    // Engines that are gone leave no entry behind (a host may create many in turn).
+    known.retain(|(weak, _)| weak.upgrade().is_some());
+    let found = known.iter().find_map(|(weak, compat)| {
+        let alive = weak.upgrade()?;
+        Engine::same(&alive, engine).then_some(*compat)
+    });
+    if let Some(compat) = found {
+        return compat;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    let compat = hasher.finish();
+    known.push((engine.weak(), compat));
+    compat
 }
 
 #[cfg(test)]
