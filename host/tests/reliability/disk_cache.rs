@@ -410,8 +410,9 @@ fn the_least_recently_used_entries_are_evicted() {
     compile_fresh(dir, 10);
     compile_fresh(dir, 11);
     let now = SystemTime::now();
-    set_mtime(&dir.join(&names[0]), now - Duration::from_secs(100));
-    set_mtime(&dir.join(&names[1]), now - Duration::from_secs(50));
+    // Last used longer ago than the cache's grain (ten minutes) for noting a use.
+    set_mtime(&dir.join(&names[0]), now - Duration::from_secs(2000));
+    set_mtime(&dir.join(&names[1]), now - Duration::from_secs(1000));
     // A hit makes the older entry the most recently used.
     assert_eq!(compile_fresh(dir, 10).0, 1);
     // Room for two of the three: the least recently used one goes.
@@ -433,6 +434,27 @@ fn the_least_recently_used_entries_are_evicted() {
     tiny.compile_program(engine(), &module(11)).unwrap();
     assert_eq!(stats(&tiny), (0, 1, 1, 0, 2));
     assert_eq!(files(dir), vec![dir.join(&names[1])]);
+}
+
+/// A hit on an entry used a moment ago writes nothing (its mtime already says "recently"): a
+/// cached load costs no write to the file system.
+#[test]
+fn a_hit_on_a_recently_used_entry_leaves_its_file_alone() {
+    let (name, _) = entry_of(14);
+    let tmp = temp_dir();
+    let dir = tmp.path();
+    compile_fresh(dir, 14);
+    let path = dir.join(&name);
+    let recent = SystemTime::now() - Duration::from_secs(60);
+    set_mtime(&path, recent);
+    assert_eq!(compile_fresh(dir, 14).0, 1, "a disk hit");
+    let mtime = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    assert_eq!(mtime(&path), recent);
+    // An hour ago is beyond the grain: the hit notes the use.
+    let old = SystemTime::now() - Duration::from_secs(3600);
+    set_mtime(&path, old);
+    assert_eq!(compile_fresh(dir, 14).0, 1, "a disk hit");
+    assert!(mtime(&path) > old + Duration::from_secs(3000));
 }
 
 /// Processes sharing a directory (threads with caches of their own here) store and evict at

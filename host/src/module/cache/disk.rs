@@ -98,13 +98,22 @@ impl ModuleCache {
                 unsafe { Module::deserialize(engine, entry.payload()) }
             }
         };
+        let last_use = entry.modified;
         drop(entry);
         match module {
             Ok(module) => {
                 disk.stats.hits.fetch_add(1, Ordering::Relaxed);
-                // The file's mtime is its last use, for eviction. A failure only makes it an
+                // The file's mtime is its last use, for eviction, kept to within
+                // `LAST_USE_GRAIN`: most loads then write nothing. A failure only makes it an
                 // earlier candidate.
-                let _ = file.set_modified(SystemTime::now());
+                let now = SystemTime::now();
+                let stale = last_use.is_none_or(|used| {
+                    now.duration_since(used)
+                        .map_or(true, |age| age > LAST_USE_GRAIN)
+                });
+                if stale {
+                    let _ = file.set_modified(now);
+                }
                 Some((module, meta))
             }
             Err(e) => refused(format!("wasmtime refused it: {}", one_line(&e))),
@@ -222,6 +231,9 @@ const MAX_ENTRY_BYTES: u64 = 4 << 30;
 /// Temporary files start with this; older ones than `STALE_TEMP` were left by a crash.
 pub(super) const TEMP_PREFIX: &str = ".wasi-dl-tmp-";
 const STALE_TEMP: Duration = Duration::from_secs(3600);
+/// How precisely an entry's mtime tells its last use (eviction removes the least recently
+/// used first): a load within this time of the last one leaves the file alone.
+const LAST_USE_GRAIN: Duration = Duration::from_secs(600);
 
 /// Which entry: the module's content hash and the engine's compatibility hash.
 pub(super) struct EntryKey {
@@ -295,6 +307,8 @@ struct Entry {
     map: Mapped,
     payload_len: usize,
     meta_len: usize,
+    /// The file's mtime when it was opened: its last use.
+    modified: Option<SystemTime>,
 }
 
 impl Entry {
@@ -361,6 +375,7 @@ fn open_entry(path: &Path, key: &EntryKey) -> Result<Option<(File, Entry)>, Stri
             map,
             payload_len,
             meta_len,
+            modified: meta.modified().ok(),
         },
     )))
 }
