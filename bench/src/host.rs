@@ -151,7 +151,9 @@ impl Runner {
             store.limiter(|s| &mut s.limits);
         }
         let started = Instant::now();
-        let instance = self.linker.instantiate(&mut store, module)?;
+        // As `wasi-dl run` and the README's embedder do.
+        let instance =
+            wasi_dl::instantiate(&self.linker, &mut store, module, |s: &mut State| &mut s.dl)?;
         let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
         let (code, trap) = match start.call(&mut store, ()) {
             Ok(()) => (0, None),

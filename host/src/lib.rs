@@ -121,10 +121,10 @@ pub use crate::abi::preload::{preload, preload_async};
 pub use crate::abi::witx;
 pub use crate::module::{cache, dylink, source};
 
+pub use abi::instantiate::{instantiate, instantiate_async};
 pub use cache::{CacheDirError, CacheStats, DiskStats, ModuleCache};
 pub use ctx::{BuildError, DlEvent, LibraryInfo, Limits, WasiDlCtx, WasiDlCtxBuilder};
 pub use error::DlError;
-pub use loader::startup::{instantiate, instantiate_async};
 pub use source::{Fetched, ModuleSource};
 pub use witx::types::OpenFlags;
 pub use witx::{add_to_linker, add_to_linker_async, add_to_linker_sync};

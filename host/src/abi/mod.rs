@@ -5,5 +5,6 @@
 //! `loader`'s cached answer); nothing below imports it.
 
 mod errno;
+pub(crate) mod instantiate;
 pub(crate) mod preload;
 pub mod witx;

@@ -104,6 +104,7 @@ async fn preload_in<T: Send + 'static>(
         linker: linker.clone(),
         cache: crate::module::cache::ModuleCache::for_engine(linker.engine()),
         mode,
+        instance: None,
     });
     let mut s = Session {
         caller: Guest::Host {

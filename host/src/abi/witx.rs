@@ -169,11 +169,35 @@ fn add<T: Send + 'static>(
     get_cx: Box<GetCx<T>>,
     mode: Mode,
 ) -> wasmtime::Result<()> {
+    let program_linker = linker.clone();
+    define(linker, program_linker, get_cx, mode, None)
+}
+
+/// Defines the imports again in `linker` (a copy of `program_linker` made for one program
+/// instance, shadowing allowed), numbered `instance` (see `crate::abi::instantiate`).
+pub(super) fn add_for_instance<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    program_linker: &Linker<T>,
+    get_cx: Box<GetCx<T>>,
+    mode: Mode,
+    instance: u64,
+) -> wasmtime::Result<()> {
+    define(linker, program_linker.clone(), get_cx, mode, Some(instance))
+}
+
+fn define<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    program_linker: Linker<T>,
+    get_cx: Box<GetCx<T>>,
+    mode: Mode,
+    instance: Option<u64>,
+) -> wasmtime::Result<()> {
     let glue = Arc::new(Glue {
         get_cx,
-        linker: linker.clone(),
+        linker: program_linker,
         cache: crate::module::cache::ModuleCache::for_engine(linker.engine()),
         mode,
+        instance,
     });
     import!(
         linker,

@@ -153,6 +153,10 @@ pub struct WasiDlCtx {
     /// ([`crate::instantiate`], [`crate::preload`]): each call tells a second instance by its
     /// memory, found through this index without a lookup by name (see `Session::other_instance`).
     pub(crate) memory_export: Option<wasmtime::ModuleExport>,
+    /// The imports the program calls, when they were defined for it alone (the `instance` of
+    /// their `loader::Glue`, see [`crate::instantiate`]): a call through them is the program's
+    /// without asking the store.
+    pub(crate) program_imports_of: Option<u64>,
     pub(crate) scope: Scope,
     pub(crate) space: Space,
     /// Closed libraries kept for reuse.
@@ -420,6 +424,7 @@ impl WasiDlCtxBuilder {
             generation: 0,
             generation_at: None,
             memory_export: self.memory_export,
+            program_imports_of: None,
             unloading: false,
             finishing: false,
             forwarding: Default::default(),

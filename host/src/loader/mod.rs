@@ -74,6 +74,9 @@ pub(crate) struct Glue<T: 'static> {
     /// Which wasmtime API the loader enters the store with (see [`exec`]), fixed by the
     /// function that added wasi-dl to the linker.
     pub(crate) mode: Mode,
+    /// Set when these imports were defined for one instance only ([`crate::instantiate`]
+    /// gives each program its own): a number no other `Glue` has.
+    pub(crate) instance: Option<u64>,
 }
 
 /// One import call (or one host preload): the program's store and exports, and the glue
@@ -90,23 +93,35 @@ impl<T: Send + 'static> Session<'_, '_, T> {
 
     /// Whether the caller is an instance other than the program this context is bound to: a
     /// second instance of a program in the same store, which shares the store's `WasiDlCtx`.
-    /// Told by its memory (a side module reaches the loader through a trampoline that exports
-    /// the program's memory; a call without a calling instance exports none). On every call,
-    /// `dlsym` too: an instance of the program's module is asked by export index, any other
-    /// caller by name.
+    /// Told by the imports it calls through when they were defined for one instance (see
+    /// [`crate::instantiate`]), else by its memory (a side module reaches the loader through a
+    /// trampoline that exports the program's memory; a call without a calling instance exports
+    /// none): an instance of the program's module is asked by export index, any other caller
+    /// by name.
     pub(crate) fn other_instance(&mut self) -> bool {
+        let mine = self.glue.instance;
         let cx = self.cx();
         let Some(bound) = cx.program.as_ref().map(|p| p.memory) else {
             return false;
         };
+        // Imports defined for one instance: the program's own, or another's.
+        if let (Some(mine), Some(program)) = (mine, cx.program_imports_of) {
+            return mine != program;
+        }
         let indexed = cx.memory_export;
         let own = indexed
             .and_then(|export| self.caller.get_module_export(&export))
             .or_else(|| self.caller.get_export("memory"));
-        match own {
+        let other = match own {
             Some(Extern::Memory(own)) => own.data_ptr(&self.caller) != bound.data_ptr(&self.caller),
             _ => false,
+        };
+        // The program calls through imports of its own (it was bound by a call through other
+        // ones, or from the host): later calls through them need not ask again.
+        if !other && mine.is_some() {
+            self.cx().program_imports_of = mine;
         }
+        other
     }
 
     /// Whether the store is entered with wasmtime's sync or async API.
@@ -118,6 +133,7 @@ impl<T: Send + 'static> Session<'_, '_, T> {
     pub(crate) fn program(&mut self) -> DlResult<&mut Program> {
         if self.cx().program.is_none() {
             let program = Program::bind(&mut self.caller)?;
+            let imports_of = self.glue.instance;
             // Functions the program already put in its table keep their slot: a pointer the
             // program holds must equal what `dlsym` returns for the same function.
             let table = program.table;
@@ -133,6 +149,7 @@ impl<T: Send + 'static> Session<'_, '_, T> {
                 cx.space.record(key, slot);
             }
             cx.program = Some(program);
+            cx.program_imports_of = imports_of;
         }
         self.cx()
             .program

@@ -48,58 +48,10 @@ pub(crate) enum Bound {
     Got { name: Box<str>, import: GotImport },
 }
 
-/// Instantiates the program: `linker.instantiate`, plus stubs for functions it imports from
-/// `env` that nothing in `linker` defines (the functions of side modules it was linked
-/// against; see the module docs). `get_cx` finds the [`WasiDlCtx`], as for
-/// [`crate::add_to_linker`].
-///
-/// Use it instead of `linker.instantiate(&mut store, &module)`; for a program with no such
-/// imports it is exactly that.
-///
-/// ```no_run
-/// # use wasmtime::{Engine, Linker, Module, Store};
-/// # struct State { dl: wasi_dl::WasiDlCtx }
-/// # fn run(engine: &Engine, linker: &Linker<State>, mut store: Store<State>, module: &Module)
-/// #     -> wasmtime::Result<()> {
-/// let instance = wasi_dl::instantiate(linker, &mut store, module, |s: &mut State| &mut s.dl)?;
-/// instance.get_typed_func::<(), ()>(&mut store, "_start")?.call(&mut store, ())?;
-/// # Ok(())
-/// # }
-/// ```
-pub fn instantiate<T: Send + 'static>(
-    linker: &Linker<T>,
-    store: &mut Store<T>,
-    module: &Module,
-    get_cx: impl Fn(&mut T) -> &mut WasiDlCtx,
-) -> wasmtime::Result<Instance> {
-    exec::now(instantiate_in(Mode::Sync, linker, store, module, get_cx))?
-}
-
-/// [`instantiate`] for an async store (one whose linker got wasi-dl from
-/// [`crate::add_to_linker_async`]): `linker.instantiate_async`, plus the same stubs.
-///
-/// ```no_run
-/// # use wasmtime::{Engine, Linker, Module, Store};
-/// # struct State { dl: wasi_dl::WasiDlCtx }
-/// # async fn run(linker: &Linker<State>, mut store: Store<State>, module: &Module)
-/// #     -> wasmtime::Result<()> {
-/// let instance =
-///     wasi_dl::instantiate_async(linker, &mut store, module, |s: &mut State| &mut s.dl).await?;
-/// let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
-/// start.call_async(&mut store, ()).await?;
-/// # Ok(())
-/// # }
-/// ```
-pub async fn instantiate_async<T: Send + 'static>(
-    linker: &Linker<T>,
-    store: &mut Store<T>,
-    module: &Module,
-    get_cx: impl Fn(&mut T) -> &mut WasiDlCtx,
-) -> wasmtime::Result<Instance> {
-    instantiate_in(Mode::Async, linker, store, module, get_cx).await
-}
-
-async fn instantiate_in<T: Send + 'static>(
+/// `linker.instantiate` for [`crate::instantiate`] and [`crate::instantiate_async`], plus stubs
+/// for functions the program imports from `env` that nothing in `linker` defines (the functions
+/// of side modules it was linked against; see the module docs).
+pub(crate) async fn instantiate_in<T: Send + 'static>(
     mode: Mode,
     linker: &Linker<T>,
     store: &mut Store<T>,
