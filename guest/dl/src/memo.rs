@@ -35,12 +35,16 @@ const NOT_ASKED: u8 = 0;
 const YES: u8 = 1;
 const NO: u8 = 2;
 
-/// Name bytes kept inside an entry; a longer name is kept on the heap. Most
-/// names dlsym sees are short: a reopened library's first lookups then
+/// Name bytes kept inside an entry; a longer name is kept in [`LONG_NAMES`].
+/// Most names dlsym sees are short: a reopened library's first lookups then
 /// allocate nothing.
 const INLINE: usize = 40;
 
 /// One remembered answer. All zeros is an empty slot (so the table is .bss).
+/// Plain data, so that remembering an answer only stores: the first lookup
+/// after a dlopen or dlclose finds its entry out of the CPU's caches (the
+/// loader's work in between evicted it), and a store does not wait for it.
+#[derive(Clone, Copy)]
 struct Entry {
     generation: u64,
     handle: u32,
@@ -50,10 +54,10 @@ struct Entry {
     kind: u8,
     /// Whether the slot holds an answer.
     full: bool,
-    /// The name's length, its bytes in `inline` when it fits, else in `heap`.
+    /// The name's length; its bytes are in `inline` when it fits, else in
+    /// the slot's place in [`LONG_NAMES`].
     len: u16,
     inline: [u8; INLINE],
-    heap: Option<Box<[u8]>>,
 }
 
 impl Entry {
@@ -66,29 +70,23 @@ impl Entry {
         full: false,
         len: 0,
         inline: [0; INLINE],
-        heap: None,
     };
-
-    fn name(&self) -> &[u8] {
-        match &self.heap {
-            Some(name) => name,
-            None => &self.inline[..usize::from(self.len).min(INLINE)],
-        }
-    }
-
-    fn set_name(&mut self, name: &[u8]) {
-        // MAX_NAME fits in u16.
-        self.len = name.len() as u16;
-        if name.len() <= INLINE {
-            self.heap = None;
-            self.inline[..name.len()].copy_from_slice(name);
-        } else if self.heap.as_deref() != Some(name) {
-            self.heap = Some(name.into());
-        }
-    }
 }
 
 static TABLE: Mutex<[Entry; SLOTS]> = Mutex::new([Entry::EMPTY; SLOTS]);
+
+/// The names longer than [`INLINE`], by slot: empty until the first one is
+/// remembered. A slot's name here is current only while its entry's `len`
+/// says it is long (a short name that takes the slot over leaves the old
+/// one here until a long one replaces it: at most `SLOTS` x `MAX_NAME`).
+static LONG_NAMES: Mutex<Vec<Option<Box<[u8]>>>> = Mutex::new(Vec::new());
+
+/// The generation of the latest answer remembered. Every entry was given
+/// under it or an earlier one, and generations only grow: while the current
+/// generation differs, no entry can answer, and a lookup does not read the
+/// table (whose entries a dlopen or dlclose has just pushed out of the
+/// caches).
+static LATEST_PUT: AtomicU64 = AtomicU64::new(u64::MAX);
 
 /// The current generation, or None if the host does not keep one (then
 /// nothing is remembered). Asks the host to keep it on first use.
@@ -127,14 +125,27 @@ pub(crate) fn get(
     name: &[u8],
     caller: u32,
 ) -> Option<(SymbolKind, u32)> {
+    if LATEST_PUT.load(Ordering::Relaxed) != generation {
+        return None;
+    }
     let table = TABLE.lock().unwrap_or_else(PoisonError::into_inner);
-    let entry = &table[slot(handle, name, caller)];
-    (entry.full
+    let at = slot(handle, name, caller);
+    let entry = &table[at];
+    if !(entry.full
         && entry.generation == generation
         && entry.handle == handle
         && entry.caller == caller
-        && entry.name() == name)
-        .then(|| (SymbolKind::from_raw(entry.kind), entry.value))
+        && usize::from(entry.len) == name.len())
+    {
+        return None;
+    }
+    let same_name = if name.len() <= INLINE {
+        entry.inline[..name.len()] == *name
+    } else {
+        let long = LONG_NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+        long.get(at).and_then(Option::as_deref) == Some(name)
+    };
+    same_name.then(|| (SymbolKind::from_raw(entry.kind), entry.value))
 }
 
 /// Remembers a successful answer given under `generation`.
@@ -148,13 +159,29 @@ pub(crate) fn put(
     if name.len() > MAX_NAME {
         return;
     }
-    let mut table = TABLE.lock().unwrap_or_else(PoisonError::into_inner);
-    let entry = &mut table[slot(handle, name, caller)];
-    entry.generation = generation;
-    entry.handle = handle;
-    entry.caller = caller;
-    entry.value = value;
-    entry.kind = kind.to_raw();
-    entry.full = true;
-    entry.set_name(name);
+    let at = slot(handle, name, caller);
+    let mut entry = Entry {
+        generation,
+        handle,
+        caller,
+        value,
+        kind: kind.to_raw(),
+        full: true,
+        // MAX_NAME fits in u16.
+        len: name.len() as u16,
+        inline: [0; INLINE],
+    };
+    if name.len() <= INLINE {
+        entry.inline[..name.len()].copy_from_slice(name);
+    } else {
+        let mut long = LONG_NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+        if long.is_empty() {
+            long.resize(SLOTS, None);
+        }
+        if long[at].as_deref() != Some(name) {
+            long[at] = Some(name.into());
+        }
+    }
+    TABLE.lock().unwrap_or_else(PoisonError::into_inner)[at] = entry;
+    LATEST_PUT.store(generation, Ordering::Relaxed);
 }
