@@ -76,6 +76,34 @@ impl Names {
     }
 }
 
+/// [`Names`] read from bytes: the text is checked to be UTF-8 once, at the end, instead of
+/// name by name (a load of a large library reads a thousand of them). The whole being UTF-8
+/// and every name ending on a character boundary is the same as every name being UTF-8.
+#[derive(Default)]
+struct NamesReader {
+    text: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl NamesReader {
+    fn push(&mut self, name: &[u8]) -> Option<()> {
+        self.text.extend_from_slice(name);
+        self.ends.push(u32::try_from(self.text.len()).ok()?);
+        Some(())
+    }
+
+    fn finish(self) -> Option<Names> {
+        let text = String::from_utf8(self.text).ok()?;
+        self.ends
+            .iter()
+            .all(|&end| text.is_char_boundary(end as usize))
+            .then_some(Names {
+                text,
+                ends: self.ends,
+            })
+    }
+}
+
 impl<'a> FromIterator<&'a str> for Names {
     fn from_iter<I: IntoIterator<Item = &'a str>>(items: I) -> Self {
         let mut names = Names::default();
@@ -239,9 +267,9 @@ impl LibraryMeta {
         };
         let needed = r.list(|r| r.string())?;
         let runtime_paths = r.list(|r| r.string())?;
-        let mut import_names = Names::default();
+        let mut import_names = NamesReader::default();
         let imports = r.list(|r| {
-            import_names.push(r.str()?);
+            import_names.push(r.bytes()?)?;
             let flags = r.u8()?;
             if flags > 3 {
                 return None;
@@ -251,12 +279,14 @@ impl LibraryMeta {
                 referenced: flags & 2 != 0,
             })
         })?;
+        let import_names = import_names.finish()?;
         let count = r.u32()? as usize;
-        let mut exports = Names::default();
+        let mut exports = NamesReader::default();
         exports.ends.reserve(count.min(r.0.len()));
         for _ in 0..count {
-            exports.push(r.str()?);
+            exports.push(r.bytes()?)?;
         }
+        let exports = exports.finish()?;
         let function_exports = r.list(|r| {
             let entry = (r.u32()?, r.u32()?);
             // Every position names an export.
@@ -437,6 +467,26 @@ mod tests {
             LibraryMeta::decode(&not_resettable.encode()),
             Some(not_resettable)
         );
+    }
+
+    /// Names are checked as UTF-8 once for all of them: a character split between two names
+    /// (the text as a whole still UTF-8) is refused as a name that is not UTF-8 would be.
+    #[test]
+    fn a_character_split_between_two_names_is_refused() {
+        let mut meta = sample();
+        meta.info.import_names = ["\u{e9}", "y"].into_iter().collect();
+        let whole = meta.encode();
+        assert_eq!(LibraryMeta::decode(&whole), Some(meta));
+        // [2, C3 A9, flags] [1, 'y', flags] becomes [1, C3, flags] [2, A9 'y', flags].
+        let at = whole
+            .windows(6)
+            .position(|w| w == [2, 0, 0, 0, 0xc3, 0xa9])
+            .unwrap();
+        let flags = (whole[at + 6], whole[at + 12]);
+        let mut split = whole.clone();
+        split[at..at + 12].copy_from_slice(&[1, 0, 0, 0, 0xc3, flags.0, 2, 0, 0, 0, 0xa9, b'y']);
+        split[at + 12] = flags.1;
+        assert_eq!(LibraryMeta::decode(&split), None);
     }
 
     #[test]
