@@ -9,6 +9,7 @@ use wasmtime::{Instance, Linker, Module, Store};
 use crate::ctx::WasiDlCtx;
 use crate::loader::exec::{self, Mode};
 use crate::loader::startup;
+use crate::loader::GetCx;
 
 /// Instantiates the program: `linker.instantiate`, plus stubs for functions it imports from
 /// `env` that nothing in `linker` defines (the functions of side modules it was linked
@@ -71,7 +72,7 @@ pub async fn instantiate_async<T: Send + 'static>(
 }
 
 /// The context finder, shared by the program's imports and its instantiation.
-type SharedGetCx<T> = Arc<dyn Fn(&mut T) -> &mut WasiDlCtx + Send + Sync>;
+type SharedGetCx<T> = Arc<GetCx<T>>;
 
 /// `linker` with wasi-dl's imports defined again for one instance (when it has them): calls
 /// through them are then told to be the program's by a number they carry, instead of by
@@ -88,16 +89,9 @@ fn own_imports<T: Send + 'static>(
     let get_cx: SharedGetCx<T> = Arc::new(get_cx);
     let mut own = linker.clone();
     if linker.get(&mut *store, "wasi_dl", "sym").is_ok() {
-        let for_imports = get_cx.clone();
         own.allow_shadowing(true);
         let instance = NEXT.fetch_add(1, Ordering::Relaxed);
-        super::witx::add_for_instance(
-            &mut own,
-            linker,
-            Box::new(move |t: &mut T| for_imports(t)),
-            mode,
-            instance,
-        )?;
+        super::witx::add_for_instance(&mut own, linker, get_cx.clone(), mode, instance)?;
         own.allow_shadowing(false);
     }
     Ok((own, get_cx))

@@ -100,7 +100,7 @@ async fn preload_in<T: Send + 'static>(
     // What an import closure holds, made for this call; the per-engine default cache is the
     // one the imports use.
     let glue = Arc::new(Glue {
-        get_cx: Box::new(get_cx),
+        get_cx: Arc::new(get_cx),
         linker: linker.clone(),
         cache: crate::module::cache::ModuleCache::for_engine(linker.engine()),
         mode,

@@ -78,7 +78,7 @@ pub fn add_to_linker_sync<T: Send + 'static>(
     linker: &mut Linker<T>,
     get_cx: impl Fn(&mut T) -> &mut WasiDlCtx + Send + Sync + 'static,
 ) -> wasmtime::Result<()> {
-    add(linker, Box::new(get_cx), Mode::Sync)
+    add(linker, Arc::new(get_cx), Mode::Sync)
 }
 
 /// Adds the `wasi_dl` imports to `linker`, for an async store: one entered with
@@ -93,7 +93,7 @@ pub fn add_to_linker_async<T: Send + 'static>(
     linker: &mut Linker<T>,
     get_cx: impl Fn(&mut T) -> &mut WasiDlCtx + Send + Sync + 'static,
 ) -> wasmtime::Result<()> {
-    add(linker, Box::new(get_cx), Mode::Async)
+    add(linker, Arc::new(get_cx), Mode::Async)
 }
 
 /// The type of an import's parameter (all are i32).
@@ -166,7 +166,7 @@ fn no_answer_yet<T: Send + 'static, A>(
 
 fn add<T: Send + 'static>(
     linker: &mut Linker<T>,
-    get_cx: Box<GetCx<T>>,
+    get_cx: Arc<GetCx<T>>,
     mode: Mode,
 ) -> wasmtime::Result<()> {
     let program_linker = linker.clone();
@@ -178,7 +178,7 @@ fn add<T: Send + 'static>(
 pub(super) fn add_for_instance<T: Send + 'static>(
     linker: &mut Linker<T>,
     program_linker: &Linker<T>,
-    get_cx: Box<GetCx<T>>,
+    get_cx: Arc<GetCx<T>>,
     mode: Mode,
     instance: u64,
 ) -> wasmtime::Result<()> {
@@ -188,7 +188,7 @@ pub(super) fn add_for_instance<T: Send + 'static>(
 fn define<T: Send + 'static>(
     linker: &mut Linker<T>,
     program_linker: Linker<T>,
-    get_cx: Box<GetCx<T>>,
+    get_cx: Arc<GetCx<T>>,
     mode: Mode,
     instance: Option<u64>,
 ) -> wasmtime::Result<()> {

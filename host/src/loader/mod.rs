@@ -68,7 +68,7 @@ pub(crate) type GetCx<T> = dyn Fn(&mut T) -> &mut WasiDlCtx + Send + Sync;
 /// and the engine's default compile cache (held here, by the linker, so that it lives as long
 /// as the linker and no longer: the linker holds the engine anyway).
 pub(crate) struct Glue<T: 'static> {
-    pub(crate) get_cx: Box<GetCx<T>>,
+    pub(crate) get_cx: Arc<GetCx<T>>,
     pub(crate) linker: Linker<T>,
     pub(crate) cache: ModuleCache,
     /// Which wasmtime API the loader enters the store with (see [`exec`]), fixed by the
