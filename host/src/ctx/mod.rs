@@ -153,6 +153,10 @@ pub struct WasiDlCtx {
     /// ([`crate::instantiate`], [`crate::preload`]): each call tells a second instance by its
     /// memory, found through this index without a lookup by name (see `Session::other_instance`).
     pub(crate) memory_export: Option<wasmtime::ModuleExport>,
+    /// The export names of the program's module, when the loader saw it (as `memory_export`,
+    /// or [`WasiDlCtxBuilder::program_module`]): names it does not export are answered
+    /// without asking the instance.
+    pub(crate) export_names: Option<crate::lookup::program::ExportNames>,
     pub(crate) scope: Scope,
     pub(crate) space: Space,
     /// Closed libraries kept for reuse.
@@ -229,6 +233,7 @@ pub struct WasiDlCtxBuilder {
     grants: Vec<PathBuf>,
     program_name: String,
     program_exports: Option<Vec<String>>,
+    export_names: Option<crate::lookup::program::ExportNames>,
     import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
     program_own: Option<rustc_hash::FxHashSet<Box<str>>>,
     hook: Option<events::Hook>,
@@ -250,6 +255,7 @@ impl WasiDlCtxBuilder {
             grants: Vec::new(),
             program_name: "main".to_string(),
             program_exports: None,
+            export_names: None,
             import_slots: Default::default(),
             program_own: None,
             hook: None,
@@ -364,9 +370,11 @@ impl WasiDlCtxBuilder {
     }
 
     /// Tells the loader which module the program is, so that `dladdr` can name the
-    /// program's own functions and data (a running instance cannot list its exports).
+    /// program's own functions and data (a running instance cannot list its exports), and
+    /// names the program does not export are answered without asking its instance.
     pub fn program_module(mut self, module: &wasmtime::Module) -> Self {
         self.program_exports = Some(module.exports().map(|e| e.name().to_string()).collect());
+        self.export_names = crate::lookup::program::ExportNames::of(module);
         self
     }
 
@@ -415,6 +423,7 @@ impl WasiDlCtxBuilder {
             generation: 0,
             generation_at: None,
             memory_export: None,
+            export_names: self.export_names,
             unloading: false,
             finishing: false,
             forwarding: Default::default(),

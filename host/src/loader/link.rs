@@ -615,6 +615,14 @@ fn program_symbol<T: Send + 'static>(
     if program.missing.contains(name.as_bytes()) {
         return None;
     }
+    // Most names a library binds are not the program's: answered from its export names
+    // (nothing to remember, the answer is as quick).
+    let mut names = s.cx().export_names.take();
+    let known_missing = names.as_mut().is_some_and(|n| n.lacks(&mut s.caller, name));
+    s.cx().export_names = names;
+    if known_missing {
+        return None;
+    }
     let found = program::main_aliases(name)
         .iter()
         .find_map(|alias| program::find_export(&mut s.caller, alias))

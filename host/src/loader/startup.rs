@@ -34,6 +34,7 @@ use super::Session;
 use crate::ctx::program_imports::{GotImport, Pending, ProgramImports};
 use crate::ctx::WasiDlCtx;
 use crate::error::{DlError, DlResult};
+use crate::lookup::program::ExportNames;
 use crate::lookup::scope::{LibId, ScopeEntry, Symbol};
 
 /// An import bound by a `dlopen` in progress, with what to restore if it fails.
@@ -110,6 +111,7 @@ async fn instantiate_in<T: Send + 'static>(
     let cx = get_cx(store.data_mut());
     cx.linker = Some(std::sync::Arc::new(linker.clone()));
     cx.memory_export = module.get_export_index("memory");
+    cx.export_names = ExportNames::of(module);
     let mut missing: Vec<(String, FuncType)> = Vec::new();
     let mut got_imports: Vec<(String, String)> = Vec::new();
     for import in module.imports() {
