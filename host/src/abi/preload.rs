@@ -15,7 +15,7 @@ use crate::ctx::WasiDlCtx;
 use crate::error::DlError;
 use crate::loader::exec::{self, Mode};
 use crate::loader::{self, Glue, Session};
-use crate::lookup::program::Guest;
+use crate::lookup::program::{ExportNames, Guest};
 
 /// Loads the library `name` into the program `instance` from the host, as the program's own
 /// `dlopen(name, flags)` would, and returns its handle (the value that `dlopen` returns to
@@ -129,6 +129,8 @@ async fn preload_in<T: Send + 'static>(
                 .module(s.caller.as_context())
                 .get_export_index("memory");
             s.cx().memory_export = export;
+            let names = ExportNames::of(instance.module(s.caller.as_context()));
+            s.cx().export_names = names;
         }
         advance_generation(&mut s);
         let result = loader::open(&mut s, name, open_mode(flags), 0).await;

@@ -153,6 +153,10 @@ pub struct WasiDlCtx {
     /// ([`crate::instantiate`], [`crate::preload`]): each call tells a second instance by its
     /// memory, found through this index without a lookup by name (see `Session::other_instance`).
     pub(crate) memory_export: Option<wasmtime::ModuleExport>,
+    /// The export names of the program's module, when the loader saw it (as `memory_export`,
+    /// or [`WasiDlCtxBuilder::program_module`]): names it does not export are answered
+    /// without asking the instance.
+    pub(crate) export_names: Option<crate::lookup::program::ExportNames>,
     /// The imports the program calls, when they were defined for it alone (the `instance` of
     /// their `loader::Glue`, see [`crate::instantiate`]): a call through them is the program's
     /// without asking the store.
@@ -234,6 +238,7 @@ pub struct WasiDlCtxBuilder {
     program_name: String,
     program_exports: Option<Vec<String>>,
     memory_export: Option<wasmtime::ModuleExport>,
+    export_names: Option<crate::lookup::program::ExportNames>,
     import_slots: rustc_hash::FxHashMap<Box<str>, u32>,
     program_own: Option<rustc_hash::FxHashSet<Box<str>>>,
     hook: Option<events::Hook>,
@@ -256,6 +261,7 @@ impl WasiDlCtxBuilder {
             program_name: "main".to_string(),
             program_exports: None,
             memory_export: None,
+            export_names: None,
             import_slots: Default::default(),
             program_own: None,
             hook: None,
@@ -372,10 +378,12 @@ impl WasiDlCtxBuilder {
     /// Tells the loader which module the program is, so that `dladdr` can name the
     /// program's own functions and data (a running instance cannot list its exports), and
     /// each call can tell the program from another instance by export index instead of by
-    /// name (which [`crate::instantiate`] does by itself).
+    /// name (which [`crate::instantiate`] does by itself), and names the program does not
+    /// export are answered without asking its instance.
     pub fn program_module(mut self, module: &wasmtime::Module) -> Self {
         self.program_exports = Some(module.exports().map(|e| e.name().to_string()).collect());
         self.memory_export = module.get_export_index("memory");
+        self.export_names = crate::lookup::program::ExportNames::of(module);
         self
     }
 
@@ -424,6 +432,7 @@ impl WasiDlCtxBuilder {
             generation: 0,
             generation_at: None,
             memory_export: self.memory_export,
+            export_names: self.export_names,
             program_imports_of: None,
             unloading: false,
             finishing: false,

@@ -6,16 +6,18 @@ use wasmtime::Val;
 use crate::error::{one_line, DlError, DlResult};
 use crate::lookup::scope::{GotEntry, LibId, ScopeEntry, Symbol};
 use crate::module::libmeta::LinkInfo;
+use crate::module::selfbind;
 
+use super::exec;
 use super::link::{resolve_in, slot_from};
 use super::map::{release_slots, reserve_slots};
-use super::Session;
+use super::{guest_failure, Session};
 
 /// Fills a library's GOT entries from the scope.
 pub(super) async fn bind_got<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
-    got: &[GotEntry],
+    got: &mut [GotEntry],
 ) -> DlResult<()> {
     let order = s.cx().scope.lookup_order_for(id);
     // The entries' names are the library's import names.
@@ -23,7 +25,7 @@ pub(super) async fn bind_got<T: Send + 'static>(
     let info = &compiled.info;
     let found: Vec<_> = got
         .iter()
-        .map(|entry| resolve_in(s, id, &order, info.import_name(entry.import as usize), true))
+        .map(|entry| resolve_in(s, id, &order, entry_name(info, entry), true))
         .collect();
     // Functions without a slot yet get one each, from one reservation (one table growth, not
     // one per entry); what is left of it is given back.
@@ -53,12 +55,12 @@ async fn bind_got_entries<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     id: LibId,
     info: &LinkInfo,
-    got: &[GotEntry],
+    got: &mut [GotEntry],
     found: Vec<Option<(ScopeEntry, Symbol)>>,
     pool: &mut std::ops::Range<u32>,
 ) -> DlResult<()> {
-    for (entry, found) in got.iter().zip(found) {
-        let name = info.import_name(entry.import as usize);
+    for (entry, found) in got.iter_mut().zip(found) {
+        let name = entry_name(info, entry);
         let value = match found {
             Some((_, Symbol::Data { addr })) if !entry.func => addr,
             Some((_, Symbol::Data { .. })) => {
@@ -75,14 +77,56 @@ async fn bind_got_entries<T: Send + 'static>(
             None if entry.weak => 0,
             None => return Err(undefined(s, id, name)),
         };
-        entry
-            .global
-            .set(&mut s.caller, Val::I32(value as i32))
-            .map_err(|e| {
-                DlError::Program(format!("internal: GOT update failed: {}", one_line(&e)))
-            })?;
+        // An entry bound at compile time is set only when interposed, or when it was.
+        if let Some(own) = entry.own {
+            if value == own && !entry.moved {
+                continue;
+            }
+            entry.moved = value != own;
+        }
+        let reason = match entry.global {
+            Some(global) => global
+                .set(&mut s.caller, Val::I32(value as i32))
+                .map_err(|e| one_line(&e)),
+            // Guest code (the module's setter): an interrupt or exit there is kept as such.
+            None => match set_own(s, id, entry.import, value).await {
+                Ok(()) => Ok(()),
+                Err(e) => Err(guest_failure(s, e)),
+            },
+        };
+        reason
+            .map_err(|reason| DlError::Program(format!("internal: GOT update failed: {reason}")))?;
     }
     Ok(())
+}
+
+/// Sets the library's own `GOT.func` entry `index` (bound at compile time) to `slot`, through
+/// the function `selfbind` added for it (only for interposed symbols: rare).
+async fn set_own<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    id: LibId,
+    index: u32,
+    slot: u32,
+) -> wasmtime::Result<()> {
+    let instance = s
+        .cx()
+        .scope
+        .lib(id)
+        .ok()
+        .and_then(|lib| lib.instance)
+        .ok_or_else(|| wasmtime::format_err!("the library has no instance"))?;
+    let setter =
+        instance.get_typed_func::<(u32, u32), ()>(&mut s.caller, selfbind::SETTER_EXPORT)?;
+    let mode = s.mode();
+    exec::call(&mut s.caller, mode, &setter, (index, slot)).await
+}
+
+/// The symbol a GOT entry stands for.
+fn entry_name<'a>(info: &'a LinkInfo, entry: &GotEntry) -> &'a str {
+    match entry.own {
+        Some(_) => info.self_got_name(entry.import as usize),
+        None => info.import_name(entry.import as usize),
+    }
 }
 
 pub(super) fn undefined<T: Send + 'static>(

@@ -64,8 +64,8 @@ pub(super) async fn link_group<T: Send + 'static>(
     }
     // Every new library's symbols are known now (this is what makes cycles work).
     for &id in &group.post_order {
-        let got = std::mem::take(&mut s.cx().scope.lib_mut(id)?.got);
-        let bound = bind_got(s, id, &got).await;
+        let mut got = std::mem::take(&mut s.cx().scope.lib_mut(id)?.got);
+        let bound = bind_got(s, id, &mut got).await;
         s.cx().scope.lib_mut(id)?.got = got;
         bound?;
     }
@@ -163,11 +163,13 @@ pub(super) async fn instantiate<T: Send + 'static>(
                 let global = Global::new(&mut s.caller, got_type.clone(), Val::I32(0))
                     .map_err(|e| link_err(module, field, one_line(&e)))?;
                 got.push(GotEntry {
-                    global,
+                    global: Some(global),
                     // The name stays in the metadata (no copy per entry).
                     import: index as u32,
                     func: module == "GOT.func",
                     weak,
+                    own: None,
+                    moved: false,
                 });
                 global.into()
             }
@@ -289,6 +291,18 @@ pub(super) async fn instantiate<T: Send + 'static>(
         .exports(&mut s.caller)
         .map(wasmtime::Export::into_extern)
         .collect();
+    // The `GOT.func` entries bound at compile time: the library's own globals, which
+    // already hold its own slots; `bind_got` only moves those of interposed symbols.
+    for (index, &offset) in (0u32..).zip(&compiled.info.self_got) {
+        got.push(GotEntry {
+            global: None,
+            import: index,
+            func: true,
+            weak: false,
+            own: Some(table_base.wrapping_add(offset)),
+            moved: false,
+        });
+    }
     let mut exports = crate::lookup::scope::SymbolTable::default();
     exports.reserve(externs.len());
     // An export of a function the module imports and nothing defined is no definition (an
@@ -334,6 +348,22 @@ pub(super) async fn instantiate<T: Send + 'static>(
             _ => {}
         }
     }
+    // The functions in the slots added at compile time: their slots come from the metadata
+    // (no table read). They are their addresses unless the program was linked against the
+    // library and has a slot for one (`startup::bind_pending`), so the exports do not note
+    // them: `space` answers.
+    let mut slots = Vec::new();
+    if !compiled.info.own_slots.is_empty() {
+        for &(func_index, at) in &compiled.info.function_exports {
+            let Some(offset) = compiled.info.own_slot(func_index) else {
+                continue;
+            };
+            let name = compiled.info.exports.get(at as usize).unwrap_or("");
+            if let Some(Symbol::Func { key, .. }) = exports.get(name.as_bytes()) {
+                slots.push((*key, table_base.wrapping_add(offset)));
+            }
+        }
+    }
     // clang exports a C `main` as `__main_argc_argv`, or a `main(void)` as `__original_main`
     // beside a `main` wrapper of another type: the C name finds the function the source
     // defines, as it does in the program.
@@ -343,9 +373,10 @@ pub(super) async fn instantiate<T: Send + 'static>(
     if let Some(main) = main {
         exports.insert(b"main"[..].into(), main);
     }
+    // The module's own element segments, read back (the added slots are known already).
     let table_size = compiled.info.mem.table_size;
-    let mut slots = Vec::new();
-    for slot in table_base..table_base.saturating_add(table_size) {
+    let added = compiled.info.own_slots.len() as u32;
+    for slot in table_base..table_base.saturating_add(table_size.saturating_sub(added)) {
         if let Some(Ref::Func(Some(f))) = table.get(&mut s.caller, u64::from(slot)) {
             slots.push((f.to_raw(&mut s.caller) as usize, slot));
         }
@@ -582,6 +613,14 @@ fn program_symbol<T: Send + 'static>(
         return Some(*sym);
     }
     if program.missing.contains(name.as_bytes()) {
+        return None;
+    }
+    // Most names a library binds are not the program's: answered from its export names
+    // (nothing to remember, the answer is as quick).
+    let mut names = s.cx().export_names.take();
+    let known_missing = names.as_mut().is_some_and(|n| n.lacks(&mut s.caller, name));
+    s.cx().export_names = names;
+    if known_missing {
         return None;
     }
     let found = program::main_aliases(name)

@@ -34,6 +34,7 @@ use super::Session;
 use crate::ctx::program_imports::{GotImport, Pending, ProgramImports};
 use crate::ctx::WasiDlCtx;
 use crate::error::{DlError, DlResult};
+use crate::lookup::program::ExportNames;
 use crate::lookup::scope::{LibId, ScopeEntry, Symbol};
 
 /// An import bound by a `dlopen` in progress, with what to restore if it fails.
@@ -62,6 +63,7 @@ pub(crate) async fn instantiate_in<T: Send + 'static>(
     let cx = get_cx(store.data_mut());
     cx.linker = Some(std::sync::Arc::new(linker.clone()));
     cx.memory_export = module.get_export_index("memory");
+    cx.export_names = ExportNames::of(module);
     let mut missing: Vec<(String, FuncType)> = Vec::new();
     let mut got_imports: Vec<(String, String)> = Vec::new();
     for import in module.imports() {
@@ -264,7 +266,22 @@ pub(crate) async fn bind_pending<T: Send + 'static>(
                     .map_err(table_error)?;
                 let cx = s.cx();
                 cx.space.forget(slot);
-                cx.space.record(key, slot);
+                // A function in its library's slots added at compile time takes the
+                // program's slot as its address, as it does without them.
+                let added = cx.scope.get(provider).is_some_and(|lib| {
+                    let own = lib.compiled.info.own_slots.len() as u32;
+                    let end = lib.table_base.saturating_add(lib.table_size);
+                    cx.space
+                        .slot_of
+                        .get(&key)
+                        .is_some_and(|&at| at < end && at >= end.saturating_sub(own))
+                });
+                if added {
+                    cx.space.slot_of.insert(key, slot);
+                    cx.space.func_in.insert(slot, key);
+                } else {
+                    cx.space.record(key, slot);
+                }
                 Some((slot, before))
             }
             _ => None,
@@ -454,5 +471,40 @@ mod tests {
         assert_eq!(f1.call(&mut store, 21).unwrap(), 42);
         let f0 = instance.get_typed_func::<(), ()>(&mut store, "f0").unwrap();
         assert!(f0.call(&mut store, ()).is_err(), "an empty entry traps");
+    }
+
+    /// `selfbind` (module room) and the loader must agree on which names are never bound:
+    /// the loader's copy of the list is to go, until then they are kept equal.
+    #[test]
+    fn the_loader_and_selfbind_agree_on_plumbing() {
+        for name in [
+            "__wasm_call_ctors",
+            "__wasm_dl_got_set",
+            "__wasm_setjmp",
+            "__wasm_setjmp_test",
+            "__wasm_longjmp",
+            "__wasm_lpad_context",
+            "memory",
+            "__indirect_function_table",
+            "__stack_pointer",
+            "__memory_base",
+            "__table_base",
+            "__heap_base",
+            "__data_end",
+            "__global_base",
+            "__dso_handle",
+            "__tls_base",
+            "__tls_size",
+            "__tls_align",
+            "_start",
+            "main",
+            "f",
+        ] {
+            assert_eq!(
+                crate::loader::is_plumbing(name),
+                crate::module::libmeta::is_plumbing(name),
+                "{name}"
+            );
+        }
     }
 }

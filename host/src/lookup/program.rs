@@ -282,6 +282,58 @@ pub(crate) fn is_own(own: &rustc_hash::FxHashSet<Box<str>>, name: &str) -> bool 
     own.contains(name) || main_aliases(name).iter().any(|alias| own.contains(*alias))
 }
 
+/// The names a program's module exports, as 64-bit hashes: built once from the module, it
+/// answers "not exported" for most names without asking wasmtime (whose lookup by name hashes
+/// with SipHash in its string pool). A hash that matches is only a "maybe": the instance is
+/// asked as before, so a collision costs a lookup, never a wrong answer.
+#[derive(Clone)]
+pub(crate) struct ExportNames {
+    hashes: rustc_hash::FxHashSet<u64>,
+    /// An export of the same module: an instance answers it by index only if it is an instance
+    /// of that module, the only one the set speaks for.
+    probe: ModuleExport,
+    /// A caller answered `probe`: the set is the program's (every later caller is the program
+    /// or a side module's trampoline, which exports nothing but the program's memory).
+    checked: bool,
+}
+
+impl ExportNames {
+    /// The export names of `module`; `None` for a module without exports.
+    pub(crate) fn of(module: &wasmtime::Module) -> Option<ExportNames> {
+        let mut exports = module.exports();
+        let probe = module.get_export_index(exports.next()?.name())?;
+        let mut hashes = rustc_hash::FxHashSet::default();
+        hashes.reserve(module.exports().len());
+        hashes.extend(module.exports().map(|e| name_hash(e.name())));
+        Some(ExportNames {
+            hashes,
+            probe,
+            checked: false,
+        })
+    }
+
+    /// Whether `caller`'s instance certainly exports neither `name` nor, for `main`, the names
+    /// clang gives it. `false` (ask it) until a caller was seen to be an instance of this set's
+    /// module (checked once: asking costs more than the hash).
+    pub(crate) fn lacks<T: 'static>(&mut self, caller: &mut Guest<'_, '_, T>, name: &str) -> bool {
+        let maybe = |n: &str| self.hashes.contains(&name_hash(n));
+        if maybe(name) || main_aliases(name).iter().any(|alias| maybe(alias)) {
+            return false;
+        }
+        if !self.checked {
+            self.checked = caller.get_module_export(&self.probe).is_some();
+        }
+        self.checked
+    }
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(name.as_bytes());
+    hasher.finish()
+}
+
 /// Looks `name` up among the program's exports (uncached; the loader caches hits).
 pub(crate) fn find_export<T: 'static>(caller: &mut Guest<'_, '_, T>, name: &str) -> Option<Symbol> {
     match caller.get_export(name)? {
@@ -309,7 +361,44 @@ pub(crate) fn find_export<T: 'static>(caller: &mut Guest<'_, '_, T>, name: &str)
 
 #[cfg(test)]
 mod tests {
-    use super::{is_own, own_names, OWN_SECTION};
+    use super::{is_own, own_names, ExportNames, Guest, OWN_SECTION};
+
+    #[test]
+    fn export_names_answer_only_for_their_own_module() {
+        use wasmtime::{Engine, Instance, Module, Store};
+        let engine = Engine::default();
+        let wat = |text: &str| wat::parse_str(text).unwrap();
+        let program = Module::new(
+            &engine,
+            wat(r#"(module (memory (export "memory") 1) (func (export "f"))
+                 (func (export "__main_argc_argv")) (global (export "d") i32 (i32.const 8)))"#),
+        )
+        .unwrap();
+        let mut names = ExportNames::of(&program).expect("it has exports");
+        let mut unchecked = names.clone();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &program, &[]).unwrap();
+        let mut guest = Guest::Host {
+            store: wasmtime::AsContextMut::as_context_mut(&mut store),
+            instance,
+        };
+        assert!(names.lacks(&mut guest, "g"));
+        assert!(names.lacks(&mut guest, ""));
+        for exported in ["f", "d", "memory", "__main_argc_argv", "main"] {
+            assert!(!names.lacks(&mut guest, exported), "{exported}");
+        }
+        // An instance of another module is asked as before.
+        let other = Module::new(&engine, wat(r#"(module (func (export "h")))"#)).unwrap();
+        let instance = Instance::new(&mut store, &other, &[]).unwrap();
+        let mut guest = Guest::Host {
+            store: wasmtime::AsContextMut::as_context_mut(&mut store),
+            instance,
+        };
+        assert!(!unchecked.lacks(&mut guest, "g"));
+        assert!(!unchecked.checked);
+        // A module without exports has no set.
+        assert!(ExportNames::of(&Module::new(&engine, wat("(module)")).unwrap()).is_none());
+    }
 
     fn custom(name: &str, data: &[u8]) -> Vec<u8> {
         let mut body = vec![name.len() as u8];

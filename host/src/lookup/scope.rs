@@ -191,12 +191,21 @@ pub(crate) type PendingStub = (Box<str>, wasmtime::FuncType, PendingTarget, bool
 /// A `GOT.mem` or `GOT.func` import: the global the library reads the symbol's address or
 /// slot from.
 pub(crate) struct GotEntry {
-    pub(crate) global: Global,
+    /// None for an entry bound at compile time (`own`): the library's own global, set through
+    /// its setter function.
+    pub(crate) global: Option<Global>,
     /// The import it is (module order): its name is the library's `info.import_name(import)`.
+    /// For an entry bound at compile time (`own`), its index instead
+    /// (`info.self_got_name(import)`, the setter's argument).
     pub(crate) import: u32,
     /// `GOT.func` (a table slot) rather than `GOT.mem` (an address).
     pub(crate) func: bool,
     pub(crate) weak: bool,
+    /// A `GOT.func` entry for the library's own function, bound at compile time: the slot its
+    /// global holds from instantiation (`module::selfbind`).
+    pub(crate) own: Option<u32>,
+    /// Its global holds another slot (the symbol was interposed when last bound).
+    pub(crate) moved: bool,
 }
 
 /// What brought a library in (see [`Library::loaded_by`]).

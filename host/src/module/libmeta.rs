@@ -11,8 +11,9 @@
 //! a count before the bytes for it were seen, and any inconsistency makes the whole entry
 //! unusable (it is then recompiled), never a panic.
 
-use crate::module::dylink::{ExportKind, MemInfo, SideModuleInfo};
+use crate::module::dylink::{ExportKind, MemInfo, ModuleCounts, SideModuleInfo};
 use crate::module::image::ResetImage;
+use crate::module::selfbind::{SelfBound, SETTER_EXPORT};
 
 /// The part of a module's `dylink.0` metadata and import/export lists the loader links with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,6 +37,43 @@ pub(crate) struct LinkInfo {
     pub(crate) soname: Option<String>,
     /// `-Wl,-z,nodelete`: never unloaded.
     pub(crate) nodelete: bool,
+    /// Functions the module places in its own added table slots (`module::selfbind`): (function
+    /// index, slot offset from `__table_base`), by function index. Their slots are the last
+    /// `own_slots.len()` of `mem.table_size`.
+    pub(crate) own_slots: Vec<(u32, u32)>,
+    /// Its `GOT.func` entries bound at compile time, by the index its setter function
+    /// (`selfbind::SETTER_EXPORT`) takes: their symbols, and the slot offset each holds unless
+    /// the symbol is interposed.
+    pub(crate) self_got_names: Names,
+    pub(crate) self_got: Vec<u32>,
+}
+
+/// Names that belong to the linker's plumbing, never resolved as symbols between modules.
+/// wasi-libc's setjmp/longjmp helpers and libunwind's landing-pad context share the `__wasm_`
+/// prefix but are ordinary symbols that the code clang generates for exceptions uses in every
+/// module.
+pub(crate) fn is_plumbing(name: &str) -> bool {
+    (name.starts_with("__wasm_")
+        && !matches!(
+            name,
+            "__wasm_setjmp" | "__wasm_setjmp_test" | "__wasm_longjmp" | "__wasm_lpad_context"
+        ))
+        || matches!(
+            name,
+            "memory"
+                | "__indirect_function_table"
+                | "__stack_pointer"
+                | "__memory_base"
+                | "__table_base"
+                | "__heap_base"
+                | "__data_end"
+                | "__global_base"
+                | "__dso_handle"
+                | "__tls_base"
+                | "__tls_size"
+                | "__tls_align"
+                | "_start"
+        )
 }
 
 /// Names kept in one string (one allocation, not one per name).
@@ -167,7 +205,45 @@ impl LinkInfo {
             nodlopen: info.nodlopen,
             soname: info.soname,
             nodelete: info.nodelete,
+            own_slots: Vec::new(),
+            self_got_names: Names::default(),
+            self_got: Vec::new(),
         }
+    }
+
+    /// The link metadata of a module rewritten by `selfbind::self_bind` (`info` read from the
+    /// rewritten bytes); `None` if the two do not agree.
+    pub(crate) fn self_bound(info: SideModuleInfo, bound: &SelfBound) -> Option<Self> {
+        // The rewritten `dylink.0` declares the added slots.
+        if info.mem.table_size != bound.table_size
+            || !info.exports.iter().any(|e| e.name == SETTER_EXPORT)
+        {
+            return None;
+        }
+        let mut link = LinkInfo::new(info);
+        link.own_slots = bound.own_slots.clone();
+        link.self_got_names = bound
+            .entries
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        link.self_got = bound.entries.iter().map(|&(_, slot)| slot).collect();
+        Some(link)
+    }
+
+    /// The slot offset (from `__table_base`) of the function at `func_index` if it is one of
+    /// the module's own added slots.
+    pub(crate) fn own_slot(&self, func_index: u32) -> Option<u32> {
+        let at = self
+            .own_slots
+            .binary_search_by_key(&func_index, |&(func, _)| func)
+            .ok()?;
+        self.own_slots.get(at).map(|&(_, slot)| slot)
+    }
+
+    /// The symbol of `GOT.func` entry `index` bound at compile time; `""` past the end.
+    pub(crate) fn self_got_name(&self, index: usize) -> &str {
+        self.self_got_names.get(index).unwrap_or("")
     }
 }
 
@@ -177,9 +253,11 @@ pub(crate) struct LibraryMeta {
     pub(crate) info: LinkInfo,
     pub(crate) reset: Result<ResetImage, &'static str>,
     pub(crate) late_destructors: Vec<u32>,
-    /// How many functions the module defines (`Limits::max_module_functions` is checked
-    /// against it on a cache hit, where the module's bytes may not be read).
-    pub(crate) functions: u32,
+    /// The functions and imports the module file declares (`Limits::max_module_functions` and
+    /// `max_module_imports` are checked on them on a cache hit, where the module's bytes may
+    /// not be read). Those of the file as read, before `selfbind`: a rewrite that removes
+    /// imports never lets a module past the import bound.
+    pub(crate) counts: ModuleCounts,
 }
 
 /// Why a module cannot be reset, as stored (an index into this list; the text is only ever
@@ -252,7 +330,18 @@ impl LibraryMeta {
         for &offset in &self.late_destructors {
             w.u32(offset);
         }
-        w.u32(self.functions);
+        w.u32(self.counts.functions);
+        w.u32(self.counts.imports);
+        w.len(self.info.own_slots.len());
+        for &(func, slot) in &self.info.own_slots {
+            w.u32(func);
+            w.u32(slot);
+        }
+        w.len(self.info.self_got.len());
+        for (name, &slot) in self.info.self_got_names.iter().zip(&self.info.self_got) {
+            w.str(name);
+            w.u32(slot);
+        }
         w.0
     }
 
@@ -316,7 +405,25 @@ impl LibraryMeta {
             _ => return None,
         };
         let late_destructors = r.list(|r| r.u32())?;
-        let functions = r.u32()?;
+        let counts = ModuleCounts {
+            functions: r.u32()?,
+            imports: r.u32()?,
+        };
+        // Every slot lies in the module's table slots, every global is an export; the
+        // function indices rise (they are searched by bisection).
+        let own_slots = r.list(|r| {
+            let (func, slot) = (r.u32()?, r.u32()?);
+            (slot < mem.table_size).then_some((func, slot))
+        })?;
+        if own_slots.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return None;
+        }
+        let mut self_got_names = Names::default();
+        let self_got = r.list(|r| {
+            self_got_names.push(r.str()?);
+            let slot = r.u32()?;
+            (slot < mem.table_size).then_some(slot)
+        })?;
         if !r.0.is_empty() {
             return None;
         }
@@ -332,10 +439,13 @@ impl LibraryMeta {
                 nodlopen,
                 soname,
                 nodelete,
+                own_slots,
+                self_got_names,
+                self_got,
             },
             reset,
             late_destructors,
-            functions,
+            counts,
         })
     }
 }
@@ -446,12 +556,18 @@ mod tests {
                 nodlopen: true,
                 soname: Some("libb.so.1".into()),
                 nodelete: true,
+                own_slots: vec![(3, 5), (5, 6)],
+                self_got_names: ["g"].into_iter().collect(),
+                self_got: vec![5],
             },
             reset: Ok(ResetImage {
                 segments: vec![(0, Box::from(&b"abc"[..])), (16, Box::from(&b""[..]))],
             }),
             late_destructors: vec![4, 2],
-            functions: 12,
+            counts: ModuleCounts {
+                functions: 12,
+                imports: 30,
+            },
         }
     }
 

@@ -21,6 +21,7 @@
 //! - `runpath`: run paths too long to search (a library's RUNTIME_PATH, the program's own);
 //! - `embedder`: what embedders asked for (#15): per-engine cache, single flight, one program
 //!   instance per context, the host-side API, `env` functions, the pooling allocator.
+//! - `selfbind`: `GOT.func` entries bound when a library is compiled still interpose.
 
 #[path = "../../../fuzz/src/lib.rs"]
 #[allow(unused)]
@@ -41,5 +42,6 @@ mod preload;
 mod raw_abi;
 mod reentry;
 mod runpath;
+mod selfbind;
 mod sources;
 mod startup;

@@ -55,6 +55,7 @@ use crate::error::{one_line, DlError, DlResult};
 use crate::module::dylink;
 use crate::module::image::{reset_image, ResetImage};
 use crate::module::libmeta::{LibraryMeta, LinkInfo};
+use crate::module::selfbind;
 use crate::module::source::{Body, FileIdentity};
 
 pub(crate) use disk::check_overlap;
@@ -69,18 +70,10 @@ pub(crate) struct CompiledLibrary {
     /// Table offsets (from `__table_base`) of the functions clang made of its
     /// `__attribute__((destructor))` functions (see `dylink::late_destructor_offsets`).
     pub(crate) late_destructors: Vec<u32>,
-    /// How many functions it defines (checked against `Limits::max_module_functions`).
-    pub(crate) functions: u32,
-}
-
-impl CompiledLibrary {
-    /// What `Limits::max_module_functions` and `max_module_imports` are checked on.
-    fn counts(&self) -> dylink::ModuleCounts {
-        dylink::ModuleCounts {
-            functions: self.functions,
-            imports: u32::try_from(self.info.imports.len()).unwrap_or(u32::MAX),
-        }
-    }
+    /// The functions and imports the module file declares (checked against
+    /// `Limits::max_module_functions` and `max_module_imports`): those of the file, not of the
+    /// module compiled from it (`selfbind` removes imports and adds a function).
+    pub(crate) counts: dylink::ModuleCounts,
 }
 
 type Hash256 = [u8; 32];
@@ -451,7 +444,7 @@ impl ModuleCache {
         };
         let (_, hit) = self.lookup(engine, &hash);
         if let Some(hit) = hit {
-            check_counts(hit.counts())?;
+            check_counts(hit.counts)?;
             self.inner.hits.fetch_add(1, Ordering::Relaxed);
             crate::trace::cache(name, "hit");
             return Ok(hit);
@@ -482,7 +475,7 @@ impl ModuleCache {
     ) -> DlResult<Arc<CompiledLibrary>> {
         let (compat, hit) = self.lookup(engine, &hash);
         if let Some(hit) = hit {
-            check_counts(hit.counts())?;
+            check_counts(hit.counts)?;
             self.inner.hits.fetch_add(1, Ordering::Relaxed);
             crate::trace::cache(name, "hit, compiled by a concurrent load");
             return Ok(hit);
@@ -490,17 +483,14 @@ impl ModuleCache {
         let key = EntryKey { hash, compat };
         // A disk entry carries the metadata: no need to read or parse the module at all.
         if let Some((module, Some(meta))) = self.load_from_disk(engine, &key, name, true) {
-            check_counts(dylink::ModuleCounts {
-                functions: meta.functions,
-                imports: u32::try_from(meta.info.imports.len()).unwrap_or(u32::MAX),
-            })?;
+            check_counts(meta.counts)?;
             crate::trace::cache(name, "disk hit");
             let compiled = CompiledLibrary {
                 module,
                 info: meta.info,
                 reset: meta.reset,
                 late_destructors: meta.late_destructors,
-                functions: meta.functions,
+                counts: meta.counts,
             };
             return Ok(self.insert(engine, hash, Arc::new(compiled)));
         }
@@ -516,32 +506,64 @@ impl ModuleCache {
         }
         let counts = dylink::module_counts(&bytes);
         check_counts(counts)?;
-        let functions = counts.functions;
         // Read the metadata first: it gives the precise error for files that are not side
         // modules, and is cheap next to compiling.
         let info = dylink::read(&bytes).map_err(|source| DlError::NotSideModule {
             name: name.to_string(),
             source,
         })?;
-        let meta = LibraryMeta {
-            reset: reset_image(&bytes, &info.mem),
-            late_destructors: dylink::late_destructor_offsets(&bytes),
-            info: LinkInfo::new(info),
-            functions,
-        };
+        let late_destructors = dylink::late_destructor_offsets(&bytes);
+        // Of the file as read, also for a rewritten module: the rewrite leaves the data alone,
+        // and the globals it adds are set only by its setter, which the loader calls again
+        // whenever it revives the instance (so they are no state of an earlier life that
+        // would keep the module from being parked).
+        let reset = reset_image(&bytes, &info.mem);
         crate::trace::cache(name, "compile");
         self.inner.compiles.fetch_add(1, Ordering::Relaxed);
-        let module = Module::new(engine, &bytes).map_err(|e| DlError::Compile {
-            name: name.to_string(),
-            reason: one_line(&e),
-        })?;
+        // The library's own `GOT.func` entries bound once, here (see `selfbind`); any doubt,
+        // including a rewritten module that does not compile, and the bytes are compiled as
+        // they are (with their own error, if any).
+        let extended_const = engine
+            .get_wasm_features()
+            .contains(wasmparser::WasmFeatures::EXTENDED_CONST);
+        let rewritten =
+            selfbind::self_bind(&bytes, info.mem.table_size, extended_const).and_then(|bound| {
+                let link = LinkInfo::self_bound(dylink::read(&bound.bytes).ok()?, &bound)?;
+                let module = Module::new(engine, &bound.bytes).ok()?;
+                Some((module, link))
+            });
+        let (module, meta) = match rewritten {
+            Some((module, info)) => {
+                crate::trace::cache(name, "own GOT.func entries bound at compile time");
+                let meta = LibraryMeta {
+                    reset,
+                    late_destructors,
+                    info,
+                    counts,
+                };
+                (module, meta)
+            }
+            None => {
+                let meta = LibraryMeta {
+                    reset,
+                    late_destructors,
+                    info: LinkInfo::new(info),
+                    counts,
+                };
+                let module = Module::new(engine, &bytes).map_err(|e| DlError::Compile {
+                    name: name.to_string(),
+                    reason: one_line(&e),
+                })?;
+                (module, meta)
+            }
+        };
         self.store_on_disk(&key, &module, &meta.encode(), name);
         let compiled = CompiledLibrary {
             module,
             info: meta.info,
             reset: meta.reset,
             late_destructors: meta.late_destructors,
-            functions: meta.functions,
+            counts: meta.counts,
         };
         Ok(self.insert(engine, hash, Arc::new(compiled)))
     }

@@ -184,7 +184,7 @@ fn a_new_process_loads_a_known_file_without_reading_it() {
     replace_file(&lib, &side_module("liba.so"));
     let (first, read) = load_file(&disk(&dir), &lib);
     assert!(read);
-    assert_eq!(first.functions, 1);
+    assert_eq!(first.counts.functions, 1);
     // Another process (a new cache over the same directory): the identity index names the
     // module, the entry holds it, the file is not read.
     let next = disk(&dir);
@@ -193,7 +193,7 @@ fn a_new_process_loads_a_known_file_without_reading_it() {
     assert_eq!(next.disk_stats().hits, 1);
     assert_eq!(hit.info, first.info);
     // The function and import limits hold on such a hit too (from the counts the entry
-    // stores, and its import list).
+    // stores).
     let (mut body, identity) = Body::open_file(&lib);
     let limited = disk(&dir).get_or_compile_found(
         &Engine::default(),
@@ -266,4 +266,44 @@ fn compiled_code_is_stored_under_the_hash_of_the_bytes_compiled() {
     let fresh = disk(&dir);
     let a_lib = fresh.get_or_compile(&engine, "x", &a, None).unwrap();
     assert_eq!(a_lib.info.needed, ["liba.so"]);
+}
+
+/// The bounds are checked on what the module file declares, also once `selfbind` took its own
+/// `GOT.func` imports away: on a memory hit and on a disk hit in a new process.
+#[test]
+fn a_rewritten_module_is_counted_as_the_file_declares() {
+    let (_tmp, dir) = cache_dir();
+    let bytes = side(
+        Dylink::default().mem_info(0, 0, 0, 0),
+        r#"(module
+             (import "env" "__indirect_function_table" (table 0 funcref))
+             (import "env" "__table_base" (global i32))
+             (import "GOT.func" "f" (global $f (mut i32)))
+             (import "GOT.func" "g" (global $g (mut i32)))
+             (func (export "f") (result i32) global.get $f)
+             (func (export "g") (result i32) global.get $g))"#,
+    );
+    let file = dylink::ModuleCounts {
+        functions: 2,
+        imports: 4,
+    };
+    let seen = std::sync::Mutex::new(Vec::new());
+    let record = |counts| {
+        seen.lock().unwrap().push(counts);
+        Ok(())
+    };
+    let engine = Engine::default();
+    for cache in [disk(&dir), disk(&dir)] {
+        for _ in 0..2 {
+            let mut body = Body::from_bytes(bytes.clone().into());
+            let lib = cache
+                .get_or_compile_found(&engine, "x", &mut body, None, &record)
+                .unwrap();
+            // Rewritten: the two imports are gone from the compiled module.
+            assert_eq!(lib.info.self_got.len(), 2);
+            assert_eq!(lib.module.imports().len(), 2);
+        }
+    }
+    // Compiled, memory hit; disk hit, memory hit.
+    assert_eq!(*seen.lock().unwrap(), [file; 4]);
 }

@@ -196,3 +196,46 @@ pub(super) fn import_info_flags(data: &[u8], offset: u64) -> HashMap<(&str, &str
     }
     flags
 }
+
+/// The `dylink.0` payload `data` with MEM_INFO's table size changed from `from` to `to`, every
+/// other byte kept; `None` unless it has exactly one MEM_INFO, whose table size is `from`.
+/// (A module rewritten to fill more table slots declares them, so it is read, checked and
+/// placed as any other side module.)
+pub(crate) fn with_table_size(data: &[u8], from: u32, to: u32) -> Option<Vec<u8>> {
+    use wasm_encoder::Encode;
+
+    let mut out = Vec::with_capacity(data.len() + 8);
+    let mut r = BinaryReader::new(data, 0);
+    let mut rewritten = false;
+    while !r.eof() {
+        let start = r.current_position();
+        let id = r.read_u8().ok()?;
+        let len = r.read_var_u32().ok()?;
+        let body = r.read_bytes(usize::try_from(len).ok()?).ok()?;
+        if id != SUB_MEM_INFO {
+            out.extend_from_slice(data.get(start..r.current_position())?);
+            continue;
+        }
+        if rewritten {
+            return None;
+        }
+        let mut sub = BinaryReader::new(body, 0);
+        let mut fields = [0u32; 4];
+        for field in &mut fields {
+            *field = sub.read_var_u32().ok()?;
+        }
+        if !sub.eof() || fields[2] != from {
+            return None;
+        }
+        fields[2] = to;
+        let mut payload = Vec::new();
+        for field in fields {
+            field.encode(&mut payload);
+        }
+        out.push(id);
+        payload.len().encode(&mut out);
+        out.extend_from_slice(&payload);
+        rewritten = true;
+    }
+    rewritten.then_some(out)
+}
