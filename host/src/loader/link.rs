@@ -382,6 +382,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
         }
     }
     let cx = s.cx();
+    cx.space.reserve(slots.len());
     for (key, slot) in slots {
         cx.space.record(key, slot);
     }

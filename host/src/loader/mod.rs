@@ -145,6 +145,7 @@ impl<T: Send + 'static> Session<'_, '_, T> {
                 }
             }
             let cx = self.cx();
+            cx.space.reserve(found.len());
             for (key, slot) in found {
                 cx.space.record(key, slot);
             }

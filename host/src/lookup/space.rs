@@ -68,6 +68,13 @@ impl Space {
         self.free_slots.insert(start, len);
     }
 
+    /// Makes room for `additional` records at once (a library brings hundreds: one growth of
+    /// each map instead of one per doubling).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.slot_of.reserve(additional);
+        self.func_in.reserve(additional);
+    }
+
     /// Records that `slot` holds `key` (the first slot found for a function wins).
     pub(crate) fn record(&mut self, key: FuncKey, slot: u32) {
         self.slot_of.entry(key).or_insert(slot);
