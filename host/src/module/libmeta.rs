@@ -418,12 +418,13 @@ impl LibraryMeta {
         if own_slots.windows(2).any(|w| w[0].0 >= w[1].0) {
             return None;
         }
-        let mut self_got_names = Names::default();
+        let mut self_got_names = NamesReader::default();
         let self_got = r.list(|r| {
-            self_got_names.push(r.str()?);
+            self_got_names.push(r.bytes()?)?;
             let slot = r.u32()?;
             (slot < mem.table_size).then_some(slot)
         })?;
+        let self_got_names = self_got_names.finish()?;
         if !r.0.is_empty() {
             return None;
         }
