@@ -77,6 +77,12 @@ int main(int argc, char **argv) {
     show("sym-ok", __wasi_dl_sym(h, "good_fn", 7, 0, &kind, &value));
     printf("sym-ok-value %d kind %u\n", value != 0, kind);
     uint32_t fn_value = value;
+    /* The same bad pointers for a symbol the loader now answers without a lookup. */
+    show("sym-known-name-oob", __wasi_dl_sym(h, BAD, 50, 0, &kind, &value));
+    show("sym-known-kind-oob", __wasi_dl_sym(h, "good_fn", 7, 0, BAD, &value));
+    show("sym-known-value-oob", __wasi_dl_sym(h, "good_fn", 7, 0, &kind, BAD));
+    show("sym-known-value-unaligned", __wasi_dl_sym(h, "good_fn", 7, 0, &kind, (void *)unaligned));
+    show("sym-known-value-at-end", __wasi_dl_sym(h, "good_fn", 7, 0, &kind, (void *)0xfffffffcu));
     show("sym-next-caller-oob", __wasi_dl_sym(0xffffffffu, "good_fn", 7, 0xfffffff0u, &kind, &value));
     show("sym-default", __wasi_dl_sym(0, "good_fn", 7, 0, &kind, &value));
 
@@ -194,6 +200,16 @@ const EXPECT: &[(&str, u32, &[&str], u32)] = &[
     ("sym-missing", 6, &["undefined symbol: no_such_symbol"], 1),
     ("sym-empty", 6, &["undefined symbol: "], 1),
     ("sym-ok", 0, &[], 1),
+    ("sym-known-name-oob", 1, &["symbol name"], 1),
+    ("sym-known-kind-oob", 1, &["symbol kind pointer"], 1),
+    ("sym-known-value-oob", 1, &["symbol value pointer"], 1),
+    (
+        "sym-known-value-unaligned",
+        1,
+        &["symbol value pointer", "align"],
+        1,
+    ),
+    ("sym-known-value-at-end", 1, &["symbol value pointer"], 1),
     (
         "sym-next-caller-oob",
         6,
