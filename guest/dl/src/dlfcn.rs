@@ -48,13 +48,11 @@ fn set_dlerror(error: &Error) {
     let text = imp::to_cstring(error.message().as_bytes());
     // The old text is freed after the lock is released: the less runs under it, the less a
     // trap can cut short there (a trap abandons the guard, and the lock stays taken).
-    let old = std::mem::replace(
-        &mut DLERROR
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pending,
-        Some(text),
-    );
+    let old = DLERROR
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pending
+        .replace(text);
     drop(old);
 }
 
