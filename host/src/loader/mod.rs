@@ -170,30 +170,6 @@ fn guest_failure<T: Send + 'static>(s: &mut Session<'_, '_, T>, err: wasmtime::E
     text
 }
 
-/// Names that belong to the linker's plumbing, never resolved as symbols between modules.
-/// wasi-libc's setjmp/longjmp helpers and libunwind's landing-pad context share the `__wasm_`
-/// prefix but are ordinary symbols that the code clang generates for exceptions uses in every
-/// module.
-fn is_plumbing(name: &str) -> bool {
-    (name.starts_with("__wasm_")
-        && !matches!(
-            name,
-            "__wasm_setjmp" | "__wasm_setjmp_test" | "__wasm_longjmp" | "__wasm_lpad_context"
-        ))
-        || matches!(
-            name,
-            "memory"
-                | "__indirect_function_table"
-                | "__stack_pointer"
-                | "__memory_base"
-                | "__table_base"
-                | "__heap_base"
-                | "__data_end"
-                | "__global_base"
-                | "__dso_handle"
-                | "__tls_base"
-                | "__tls_size"
-                | "__tls_align"
-                | "_start"
-        )
-}
+/// Names that belong to the linker's plumbing, never resolved as symbols between modules (one
+/// list, which the module room's self-binding needs too).
+use crate::module::libmeta::is_plumbing;

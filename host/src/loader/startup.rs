@@ -472,39 +472,4 @@ mod tests {
         let f0 = instance.get_typed_func::<(), ()>(&mut store, "f0").unwrap();
         assert!(f0.call(&mut store, ()).is_err(), "an empty entry traps");
     }
-
-    /// `selfbind` (module room) and the loader must agree on which names are never bound:
-    /// the loader's copy of the list is to go, until then they are kept equal.
-    #[test]
-    fn the_loader_and_selfbind_agree_on_plumbing() {
-        for name in [
-            "__wasm_call_ctors",
-            "__wasm_dl_got_set",
-            "__wasm_setjmp",
-            "__wasm_setjmp_test",
-            "__wasm_longjmp",
-            "__wasm_lpad_context",
-            "memory",
-            "__indirect_function_table",
-            "__stack_pointer",
-            "__memory_base",
-            "__table_base",
-            "__heap_base",
-            "__data_end",
-            "__global_base",
-            "__dso_handle",
-            "__tls_base",
-            "__tls_size",
-            "__tls_align",
-            "_start",
-            "main",
-            "f",
-        ] {
-            assert_eq!(
-                crate::loader::is_plumbing(name),
-                crate::module::libmeta::is_plumbing(name),
-                "{name}"
-            );
-        }
-    }
 }
