@@ -311,14 +311,21 @@ fn sym_now<T: Send + 'static>(
     if call.other {
         return None;
     }
-    // wiggle's reading of the same arguments.
-    let name = GuestPtr::<str>::new((name as u32, name_len as u32));
-    let (kind_out, value_out) = (
-        GuestPtr::new(kind_out as u32),
-        GuestPtr::new(value_out as u32),
+    // As wiggle reads the same arguments: each i32 is a u32.
+    let (name, name_len, kind_out, value_out) = (
+        name as u32 as usize,
+        name_len as u32 as usize,
+        kind_out as u32 as usize,
+        value_out as u32 as usize,
     );
-    call.answer_known(handle as u32, name, from as u32, kind_out, value_out)
-        .then(|| call.finish(0))
+    call.answer_known(
+        handle as u32,
+        (name, name_len),
+        from as u32,
+        kind_out,
+        value_out,
+    )
+    .then(|| call.finish(0))
 }
 
 async fn close<T: Send + 'static>(
@@ -521,13 +528,14 @@ impl<'c, 'a, T: Send + 'static> HostCall<'c, 'a, T> {
     /// the loader's tables asked and the two results written under one borrow of memory and
     /// state (no allocation, no store access). False when it does not (nothing written then,
     /// or a fault the full path reports).
+    /// `name` is (address, length); `kind_at` and `value_at` the result addresses.
     fn answer_known(
         &mut self,
         handle: Handle,
-        name: GuestPtr<str>,
+        (name_at, name_len): (usize, usize),
         caller: u32,
-        kind_out: GuestPtr<SymbolKind>,
-        value_out: GuestPtr<u32>,
+        kind_at: usize,
+        value_at: usize,
     ) -> bool {
         let Some(memory) = self.session.cx().program.as_ref().map(|p| p.memory) else {
             return false;
@@ -537,24 +545,19 @@ impl<'c, 'a, T: Send + 'static> HostCall<'c, 'a, T> {
         // Plain bounds checks on the memory's bytes (wiggle's checked accessors cost a tenth
         // of this call). Anything they refuse, a misaligned result pointer included, is left
         // to `sym`, whose checked accesses report it.
-        let (name_at, name_len) = name.offset();
-        let (kind_at, value_at) = (kind_out.offset() as usize, value_out.offset() as usize);
-        let name_span = name_at as usize..(name_at as usize).saturating_add(name_len as usize);
-        let Some(bytes) = data.get(name_span) else {
+        let Some(bytes) = data.get(name_at..name_at.saturating_add(name_len)) else {
             return false;
         };
         let fits = kind_at < data.len()
-            && value_at % std::mem::align_of::<u32>() == 0
+            && value_at.is_multiple_of(std::mem::align_of::<u32>())
             && value_at.checked_add(4).is_some_and(|end| end <= data.len());
         if !fits {
             return false;
         }
-        let Some((kind, value)) = loader::sym_cached(get_cx(state), handle, bytes, caller) else {
+        let Some((kind, value)) =
+            loader::sym_cached(get_cx(state), handle, bytes, caller).map(symbol_kind)
+        else {
             return false;
-        };
-        let kind = match kind {
-            loader::SymbolKind::Function => SymbolKind::Function,
-            loader::SymbolKind::Data => SymbolKind::Data,
         };
         data[kind_at] = u8::from(kind);
         data[value_at..value_at + 4].copy_from_slice(&value.to_le_bytes());
