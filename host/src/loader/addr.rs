@@ -89,26 +89,33 @@ fn addr_in_library(cx: &mut WasiDlCtx, address: u32) -> DlResult<Option<AddrFoun
             symbol_value: nearest.map_or(0, |(a, _)| a),
         }));
     }
-    let Some(&key) = cx.space.func_in.get(&address) else {
-        return Ok(None);
-    };
+    // A function made a `Func` has its slot noted; one in its library's own added slots may
+    // not be made yet (`Symbol::Own`): its slot is its address.
+    let key = cx.space.func_in.get(&address).copied();
     for &id in cx.scope.order() {
         let lib = cx.scope.lib(id)?;
         // A library's `main` is also exported under clang's name for it: `dladdr` says `main`.
-        let named = lib.exports.iter().find_map(|(n, sym)| match sym {
-            Symbol::Func { key: k, .. }
-                if *k == key
-                    && !program::main_aliases("main")
-                        .iter()
-                        .any(|a| a.as_bytes() == &**n) =>
-            {
-                Some(String::from_utf8_lossy(n).into_owned())
-            }
-            _ => None,
+        let named = lib.exports.iter().find_map(|(n, sym)| {
+            let here = match *sym {
+                Symbol::Func { key: k, .. } => Some(k) == key,
+                Symbol::Own { slot } => slot == address,
+                _ => false,
+            };
+            let alias = program::main_aliases("main")
+                .iter()
+                .any(|a| a.as_bytes() == &**n);
+            (here && !alias).then(|| String::from_utf8_lossy(n).into_owned())
         });
-        let in_range =
-            address >= lib.table_base && address < lib.table_base.saturating_add(lib.table_size);
-        if named.is_some() || in_range || lib.extra_slots.contains(&address) {
+        let end = lib.table_base.saturating_add(lib.table_size);
+        let in_range = match key {
+            Some(_) => address >= lib.table_base && address < end,
+            // Not noted: only the own added slots may hold a function nobody asked for yet.
+            None => {
+                let own = lib.compiled.info.own_slots.len() as u32;
+                address >= end.saturating_sub(own) && address < end
+            }
+        };
+        if named.is_some() || in_range || (key.is_some() && lib.extra_slots.contains(&address)) {
             return Ok(Some(AddrFound {
                 handle: lib.handle,
                 base: lib.mem_base,

@@ -50,9 +50,9 @@ pub(super) async fn link_group<T: Send + 'static>(
             s.cx().scope.lookup_order_for(id)
         };
         for (symbol, ty, target, referenced) in stubs {
-            if let Some((_, Symbol::Func { func, .. })) =
-                resolve_in(s, id, &order, &symbol, referenced)
-            {
+            let found = resolve_in(s, id, &order, &symbol, referenced)
+                .and_then(|found| materialise(s, &symbol, found));
+            if let Some((_, Symbol::Func { func, .. })) = found {
                 if func.matches_ty(&s.caller, &ty) {
                     let _ = target.set(func);
                 }
@@ -189,7 +189,8 @@ pub(super) async fn instantiate<T: Send + 'static>(
                 let pending = defined_by_pending(s, &order, symbol)?;
                 let found = match pending {
                     Some(_) => None,
-                    None => resolve_in(s, id, &order, symbol, described.referenced),
+                    None => resolve_in(s, id, &order, symbol, described.referenced)
+                        .and_then(|found| materialise(s, symbol, found)),
                 };
                 // Defined by no module: a host function the embedder put under `env` in the
                 // program's linker.
@@ -224,6 +225,9 @@ pub(super) async fn instantiate<T: Send + 'static>(
                     }
                     Some((_, Symbol::Data { .. })) => {
                         return Err(link_err(module, field, "it is a data symbol, called as a function".into()))
+                    }
+                    Some((_, Symbol::Own { .. } | Symbol::Export { .. })) => {
+                        return Err(DlError::Program(format!("internal: {symbol} lost its function")))
                     }
                     None => {
                         if pending.is_none() && !weak && !lazy {
@@ -285,12 +289,6 @@ pub(super) async fn instantiate<T: Send + 'static>(
             reason: guest_failure(s, e),
         })?;
 
-    // Its exports and the slots its own functions occupy. The instance lists its exports in
-    // the module's order: no lookup by name for each.
-    let externs: Vec<Extern> = instance
-        .exports(&mut s.caller)
-        .map(wasmtime::Export::into_extern)
-        .collect();
     // The `GOT.func` entries bound at compile time: the library's own globals, which
     // already hold its own slots; `bind_got` only moves those of interposed symbols.
     for (index, &offset) in (0u32..).zip(&compiled.info.self_got) {
@@ -303,65 +301,47 @@ pub(super) async fn instantiate<T: Send + 'static>(
             moved: false,
         });
     }
+    // Its exports, from the metadata: no `Func` is made until one is needed (`materialise`),
+    // and a data symbol's address is its constant offset from the block.
+    let info = &compiled.info;
     let mut exports = crate::lookup::scope::SymbolTable::default();
-    exports.reserve(externs.len());
-    // An export of a function the module imports and nothing defined is no definition (an
-    // undefined symbol, in ELF's terms): the late-binding stub behind it would find itself
-    // when called and forward to itself without end, on the host's stack. A set: a hostile
-    // module may re-export thousands of them.
-    let undefined: rustc_hash::FxHashSet<&str> = match stubbed.is_empty() {
-        true => Default::default(),
-        false => compiled
-            .info
-            .function_exports
-            .iter()
-            .filter(|(func_index, _)| stubbed.binary_search(func_index).is_ok())
-            .filter_map(|&(_, at)| compiled.info.exports.get(at as usize))
-            .collect(),
-    };
-    for (export, ext) in compiled.module.exports().zip(externs) {
-        let export_name = export.name();
-        if is_plumbing(export_name) || undefined.contains(export_name) {
+    exports.reserve(info.function_exports.len() + info.data_exports.len());
+    for &(func_index, at) in &info.function_exports {
+        let Some(export_name) = info.exports.get(at as usize) else {
+            continue;
+        };
+        // An export of a function the module imports and nothing defined is no definition
+        // (an undefined symbol, in ELF's terms): the late-binding stub behind it would find
+        // itself when called and forward to itself without end, on the host's stack.
+        if is_plumbing(export_name) || stubbed.binary_search(&func_index).is_ok() {
             continue;
         }
-        match Some(ext) {
-            Some(Extern::Func(func)) => {
-                let key = func.to_raw(&mut s.caller) as usize;
-                exports.insert(
-                    export_name.as_bytes().into(),
-                    Symbol::Func {
-                        func,
-                        key,
-                        slot: None,
-                    },
-                );
-            }
-            Some(Extern::Global(global)) => {
-                let ty = global.ty(&s.caller);
-                if ty.mutability() == Mutability::Const {
-                    if let Some(offset) = global.get(&mut s.caller).i32() {
-                        let addr = mem_base.wrapping_add(offset as u32);
-                        exports.insert(export_name.as_bytes().into(), Symbol::Data { addr });
-                    }
-                }
-            }
-            _ => {}
-        }
+        let sym = match info.own_slot(func_index) {
+            Some(offset) => Symbol::Own {
+                slot: table_base.wrapping_add(offset),
+            },
+            None => Symbol::Export { at },
+        };
+        exports.insert(export_name.as_bytes().into(), sym);
     }
-    // The functions in the slots added at compile time: their slots come from the metadata
-    // (no table read). They are their addresses unless the program was linked against the
-    // library and has a slot for one (`startup::bind_pending`), so the exports do not note
-    // them: `space` answers.
-    let mut slots = Vec::new();
-    if !compiled.info.own_slots.is_empty() {
-        for &(func_index, at) in &compiled.info.function_exports {
-            let Some(offset) = compiled.info.own_slot(func_index) else {
-                continue;
-            };
-            let name = compiled.info.exports.get(at as usize).unwrap_or("");
-            if let Some(Symbol::Func { key, .. }) = exports.get(name.as_bytes()) {
-                slots.push((*key, table_base.wrapping_add(offset)));
-            }
+    for &(at, offset) in &info.data_exports {
+        let Some(export_name) = info.exports.get(at as usize) else {
+            continue;
+        };
+        if is_plumbing(export_name) {
+            continue;
+        }
+        let offset = match offset {
+            Some(offset) => Some(offset),
+            // An initialiser the metadata could not evaluate: the instance's value.
+            None => instance
+                .get_global(&mut s.caller, export_name)
+                .and_then(|g| g.get(&mut s.caller).i32())
+                .map(|v| v as u32),
+        };
+        if let Some(offset) = offset {
+            let addr = mem_base.wrapping_add(offset);
+            exports.insert(export_name.as_bytes().into(), Symbol::Data { addr });
         }
     }
     // clang exports a C `main` as `__main_argc_argv`, or a `main(void)` as `__original_main`
@@ -376,6 +356,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
     // The module's own element segments, read back (the added slots are known already).
     let table_size = compiled.info.mem.table_size;
     let added = compiled.info.own_slots.len() as u32;
+    let mut slots = Vec::new();
     for slot in table_base..table_base.saturating_add(table_size.saturating_sub(added)) {
         if let Some(Ref::Func(Some(f))) = table.get(&mut s.caller, u64::from(slot)) {
             slots.push((f.to_raw(&mut s.caller) as usize, slot));
@@ -460,10 +441,10 @@ pub(super) fn defined_by_pending<T: Send + 'static>(
                     if lib.exports.contains_key(symbol.as_bytes()) {
                         return Ok(None);
                     }
-                // The module's export map (a hash lookup): a scan of the names, once per
-                // import, is quadratic in a module with many of both (test attacks::
+                // A set of the file's export names (a hash lookup): a scan of the names,
+                // once per import, is quadratic in a module with many of both (test attacks::
                 // linking_many_imports_against_many_exports_is_not_quadratic).
-                } else if lib.compiled.module.get_export_index(symbol).is_some() {
+                } else if lib.compiled.exports_name(symbol) {
                     return Ok(Some(other));
                 }
             }
@@ -491,22 +472,48 @@ fn late_binding_stub<T: Send + 'static>(
             return Ok((*func, None));
         }
         let cx = (glue.get_cx)(caller.data_mut());
+        let table = cx.program.as_ref().map(|p| p.table);
         let found = cx.scope.by_handle(handle).ok().and_then(|id| {
             let order = cx.scope.lookup_order_for(id);
-            let (provider, func) = order.into_iter().find_map(|entry| match entry {
+            let (provider, sym) = order.into_iter().find_map(|entry| match entry {
                 // The program's exports were looked at when the library was linked.
                 ScopeEntry::Program => None,
                 ScopeEntry::Lib(other) => {
-                    match cx.scope.get(other)?.exports.get(symbol.as_bytes()) {
-                        Some(Symbol::Func { func, .. }) => Some((other, *func)),
-                        _ => None,
-                    }
+                    let lib = cx.scope.get(other)?;
+                    let found = match *lib.exports.get(symbol.as_bytes())? {
+                        Symbol::Data { .. } => return None,
+                        Symbol::Export { at } => {
+                            let export = lib.compiled.info.exports.get(at as usize)?;
+                            (
+                                Symbol::Export { at },
+                                lib.instance.zip(Some(export.to_string())),
+                            )
+                        }
+                        sym => (sym, None),
+                    };
+                    Some((other, found))
                 }
             })?;
             cx.scope.note_binding(id, provider);
-            Some(func)
+            Some(sym)
         });
+        // A function not made yet is taken from its slot or its instance; the library's
+        // symbol table is left as it is (the stub keeps what it found).
+        let found = match found {
+            Some((Symbol::Func { func, .. }, _)) => Some(func),
+            Some((Symbol::Own { slot }, _)) => {
+                match table.and_then(|t| t.get(&mut *caller, u64::from(slot))) {
+                    Some(Ref::Func(Some(func))) => Some(func),
+                    _ => None,
+                }
+            }
+            Some((Symbol::Export { .. }, Some((instance, export)))) => {
+                instance.get_func(&mut *caller, &export)
+            }
+            _ => None,
+        };
         let Some(func) = found else {
+            let cx = (glue.get_cx)(caller.data_mut());
             let library = cx
                 .scope
                 .by_handle(handle)
@@ -604,6 +611,55 @@ pub(super) fn lookup<T: Send + 'static>(
     None
 }
 
+/// `found` (from [`lookup`] or [`resolve_in`]) with a library's function made a `Func`, for
+/// what needs one (an import to pass, a table entry to set, an identity to compare). The
+/// library's symbol table keeps the `Func`. `None` if the function is gone from its slot or
+/// instance (an internal error the callers report as a missing symbol).
+pub(super) fn materialise<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    found: (ScopeEntry, Symbol),
+) -> Option<(ScopeEntry, Symbol)> {
+    let (ScopeEntry::Lib(id), sym @ (Symbol::Own { .. } | Symbol::Export { .. })) = found else {
+        return Some(found);
+    };
+    let func = match sym {
+        Symbol::Own { slot } => {
+            let table = s.program().ok()?.table;
+            match table.get(&mut s.caller, u64::from(slot))? {
+                Ref::Func(Some(func)) => func,
+                _ => return None,
+            }
+        }
+        Symbol::Export { at } => {
+            let lib = s.cx().scope.get(id)?;
+            let instance = lib.instance?;
+            let compiled = lib.compiled.clone();
+            let export = compiled.info.exports.get(at as usize)?;
+            instance.get_func(&mut s.caller, export)?
+        }
+        _ => return Some(found),
+    };
+    let key = func.to_raw(&mut s.caller) as usize;
+    let cx = s.cx();
+    if let Symbol::Own { slot } = sym {
+        cx.space.record(key, slot);
+    }
+    let made = Symbol::Func {
+        func,
+        key,
+        slot: None,
+    };
+    if let Some(entry) = cx
+        .scope
+        .get_mut(id)
+        .and_then(|lib| lib.exports.get_mut(name.as_bytes()))
+    {
+        *entry = made;
+    }
+    Some((found.0, made))
+}
+
 fn program_symbol<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
@@ -667,6 +723,12 @@ pub(super) async fn slot_from<T: Send + 'static>(
     name: &str,
     pool: &mut std::ops::Range<u32>,
 ) -> DlResult<u32> {
+    let sym = match sym {
+        // Its own slot is its address (see `Symbol::Own`).
+        Symbol::Own { slot } => return Ok(slot),
+        Symbol::Export { .. } => materialise(s, name, (owner, sym)).map_or(sym, |(_, made)| made),
+        _ => sym,
+    };
     let Symbol::Func { func, key, slot } = sym else {
         return Err(DlError::Program(format!(
             "internal: {name} is not a function"

@@ -32,7 +32,7 @@ use crate::lookup::parked::Parked;
 use crate::lookup::scope::{LibId, ScopeEntry, Symbol};
 use crate::trace;
 
-use super::link::{defined_by_pending, resolve_in};
+use super::link::{defined_by_pending, materialise, resolve_in};
 use super::map::{release_memory, release_slots};
 use super::Session;
 
@@ -60,7 +60,8 @@ pub(super) fn revive<T: Send + 'static>(
         let import_name = compiled.info.import_name(index as usize);
         let found = match defined_by_pending(s, &order, import_name)? {
             Some(_) => None,
-            None => resolve_in(s, id, &order, import_name, false),
+            None => resolve_in(s, id, &order, import_name, false)
+                .and_then(|found| materialise(s, import_name, found)),
         };
         match found {
             Some((owner, Symbol::Func { key: k, .. })) if k == key => {

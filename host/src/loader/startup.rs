@@ -217,7 +217,7 @@ pub(crate) async fn bind_pending<T: Send + 'static>(
     }
     let stub_table = imports.table;
     let order = s.cx().scope.lib(root)?.search_list.clone();
-    let mut found: Vec<(Box<str>, LibId, Func, usize)> = Vec::new();
+    let mut definitions: Vec<(Box<str>, LibId, Symbol)> = Vec::new();
     {
         let cx = s.cx();
         let Some(imports) = cx.program_imports.as_ref() else {
@@ -225,14 +225,21 @@ pub(crate) async fn bind_pending<T: Send + 'static>(
         };
         for name in imports.pending.keys() {
             let definition = order.iter().find_map(|&id| {
-                match cx.scope.get(id)?.exports.get(name.as_bytes())? {
-                    Symbol::Func { func, key, .. } => Some((id, *func, *key)),
-                    Symbol::Data { .. } => None,
-                }
+                let sym = *cx.scope.get(id)?.exports.get(name.as_bytes())?;
+                Some((id, sym))
             });
-            if let Some((id, func, key)) = definition {
-                found.push((name.clone(), id, func, key));
+            if let Some((id, sym)) = definition {
+                definitions.push((name.clone(), id, sym));
             }
+        }
+    }
+    // The program's slot becomes their address: each is made a `Func` first.
+    let mut found: Vec<(Box<str>, LibId, Func, usize)> = Vec::new();
+    for (name, id, sym) in definitions {
+        if let Some((_, Symbol::Func { func, key, .. })) =
+            super::link::materialise(s, &name, (ScopeEntry::Lib(id), sym))
+        {
+            found.push((name, id, func, key));
         }
     }
     let program_table = s.program()?.table;
@@ -332,7 +339,7 @@ async fn bind_got<T: Send + 'static>(
                     reason: "it is a data symbol, used as a function".into(),
                 })
             }
-            func @ Symbol::Func { .. } => {
+            func @ (Symbol::Func { .. } | Symbol::Own { .. } | Symbol::Export { .. }) => {
                 super::slot_for(s, ScopeEntry::Lib(provider), func, &name).await?
             }
         };

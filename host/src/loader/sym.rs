@@ -72,6 +72,9 @@ pub(crate) fn sym_cached(
             let slot = slot.or_else(|| cx.space.slot_of.get(&key).copied())?;
             (SymbolKind::Function, slot)
         }
+        Symbol::Own { slot } => (SymbolKind::Function, slot),
+        // It needs a slot: the full lookup gives it one.
+        Symbol::Export { .. } => return None,
     };
     if let (HANDLE_DEFAULT, Some(provider)) = (handle, provider) {
         let caller = cx.scope.lib_at(caller_addr);
@@ -136,7 +139,7 @@ pub(crate) async fn sym<T: Send + 'static>(
     }
     match found {
         Some((_, Symbol::Data { addr })) => Ok((SymbolKind::Data, addr)),
-        Some((owner, sym @ Symbol::Func { .. })) => {
+        Some((owner, sym @ (Symbol::Func { .. } | Symbol::Own { .. } | Symbol::Export { .. }))) => {
             Ok((SymbolKind::Function, slot_for(s, owner, sym, name).await?))
         }
         None => Err(DlError::NoSymbol {

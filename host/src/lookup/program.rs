@@ -141,7 +141,8 @@ impl ProgramNames {
                 Some(Symbol::Data { addr }) => {
                     names.data.entry(addr).or_insert_with(|| name.clone());
                 }
-                None => {}
+                // (Only libraries' symbols are made lazily.)
+                Some(Symbol::Own { .. } | Symbol::Export { .. }) | None => {}
             }
         }
         names

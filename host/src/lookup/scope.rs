@@ -49,6 +49,15 @@ pub(crate) enum Symbol {
     },
     /// The absolute address of a data object.
     Data { addr: u32 },
+    /// A library's function not yet needed as a `Func`, in one of the library's own added
+    /// slots (`module::selfbind`): that slot is its address. Whatever could give it another
+    /// address (the program's slot, at start-up) makes it a `Func` first (`loader::link::
+    /// materialise`), so a library's hundreds of exports cost nothing until one is used.
+    Own { slot: u32 },
+    /// A library's exported function not yet needed, without an own slot: made a `Func` from
+    /// the instance's export `at` (its position in the module's export list; `main` is found
+    /// under clang's name for it) when first needed.
+    Export { at: u32 },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -31,6 +31,10 @@ pub(crate) struct LinkInfo {
     /// The exported functions as (function index, position in `exports`), in export order:
     /// names for backtrace frames of a module whose name section was stripped.
     pub(crate) function_exports: Vec<(u32, u32)>,
+    /// The exported data symbols (immutable i32 globals) as (position in `exports`, offset from
+    /// `__memory_base`), in export order. The offset is `None` for an initialiser other than
+    /// `i32.const`: the instance is asked for its value.
+    pub(crate) data_exports: Vec<(u32, Option<u32>)>,
     /// `-Wl,-z,nodlopen` (the `wasi_dl_meta` section): start-up may load it, `dlopen` may not.
     pub(crate) nodlopen: bool,
     /// `-Wl,-soname,NAME` (the `wasi_dl_meta` section): a later request for NAME is this library.
@@ -202,6 +206,15 @@ impl LinkInfo {
                     _ => None,
                 })
                 .collect(),
+            data_exports: info
+                .exports
+                .iter()
+                .enumerate()
+                .filter_map(|(at, e)| match e.kind {
+                    ExportKind::Data { offset, .. } => Some((u32::try_from(at).ok()?, offset)),
+                    _ => None,
+                })
+                .collect(),
             nodlopen: info.nodlopen,
             soname: info.soname,
             nodelete: info.nodelete,
@@ -211,9 +224,14 @@ impl LinkInfo {
         }
     }
 
-    /// The link metadata of a module rewritten by `selfbind::self_bind` (`info` read from the
-    /// rewritten bytes); `None` if the two do not agree.
-    pub(crate) fn self_bound(info: SideModuleInfo, bound: &SelfBound) -> Option<Self> {
+    /// The link metadata of a module rewritten by `selfbind::self_bind`: `file`'s (the module
+    /// as read) exports, since the rewrite drops those the metadata answers, and the rest from
+    /// `info`, read from the rewritten bytes; `None` if the two do not agree.
+    pub(crate) fn self_bound(
+        file: &LinkInfo,
+        info: SideModuleInfo,
+        bound: &SelfBound,
+    ) -> Option<Self> {
         // The rewritten `dylink.0` declares the added slots.
         if info.mem.table_size != bound.table_size
             || !info.exports.iter().any(|e| e.name == SETTER_EXPORT)
@@ -221,6 +239,9 @@ impl LinkInfo {
             return None;
         }
         let mut link = LinkInfo::new(info);
+        link.exports = file.exports.clone();
+        link.function_exports = file.function_exports.clone();
+        link.data_exports = file.data_exports.clone();
         link.own_slots = bound.own_slots.clone();
         link.self_got_names = bound
             .entries
@@ -308,6 +329,12 @@ impl LibraryMeta {
             w.u32(func_index);
             w.u32(at);
         }
+        w.len(self.info.data_exports.len());
+        for &(at, offset) in &self.info.data_exports {
+            w.u32(at);
+            w.0.push(u8::from(offset.is_some()));
+            w.u32(offset.unwrap_or(0));
+        }
         w.strings(self.info.soname.iter().map(String::as_str));
         // One byte of flags: entries written before `nodlopen` existed decode unchanged.
         w.0.push(u8::from(self.info.nodelete) | u8::from(self.info.nodlopen) << 1);
@@ -381,6 +408,15 @@ impl LibraryMeta {
             // Every position names an export.
             ((entry.1 as usize) < exports.len()).then_some(entry)
         })?;
+        let data_exports = r.list(|r| {
+            let at = r.u32()?;
+            let offset = match (r.u8()?, r.u32()?) {
+                (0, _) => None,
+                (1, offset) => Some(offset),
+                _ => return None,
+            };
+            ((at as usize) < exports.len()).then_some((at, offset))
+        })?;
         let mut sonames = r.list(|r| r.string())?;
         if sonames.len() > 1 {
             return None;
@@ -437,6 +473,7 @@ impl LibraryMeta {
                 import_names,
                 exports,
                 function_exports,
+                data_exports,
                 nodlopen,
                 soname,
                 nodelete,
@@ -552,8 +589,9 @@ mod tests {
                     },
                 ],
                 import_names: ["memory", "maybe"].into_iter().collect(),
-                exports: ["f", "g"].into_iter().collect(),
+                exports: ["f", "g", "d", "e"].into_iter().collect(),
                 function_exports: vec![(3, 1), (5, 0)],
+                data_exports: vec![(2, Some(16)), (3, None)],
                 nodlopen: true,
                 soname: Some("libb.so.1".into()),
                 nodelete: true,
@@ -650,7 +688,10 @@ mod tests {
         assert_eq!(meta.info.function_name(4), None);
         // A position past the export list makes the entry unusable.
         let mut bad = sample();
-        bad.info.function_exports.push((9, 2));
+        bad.info.function_exports.push((9, 4));
+        assert_eq!(LibraryMeta::decode(&bad.encode()), None);
+        let mut bad = sample();
+        bad.info.data_exports.push((4, Some(0)));
         assert_eq!(LibraryMeta::decode(&bad.encode()), None);
     }
 }

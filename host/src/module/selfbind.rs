@@ -16,6 +16,13 @@
 //! of a module in its metadata, and 421 more names cost a cached load more than the rewrite
 //! saves.)
 //!
+//! For the same reason the rewritten module drops the exports the loader no longer asks the
+//! instance for: the functions that now have an own slot (the slot is the function, see
+//! `lookup::scope::Symbol::Own`) and the data symbols set by a plain `i32.const` (their
+//! address is the block's base plus that offset). The link metadata keeps the file's export
+//! list, so `dlsym` and linking see every name as before; deserializing a cached module no
+//! longer builds wasmtime's map of hundreds of names.
+//!
 //! The rewrite is an optimisation with a safe fallback: anything unexpected (a `GOT.func`
 //! import of another type, no or another table, a function already in the module's own
 //! element segments, counts beyond [`MAX_SELF_BOUND`], an engine without extended constant
@@ -65,6 +72,8 @@ struct Plan<'a> {
     /// Types, and functions (imported and defined): the setter's type and function index.
     types: u32,
     functions: u32,
+    /// Positions of the exports the rewritten module drops (see [`self_bind`]).
+    dropped: HashSet<u32>,
 }
 
 /// Binds `bytes`' own `GOT.func` entries (see the module docs); `None`: nothing to rewrite or
@@ -119,6 +128,13 @@ fn scan(bytes: &[u8], own_table: u32) -> Option<Plan<'_>> {
     let (mut types, mut defined_functions) = (0u32, 0u32);
     let mut exported: HashMap<&str, u32> = HashMap::new();
     let mut export_names: HashSet<&str> = HashSet::new();
+    // Per defined global: an immutable i32 set by a plain `i32.const` (a data symbol whose
+    // address the metadata gives).
+    let mut plain_data: Vec<bool> = Vec::new();
+    // Exports the loader answers from the metadata when they are rewritten: data symbols
+    // (position), and defined functions (position, function index) if they get an own slot.
+    let mut data_exports: Vec<u32> = Vec::new();
+    let mut function_exports: Vec<(u32, u32)> = Vec::new();
     let mut in_elements: HashSet<u32> = HashSet::new();
     for payload in Parser::new(0).parse_all(bytes) {
         match payload.ok()? {
@@ -162,15 +178,41 @@ fn scan(bytes: &[u8], own_table: u32) -> Option<Plan<'_>> {
                 }
             }
             Payload::FunctionSection(reader) => defined_functions = reader.count(),
-            Payload::GlobalSection(reader) => defined_globals = reader.count(),
+            Payload::GlobalSection(reader) => {
+                defined_globals = reader.count();
+                for global in reader {
+                    let global = global.ok()?;
+                    let ty = global.ty;
+                    let plain = !ty.mutable
+                        && !ty.shared
+                        && ty.content_type == wasmparser::ValType::I32
+                        && plain_i32_const(&global.init_expr);
+                    plain_data.push(plain);
+                }
+            }
             Payload::ExportSection(reader) => {
-                for export in reader {
+                for (at, export) in (0u32..).zip(reader) {
                     let export = export.ok()?;
                     if !export_names.insert(export.name) || export.name == SETTER_EXPORT {
                         return None;
                     }
                     if export.kind == ExternalKind::Func && export.index >= func_imports {
                         exported.insert(export.name, export.index);
+                    }
+                    if is_plumbing(export.name) {
+                        continue;
+                    }
+                    match export.kind {
+                        ExternalKind::Func if export.index >= func_imports => {
+                            function_exports.push((at, export.index));
+                        }
+                        ExternalKind::Global => {
+                            let defined = export.index.checked_sub(global_imports);
+                            if defined.and_then(|i| plain_data.get(i as usize)) == Some(&true) {
+                                data_exports.push(at);
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -232,6 +274,12 @@ fn scan(bytes: &[u8], own_table: u32) -> Option<Plan<'_>> {
     if entries.is_empty() || i32::try_from(end).is_err() {
         return None;
     }
+    let dropped = function_exports
+        .iter()
+        .filter(|(_, func)| slot_of.contains_key(func))
+        .map(|&(at, _)| at)
+        .chain(data_exports)
+        .collect();
     Some(Plan {
         replaced,
         entries,
@@ -241,6 +289,7 @@ fn scan(bytes: &[u8], own_table: u32) -> Option<Plan<'_>> {
         own_table,
         types,
         functions: func_imports.checked_add(defined_functions)?,
+        dropped,
     })
 }
 
@@ -362,6 +411,13 @@ impl<'p, 'a> Rewriter<'p, 'a> {
     }
 }
 
+/// Whether an initialiser is exactly `i32.const N` (as `dylink::read` takes a data symbol's
+/// offset from it).
+fn plain_i32_const(init: &wasmparser::ConstExpr<'_>) -> bool {
+    let mut ops = init.get_operators_reader();
+    matches!(ops.read(), Ok(Operator::I32Const { .. })) && matches!(ops.read(), Ok(Operator::End))
+}
+
 /// Position of a section in a module (custom sections excepted).
 fn rank(id: SectionId) -> u8 {
     match id {
@@ -458,7 +514,11 @@ impl Reencode for Rewriter<'_, '_> {
         exports: &mut wasm_encoder::ExportSection,
         section: wasmparser::ExportSectionReader<'_>,
     ) -> Result<(), Error<Infallible>> {
-        utils::parse_export_section(self, exports, section)?;
+        for (at, export) in (0u32..).zip(section) {
+            if !self.plan.dropped.contains(&at) {
+                self.parse_export(exports, export?)?;
+            }
+        }
         self.add_exports(exports);
         Ok(())
     }

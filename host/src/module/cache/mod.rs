@@ -47,7 +47,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use wasmtime::{Engine, EngineWeak, Module};
 
 use crate::error::BuildError;
@@ -74,6 +74,19 @@ pub(crate) struct CompiledLibrary {
     /// `Limits::max_module_functions` and `max_module_imports`): those of the file, not of the
     /// module compiled from it (`selfbind` removes imports and adds a function).
     pub(crate) counts: dylink::ModuleCounts,
+    /// The file's export names as a set, made the first time a name is asked of a library
+    /// not instantiated yet (a dependency cycle): the compiled module may have dropped some
+    /// (`selfbind`), and a scan per import would be quadratic.
+    pub(crate) export_set: OnceLock<FxHashSet<Box<str>>>,
+}
+
+impl CompiledLibrary {
+    /// Whether the module file exports `name`.
+    pub(crate) fn exports_name(&self, name: &str) -> bool {
+        self.export_set
+            .get_or_init(|| self.info.exports.iter().map(Box::from).collect())
+            .contains(name)
+    }
 }
 
 type Hash256 = [u8; 32];
@@ -491,6 +504,7 @@ impl ModuleCache {
                 reset: meta.reset,
                 late_destructors: meta.late_destructors,
                 counts: meta.counts,
+                export_set: OnceLock::new(),
             };
             return Ok(self.insert(engine, hash, Arc::new(compiled)));
         }
@@ -526,12 +540,14 @@ impl ModuleCache {
         let extended_const = engine
             .get_wasm_features()
             .contains(wasmparser::WasmFeatures::EXTENDED_CONST);
-        let rewritten =
-            selfbind::self_bind(&bytes, info.mem.table_size, extended_const).and_then(|bound| {
-                let link = LinkInfo::self_bound(dylink::read(&bound.bytes).ok()?, &bound)?;
-                let module = Module::new(engine, &bound.bytes).ok()?;
-                Some((module, link))
-            });
+        let table_size = info.mem.table_size;
+        let info = LinkInfo::new(info);
+        let rewritten = selfbind::self_bind(&bytes, table_size, extended_const).and_then(|bound| {
+            let read = dylink::read(&bound.bytes).ok()?;
+            let link = LinkInfo::self_bound(&info, read, &bound)?;
+            let module = Module::new(engine, &bound.bytes).ok()?;
+            Some((module, link))
+        });
         let (module, meta) = match rewritten {
             Some((module, info)) => {
                 crate::trace::cache(name, "own GOT.func entries bound at compile time");
@@ -547,7 +563,7 @@ impl ModuleCache {
                 let meta = LibraryMeta {
                     reset,
                     late_destructors,
-                    info: LinkInfo::new(info),
+                    info,
                     counts,
                 };
                 let module = Module::new(engine, &bytes).map_err(|e| DlError::Compile {
@@ -564,6 +580,7 @@ impl ModuleCache {
             reset: meta.reset,
             late_destructors: meta.late_destructors,
             counts: meta.counts,
+            export_set: OnceLock::new(),
         };
         Ok(self.insert(engine, hash, Arc::new(compiled)))
     }

@@ -186,6 +186,9 @@ pub enum ExportKind {
     /// `__memory_base`. (Special names such as `__tls_size` also land here; the loader knows them.)
     Data {
         global_index: u32,
+        /// Its initialiser's value when that is a plain `i32.const` (what clang writes): the
+        /// loader then knows the address without asking the instance.
+        offset: Option<u32>,
     },
     /// Any other global (mutable, not i32, or a re-exported import).
     Global,

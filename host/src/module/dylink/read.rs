@@ -20,7 +20,8 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
 
     let mut info = SideModuleInfo::default();
     // Per global index: is it an immutable i32 global defined by this module?
-    let mut globals: Vec<bool> = Vec::new();
+    // Per global: whether it is a data symbol, with its constant initialiser if it has one.
+    let mut globals: Vec<Option<Option<u32>>> = Vec::new();
     let mut saw_dylink = false;
     let mut first_section = true;
     // Whether the function bodies were read for references (see CodeSectionStart).
@@ -140,7 +141,7 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                     let import = import.map_err(|e| wasm_error("import section: ", e))?;
                     placement.import(&import);
                     if matches!(import.ty, TypeRef::Global(_)) {
-                        globals.push(false);
+                        globals.push(None);
                     }
                     let kind = classify_import(import.module, import.name, import.ty);
                     let weak = is_weak_import(&weak_flags, import.module, import.name);
@@ -159,7 +160,7 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
             Payload::GlobalSection(reader) => {
                 for global in reader {
                     let global = global.map_err(|e| wasm_error("global section: ", e))?;
-                    globals.push(is_data_global(global.ty));
+                    globals.push(is_data_global(global.ty).then(|| const_i32(&global.init_expr)));
                 }
             }
             Payload::ExportSection(reader) => {
@@ -178,10 +179,11 @@ pub fn read(bytes: &[u8]) -> Result<SideModuleInfo, DylinkError> {
                                 .ok()
                                 .and_then(|i| globals.get(i))
                             {
-                                Some(true) => ExportKind::Data {
+                                Some(Some(offset)) => ExportKind::Data {
                                     global_index: export.index,
+                                    offset: *offset,
                                 },
-                                Some(false) => ExportKind::Global,
+                                Some(None) => ExportKind::Global,
                                 None => {
                                     return Err(DylinkError::Malformed(format!(
                                         "export \"{}\" at byte offset {offset} refers to global \
@@ -317,6 +319,16 @@ fn classify_import(module: &str, name: &str, ty: TypeRef) -> ImportKind {
 fn is_weak_import(flags: &HashMap<(&str, &str), SymbolFlags>, module: &str, name: &str) -> bool {
     let weak_in = |m: &str| flags.get(&(m, name)).is_some_and(|f| f.is_weak());
     weak_in(module) || (matches!(module, "GOT.mem" | "GOT.func") && weak_in("env"))
+}
+
+/// The value of an initialiser that is exactly `i32.const N`.
+fn const_i32(init: &wasmparser::ConstExpr<'_>) -> Option<u32> {
+    let mut ops = init.get_operators_reader();
+    let value = match ops.read().ok()? {
+        wasmparser::Operator::I32Const { value } => value as u32,
+        _ => return None,
+    };
+    matches!(ops.read().ok()?, wasmparser::Operator::End).then_some(value)
 }
 
 fn is_data_global(ty: GlobalType) -> bool {

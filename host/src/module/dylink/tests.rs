@@ -146,12 +146,14 @@ const CLASSIFY_WAT: &str = r#"
       (global $d i32 (i32.const 16))
       (global $m (mut i32) (i32.const 0))
       (global $l i64 (i64.const 0))
+      (global $c i32 (global.get 1))
       (func $start)
       (start $start)
       (export "fn" (func $start))
       (export "data" (global $d))
       (export "mut" (global $m))
       (export "wide" (global $l))
+      (export "computed" (global $c))
       (export "reexport" (global 1))
       (export "mem" (memory 0))
       (export "tbl" (table 0))
@@ -221,9 +223,23 @@ fn classify_imports_and_exports() {
         [
             ("fn", ExportKind::Function { func_index: 3 }),
             // 8 imported globals come first: $d is global 8.
-            ("data", ExportKind::Data { global_index: 8 }),
+            (
+                "data",
+                ExportKind::Data {
+                    global_index: 8,
+                    offset: Some(16)
+                }
+            ),
             ("mut", ExportKind::Global),
             ("wide", ExportKind::Global),
+            // Not a plain constant: the loader asks the instance.
+            (
+                "computed",
+                ExportKind::Data {
+                    global_index: 11,
+                    offset: None
+                }
+            ),
             ("reexport", ExportKind::Global),
             ("mem", ExportKind::Memory),
             ("tbl", ExportKind::Table),
@@ -342,11 +358,23 @@ fn clang_libx() {
                 ExportKind::Function { func_index: 3 }
             ),
             ("call_dep", ExportKind::Function { func_index: 5 }),
-            ("counter", ExportKind::Data { global_index: 7 }),
+            (
+                "counter",
+                ExportKind::Data {
+                    global_index: 7,
+                    offset: Some(0)
+                }
+            ),
             ("counter_addr", ExportKind::Function { func_index: 6 }),
             ("dep_add_addr", ExportKind::Function { func_index: 7 }),
             ("sum", ExportKind::Function { func_index: 8 }),
-            ("callbacks", ExportKind::Data { global_index: 8 }),
+            (
+                "callbacks",
+                ExportKind::Data {
+                    global_index: 8,
+                    offset: Some(4)
+                }
+            ),
         ]
     );
     assert!(!info.has_start);
@@ -387,15 +415,33 @@ fn clang_libtls() {
         [
             ("__wasm_call_ctors", ExportKind::Function { func_index: 0 }),
             ("__tls_base", ExportKind::Global),
-            ("__tls_size", ExportKind::Data { global_index: 4 }),
-            ("__tls_align", ExportKind::Data { global_index: 5 }),
+            (
+                "__tls_size",
+                ExportKind::Data {
+                    global_index: 4,
+                    offset: Some(4)
+                }
+            ),
+            (
+                "__tls_align",
+                ExportKind::Data {
+                    global_index: 5,
+                    offset: Some(4)
+                }
+            ),
             ("__wasm_init_tls", ExportKind::Function { func_index: 1 }),
             (
                 "__wasm_apply_data_relocs",
                 ExportKind::Function { func_index: 2 }
             ),
             ("tls_get", ExportKind::Function { func_index: 4 }),
-            ("tls_var", ExportKind::Data { global_index: 6 }),
+            (
+                "tls_var",
+                ExportKind::Data {
+                    global_index: 6,
+                    offset: Some(0)
+                }
+            ),
             ("sum", ExportKind::Function { func_index: 5 }),
         ]
     );
