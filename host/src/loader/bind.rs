@@ -9,7 +9,7 @@ use crate::module::libmeta::LinkInfo;
 use crate::module::selfbind;
 
 use super::exec;
-use super::link::{resolve_in, slot_from};
+use super::link::{lookup, resolve_in, slot_from};
 use super::map::{release_slots, reserve_slots};
 use super::{guest_failure, Session};
 
@@ -23,9 +23,30 @@ pub(super) async fn bind_got<T: Send + 'static>(
     // The entries' names are the library's import names.
     let compiled = s.cx().scope.lib(id)?.compiled.clone();
     let info = &compiled.info;
+    // The modules before the library itself in its lookup order: only they can interpose.
+    let before = order
+        .iter()
+        .position(|&e| e == ScopeEntry::Lib(id))
+        .unwrap_or(order.len());
     let found: Vec<_> = got
         .iter()
-        .map(|entry| resolve_in(s, id, &order, entry_name(info, entry), true))
+        .map(|entry| {
+            let name = entry_name(info, entry);
+            // An entry bound at compile time keeps the library's own function unless an
+            // earlier module defines the name, or the function was given another address
+            // (then it is no longer `Own`): no full lookup for the hundreds that stand.
+            if entry.own.is_some() && lookup(s, &order[..before], name, false).is_none() {
+                let own = s
+                    .cx()
+                    .scope
+                    .get(id)
+                    .and_then(|l| l.exports.get(name.as_bytes()));
+                if let Some(&own @ Symbol::Own { .. }) = own {
+                    return Some((ScopeEntry::Lib(id), own));
+                }
+            }
+            resolve_in(s, id, &order, name, true)
+        })
         .collect();
     // Functions without a slot yet get one each, from one reservation (one table growth, not
     // one per entry); what is left of it is given back.
@@ -35,6 +56,8 @@ pub(super) async fn bind_got<T: Send + 'static>(
         .filter(|f| {
             matches!(f, Some((_, Symbol::Func { slot: None, key, .. }))
                 if !space.slot_of.contains_key(key))
+                // (It may have a slot already: then the reservation's rest is given back.)
+                || matches!(f, Some((_, Symbol::Export { .. })))
         })
         .count() as u32;
     let mut pool = 0..0;
@@ -71,9 +94,10 @@ async fn bind_got_entries<T: Send + 'static>(
                 })
             }
             // A function's address (also when code takes it as data): its slot.
-            Some((owner, sym @ Symbol::Func { .. })) => {
-                slot_from(s, owner, sym, name, pool).await?
-            }
+            Some((
+                owner,
+                sym @ (Symbol::Func { .. } | Symbol::Own { .. } | Symbol::Export { .. }),
+            )) => slot_from(s, owner, sym, name, pool).await?,
             None if entry.weak => 0,
             None => return Err(undefined(s, id, name)),
         };
