@@ -9,7 +9,7 @@ use crate::module::libmeta::LinkInfo;
 use crate::module::selfbind;
 
 use super::exec;
-use super::link::{lookup, resolve_in, slot_from};
+use super::link::{program_symbol, resolve_in, slot_from};
 use super::map::{release_slots, reserve_slots};
 use super::{guest_failure, Session};
 
@@ -28,32 +28,29 @@ pub(super) async fn bind_got<T: Send + 'static>(
         .iter()
         .position(|&e| e == ScopeEntry::Lib(id))
         .unwrap_or(order.len());
-    let found: Vec<_> = got
-        .iter()
-        .map(|entry| {
-            let name = entry_name(info, entry);
-            // An entry bound at compile time keeps the library's own function unless an
-            // earlier module defines the name, or the function was given another address
-            // (then it is no longer `Own`): no full lookup for the hundreds that stand.
-            if entry.own.is_some() && lookup(s, &order[..before], name, false).is_none() {
-                let own = s
-                    .cx()
-                    .scope
-                    .get(id)
-                    .and_then(|l| l.exports.get(name.as_bytes()));
-                if let Some(&own @ Symbol::Own { .. }) = own {
-                    return Some((ScopeEntry::Lib(id), own));
-                }
+    // An entry bound at compile time keeps the library's own function unless an earlier
+    // module defines the name, or the function was given another address (the program's
+    // slot, at start-up): hundreds of them, so they are checked without a full lookup, and
+    // those that stand are left out of the work below.
+    let mut found: Vec<(usize, Option<(ScopeEntry, Symbol)>)> = Vec::new();
+    for (at, entry) in got.iter().enumerate() {
+        let name = entry_name(info, entry);
+        if let Some(own) = entry.own {
+            if !entry.moved
+                && own_address_stands(&s.cx().space, own)
+                && !defined_before(s, &order[..before], name)
+            {
+                continue;
             }
-            resolve_in(s, id, &order, name, true)
-        })
-        .collect();
+        }
+        found.push((at, resolve_in(s, id, &order, name, true)));
+    }
     // Functions without a slot yet get one each, from one reservation (one table growth, not
     // one per entry); what is left of it is given back.
     let space = &s.cx().space;
     let want = found
         .iter()
-        .filter(|f| {
+        .filter(|(_, f)| {
             matches!(f, Some((_, Symbol::Func { slot: None, key, .. }))
                 if !space.slot_of.contains_key(key))
                 // (It may have a slot already: then the reservation's rest is given back.)
@@ -79,10 +76,13 @@ async fn bind_got_entries<T: Send + 'static>(
     id: LibId,
     info: &LinkInfo,
     got: &mut [GotEntry],
-    found: Vec<Option<(ScopeEntry, Symbol)>>,
+    found: Vec<(usize, Option<(ScopeEntry, Symbol)>)>,
     pool: &mut std::ops::Range<u32>,
 ) -> DlResult<()> {
-    for (entry, found) in got.iter_mut().zip(found) {
+    for (at, found) in found {
+        let Some(entry) = got.get_mut(at) else {
+            continue;
+        };
         let name = entry_name(info, entry);
         let value = match found {
             Some((_, Symbol::Data { addr })) if !entry.func => addr,
@@ -146,6 +146,32 @@ async fn set_own<T: Send + 'static>(
 }
 
 /// The symbol a GOT entry stands for.
+/// Whether the function in own slot `own` still has that slot as its address: nothing made
+/// it a `Func` yet (`Symbol::Own`), or it was, and no other slot became its address.
+fn own_address_stands(space: &crate::lookup::space::Space, own: u32) -> bool {
+    match space.func_in.get(&own) {
+        None => true,
+        Some(key) => space.slot_of.get(key) == Some(&own),
+    }
+}
+
+/// Whether a module of `order` (those before the library) defines `name`, a name that is no
+/// plumbing (the self-binding never binds one).
+fn defined_before<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    order: &[ScopeEntry],
+    name: &str,
+) -> bool {
+    order.iter().any(|&entry| match entry {
+        ScopeEntry::Program => program_symbol(s, name, false).is_some(),
+        ScopeEntry::Lib(other) => s
+            .cx()
+            .scope
+            .get(other)
+            .is_some_and(|l| l.exports.contains_key(name.as_bytes())),
+    })
+}
+
 fn entry_name<'a>(info: &'a LinkInfo, entry: &GotEntry) -> &'a str {
     match entry.own {
         Some(_) => info.self_got_name(entry.import as usize),

@@ -306,7 +306,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
     let info = &compiled.info;
     let mut exports = crate::lookup::scope::SymbolTable::default();
     exports.reserve(info.function_exports.len() + info.data_exports.len());
-    for &(func_index, at) in &info.function_exports {
+    for (func_index, at, own_slot) in info.function_exports_with_slots() {
         let Some(export_name) = info.exports.get(at as usize) else {
             continue;
         };
@@ -316,7 +316,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
         if is_plumbing(export_name) || stubbed.binary_search(&func_index).is_ok() {
             continue;
         }
-        let sym = match info.own_slot(func_index) {
+        let sym = match own_slot {
             Some(offset) => Symbol::Own {
                 slot: table_base.wrapping_add(offset),
             },
@@ -660,24 +660,25 @@ pub(super) fn materialise<T: Send + 'static>(
     Some((found.0, made))
 }
 
-fn program_symbol<T: Send + 'static>(
+pub(super) fn program_symbol<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     name: &str,
     remember_miss: bool,
 ) -> Option<Symbol> {
+    s.cx().program.as_ref()?;
+    // Most names a library binds are not the program's: answered from its export names first
+    // (one hash; nothing to remember, the answer is as quick).
+    let mut names = s.cx().export_names.take();
+    let known_missing = names.as_mut().is_some_and(|n| n.lacks(&mut s.caller, name));
+    s.cx().export_names = names;
+    if known_missing {
+        return None;
+    }
     let program = s.cx().program.as_ref()?;
     if let Some(sym) = program.symbols.get(name.as_bytes()) {
         return Some(*sym);
     }
     if program.missing.contains(name.as_bytes()) {
-        return None;
-    }
-    // Most names a library binds are not the program's: answered from its export names
-    // (nothing to remember, the answer is as quick).
-    let mut names = s.cx().export_names.take();
-    let known_missing = names.as_mut().is_some_and(|n| n.lacks(&mut s.caller, name));
-    s.cx().export_names = names;
-    if known_missing {
         return None;
     }
     let found = program::main_aliases(name)

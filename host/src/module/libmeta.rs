@@ -262,6 +262,37 @@ impl LinkInfo {
         self.own_slots.get(at).map(|&(_, slot)| slot)
     }
 
+    /// Each exported function as (function index, position in `exports`, own slot offset if
+    /// it has one), in export order. Exports usually come in function order: then one walk
+    /// along `own_slots` finds the slots, with a bisection for any that does not.
+    pub(crate) fn function_exports_with_slots(
+        &self,
+    ) -> impl Iterator<Item = (u32, u32, Option<u32>)> + '_ {
+        let mut next = 0usize;
+        self.function_exports.iter().map(move |&(func, at)| {
+            let behind = next > 0
+                && self
+                    .own_slots
+                    .get(next - 1)
+                    .is_some_and(|&(f, _)| f >= func);
+            let slot = if behind {
+                self.own_slot(func)
+            } else {
+                while self.own_slots.get(next).is_some_and(|&(f, _)| f < func) {
+                    next += 1;
+                }
+                match self.own_slots.get(next) {
+                    Some(&(f, slot)) if f == func => {
+                        next += 1;
+                        Some(slot)
+                    }
+                    _ => None,
+                }
+            };
+            (func, at, slot)
+        })
+    }
+
     /// The symbol of `GOT.func` entry `index` bound at compile time; `""` past the end.
     pub(crate) fn self_got_name(&self, index: usize) -> &str {
         self.self_got_names.get(index).unwrap_or("")
@@ -677,6 +708,25 @@ mod tests {
         assert_eq!(
             decoded.info.imports.len(),
             decoded.info.import_names.iter().len()
+        );
+    }
+
+    #[test]
+    fn own_slots_are_found_for_exports_in_any_order() {
+        let mut info = sample().info;
+        info.own_slots = vec![(2, 4), (3, 5), (5, 6), (9, 7)];
+        // In function order, then out of it (a function exported twice, and backwards).
+        info.function_exports = vec![(1, 0), (3, 1), (5, 2), (3, 3), (2, 0), (8, 1), (9, 2)];
+        let got: Vec<_> = info.function_exports_with_slots().collect();
+        let want: Vec<_> = info
+            .function_exports
+            .iter()
+            .map(|&(f, at)| (f, at, info.own_slot(f)))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(
+            got.iter().map(|g| g.2).collect::<Vec<_>>(),
+            [None, Some(5), Some(6), Some(5), Some(4), None, Some(7)]
         );
     }
 
