@@ -23,7 +23,7 @@ pub(crate) fn addr<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
     address: u32,
 ) -> DlResult<AddrFound> {
-    s.program()?;
+    s.program_slots()?;
     if address == 0 {
         return Err(DlError::NoAddress { address });
     }
@@ -103,7 +103,7 @@ fn addr_in_library(cx: &mut WasiDlCtx, address: u32) -> DlResult<Option<AddrFoun
             };
             let alias = program::main_aliases("main")
                 .iter()
-                .any(|a| a.as_bytes() == &**n);
+                .any(|a| a.as_bytes() == n);
             (here && !alias).then(|| String::from_utf8_lossy(n).into_owned())
         });
         let end = lib.table_base.saturating_add(lib.table_size);

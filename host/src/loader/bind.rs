@@ -46,7 +46,14 @@ pub(super) async fn bind_got<T: Send + 'static>(
         found.push((at, resolve_in(s, id, &order, name, true)));
     }
     // Functions without a slot yet get one each, from one reservation (one table growth, not
-    // one per entry); what is left of it is given back.
+    // one per entry); what is left of it is given back. Which have one: the program's own
+    // slots count.
+    if found
+        .iter()
+        .any(|(_, f)| matches!(f, Some((_, Symbol::Func { slot: None, .. }))))
+    {
+        s.program_slots()?;
+    }
     let space = &s.cx().space;
     let want = found
         .iter()

@@ -304,8 +304,10 @@ pub(super) async fn instantiate<T: Send + 'static>(
     // Its exports, from the metadata: no `Func` is made until one is needed (`materialise`),
     // and a data symbol's address is its constant offset from the block.
     let info = &compiled.info;
-    let mut exports = crate::lookup::scope::SymbolTable::default();
-    exports.reserve(info.function_exports.len() + info.data_exports.len());
+    let mut exports = crate::lookup::exports::ExportTable::for_library(
+        compiled.clone(),
+        info.function_exports.len() + info.data_exports.len(),
+    );
     for (func_index, at, own_slot) in info.function_exports_with_slots() {
         let Some(export_name) = info.exports.get(at as usize) else {
             continue;
@@ -322,7 +324,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
             },
             None => Symbol::Export { at },
         };
-        exports.insert(export_name.as_bytes().into(), sym);
+        exports.insert_export(at, sym);
     }
     for &(at, offset) in &info.data_exports {
         let Some(export_name) = info.exports.get(at as usize) else {
@@ -341,7 +343,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
         };
         if let Some(offset) = offset {
             let addr = mem_base.wrapping_add(offset);
-            exports.insert(export_name.as_bytes().into(), Symbol::Data { addr });
+            exports.insert_export(at, Symbol::Data { addr });
         }
     }
     // clang exports a C `main` as `__main_argc_argv`, or a `main(void)` as `__original_main`
@@ -351,7 +353,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
         .iter()
         .find_map(|alias| exports.get(alias.as_bytes()).copied());
     if let Some(main) = main {
-        exports.insert(b"main"[..].into(), main);
+        exports.insert(b"main", main);
     }
     // The module's own element segments, read back (the added slots are known already).
     let table_size = compiled.info.mem.table_size;
@@ -738,6 +740,7 @@ pub(super) async fn slot_from<T: Send + 'static>(
     if let Some(slot) = slot {
         return Ok(slot);
     }
+    s.program_slots()?;
     if let Some(&slot) = s.cx().space.slot_of.get(&key) {
         return Ok(slot);
     }

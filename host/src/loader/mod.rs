@@ -134,21 +134,9 @@ impl<T: Send + 'static> Session<'_, '_, T> {
         if self.cx().program.is_none() {
             let program = Program::bind(&mut self.caller)?;
             let imports_of = self.glue.instance;
-            // Functions the program already put in its table keep their slot: a pointer the
-            // program holds must equal what `dlsym` returns for the same function.
-            let table = program.table;
-            let size = table.size(&mut self.caller);
-            let mut found = Vec::new();
-            for i in 0..size {
-                if let Some(Ref::Func(Some(f))) = table.get(&mut self.caller, i) {
-                    found.push((f.to_raw(&mut self.caller) as usize, i as u32));
-                }
-            }
+            let table_len = program.table.size(&mut self.caller);
             let cx = self.cx();
-            cx.space.reserve(found.len());
-            for (key, slot) in found {
-                cx.space.record(key, slot);
-            }
+            cx.space.program_table_len = table_len;
             cx.program = Some(program);
             cx.program_imports_of = imports_of;
         }
@@ -156,6 +144,35 @@ impl<T: Send + 'static> Session<'_, '_, T> {
             .program
             .as_mut()
             .ok_or_else(|| DlError::Program("internal: no program".into()))
+    }
+
+    /// Notes, once, which function each slot of the program's own table holds: those keep
+    /// their slot, since a pointer the program holds must equal what `dlsym` returns for the
+    /// same function. Called before anything asks which slot a function has (a function
+    /// given a slot, `dladdr`, start-up linking); a `dlopen` that gives no function a slot
+    /// never reads the table (each first read of a slot makes wasmtime build a function
+    /// reference, and touches the program's code metadata).
+    pub(crate) fn program_slots(&mut self) -> DlResult<()> {
+        if self.cx().space.program_noted {
+            return Ok(());
+        }
+        let table = self.program()?.table;
+        // The slots the program had when the loader first saw it: those the loader added
+        // since are noted as it fills them.
+        let size = self.cx().space.program_table_len;
+        let mut found = Vec::new();
+        for i in 0..size {
+            if let Some(Ref::Func(Some(f))) = table.get(&mut self.caller, i) {
+                found.push((f.to_raw(&mut self.caller) as usize, i as u32));
+            }
+        }
+        let cx = self.cx();
+        cx.space.reserve(found.len());
+        for (key, slot) in found {
+            cx.space.record(key, slot);
+        }
+        cx.space.program_noted = true;
+        Ok(())
     }
 }
 

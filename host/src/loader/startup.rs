@@ -216,6 +216,8 @@ pub(crate) async fn bind_pending<T: Send + 'static>(
         return Ok(());
     }
     let stub_table = imports.table;
+    // The program's slots change owner below: what they held is noted first.
+    s.program_slots()?;
     let order = s.cx().scope.lib(root)?.search_list.clone();
     let mut definitions: Vec<(Box<str>, LibId, Symbol)> = Vec::new();
     {

@@ -69,7 +69,14 @@ pub(crate) fn sym_cached(
     let answer = match sym {
         Symbol::Data { addr } => (SymbolKind::Data, addr),
         Symbol::Func { key, slot, .. } => {
-            let slot = slot.or_else(|| cx.space.slot_of.get(&key).copied())?;
+            // (Until the program's own slots are noted, the full lookup notes them.)
+            let noted = || {
+                cx.space
+                    .program_noted
+                    .then(|| cx.space.slot_of.get(&key))
+                    .flatten()
+            };
+            let slot = slot.or_else(|| noted().copied())?;
             (SymbolKind::Function, slot)
         }
         Symbol::Own { slot } => (SymbolKind::Function, slot),

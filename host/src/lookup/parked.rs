@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use wasmtime::{Func, Instance};
 
-use crate::lookup::scope::{GotEntry, SymbolTable};
+use crate::lookup::exports::ExportTable;
+use crate::lookup::scope::GotEntry;
 use crate::lookup::space::FuncKey;
 use crate::module::cache::CompiledLibrary;
 
@@ -27,7 +28,7 @@ pub(crate) struct Parked {
     pub(crate) table: Vec<Option<Func>>,
     /// Single slots given to its functions outside that range, and what they held.
     pub(crate) extra: Vec<(u32, Option<Func>)>,
-    pub(crate) exports: SymbolTable,
+    pub(crate) exports: ExportTable,
     pub(crate) got: Vec<GotEntry>,
     pub(crate) direct: Vec<DirectImport>,
 }

@@ -19,6 +19,7 @@ use rustc_hash::FxHashMap;
 use wasmtime::{Func, Global, Instance};
 
 use crate::error::{DlError, DlResult};
+use crate::lookup::exports::ExportTable;
 use crate::lookup::parked::{DirectImport, Parked};
 use crate::lookup::space::FuncKey;
 use crate::lookup::unique;
@@ -84,7 +85,7 @@ pub(crate) struct Library {
     pub(crate) table_size: u32,
     /// Single slots given to this library's functions outside its own table range.
     pub(crate) extra_slots: Vec<u32>,
-    pub(crate) exports: SymbolTable,
+    pub(crate) exports: ExportTable,
     /// Its GOT entries, bound after every new library of its `dlopen` is instantiated.
     pub(crate) got: Vec<GotEntry>,
     /// Late-binding stubs for calls into libraries of its group instantiated after it: their
@@ -156,7 +157,7 @@ impl Library {
             table_base,
             table_size,
             extra_slots: Vec::new(),
-            exports: SymbolTable::default(),
+            exports: ExportTable::default(),
             got: Vec::new(),
             pending_stubs: Vec::new(),
             direct: Vec::new(),

@@ -24,6 +24,11 @@ pub(crate) struct Space {
     pub(crate) slots_added: u32,
     /// Bytes of data memory reserved by loaded libraries.
     pub(crate) data_bytes: u64,
+    /// Whether the slots the program's own table held when first seen are noted (see
+    /// `loader::Session::program_slots`): until something needs them, they are not read.
+    pub(crate) program_noted: bool,
+    /// The program's table size when the loader first saw the program: the slots to note.
+    pub(crate) program_table_len: u64,
 }
 
 impl Space {
