@@ -7,7 +7,7 @@
 //! `dlerror()`, and the table slots stay right: the libraries loaded next find their functions
 //! in their slots.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use wasi_dl::Limits;
 
@@ -103,7 +103,7 @@ fn slots_lib() -> Vec<u8> {
 }
 
 /// Runs `program` with `a.so` and `b.so` in /lib, `limits` and the store's table limit.
-fn run_with(program: &PathBuf, limits: Limits, table_limit: Option<usize>) -> Output {
+fn run_with(program: &Path, limits: Limits, table_limit: Option<usize>) -> Output {
     let tmp = temp_dir();
     for name in ["a.so", "b.so"] {
         std::fs::write(tmp.path().join(name), slots_lib()).unwrap();
