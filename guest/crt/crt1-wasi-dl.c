@@ -103,6 +103,27 @@ __attribute__((weak, noreturn)) void __stack_chk_fail(void) {
     __builtin_trap();
 }
 
+/*
+ * Part of the main-program contract (docs/DESIGN.md): grows the program's table
+ * by `delta` null entries with wasm's own table.grow and returns its previous
+ * size, or -1 when it cannot grow (its maximum, or the embedder's resource
+ * limiter said no). The host reserves side modules' table slots through it:
+ * the instruction fills the new entries at once, where wasmtime's host-side
+ * Table::grow sets them one by one (a few hundred instructions each).
+ */
+__attribute__((export_name("__wasi_dl_table_grow"), target("reference-types")))
+int __wasi_dl_table_grow(unsigned int delta) {
+    int previous;
+    __asm__ volatile(".tabletype __indirect_function_table, funcref\n"
+                     "ref.null_func\n"
+                     "local.get %1\n"
+                     "table.grow __indirect_function_table\n"
+                     "local.set %0"
+                     : "=r"(previous)
+                     : "r"(delta));
+    return previous;
+}
+
 __attribute__((export_name("_start"))) void _start(void) {
     /* A command runs once per instance. */
     static volatile int started = 0;

@@ -1,9 +1,10 @@
 //! Mapping: the new libraries of a group, depth first through NEEDED, each compiled (cached)
 //! and given its data block (from the program's allocator) and table slots.
 
-use wasmtime::{Func, Ref};
+use wasmtime::{Func, Ref, Table};
 
 use crate::error::{one_line, DlError, DlResult};
+use crate::lookup::program::TABLE_GROW_EXPORT;
 use crate::lookup::scope::{LibId, Library, LoadedBy};
 use crate::module::source::expand_runtime_path;
 use crate::trace;
@@ -352,36 +353,96 @@ async fn try_reserve_slots<T: Send + 'static>(
             detail: format!("needs {len} slots, {added} of {max} already added"),
         });
     }
-    let mode = s.mode();
-    if let Err(e) = exec::grow_table(&mut s.caller, mode, table, grow, Ref::Func(None)).await {
-        let detail = format!("cannot grow the program's table from {size} by {grow}");
-        if !is_refusal(&e) {
-            // The embedder's resource limiter raised an error (`trap_on_grow_failure`, or
-            // its own): like one raised while guest code runs, it stops the guest as itself.
-            s.cx().fatal.get_or_insert(e);
-            return Err(DlError::Limit {
-                name: name.to_string(),
-                what: "table size",
-                detail: format!("{detail}: the embedder's resource limiter stopped it"),
-            });
-        }
-        return Err(DlError::Limit {
-            name: name.to_string(),
-            what: "table size",
-            // Far below `max_table_slots`, this is the table's own maximum: under the pooling
-            // allocator, `table_elements` (20,000 by default) caps every table.
-            detail: format!(
-                "{detail}: {}; its maximum is reached (under wasmtime's pooling allocator, \
-                 PoolingAllocationConfig::table_elements caps every table)",
-                one_line(&e)
-            ),
-        });
-    }
+    grow_table(s, name, table, size, grow).await?;
     let cx = s.cx();
     cx.space.slots_added += grow as u32;
     // Alignment padding is free for later single-slot use.
     cx.space.release_slots(size as u32, (start - size) as u32);
     Ok(start as u32)
+}
+
+/// Grows the program's table from `size` (its size now) by `grow` null entries: through the
+/// program's `__wasi_dl_table_grow` when it has one (wasm's `table.grow` fills the new entries
+/// at once; wasmtime's host-side `Table::grow` sets them one by one), else from the host.
+/// Either way a refusal and the embedder's resource limiter's error give the same error.
+async fn grow_table<T: Send + 'static>(
+    s: &mut Session<'_, '_, T>,
+    name: &str,
+    table: Table,
+    size: u64,
+    grow: u64,
+) -> DlResult<()> {
+    // (Formatted only on failure: this runs for every library that needs new slots.)
+    let detail = || format!("cannot grow the program's table from {size} by {grow}");
+    let stopped = || DlError::Limit {
+        name: name.to_string(),
+        what: "table size",
+        detail: format!("{}: the embedder's resource limiter stopped it", detail()),
+    };
+    let refused = |why: &str| DlError::Limit {
+        name: name.to_string(),
+        what: "table size",
+        // Far below `max_table_slots`, this is the table's own maximum: under the pooling
+        // allocator, `table_elements` (20,000 by default) caps every table.
+        detail: format!(
+            "{}: {why}; its maximum is reached (under wasmtime's pooling allocator, \
+             PoolingAllocationConfig::table_elements caps every table)",
+            detail()
+        ),
+    };
+    let mode = s.mode();
+    let Some(export) = s.program()?.table_grow.clone() else {
+        return match exec::grow_table(&mut s.caller, mode, table, grow, Ref::Func(None)).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_refusal(&e) => Err(refused(&one_line(&e))),
+            Err(e) => {
+                // The embedder's resource limiter raised an error (`trap_on_grow_failure`, or
+                // its own): like one raised while guest code runs, it stops the guest as itself.
+                s.cx().fatal.get_or_insert(e);
+                Err(stopped())
+            }
+        };
+    };
+    // The program's code may do anything, the loader's own calls included: what it says is
+    // checked against the table and the loader's count of the slots it added.
+    let added_before = s.cx().space.slots_added;
+    let delta = u32::try_from(grow).map_err(|_| refused("more slots than a table holds"))?;
+    let result = exec::call(&mut s.caller, mode, &export, delta).await;
+    let after = table.size(&mut s.caller);
+    let untouched = s.cx().space.slots_added == added_before;
+    match result {
+        Ok(previous) if untouched && u64::from(previous as u32) == size && after == size + grow => {
+            Ok(())
+        }
+        // wasm's table.grow answers a refusal (the maximum, or a limiter that said no) with -1.
+        Ok(-1) if untouched && after == size => {
+            Err(refused(&format!("failed to grow table by `{grow}`")))
+        }
+        Ok(previous) => Err(DlError::Program(format!(
+            "its {TABLE_GROW_EXPORT} broke its contract: asked to grow the table from {size} \
+             by {grow}, it returned {previous}{}, and the table has {after} slots (the new \
+             slots are left unused)",
+            if untouched {
+                ""
+            } else {
+                " after loading libraries itself"
+            }
+        ))),
+        Err(e) => {
+            // A limiter's error, the program's exit or an interruption is kept to be raised
+            // again (by `guest_failure`): it stops the guest. A trap only fails this `dlopen`.
+            let fatal = crate::error::is_fatal(&e);
+            let reason = guest_failure(s, e);
+            if fatal {
+                return Err(stopped());
+            }
+            Err(DlError::Init {
+                name: name.to_string(),
+                phase: "growing the program's table",
+                reason: format!("its {TABLE_GROW_EXPORT} failed: {reason}"),
+            })
+        }
+    }
 }
 
 /// Whether a failed `Table::grow` is wasmtime's plain refusal (the table's maximum, or a

@@ -96,6 +96,10 @@ pub(crate) struct Program {
     /// `slot`, registered from the data block `[base, end)`, is a library's
     /// `__attribute__((destructor))` functions (see `dylink::late_destructor_offsets`).
     pub(crate) late_destructor: Option<TypedFunc<(u32, u32, u32), ()>>,
+    /// `__wasi_dl_table_grow(delta) -> previous size or -1`: grows the program's table with
+    /// wasm's own `table.grow` (optional: without it the host grows the table itself, one
+    /// element at a time).
+    pub(crate) table_grow: Option<TypedFunc<u32, i32>>,
     /// Start of the program's static data (`__global_base`, 0 if not exported).
     pub(crate) data_start: u32,
     /// End of the program's static data (`__data_end`, else `__heap_base`), when exported:
@@ -185,6 +189,7 @@ impl Program {
             .ok_or_else(|| missing("__wasi_dl_free", "link the wasi-dl guest library"))?;
         let finalize = typed::<T, (u32, u32), ()>(caller, "__wasi_dl_finalize")?;
         let late_destructor = typed::<T, (u32, u32, u32), ()>(caller, "__wasi_dl_late_destructor")?;
+        let table_grow = typed::<T, u32, i32>(caller, TABLE_GROW_EXPORT)?;
         let cxa_atexit = caller
             .get_export("__wasi_dl_cxa_atexit")
             .and_then(Extern::into_func);
@@ -210,6 +215,7 @@ impl Program {
             atexit,
             finalize,
             late_destructor,
+            table_grow,
             data_start,
             data_end,
             symbols: rustc_hash::FxHashMap::default(),
@@ -218,6 +224,9 @@ impl Program {
         })
     }
 }
+
+/// The optional contract export that grows the program's table (see [`Program::table_grow`]).
+pub(crate) const TABLE_GROW_EXPORT: &str = "__wasi_dl_table_grow";
 
 /// How many names a program's miss cache holds before it starts over.
 pub(crate) const MISSING_CACHE_LIMIT: usize = 4096;

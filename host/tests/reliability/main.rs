@@ -22,6 +22,8 @@
 //! - `embedder`: what embedders asked for (#15): per-engine cache, single flight, one program
 //!   instance per context, the host-side API, `env` functions, the pooling allocator.
 //! - `selfbind`: `GOT.func` entries bound when a library is compiled still interpose.
+//! - `table_grow`: the program's table grown through its `__wasi_dl_table_grow` export, and
+//!   exports that lie.
 
 #[path = "../../../fuzz/src/lib.rs"]
 #[allow(unused)]
@@ -45,3 +47,4 @@ mod runpath;
 mod selfbind;
 mod sources;
 mod startup;
+mod table_grow;

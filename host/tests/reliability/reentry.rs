@@ -327,7 +327,7 @@ fn start_functions_that_reenter_the_loader() {
 }
 
 /// A program in WAT, written once to `target/host-tests/programs/NAME.wasm`.
-fn wat_program(name: &str, wat: &str) -> PathBuf {
+pub(crate) fn wat_program(name: &str, wat: &str) -> PathBuf {
     let dir = work_dir().join("programs");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.wasm"));
