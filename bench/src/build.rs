@@ -102,6 +102,8 @@ pub fn build_all(root: &Path, big_functions: usize, tiny_libs: usize) -> Result<
     let args = build.main_program_args(&[&bench_c], &bench_wasm, &main_opts);
     let mut inputs: Vec<PathBuf> = vec![bench_c.clone(), src_dir.join("work.h")];
     inputs.extend(main_opts.side_modules.iter().cloned());
+    // The start-up objects are linked in too: a new one (`make guest`) rebuilds the program.
+    inputs.extend(build.toolchain().guest_sysroot().start_objects());
     let input_refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     cached(
         &bench_wasm,
@@ -194,13 +196,12 @@ pub fn build_all(root: &Path, big_functions: usize, tiny_libs: usize) -> Result<
         ..Default::default()
     };
     let args = build.main_program_args(&[&textkit_c], &out, &main_opts);
-    cached(
-        &out,
-        &args,
-        &[&textkit_c, &header],
-        guest_lib.as_deref(),
-        || build.run(&args),
-    )?;
+    let mut inputs: Vec<PathBuf> = vec![textkit_c.clone(), header.clone()];
+    inputs.extend(build.toolchain().guest_sysroot().start_objects());
+    let input_refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    cached(&out, &args, &input_refs, guest_lib.as_deref(), || {
+        build.run(&args)
+    })?;
     let out = demo_native_dir.join("textkit");
     let args: Vec<OsString> = vec![
         "-O2".into(),
