@@ -27,7 +27,8 @@ pub(crate) struct ExportTable {
     other: SymbolTable,
 }
 
-fn name_hash(name: &[u8]) -> u64 {
+/// The hash the loader's name sets and indexes use (Fx over the name's bytes).
+pub(crate) fn name_hash(name: &[u8]) -> u64 {
     let mut hasher = FxHasher::default();
     hasher.write(name);
     hasher.finish()

@@ -338,10 +338,7 @@ impl ExportNames {
 }
 
 fn name_hash(name: &str) -> u64 {
-    use std::hash::Hasher;
-    let mut hasher = rustc_hash::FxHasher::default();
-    hasher.write(name.as_bytes());
-    hasher.finish()
+    crate::lookup::exports::name_hash(name.as_bytes())
 }
 
 /// Looks `name` up among the program's exports (uncached; the loader caches hits).

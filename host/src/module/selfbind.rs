@@ -186,7 +186,7 @@ fn scan(bytes: &[u8], own_table: u32) -> Option<Plan<'_>> {
                     let plain = !ty.mutable
                         && !ty.shared
                         && ty.content_type == wasmparser::ValType::I32
-                        && plain_i32_const(&global.init_expr);
+                        && super::dylink::const_i32(&global.init_expr).is_some();
                     plain_data.push(plain);
                 }
             }
@@ -409,13 +409,6 @@ impl<'p, 'a> Rewriter<'p, 'a> {
         );
         self.elements_done = true;
     }
-}
-
-/// Whether an initialiser is exactly `i32.const N` (as `dylink::read` takes a data symbol's
-/// offset from it).
-fn plain_i32_const(init: &wasmparser::ConstExpr<'_>) -> bool {
-    let mut ops = init.get_operators_reader();
-    matches!(ops.read(), Ok(Operator::I32Const { .. })) && matches!(ops.read(), Ok(Operator::End))
 }
 
 /// Position of a section in a module (custom sections excepted).

@@ -217,6 +217,7 @@ mod subsections;
 mod tests;
 
 pub use destructors::late_destructor_offsets;
+pub(crate) use read::const_i32;
 pub use read::read;
 pub use start::{check_start, defined_function_count, module_counts, ModuleCounts, START_LEN};
 pub(crate) use subsections::with_table_size;

@@ -321,8 +321,9 @@ fn is_weak_import(flags: &HashMap<(&str, &str), SymbolFlags>, module: &str, name
     weak_in(module) || (matches!(module, "GOT.mem" | "GOT.func") && weak_in("env"))
 }
 
-/// The value of an initialiser that is exactly `i32.const N`.
-fn const_i32(init: &wasmparser::ConstExpr<'_>) -> Option<u32> {
+/// The value of an initialiser that is exactly `i32.const N` (a data symbol's offset; the
+/// self-binding rewrite drops the exports whose offset this gives).
+pub(crate) fn const_i32(init: &wasmparser::ConstExpr<'_>) -> Option<u32> {
     let mut ops = init.get_operators_reader();
     let value = match ops.read().ok()? {
         wasmparser::Operator::I32Const { value } => value as u32,
