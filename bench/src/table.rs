@@ -146,6 +146,13 @@ pub(crate) fn render_table(
             .map(|(a, b)| a / b),
         "≤ 0.5 ms",
     );
+    t.row(
+        "  first load of the entry this boot (checked in full, recorded)",
+        ms("cold_unchecked_dlopen_ms"),
+        String::new(),
+        None,
+        "",
+    );
     for (part, label) in [
         ("read", "read the file"),
         ("hash", "BLAKE3 (cache key, new file identity)"),

@@ -55,11 +55,15 @@ fn compile_fresh(dir: &Path, value: i32) -> (u64, u64, u64, u64, u64) {
     stats(&cache)
 }
 
-/// The directory's files, sorted by name.
+/// The cache's index: a file of its own in the directory, never evicted.
+const INDEX: &str = "identities.idx";
+
+/// The directory's files but the cache's index, sorted by name.
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != INDEX))
         .collect();
     v.sort();
     v
@@ -525,12 +529,64 @@ fn libraries_are_cached_on_disk_under_the_same_rules() {
     assert_eq!(run_once(), (0, 1, 1, 0, 0));
     assert_eq!(run_once(), (1, 0, 0, 0, 0));
     // The entry, and the index of the library file's content hash.
-    let [entry, index] = files(&cache_dir).try_into().unwrap();
-    assert_eq!(index.file_name().unwrap(), "identities.idx");
+    let [entry] = files(&cache_dir).try_into().unwrap();
+    assert!(cache_dir.join(INDEX).is_file());
     let mut bytes = std::fs::read(&entry).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
     std::fs::write(&entry, bytes).unwrap();
     assert_eq!(run_once(), (0, 1, 1, 1, 0));
     assert_eq!(run_once(), (1, 0, 0, 0, 0));
+}
+
+/// A fresh cache's (checksummed, known sound) counts after loading `value`'s module.
+fn checks_fresh(dir: &Path, value: i32) -> (u64, u64) {
+    let cache = fresh(dir);
+    let m = cache.compile_program(engine(), &module(value)).unwrap();
+    assert_eq!(call_f(&m), value, "the code run is the module's own");
+    let s = cache.disk_stats();
+    assert_eq!(s.hits, 1);
+    (s.checksummed, s.known_sound)
+}
+
+/// An entry is checked in full until its file has been left alone for two seconds; the load
+/// that then checks it records it, and later loads of this boot read only its header, metadata
+/// and trailer, until the file changes: a byte flipped in place is caught by the checksum.
+#[test]
+#[cfg(target_os = "linux")]
+fn an_entry_left_alone_is_checked_in_full_once_per_boot_until_it_changes() {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let (name, _) = entry_of(30);
+    let tmp = temp_dir();
+    let dir = tmp.path();
+    compile_fresh(dir, 30);
+    // The settling time (the file changed less than two seconds ago): nothing recorded.
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(checks_fresh(dir, 30), (1, 0), "checked in full, recorded");
+    assert_eq!(checks_fresh(dir, 30), (0, 1), "known sound");
+    assert_eq!(checks_fresh(dir, 30), (0, 1), "known sound");
+    // A payload byte flipped in place: same size, same name, same inode.
+    let path = dir.join(&name);
+    let mut file = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    let middle = file.metadata().unwrap().len() / 3;
+    let mut byte = [0u8];
+    file.seek(SeekFrom::Start(middle)).unwrap();
+    file.read_exact(&mut byte).unwrap();
+    file.seek(SeekFrom::Start(middle)).unwrap();
+    file.write_all(&[byte[0] ^ 0x08]).unwrap();
+    drop(file);
+    assert_eq!(
+        compile_fresh(dir, 30),
+        (0, 1, 1, 1, 0),
+        "refused, compiled, stored"
+    );
+    assert_eq!(
+        checks_fresh(dir, 30),
+        (1, 0),
+        "the new entry is checked in full"
+    );
 }

@@ -14,6 +14,7 @@ use wasmtime::{Engine, Module};
 use crate::error::one_line;
 use crate::error::BuildError;
 use crate::module::libmeta::LibraryMeta;
+use crate::module::source::FileIdentity;
 
 use super::{CacheDirError, Hash256, ModuleCache};
 
@@ -25,7 +26,14 @@ pub(super) struct Disk {
     pub(super) stats: Counters,
     /// Entries wasmtime maps from their files (each keeps its file open).
     pub(super) mapped: std::sync::atomic::AtomicUsize,
+    /// `SETTLE`, except in tests.
+    pub(super) settle: Duration,
 }
+
+/// An entry is recorded as verified only once its file's change time is at least this old:
+/// any later write then gives it another change time, even on a file system whose timestamps
+/// have a granularity of one second.
+pub(super) const SETTLE: Duration = Duration::from_secs(2);
 
 /// At most this many entries are mapped by wasmtime (one open file each, for as long as the
 /// cache keeps the module); later ones are copied.
@@ -38,6 +46,8 @@ pub(super) struct Counters {
     pub(super) stores: AtomicU64,
     pub(super) rejected: AtomicU64,
     pub(super) evicted: AtomicU64,
+    pub(super) checksummed: AtomicU64,
+    pub(super) known_sound: AtomicU64,
 }
 
 impl ModuleCache {
@@ -57,7 +67,8 @@ impl ModuleCache {
             crate::trace::cache(name, &format!("disk entry refused ({why}), compiling"));
             None
         };
-        let (file, entry) = match open_entry(&disk.dir.join(key.file_name()), key) {
+        let known_sound = |identity: &FileIdentity| self.known_sound(disk, identity);
+        let (file, entry) = match open_entry(&disk.dir.join(key.file_name()), key, known_sound) {
             Ok(Some(entry)) => entry,
             Ok(None) => {
                 disk.stats.misses.fetch_add(1, Ordering::Relaxed);
@@ -98,14 +109,24 @@ impl ModuleCache {
                 unsafe { Module::deserialize(engine, entry.payload()) }
             }
         };
-        let last_use = entry.modified;
+        let (last_use, identity, checked) = (entry.modified, entry.identity, entry.checked);
         drop(entry);
         match module {
             Ok(module) => {
                 disk.stats.hits.fetch_add(1, Ordering::Relaxed);
+                let (counter, how) = match checked {
+                    Checked::InFull => (&disk.stats.checksummed, "checksum verified in full"),
+                    Checked::KnownSound => (
+                        &disk.stats.known_sound,
+                        "entry unchanged since its checksum was verified in full this boot",
+                    ),
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                crate::trace::cache(name, how);
                 // The file's mtime is its last use, for eviction, kept to within
                 // `LAST_USE_GRAIN`: most loads then write nothing. A failure only makes it an
-                // earlier candidate.
+                // earlier candidate. Marking a use changes the file's identity, so only an
+                // entry left as it is can be recorded as verified.
                 let now = SystemTime::now();
                 let stale = last_use.is_none_or(|used| {
                     now.duration_since(used)
@@ -113,6 +134,14 @@ impl ModuleCache {
                 });
                 if stale {
                     let _ = file.set_modified(now);
+                } else if let (Checked::InFull, Some(identity)) = (checked, identity) {
+                    let settled = identity
+                        .changed()
+                        .and_then(|changed| now.duration_since(changed).ok())
+                        .is_some_and(|age| age >= disk.settle);
+                    if settled {
+                        self.remember_sound(disk, &identity);
+                    }
                 }
                 Some((module, meta))
             }
@@ -268,9 +297,10 @@ impl EntryKey {
         trailer
     }
 
-    /// Whether `entry` (the whole file) is this key's, whole and unaltered; why not. Returns
-    /// the payload's and the metadata's lengths.
-    fn verify(&self, entry: &[u8]) -> Result<(usize, usize), String> {
+    /// Whether `entry` (the whole file) is this key's, whole and unaltered (its checksum
+    /// verified over every byte unless `known_sound`); why not. Returns the payload's and the
+    /// metadata's lengths.
+    fn verify(&self, entry: &[u8], known_sound: bool) -> Result<(usize, usize), String> {
         if entry.len() < TRAILER_LEN {
             return Err("not a wasi-dl cache entry".into());
         }
@@ -295,7 +325,7 @@ impl EntryKey {
                 "truncated or extended: the trailer says {payload_len} + {meta_len} bytes of compiled code and metadata, the file holds {body_len}"
             ));
         }
-        if field(72, 4) != crc32fast::hash(body).to_le_bytes() {
+        if !known_sound && field(72, 4) != crc32fast::hash(body).to_le_bytes() {
             return Err("checksum mismatch".into());
         }
         Ok((payload_len as usize, meta_len as usize))
@@ -309,6 +339,20 @@ struct Entry {
     meta_len: usize,
     /// The file's mtime when it was opened: its last use.
     modified: Option<SystemTime>,
+    /// The file's identity when it was opened, before any of it was read.
+    identity: Option<FileIdentity>,
+    checked: Checked,
+}
+
+/// How an entry was found whole and unaltered.
+#[derive(Clone, Copy)]
+enum Checked {
+    /// Its checksum was verified over every byte.
+    InFull,
+    /// Its file has the identity it had when its checksum was verified in full, earlier in
+    /// this boot: every write since would have changed it (size, or change time). Only its
+    /// header, trailer and metadata are read.
+    KnownSound,
 }
 
 impl Entry {
@@ -336,8 +380,12 @@ pub(super) fn open_for_reading(path: &Path) -> std::io::Result<File> {
 
 /// Opens and checks the entry at `path`: `Ok(None)` when there is none, `Err(why)` when the
 /// file is not a sound entry for `key`. The bytes checked are the bytes of the open file
-/// returned.
-fn open_entry(path: &Path, key: &EntryKey) -> Result<Option<(File, Entry)>, String> {
+/// returned. `known_sound` tells whether a file of that identity was verified in full before.
+fn open_entry(
+    path: &Path,
+    key: &EntryKey,
+    known_sound: impl FnOnce(&FileIdentity) -> bool,
+) -> Result<Option<(File, Entry)>, String> {
     let file = match open_for_reading(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -367,8 +415,15 @@ fn open_entry(path: &Path, key: &EntryKey) -> Result<Option<(File, Entry)>, Stri
     if len < TRAILER_LEN as u64 {
         return Err("not a wasi-dl cache entry".into());
     }
-    let map = Mapped::new(&file, len as usize).map_err(|e| format!("cannot read it: {e}"))?;
-    let (payload_len, meta_len) = key.verify(&map)?;
+    let identity = FileIdentity::of(&meta);
+    let checked = match &identity {
+        Some(identity) if known_sound(identity) => Checked::KnownSound,
+        _ => Checked::InFull,
+    };
+    let in_full = matches!(checked, Checked::InFull);
+    let map =
+        Mapped::new(&file, len as usize, in_full).map_err(|e| format!("cannot read it: {e}"))?;
+    let (payload_len, meta_len) = key.verify(&map, !in_full)?;
     Ok(Some((
         file,
         Entry {
@@ -376,12 +431,15 @@ fn open_entry(path: &Path, key: &EntryKey) -> Result<Option<(File, Entry)>, Stri
             payload_len,
             meta_len,
             modified: meta.modified().ok(),
+            identity,
+            checked,
         },
     )))
 }
 
 /// A file's first `len` bytes, mapped read-only (read into memory where mapping is not
-/// available).
+/// available). `all` when every byte is about to be read: the pages are then populated at
+/// once, not one fault at a time.
 struct Mapped {
     #[cfg(unix)]
     ptr: std::ptr::NonNull<u8>,
@@ -393,20 +451,19 @@ struct Mapped {
 
 impl Mapped {
     #[cfg(unix)]
-    fn new(file: &File, len: usize) -> std::io::Result<Mapped> {
+    fn new(file: &File, len: usize, all: bool) -> std::io::Result<Mapped> {
         use std::os::unix::io::AsRawFd;
         if len == 0 {
             return Err(std::io::ErrorKind::InvalidInput.into());
         }
         // SAFETY: a fresh private read-only mapping of an open file; nothing else refers to
-        // the address range until `Drop` unmaps it. The file's pages are populated at once:
-        // every byte is about to be hashed.
+        // the address range until `Drop` unmaps it.
         let ptr = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ,
-                libc::MAP_PRIVATE | MAP_POPULATE,
+                libc::MAP_PRIVATE | if all { MAP_POPULATE } else { 0 },
                 file.as_raw_fd(),
                 0,
             )
@@ -420,7 +477,7 @@ impl Mapped {
     }
 
     #[cfg(not(unix))]
-    fn new(file: &File, len: usize) -> std::io::Result<Mapped> {
+    fn new(file: &File, len: usize, _all: bool) -> std::io::Result<Mapped> {
         use std::io::Read;
         let mut bytes = Vec::with_capacity(len);
         // `take`: a file that grows while it is read is not read past its size.

@@ -19,6 +19,16 @@
 //!   engine and whose checksum (CRC-32) matches its payload: all checked (over a read-only
 //!   mapping of the file) before wasmtime sees a byte. Anything else is recompiled and
 //!   rewritten;
+//! - the checksum is verified over every byte the first time a process of this boot loads an
+//!   entry. The cache's index (`index.rs`) then records the entry's file identity (device,
+//!   inode, size, modification and change times), and later loads in this boot whose file
+//!   still has that identity read only its header, metadata and trailer: reading all of a
+//!   ~0.5 MB entry is most of a cached `dlopen` in a new process. Any write to the file since
+//!   (truncated, extended, overwritten in place, replaced by another file) changes its
+//!   identity: the change time is set by the kernel on every write and no call can set it
+//!   back, and an identity is recorded only once that time is `disk::SETTLE` old, so a write
+//!   within the same timestamp tick cannot keep it. A new boot checks every entry in full
+//!   again: after a crash, a recorded entry's data may never have reached the disk;
 //! - entries are written to exclusively created temporary files, then renamed into place, so
 //!   concurrent processes never see half an entry and a planted symlink is never followed;
 //! - the directory's total size is capped (least recently used entries are evicted).
@@ -134,8 +144,11 @@ struct Inner {
     hits: AtomicU64,
     /// The content hash of each file identity seen (see the module docs, "Keys").
     identities: Mutex<FxHashMap<FileIdentity, Hash256>>,
-    /// Whether the disk cache's identity index was read into `identities`.
-    index_loaded: OnceLock<()>,
+    /// Disk entries, by their file's identity, whose checksum was verified in full during this
+    /// boot (see the module docs, "What the disk cache trusts").
+    verified: Mutex<FxHashSet<FileIdentity>>,
+    /// This boot's id, once the disk cache's index was read into `identities` and `verified`.
+    index_loaded: OnceLock<Option<index::BootId>>,
     disk: Option<Disk>,
 }
 
@@ -159,6 +172,12 @@ pub struct DiskStats {
     pub rejected: u64,
     /// Entries removed to keep the directory under its size cap.
     pub evicted: u64,
+    /// Of the hits, entries whose checksum was verified over every byte.
+    pub checksummed: u64,
+    /// Of the hits, entries not read in full: their file is as it was when its checksum was
+    /// verified in full, earlier in this boot (by this process or another; see "What the disk
+    /// cache trusts" in the [module documentation](self)).
+    pub known_sound: u64,
 }
 
 /// What a cache did since it was made, from [`ModuleCache::stats`].
@@ -232,12 +251,14 @@ impl ModuleCache {
                 compiles: AtomicU64::new(0),
                 hits: AtomicU64::new(0),
                 identities: Mutex::default(),
+                verified: Mutex::default(),
                 index_loaded: OnceLock::new(),
                 disk: Some(Disk {
                     dir,
                     max_bytes,
                     stats: Counters::default(),
                     mapped: Default::default(),
+                    settle: disk::SETTLE,
                 }),
             }),
         })
@@ -293,6 +314,8 @@ impl ModuleCache {
             stores: c.stores.load(Ordering::Relaxed),
             rejected: c.rejected.load(Ordering::Relaxed),
             evicted: c.evicted.load(Ordering::Relaxed),
+            checksummed: c.checksummed.load(Ordering::Relaxed),
+            known_sound: c.known_sound.load(Ordering::Relaxed),
         }
     }
 
@@ -370,50 +393,110 @@ impl ModuleCache {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The content hash the file `identity` had when it was seen before, by this process or
-    /// (through the disk cache's identity index) another.
-    fn known_hash(&self, identity: &FileIdentity) -> Option<Hash256> {
-        if let Some(disk) = &self.inner.disk {
-            self.inner.index_loaded.get_or_init(|| {
-                let stored = index::read(&disk.dir);
+    fn verified(&self) -> std::sync::MutexGuard<'_, FxHashSet<FileIdentity>> {
+        self.inner
+            .verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads the disk cache's index, once; returns this boot's id.
+    fn load_index(&self, disk: &Disk) -> Option<&index::BootId> {
+        self.inner
+            .index_loaded
+            .get_or_init(|| {
+                let boot = index::boot_id();
+                let stored = index::read(&disk.dir, boot.as_ref());
                 let mut identities = self.identities();
-                for (id, hash) in stored {
+                for (id, hash) in stored.identities {
                     if identities.len() >= MAX_IDENTITIES {
                         break;
                     }
                     identities.entry(id).or_insert(hash);
                 }
-            });
+                drop(identities);
+                self.verified().extend(stored.verified);
+                boot
+            })
+            .as_ref()
+    }
+
+    /// The content hash the file `identity` had when it was seen before, by this process or
+    /// (through the disk cache's index) another.
+    fn known_hash(&self, identity: &FileIdentity) -> Option<Hash256> {
+        if let Some(disk) = &self.inner.disk {
+            self.load_index(disk);
         }
         self.identities().get(identity).copied()
     }
 
+    /// Whether the disk entry whose file has `identity` was verified in full during this boot,
+    /// by this process or another.
+    fn known_sound(&self, disk: &Disk, identity: &FileIdentity) -> bool {
+        self.load_index(disk).is_some() && self.verified().contains(identity)
+    }
+
     /// Remembers that the file `identity` holds the module `hash`, in the disk cache's
-    /// identity index too.
+    /// index too.
     fn remember(&self, identity: &FileIdentity, hash: Hash256) {
-        let snapshot = {
+        {
             let mut identities = self.identities();
             if identities.len() >= MAX_IDENTITIES {
                 identities.clear();
             }
             identities.insert(*identity, hash);
-            self.inner.disk.as_ref().map(|_| {
-                let mut entries = vec![(*identity, hash)];
-                entries.extend(
-                    identities
-                        .iter()
-                        .filter(|(id, _)| *id != identity)
-                        .take(index::MAX_ENTRIES - 1)
-                        .map(|(id, hash)| (*id, *hash)),
-                );
-                entries
-            })
-        };
-        if let (Some(disk), Some(entries)) = (&self.inner.disk, snapshot) {
-            // A failure only costs the next process a read and a hash.
-            if let Err(e) = index::write(&disk.dir, entries) {
-                crate::trace::cache("(identity index)", &format!("cannot write it: {e}"));
+        }
+        self.write_index(Some(identity), None);
+    }
+
+    /// Remembers that the disk entry whose file has `identity` was verified in full, in the
+    /// disk cache's index too.
+    fn remember_sound(&self, disk: &Disk, identity: &FileIdentity) {
+        if self.load_index(disk).is_none() {
+            return; // no boot to tie the record to
+        }
+        {
+            let mut verified = self.verified();
+            if verified.len() >= MAX_IDENTITIES {
+                verified.clear();
             }
+            verified.insert(*identity);
+        }
+        self.write_index(None, Some(identity));
+    }
+
+    /// Writes what this process knows into the disk cache's index, the record just learnt
+    /// first (the index keeps the most recent when full).
+    fn write_index(&self, new_file: Option<&FileIdentity>, new_entry: Option<&FileIdentity>) {
+        let Some(disk) = &self.inner.disk else {
+            return;
+        };
+        let boot = self.load_index(disk).copied();
+        let mut ours = index::Index::default();
+        {
+            let identities = self.identities();
+            let first = new_file.and_then(|id| identities.get_key_value(id));
+            ours.identities.extend(
+                first
+                    .into_iter()
+                    .chain(identities.iter().filter(|(id, _)| Some(*id) != new_file))
+                    .take(index::MAX_ENTRIES)
+                    .map(|(id, hash)| (*id, *hash)),
+            );
+        }
+        if boot.is_some() {
+            let verified = self.verified();
+            ours.verified.extend(
+                new_entry
+                    .into_iter()
+                    .chain(verified.iter().filter(|id| Some(*id) != new_entry))
+                    .take(index::MAX_ENTRIES)
+                    .copied(),
+            );
+        }
+        // A failure only costs the next process a read and a hash, or a checksum.
+        if let Err(e) = index::write(&disk.dir, boot.as_ref(), ours) {
+            crate::trace::cache("(index)", &format!("cannot write it: {e}"));
         }
     }
 

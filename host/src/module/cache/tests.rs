@@ -24,10 +24,15 @@ fn disk(dir: &Path) -> ModuleCache {
     ModuleCache::with_disk_cache(dir).unwrap()
 }
 
-/// The one entry of the disk cache in `dir`.
+/// The one entry of the disk cache in `dir` (not its index).
 fn only_entry(dir: &Path) -> PathBuf {
-    let mut entries = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path());
-    entries.next().expect("an entry")
+    let entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .collect();
+    let [entry] = entries.try_into().expect("one entry");
+    entry
 }
 
 fn identity(size: usize, mtime: i64) -> FileIdentity {
@@ -231,7 +236,7 @@ fn a_damaged_or_foreign_identity_index_only_costs_a_read() {
     let good = std::fs::read(&index).unwrap();
     // One bit of the hash it records flipped: refused as a whole, the file read and hashed.
     let mut bad = good.clone();
-    bad[16 + 60] ^= 1;
+    bad[index::HEADER_LEN + 60] ^= 1;
     std::fs::write(&index, &bad).unwrap();
     let (lib_again, read) = load_file(&disk(&dir), &lib);
     assert!(read);
@@ -306,4 +311,98 @@ fn a_rewritten_module_is_counted_as_the_file_declares() {
     }
     // Compiled, memory hit; disk hit, memory hit.
     assert_eq!(*seen.lock().unwrap(), [file; 4]);
+}
+
+/// A cache over the disk cache in `dir` that records an entry as verified once its file is
+/// `settle` old.
+fn disk_settling(dir: &Path, settle: std::time::Duration) -> ModuleCache {
+    let mut cache = disk(dir);
+    let inner = Arc::get_mut(&mut cache.inner).unwrap();
+    inner.disk.as_mut().unwrap().settle = settle;
+    cache
+}
+
+/// Loads `bytes` with a new cache over `dir` (as a new process); how its entry was checked:
+/// (checksummed in full, known sound).
+fn checks(dir: &Path, bytes: &[u8], settle: std::time::Duration) -> (u64, u64) {
+    let cache = disk_settling(dir, settle);
+    let lib = cache
+        .get_or_compile(&Engine::default(), "x", bytes, None)
+        .unwrap();
+    assert_eq!(lib.info.needed, ["liba.so"]);
+    let stats = cache.disk_stats();
+    assert_eq!(stats.hits, stats.checksummed + stats.known_sound);
+    (stats.checksummed, stats.known_sound)
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn an_entry_verified_in_full_is_trusted_until_its_file_changes() {
+    use std::io::{Seek, Write};
+    use std::time::Duration;
+    let (_tmp, dir) = cache_dir();
+    let bytes = side_module("liba.so");
+    disk(&dir)
+        .get_or_compile(&Engine::default(), "x", &bytes, None)
+        .unwrap();
+    // Changed too recently to be recorded: checked in full every time.
+    let an_hour = Duration::from_secs(3600);
+    assert_eq!(checks(&dir, &bytes, an_hour), (1, 0));
+    assert_eq!(checks(&dir, &bytes, an_hour), (1, 0));
+    // Settled: checked in full once, then known sound, in any new process of this boot.
+    assert_eq!(checks(&dir, &bytes, Duration::ZERO), (1, 0));
+    assert_eq!(checks(&dir, &bytes, Duration::ZERO), (0, 1));
+    assert_eq!(checks(&dir, &bytes, an_hour), (0, 1));
+    // One byte of compiled code overwritten in place (same size): the file's change time
+    // moves on, so it is checked in full again, refused and recompiled.
+    let entry = only_entry(&dir);
+    let changed = |p: &Path| FileIdentity::of(&std::fs::metadata(p).unwrap()).unwrap();
+    let before = changed(&entry);
+    let mut file = std::fs::File::options().write(true).open(&entry).unwrap();
+    let middle = before.size / 2;
+    let mut byte = [0u8];
+    std::io::Read::read_exact(
+        &mut std::fs::File::open(&entry)
+            .and_then(|mut f| f.seek(std::io::SeekFrom::Start(middle)).map(|_| f))
+            .unwrap(),
+        &mut byte,
+    )
+    .unwrap();
+    file.seek(std::io::SeekFrom::Start(middle)).unwrap();
+    file.write_all(&[byte[0] ^ 0x40]).unwrap();
+    drop(file);
+    assert_ne!(changed(&entry), before, "a write changes the identity");
+    let next = disk_settling(&dir, Duration::ZERO);
+    next.get_or_compile(&Engine::default(), "x", &bytes, None)
+        .unwrap();
+    let stats = next.disk_stats();
+    assert_eq!(
+        (stats.rejected, stats.stores, stats.hits),
+        (1, 1, 0),
+        "{stats:?}"
+    );
+    // The rewritten entry is a new file: checked in full once more, then known sound.
+    assert_eq!(checks(&dir, &bytes, Duration::ZERO), (1, 0));
+    assert_eq!(checks(&dir, &bytes, Duration::ZERO), (0, 1));
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_record_of_another_boot_is_not_trusted() {
+    use std::time::Duration;
+    let (_tmp, dir) = cache_dir();
+    let bytes = side_module("liba.so");
+    disk(&dir)
+        .get_or_compile(&Engine::default(), "x", &bytes, None)
+        .unwrap();
+    assert_eq!(checks(&dir, &bytes, Duration::ZERO), (1, 0));
+    assert_eq!(checks(&dir, &bytes, Duration::ZERO), (0, 1));
+    // The same records, as a process of another boot wrote them.
+    let recorded = index::read(&dir, index::boot_id().as_ref());
+    assert_eq!(recorded.verified.len(), 1);
+    index::write(&dir, Some(&[0x5a; 16]), recorded).unwrap();
+    assert!(index::read(&dir, index::boot_id().as_ref())
+        .verified
+        .is_empty());
+    assert_eq!(checks(&dir, &bytes, Duration::ZERO), (1, 0));
 }

@@ -229,6 +229,14 @@ impl FileIdentity {
     pub(crate) fn of(_: &std::fs::Metadata) -> Option<FileIdentity> {
         None
     }
+
+    /// When the file last changed (its ctime: contents or metadata; no call can set it).
+    pub(crate) fn changed(&self) -> Option<std::time::SystemTime> {
+        let (secs, nanos) = self.ctime;
+        let since_epoch =
+            std::time::Duration::new(u64::try_from(secs).ok()?, u32::try_from(nanos).ok()?);
+        std::time::SystemTime::UNIX_EPOCH.checked_add(since_epoch)
+    }
 }
 
 /// What makes two opened files one library: as in glibc, the file itself (device and inode),
