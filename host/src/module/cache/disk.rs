@@ -135,8 +135,11 @@ impl ModuleCache {
                 if stale {
                     let _ = file.set_modified(now);
                 } else if let (Checked::InFull, Some(identity)) = (checked, identity) {
+                    // (A file system that keeps no change time, reporting 0, cannot tell
+                    // writes apart: nothing on it is recorded.)
                     let settled = identity
                         .changed()
+                        .filter(|&changed| changed > SystemTime::UNIX_EPOCH)
                         .and_then(|changed| now.duration_since(changed).ok())
                         .is_some_and(|age| age >= disk.settle);
                     if settled {
