@@ -4,8 +4,9 @@
 use wasmtime::Val;
 
 use crate::error::{one_line, DlError, DlResult};
+use crate::lookup::program::ExportNames;
 use crate::lookup::scope::{GotEntry, LibId, ScopeEntry, Symbol};
-use crate::module::libmeta::LinkInfo;
+use crate::module::libmeta::{name_hash, LinkInfo};
 use crate::module::selfbind;
 
 use super::exec;
@@ -32,19 +33,26 @@ pub(super) async fn bind_got<T: Send + 'static>(
     // module defines the name, or the function was given another address (the program's
     // slot, at start-up): hundreds of them, so they are checked without a full lookup, and
     // those that stand are left out of the work below.
+    // The program's export names are taken out for the loop (and put back after it): asked
+    // once per entry, hundreds of times.
+    let mut program_names = s.cx().export_names.take();
     let mut found: Vec<(usize, Option<(ScopeEntry, Symbol)>)> = Vec::new();
     for (at, entry) in got.iter().enumerate() {
         let name = entry_name(info, entry);
         if let Some(own) = entry.own {
             if !entry.moved
                 && own_address_stands(&s.cx().space, own)
-                && !defined_before(s, &order[..before], name)
+                && !defined_before(s, &mut program_names, &order[..before], name)
             {
                 continue;
             }
         }
+        // The full lookup asks them too.
+        s.cx().export_names = program_names;
         found.push((at, resolve_in(s, id, &order, name, true)));
+        program_names = s.cx().export_names.take();
     }
+    s.cx().export_names = program_names;
     // Functions without a slot yet get one each, from one reservation (one table growth, not
     // one per entry); what is left of it is given back. Which have one: the program's own
     // slots count.
@@ -163,19 +171,29 @@ fn own_address_stands(space: &crate::lookup::space::Space, own: u32) -> bool {
 }
 
 /// Whether a module of `order` (those before the library) defines `name`, a name that is no
-/// plumbing (the self-binding never binds one).
+/// plumbing (the self-binding never binds one). `program_names`: the program's export names,
+/// taken out of the context by the caller (`None` if it has none, or they are in the
+/// context).
 fn defined_before<T: Send + 'static>(
     s: &mut Session<'_, '_, T>,
+    program_names: &mut Option<ExportNames>,
     order: &[ScopeEntry],
     name: &str,
 ) -> bool {
+    // One hash of the name for every module asked.
+    let hash = name_hash(name.as_bytes());
     order.iter().any(|&entry| match entry {
-        ScopeEntry::Program => program_symbol(s, name, false).is_some(),
+        ScopeEntry::Program => {
+            let lacks = program_names
+                .as_mut()
+                .is_some_and(|names| names.lacks_hashed(&mut s.caller, name, hash));
+            !lacks && program_symbol(s, name, false).is_some()
+        }
         ScopeEntry::Lib(other) => s
             .cx()
             .scope
             .get(other)
-            .is_some_and(|l| l.exports.contains_key(name.as_bytes())),
+            .is_some_and(|l| l.exports.contains_key_hashed(name.as_bytes(), hash)),
     })
 }
 

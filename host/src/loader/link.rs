@@ -303,19 +303,14 @@ pub(super) async fn instantiate<T: Send + 'static>(
     }
     // Its exports, from the metadata: no `Func` is made until one is needed (`materialise`),
     // and a data symbol's address is its constant offset from the block.
+    // (Plumbing names are never found in the table: the names' index leaves them out.)
     let info = &compiled.info;
-    let mut exports = crate::lookup::exports::ExportTable::for_library(
-        compiled.clone(),
-        info.function_exports.len() + info.data_exports.len(),
-    );
+    let mut exports = crate::lookup::exports::ExportTable::for_library(compiled.clone());
     for (func_index, at, own_slot) in info.function_exports_with_slots() {
-        let Some(export_name) = info.exports.get(at as usize) else {
-            continue;
-        };
         // An export of a function the module imports and nothing defined is no definition
         // (an undefined symbol, in ELF's terms): the late-binding stub behind it would find
         // itself when called and forward to itself without end, on the host's stack.
-        if is_plumbing(export_name) || stubbed.binary_search(&func_index).is_ok() {
+        if stubbed.binary_search(&func_index).is_ok() {
             continue;
         }
         let sym = match own_slot {
@@ -327,17 +322,14 @@ pub(super) async fn instantiate<T: Send + 'static>(
         exports.insert_export(at, sym);
     }
     for &(at, offset) in &info.data_exports {
-        let Some(export_name) = info.exports.get(at as usize) else {
-            continue;
-        };
-        if is_plumbing(export_name) {
-            continue;
-        }
         let offset = match offset {
             Some(offset) => Some(offset),
             // An initialiser the metadata could not evaluate: the instance's value.
-            None => instance
-                .get_global(&mut s.caller, export_name)
+            None => info
+                .exports
+                .get(at as usize)
+                .filter(|name| !is_plumbing(name))
+                .and_then(|name| instance.get_global(&mut s.caller, name))
                 .and_then(|g| g.get(&mut s.caller).i32())
                 .map(|v| v as u32),
         };

@@ -326,8 +326,18 @@ impl ExportNames {
     /// clang gives it. `false` (ask it) until a caller was seen to be an instance of this set's
     /// module (checked once: asking costs more than the hash).
     pub(crate) fn lacks<T: 'static>(&mut self, caller: &mut Guest<'_, '_, T>, name: &str) -> bool {
+        self.lacks_hashed(caller, name, name_hash(name))
+    }
+
+    /// [`ExportNames::lacks`] for a name whose [`name_hash`] the caller has already.
+    pub(crate) fn lacks_hashed<T: 'static>(
+        &mut self,
+        caller: &mut Guest<'_, '_, T>,
+        name: &str,
+        hash: u64,
+    ) -> bool {
         let maybe = |n: &str| self.hashes.contains(&name_hash(n));
-        if maybe(name) || main_aliases(name).iter().any(|alias| maybe(alias)) {
+        if self.hashes.contains(&hash) || main_aliases(name).iter().any(|alias| maybe(alias)) {
             return false;
         }
         if !self.checked {
@@ -338,7 +348,7 @@ impl ExportNames {
 }
 
 fn name_hash(name: &str) -> u64 {
-    crate::lookup::exports::name_hash(name.as_bytes())
+    crate::module::libmeta::name_hash(name.as_bytes())
 }
 
 /// Looks `name` up among the program's exports (uncached; the loader caches hits).

@@ -26,8 +26,8 @@ pub(crate) struct LinkInfo {
     /// Their field names, in the same order (one string for all: a cached `dlopen` decodes
     /// them without an allocation per import).
     pub(crate) import_names: Names,
-    /// Every export's name.
-    pub(crate) exports: Names,
+    /// Every export's name, with an index of those that are symbols.
+    pub(crate) exports: IndexedNames,
     /// The exported functions as (function index, position in `exports`), in export order:
     /// names for backtrace frames of a module whose name section was stripped.
     pub(crate) function_exports: Vec<(u32, u32)>,
@@ -46,9 +46,10 @@ pub(crate) struct LinkInfo {
     /// `own_slots.len()` of `mem.table_size`.
     pub(crate) own_slots: Vec<(u32, u32)>,
     /// Its `GOT.func` entries bound at compile time, by the index its setter function
-    /// (`selfbind::SETTER_EXPORT`) takes: their symbols, and the slot offset each holds unless
-    /// the symbol is interposed.
-    pub(crate) self_got_names: Names,
+    /// (`selfbind::SETTER_EXPORT`) takes: their symbols (each an export of the module, by its
+    /// position in `exports`), and the slot offset each holds unless the symbol is
+    /// interposed.
+    pub(crate) self_got_exports: Vec<u32>,
     pub(crate) self_got: Vec<u32>,
 }
 
@@ -57,6 +58,10 @@ pub(crate) struct LinkInfo {
 /// prefix but are ordinary symbols that the code clang generates for exceptions uses in every
 /// module.
 pub(crate) fn is_plumbing(name: &str) -> bool {
+    // Most names are a program's own symbols: decided by their first byte.
+    if !name.starts_with('_') && name != "memory" {
+        return false;
+    }
     (name.starts_with("__wasm_")
         && !matches!(
             name,
@@ -113,8 +118,83 @@ impl Names {
         self.text.get(start as usize..end as usize)
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ends.len()
+    }
+}
+
+/// The hash the loader's name sets and indexes use (Fx over the name's bytes; never stored).
+pub(crate) fn name_hash(name: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(name);
+    hasher.finish()
+}
+
+/// A module's export names, and an index from each name that is a symbol (not plumbing) to
+/// its position: open addressing over a power-of-two table, built once per module when its
+/// metadata is made or read, so a library's symbol table costs no hashing of names per load.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct IndexedNames {
+    names: Names,
+    /// (the name's hash, low half; its position + 1), or (0, 0) for an empty slot. Always
+    /// larger than the names (an empty slot ends every search).
+    slots: Box<[(u32, u32)]>,
+}
+
+impl IndexedNames {
+    fn new(names: Names) -> Self {
+        let mut slots = vec![(0u32, 0u32); (names.len() * 2).next_power_of_two().max(2)];
+        let mask = slots.len() - 1;
+        for (at, name) in names.iter().enumerate() {
+            if is_plumbing(name) {
+                continue;
+            }
+            let hash = name_hash(name.as_bytes());
+            let mut i = (hash >> 32) as usize & mask;
+            while slots[i].1 != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = (hash as u32, at as u32 + 1);
+        }
+        IndexedNames {
+            names,
+            slots: slots.into(),
+        }
+    }
+
+    /// The position of export `name`, if it is a symbol (plumbing names are not indexed).
+    pub(crate) fn position(&self, name: &[u8]) -> Option<u32> {
+        self.position_hashed(name, name_hash(name))
+    }
+
+    /// [`IndexedNames::position`] of a name whose [`name_hash`] is `hash`.
+    pub(crate) fn position_hashed(&self, name: &[u8], hash: u64) -> Option<u32> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = (hash >> 32) as usize & mask;
+        for _ in 0..self.slots.len() {
+            let (tag, at) = *self.slots.get(i)?;
+            let at = at.checked_sub(1)?;
+            if tag == hash as u32 && self.names.get(at as usize).map(str::as_bytes) == Some(name) {
+                return Some(at);
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+}
+
+impl std::ops::Deref for IndexedNames {
+    type Target = Names;
+
+    fn deref(&self) -> &Names {
+        &self.names
+    }
+}
+
+impl<'a> FromIterator<&'a str> for IndexedNames {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(items: I) -> Self {
+        IndexedNames::new(items.into_iter().collect())
     }
 }
 
@@ -219,7 +299,7 @@ impl LinkInfo {
             soname: info.soname,
             nodelete: info.nodelete,
             own_slots: Vec::new(),
-            self_got_names: Names::default(),
+            self_got_exports: Vec::new(),
             self_got: Vec::new(),
         }
     }
@@ -243,11 +323,17 @@ impl LinkInfo {
         link.function_exports = file.function_exports.clone();
         link.data_exports = file.data_exports.clone();
         link.own_slots = bound.own_slots.clone();
-        link.self_got_names = bound
+        // Each bound entry's symbol is a function the module defines and exports.
+        link.self_got_exports = bound
             .entries
             .iter()
-            .map(|(name, _)| name.as_str())
-            .collect();
+            .map(|(name, _)| {
+                file.exports.position(name.as_bytes()).or_else(|| {
+                    let at = file.exports.iter().position(|export| export == name)?;
+                    u32::try_from(at).ok()
+                })
+            })
+            .collect::<Option<_>>()?;
         link.self_got = bound.entries.iter().map(|&(_, slot)| slot).collect();
         Some(link)
     }
@@ -295,7 +381,10 @@ impl LinkInfo {
 
     /// The symbol of `GOT.func` entry `index` bound at compile time; `""` past the end.
     pub(crate) fn self_got_name(&self, index: usize) -> &str {
-        self.self_got_names.get(index).unwrap_or("")
+        self.self_got_exports
+            .get(index)
+            .and_then(|&at| self.exports.get(at as usize))
+            .unwrap_or("")
     }
 }
 
@@ -396,8 +485,8 @@ impl LibraryMeta {
             w.u32(slot);
         }
         w.len(self.info.self_got.len());
-        for (name, &slot) in self.info.self_got_names.iter().zip(&self.info.self_got) {
-            w.str(name);
+        for (&at, &slot) in self.info.self_got_exports.iter().zip(&self.info.self_got) {
+            w.u32(at);
             w.u32(slot);
         }
         w.0
@@ -433,7 +522,7 @@ impl LibraryMeta {
         for _ in 0..count {
             exports.push(r.bytes()?)?;
         }
-        let exports = exports.finish()?;
+        let exports = IndexedNames::new(exports.finish()?);
         let function_exports = r.list(|r| {
             let entry = (r.u32()?, r.u32()?);
             // Every position names an export.
@@ -485,13 +574,11 @@ impl LibraryMeta {
         if own_slots.windows(2).any(|w| w[0].0 >= w[1].0) {
             return None;
         }
-        let mut self_got_names = NamesReader::default();
-        let self_got = r.list(|r| {
-            self_got_names.push(r.bytes()?)?;
-            let slot = r.u32()?;
-            (slot < mem.table_size).then_some(slot)
+        let entries = r.list(|r| {
+            let (at, slot) = (r.u32()?, r.u32()?);
+            ((at as usize) < exports.len() && slot < mem.table_size).then_some((at, slot))
         })?;
-        let self_got_names = self_got_names.finish()?;
+        let (self_got_exports, self_got) = entries.into_iter().unzip();
         if !r.0.is_empty() {
             return None;
         }
@@ -509,7 +596,7 @@ impl LibraryMeta {
                 soname,
                 nodelete,
                 own_slots,
-                self_got_names,
+                self_got_exports,
                 self_got,
             },
             reset,
@@ -627,7 +714,7 @@ mod tests {
                 soname: Some("libb.so.1".into()),
                 nodelete: true,
                 own_slots: vec![(3, 5), (5, 6)],
-                self_got_names: ["g"].into_iter().collect(),
+                self_got_exports: vec![1],
                 self_got: vec![5],
             },
             reset: Ok(ResetImage {

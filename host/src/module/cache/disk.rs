@@ -255,7 +255,7 @@ pub(super) fn current_uid() -> u32 {
 /// host's own user, see [`check_private_dir`]) can also write its checksum, so forging is kept
 /// out by the directory's ownership and mode checks, not by the checksum.
 const MAGIC: &[u8; 8] = b"wasidlc\0";
-const FORMAT_VERSION: u32 = 9;
+const FORMAT_VERSION: u32 = 10;
 pub(super) const TRAILER_LEN: usize = 8 + 4 + 4 + 32 + 8 + 8 + 8 + 4;
 /// No entry is larger (compiled code of a module within any sane size limit is far smaller):
 /// a bigger file is refused before it is mapped.

@@ -84,18 +84,15 @@ pub(crate) struct CompiledLibrary {
     /// `Limits::max_module_functions` and `max_module_imports`): those of the file, not of the
     /// module compiled from it (`selfbind` removes imports and adds a function).
     pub(crate) counts: dylink::ModuleCounts,
-    /// The file's export names as a set, made the first time a name is asked of a library
-    /// not instantiated yet (a dependency cycle): the compiled module may have dropped some
-    /// (`selfbind`), and a scan per import would be quadratic.
-    pub(crate) export_set: OnceLock<FxHashSet<Box<str>>>,
 }
 
 impl CompiledLibrary {
-    /// Whether the module file exports `name`.
+    /// Whether the module file exports `name` (plumbing included).
     pub(crate) fn exports_name(&self, name: &str) -> bool {
-        self.export_set
-            .get_or_init(|| self.info.exports.iter().map(Box::from).collect())
-            .contains(name)
+        if crate::module::libmeta::is_plumbing(name) {
+            return self.info.exports.iter().any(|export| export == name);
+        }
+        self.info.exports.position(name.as_bytes()).is_some()
     }
 }
 
@@ -587,7 +584,6 @@ impl ModuleCache {
                 reset: meta.reset,
                 late_destructors: meta.late_destructors,
                 counts: meta.counts,
-                export_set: OnceLock::new(),
             };
             return Ok(self.insert(engine, hash, Arc::new(compiled)));
         }
@@ -663,7 +659,6 @@ impl ModuleCache {
             reset: meta.reset,
             late_destructors: meta.late_destructors,
             counts: meta.counts,
-            export_set: OnceLock::new(),
         };
         Ok(self.insert(engine, hash, Arc::new(compiled)))
     }
