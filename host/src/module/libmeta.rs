@@ -523,10 +523,9 @@ impl LibraryMeta {
             exports.push(r.bytes()?)?;
         }
         let exports = IndexedNames::new(exports.finish()?);
-        let function_exports = r.list(|r| {
-            let entry = (r.u32()?, r.u32()?);
+        let function_exports = r.pairs(|func, at| {
             // Every position names an export.
-            ((entry.1 as usize) < exports.len()).then_some(entry)
+            ((at as usize) < exports.len()).then_some((func, at))
         })?;
         let data_exports = r.list(|r| {
             let at = r.u32()?;
@@ -567,15 +566,11 @@ impl LibraryMeta {
         };
         // Every slot lies in the module's table slots, every global is an export; the
         // function indices rise (they are searched by bisection).
-        let own_slots = r.list(|r| {
-            let (func, slot) = (r.u32()?, r.u32()?);
-            (slot < mem.table_size).then_some((func, slot))
-        })?;
+        let own_slots = r.pairs(|func, slot| (slot < mem.table_size).then_some((func, slot)))?;
         if own_slots.windows(2).any(|w| w[0].0 >= w[1].0) {
             return None;
         }
-        let entries = r.list(|r| {
-            let (at, slot) = (r.u32()?, r.u32()?);
+        let entries = r.pairs(|at, slot| {
             ((at as usize) < exports.len() && slot < mem.table_size).then_some((at, slot))
         })?;
         let (self_got_exports, self_got) = entries.into_iter().unzip();
@@ -667,6 +662,25 @@ impl<'a> Reader<'a> {
 
     fn string(&mut self) -> Option<String> {
         self.str().map(str::to_owned)
+    }
+
+    /// A count, then that many pairs of u32 (LE), taken as one slice: the lists of a library
+    /// with hundreds of functions are read without a bounds check per number.
+    fn pairs<T>(&mut self, mut entry: impl FnMut(u32, u32) -> Option<T>) -> Option<Vec<T>> {
+        let count = self.u32()? as usize;
+        let bytes = self.take(count.checked_mul(8)?)?;
+        bytes
+            .as_chunks::<8>()
+            .0
+            .iter()
+            .map(|pair| {
+                let (a, b) = pair.split_at(4);
+                entry(
+                    u32::from_le_bytes(a.try_into().ok()?),
+                    u32::from_le_bytes(b.try_into().ok()?),
+                )
+            })
+            .collect()
     }
 
     /// A count, then that many entries. Every entry takes at least one byte, so the capacity

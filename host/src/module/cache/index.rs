@@ -59,10 +59,23 @@ pub(super) struct Index {
 /// This boot's identity (Linux's `boot_id`); `None` where there is none, and then no entry is
 /// ever taken as verified.
 pub(super) fn boot_id() -> Option<BootId> {
+    // Read once per process: a process does not outlive its boot.
+    static BOOT: std::sync::OnceLock<Option<BootId>> = std::sync::OnceLock::new();
+    *BOOT.get_or_init(read_boot_id)
+}
+
+fn read_boot_id() -> Option<BootId> {
     #[cfg(target_os = "linux")]
     {
-        let text = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
-        let hex: Vec<u8> = text.trim().bytes().filter(|&b| b != b'-').collect();
+        use std::io::Read;
+        // One read into a small buffer (the file is 37 bytes): this runs in every process
+        // that loads from the cache.
+        let mut buf = [0u8; 64];
+        let len = std::fs::File::open("/proc/sys/kernel/random/boot_id")
+            .and_then(|mut file| file.read(&mut buf))
+            .ok()?;
+        let text = buf.get(..len)?.trim_ascii();
+        let hex: Vec<u8> = text.iter().copied().filter(|&b| b != b'-').collect();
         if hex.len() != 32 {
             return None;
         }
@@ -302,7 +315,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn this_boot_has_an_id() {
         let id = boot_id().expect("Linux names its boot");
-        assert_eq!(boot_id(), Some(id));
+        assert_eq!(read_boot_id(), Some(id), "read again");
     }
 
     #[test]
