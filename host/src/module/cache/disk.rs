@@ -250,8 +250,9 @@ pub(super) fn current_uid() -> u32 {
 /// the CRC-32 of payload and metadata together (u32 LE).
 ///
 /// The checksum catches damage: a truncated, extended or partly overwritten entry, a flipped
-/// bit. CRC-32 does that at a tenth of BLAKE3's cost over the ~0.5 MB every cached `dlopen`
-/// checks, and a cryptographic hash would add nothing here: whoever can write an entry (the
+/// bit. CRC-32 does that at a tenth of BLAKE3's cost over the ~0.5 MB that the first load of
+/// an entry in a boot checks (later ones need not: see `Checked`), and a cryptographic hash
+/// would add nothing here: whoever can write an entry (the
 /// host's own user, see [`check_private_dir`]) can also write its checksum, so forging is kept
 /// out by the directory's ownership and mode checks, not by the checksum.
 const MAGIC: &[u8; 8] = b"wasidlc\0";

@@ -335,16 +335,22 @@ fn checks(dir: &Path, bytes: &[u8], settle: std::time::Duration) -> (u64, u64) {
     (stats.checksummed, stats.known_sound)
 }
 
+/// A side module compiled into the disk cache in `dir`, and its bytes.
+fn stored_in(dir: &Path) -> Vec<u8> {
+    let bytes = side_module("liba.so");
+    disk(dir)
+        .get_or_compile(&Engine::default(), "x", &bytes, None)
+        .unwrap();
+    bytes
+}
+
 #[test]
 #[cfg(target_os = "linux")]
 fn an_entry_verified_in_full_is_trusted_until_its_file_changes() {
-    use std::io::{Seek, Write};
+    use std::io::{Read, Seek, SeekFrom, Write};
     use std::time::Duration;
     let (_tmp, dir) = cache_dir();
-    let bytes = side_module("liba.so");
-    disk(&dir)
-        .get_or_compile(&Engine::default(), "x", &bytes, None)
-        .unwrap();
+    let bytes = stored_in(&dir);
     // Changed too recently to be recorded: checked in full every time.
     let an_hour = Duration::from_secs(3600);
     assert_eq!(checks(&dir, &bytes, an_hour), (1, 0));
@@ -358,17 +364,16 @@ fn an_entry_verified_in_full_is_trusted_until_its_file_changes() {
     let entry = only_entry(&dir);
     let changed = |p: &Path| FileIdentity::of(&std::fs::metadata(p).unwrap()).unwrap();
     let before = changed(&entry);
-    let mut file = std::fs::File::options().write(true).open(&entry).unwrap();
+    let mut file = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open(&entry)
+        .unwrap();
     let middle = before.size / 2;
     let mut byte = [0u8];
-    std::io::Read::read_exact(
-        &mut std::fs::File::open(&entry)
-            .and_then(|mut f| f.seek(std::io::SeekFrom::Start(middle)).map(|_| f))
-            .unwrap(),
-        &mut byte,
-    )
-    .unwrap();
-    file.seek(std::io::SeekFrom::Start(middle)).unwrap();
+    file.seek(SeekFrom::Start(middle)).unwrap();
+    file.read_exact(&mut byte).unwrap();
+    file.seek(SeekFrom::Start(middle)).unwrap();
     file.write_all(&[byte[0] ^ 0x40]).unwrap();
     drop(file);
     assert_ne!(changed(&entry), before, "a write changes the identity");
@@ -391,10 +396,7 @@ fn an_entry_verified_in_full_is_trusted_until_its_file_changes() {
 fn a_record_of_another_boot_is_not_trusted() {
     use std::time::Duration;
     let (_tmp, dir) = cache_dir();
-    let bytes = side_module("liba.so");
-    disk(&dir)
-        .get_or_compile(&Engine::default(), "x", &bytes, None)
-        .unwrap();
+    let bytes = stored_in(&dir);
     assert_eq!(checks(&dir, &bytes, Duration::ZERO), (1, 0));
     assert_eq!(checks(&dir, &bytes, Duration::ZERO), (0, 1));
     // The same records, as a process of another boot wrote them.
