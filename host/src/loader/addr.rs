@@ -110,10 +110,7 @@ fn addr_in_library(cx: &mut WasiDlCtx, address: u32) -> DlResult<Option<AddrFoun
         let in_range = match key {
             Some(_) => address >= lib.table_base && address < end,
             // Not noted: only the own added slots may hold a function nobody asked for yet.
-            None => {
-                let own = lib.compiled.info.own_slots.len() as u32;
-                address >= end.saturating_sub(own) && address < end
-            }
+            None => lib.own_slot_range().contains(&address),
         };
         if named.is_some() || in_range || (key.is_some() && lib.extra_slots.contains(&address)) {
             return Ok(Some(AddrFound {

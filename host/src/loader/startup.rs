@@ -278,12 +278,11 @@ pub(crate) async fn bind_pending<T: Send + 'static>(
                 // A function in its library's slots added at compile time takes the
                 // program's slot as its address, as it does without them.
                 let added = cx.scope.get(provider).is_some_and(|lib| {
-                    let own = lib.compiled.info.own_slots.len() as u32;
-                    let end = lib.table_base.saturating_add(lib.table_size);
+                    let own = lib.own_slot_range();
                     cx.space
                         .slot_of
                         .get(&key)
-                        .is_some_and(|&at| at < end && at >= end.saturating_sub(own))
+                        .is_some_and(|at| own.contains(at))
                 });
                 if added {
                     cx.space.slot_of.insert(key, slot);

@@ -136,6 +136,14 @@ pub(crate) struct Library {
 }
 
 impl Library {
+    /// The slots its compile-time rewrite added (`module::selfbind`), the last of its table
+    /// slots: they hold its own functions from instantiation on, before anyone asks.
+    pub(crate) fn own_slot_range(&self) -> std::ops::Range<u32> {
+        let end = self.table_base.saturating_add(self.table_size);
+        let added = self.compiled.info.own_slots.len() as u32;
+        end.saturating_sub(added)..end
+    }
+
     /// A library about to be linked: registered, not yet instantiated or referenced.
     pub(crate) fn new(
         name: &str,
