@@ -390,6 +390,70 @@ fn compiled_code_is_cached_by_default() {
     assert_eq!(entries(&dir.join("capped")), 1);
 }
 
+/// A cached entry's checksum is verified over every byte by the first run that loads it once
+/// its file has been left alone for two seconds; later runs of this boot read only its header,
+/// metadata and trailer, until the file changes: a byte flipped in place is caught again.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_cached_entry_is_verified_in_full_once_until_it_changes() {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let dir = scratch("verified-cache");
+    build_opener(&dir);
+    let lib_dir = dir.join("lib");
+    std::fs::create_dir(&lib_dir).unwrap();
+    std::fs::rename(dir.join("liba.so"), lib_dir.join("liba.so")).unwrap();
+    let xdg = dir.join("xdg");
+    let args = ["--lib-path", "lib::/lib", "opener.wasm", "/lib/liba.so"];
+    let lib = "cache /lib/liba.so:";
+    let (out, first) = debug_run(&dir, &xdg, &args);
+    assert_eq!(out, "/lib/liba.so: loaded\n");
+    assert!(first.contains(&format!("{lib} compile")), "{first}");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let (out, second) = debug_run(&dir, &xdg, &args);
+    assert_eq!(out, "/lib/liba.so: loaded\n");
+    assert!(
+        second.contains(&format!("{lib} checksum verified in full")),
+        "{second}"
+    );
+    for _ in 0..2 {
+        let (out, later) = debug_run(&dir, &xdg, &args);
+        assert_eq!(out, "/lib/liba.so: loaded\n");
+        assert!(
+            later.contains(&format!(
+                "{lib} entry unchanged since its checksum was verified in full this boot"
+            )),
+            "{later}"
+        );
+    }
+    // One byte of every entry flipped in place (same size, same inode).
+    let cache = xdg.join("wasi-dl");
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension() != Some("cwasm".as_ref()) {
+            continue;
+        }
+        let mut file = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        let middle = file.metadata().unwrap().len() / 2;
+        let mut byte = [0u8];
+        file.seek(SeekFrom::Start(middle)).unwrap();
+        file.read_exact(&mut byte).unwrap();
+        file.seek(SeekFrom::Start(middle)).unwrap();
+        file.write_all(&[byte[0] ^ 0x20]).unwrap();
+    }
+    let (out, after) = debug_run(&dir, &xdg, &args);
+    assert_eq!(out, "/lib/liba.so: loaded\n");
+    assert!(
+        after.contains(&format!(
+            "{lib} disk entry refused (checksum mismatch), compiling"
+        )),
+        "{after}"
+    );
+}
+
 /// A cache a granted directory covers would let the guest plant compiled code: the default
 /// location is then skipped with one note, an explicit --cache-dir is an error.
 #[test]
