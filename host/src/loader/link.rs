@@ -352,7 +352,7 @@ pub(super) async fn instantiate<T: Send + 'static>(
     let added = compiled.info.own_slots.len() as u32;
     let mut slots = Vec::new();
     for slot in table_base..table_base.saturating_add(table_size.saturating_sub(added)) {
-        if let Some(Ref::Func(Some(f))) = table.get(&mut s.caller, u64::from(slot)) {
+        if let Some(f) = super::func_in_slot(&mut s.caller, table, slot) {
             slots.push((f.to_raw(&mut s.caller) as usize, slot));
         }
     }
@@ -496,10 +496,7 @@ fn late_binding_stub<T: Send + 'static>(
         let found = match found {
             Some((Symbol::Func { func, .. }, _)) => Some(func),
             Some((Symbol::Own { slot }, _)) => {
-                match table.and_then(|t| t.get(&mut *caller, u64::from(slot))) {
-                    Some(Ref::Func(Some(func))) => Some(func),
-                    _ => None,
-                }
+                table.and_then(|table| super::func_in_slot(&mut *caller, table, slot))
             }
             Some((Symbol::Export { .. }, Some((instance, export)))) => {
                 instance.get_func(&mut *caller, &export)
@@ -620,10 +617,7 @@ pub(super) fn materialise<T: Send + 'static>(
     let func = match sym {
         Symbol::Own { slot } => {
             let table = s.program().ok()?.table;
-            match table.get(&mut s.caller, u64::from(slot))? {
-                Ref::Func(Some(func)) => func,
-                _ => return None,
-            }
+            super::func_in_slot(&mut s.caller, table, slot)?
         }
         Symbol::Export { at } => {
             let lib = s.cx().scope.get(id)?;

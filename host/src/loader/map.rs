@@ -479,10 +479,7 @@ pub(super) fn take_slots_contents<T: Send + 'static>(
     };
     let mut held = Vec::with_capacity(len as usize);
     for slot in start..start.saturating_add(len) {
-        let func = match table.get(&mut s.caller, u64::from(slot)) {
-            Some(Ref::Func(f)) => f,
-            _ => None,
-        };
+        let func = super::func_in_slot(&mut s.caller, table, slot);
         if func.is_some() {
             let _ = table.set(&mut s.caller, u64::from(slot), Ref::Func(None));
         }

@@ -161,9 +161,9 @@ impl<T: Send + 'static> Session<'_, '_, T> {
         // since are noted as it fills them.
         let size = self.cx().space.program_table_len;
         let mut found = Vec::new();
-        for i in 0..size {
-            if let Some(Ref::Func(Some(f))) = table.get(&mut self.caller, i) {
-                found.push((f.to_raw(&mut self.caller) as usize, i as u32));
+        for slot in 0..size as u32 {
+            if let Some(f) = func_in_slot(&mut self.caller, table, slot) {
+                found.push((f.to_raw(&mut self.caller) as usize, slot));
             }
         }
         let cx = self.cx();
@@ -173,6 +173,18 @@ impl<T: Send + 'static> Session<'_, '_, T> {
         }
         cx.space.program_noted = true;
         Ok(())
+    }
+}
+
+/// The function in slot `slot` of `table`; `None` for an empty slot or one past the end.
+pub(crate) fn func_in_slot(
+    store: impl wasmtime::AsContextMut,
+    table: wasmtime::Table,
+    slot: u32,
+) -> Option<wasmtime::Func> {
+    match table.get(store, u64::from(slot))? {
+        Ref::Func(func) => func,
+        _ => None,
     }
 }
 

@@ -266,10 +266,7 @@ pub(crate) async fn bind_pending<T: Send + 'static>(
         let slot = s.cx().config.import_slots.get(&name).copied();
         let program_slot = match slot {
             Some(slot) if u64::from(slot) < program_table.size(&s.caller) => {
-                let before = match program_table.get(&mut s.caller, u64::from(slot)) {
-                    Some(Ref::Func(f)) => f,
-                    _ => None,
-                };
+                let before = super::func_in_slot(&mut s.caller, program_table, slot);
                 program_table
                     .set(&mut s.caller, u64::from(slot), Ref::Func(Some(func)))
                     .map_err(table_error)?;
