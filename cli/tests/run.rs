@@ -339,17 +339,23 @@ fn entries(dir: &Path) -> usize {
     })
 }
 
+/// The opener built in `dir`, its library moved to `dir/lib`: the arguments of a run that
+/// grants `lib` as `/lib` and loads `/lib/liba.so`.
+fn opener_loading_from_lib_dir(dir: &Path) -> [&'static str; 4] {
+    build_opener(dir);
+    let lib_dir = dir.join("lib");
+    std::fs::create_dir(&lib_dir).unwrap();
+    std::fs::rename(dir.join("liba.so"), lib_dir.join("liba.so")).unwrap();
+    ["--lib-path", "lib::/lib", "opener.wasm", "/lib/liba.so"]
+}
+
 /// Compiled code is cached by default under $XDG_CACHE_HOME/wasi-dl: the second run loads the
 /// program and the library from disk.
 #[test]
 fn compiled_code_is_cached_by_default() {
     let dir = scratch("default-cache");
-    build_opener(&dir);
-    let lib_dir = dir.join("lib");
-    std::fs::create_dir(&lib_dir).unwrap();
-    std::fs::rename(dir.join("liba.so"), lib_dir.join("liba.so")).unwrap();
+    let args = opener_loading_from_lib_dir(&dir);
     let xdg = dir.join("xdg");
-    let args = ["--lib-path", "lib::/lib", "opener.wasm", "/lib/liba.so"];
     let (out, first) = debug_run(&dir, &xdg, &args);
     assert_eq!(out, "/lib/liba.so: loaded\n");
     assert!(!first.contains("disk hit"), "{first}");
@@ -398,12 +404,8 @@ fn compiled_code_is_cached_by_default() {
 fn a_cached_entry_is_verified_in_full_once_until_it_changes() {
     use std::io::{Read, Seek, SeekFrom, Write};
     let dir = scratch("verified-cache");
-    build_opener(&dir);
-    let lib_dir = dir.join("lib");
-    std::fs::create_dir(&lib_dir).unwrap();
-    std::fs::rename(dir.join("liba.so"), lib_dir.join("liba.so")).unwrap();
+    let args = opener_loading_from_lib_dir(&dir);
     let xdg = dir.join("xdg");
-    let args = ["--lib-path", "lib::/lib", "opener.wasm", "/lib/liba.so"];
     let lib = "cache /lib/liba.so:";
     let (out, first) = debug_run(&dir, &xdg, &args);
     assert_eq!(out, "/lib/liba.so: loaded\n");
